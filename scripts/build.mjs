@@ -1,0 +1,36 @@
+// Builds dist/: one bundled ES module for the library, one for the CLI (bundled so that
+// `repro run` starts fast), and the .d.ts files from tsc.
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { build } from 'esbuild';
+
+const require = createRequire(import.meta.url);
+rmSync('dist', { recursive: true, force: true });
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  sourcemap: 'linked',
+  // tsx is resolved at run time to start TypeScript scripts; it is never bundled.
+  external: ['tsx', 'tinyglobby'],
+  logLevel: 'warning',
+  // prefer ES module builds (jsonc-parser's CommonJS build uses a dynamic require)
+  mainFields: ['module', 'main'],
+};
+
+await Promise.all([
+  build({ ...common, entryPoints: { index: 'src/index.ts' }, outdir: 'dist' }),
+  build({
+    ...common,
+    entryPoints: { cli: 'src/cli/main.ts' },
+    outdir: 'dist',
+    banner: { js: '#!/usr/bin/env node' },
+  }),
+]);
+
+execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
+  stdio: 'inherit',
+});

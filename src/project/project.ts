@@ -1,0 +1,136 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { closest } from 'fastest-levenshtein';
+import { _JsonSyntaxError, isJsonObject, parseJson } from '../config/json.ts';
+import { formatCaret, ProjectConfigError } from '../errors.ts';
+
+/** The settings file at the project root. Every key is optional. */
+export interface ProjectSettings {
+  /** Where result folders go, relative to the project root. @default "runs" */
+  runs?: string;
+  /** Folders that hold configs, relative to the project root. @default ["configs"] */
+  configs?: string[];
+  /**
+   * Commands that run scripts, by extension (".R") or by script path ("train.jl"); a string is
+   * split on spaces, an array is taken as is. Extends the built-in table.
+   */
+  interpreters?: Record<string, string | string[]>;
+  /** More environment variables to record in every run, beside the built-in list. */
+  env?: string[];
+}
+
+/** A resolved project: its root and its settings with defaults applied. */
+export interface Project {
+  /** The folder with repro.json, else the git root, else the starting folder. */
+  root: string;
+  /** How the root was found. */
+  rootFrom: 'repro.json' | 'git' | 'cwd';
+  /** Absolute path of repro.json, when there is one. */
+  settingsFile: string | undefined;
+  /** Absolute path of the runs root. */
+  runsRoot: string;
+  /** Absolute paths of the config folders. */
+  configDirs: string[];
+  interpreters: Record<string, string[]>;
+  env: string[];
+  /** Absolute path of the git work tree that holds the project, if any. */
+  gitRoot: string | undefined;
+}
+
+export interface FindProjectOptions {
+  /** Where to start looking upward. @default process.cwd() */
+  cwd?: string;
+}
+
+const KNOWN_KEYS = ['runs', 'configs', 'interpreters', 'env'] as const;
+
+/**
+ * Finds the project that holds `cwd`: the nearest folder upward with a `repro.json`; without one,
+ * the git root; without git, `cwd` itself.
+ */
+export function findProject(options: FindProjectOptions = {}): Project {
+  const cwd = resolve(options.cwd ?? process.cwd());
+  const settingsDir = findUp(cwd, (d) => existsSync(join(d, 'repro.json')));
+  const gitRoot = findUp(cwd, (d) => existsSync(join(d, '.git')));
+  const root = settingsDir ?? gitRoot ?? cwd;
+  const settingsFile = settingsDir ? join(settingsDir, 'repro.json') : undefined;
+  const settings = settingsFile ? readSettings(settingsFile) : {};
+  return {
+    root,
+    rootFrom: settingsDir ? 'repro.json' : gitRoot ? 'git' : 'cwd',
+    settingsFile,
+    runsRoot: resolve(root, settings.runs ?? 'runs'),
+    configDirs: (settings.configs ?? ['configs']).map((d) => resolve(root, d)),
+    interpreters: Object.fromEntries(
+      Object.entries(settings.interpreters ?? {}).map(([k, v]) => [
+        k,
+        typeof v === 'string' ? v.split(/\s+/).filter(Boolean) : v,
+      ]),
+    ),
+    env: settings.env ?? [],
+    gitRoot,
+  };
+}
+
+function findUp(start: string, test: (dir: string) => boolean): string | undefined {
+  let dir = start;
+  for (;;) {
+    if (test(dir)) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+/** Reads and validates repro.json; every mistake names the key. */
+export function readSettings(file: string): ProjectSettings {
+  let value: unknown;
+  try {
+    value = parseJson(readFileSync(file, 'utf8'));
+  } catch (error) {
+    if (error instanceof _JsonSyntaxError) {
+      throw new ProjectConfigError(
+        file,
+        `invalid JSON at line ${error.location.line}, column ${error.location.column}: ${error.reason}\n${formatCaret(error.location)}`,
+      );
+    }
+    throw new ProjectConfigError(file, `cannot read: ${(error as Error).message}`);
+  }
+  if (!isJsonObject(value)) throw new ProjectConfigError(file, 'the top level must be a JSON object');
+  for (const key of Object.keys(value)) {
+    if (!(KNOWN_KEYS as readonly string[]).includes(key)) {
+      throw new ProjectConfigError(
+        file,
+        `unknown key "${key}"`,
+        `Did you mean "${closest(key, [...KNOWN_KEYS])}"? Known keys: ${KNOWN_KEYS.join(', ')}.`,
+      );
+    }
+  }
+  const { runs, configs, interpreters, env } = value;
+  if (runs !== undefined && (typeof runs !== 'string' || runs === '')) {
+    throw new ProjectConfigError(file, 'key "runs" must be a folder path (a non-empty string)');
+  }
+  if (configs !== undefined && !(Array.isArray(configs) && configs.every((c) => typeof c === 'string'))) {
+    throw new ProjectConfigError(file, 'key "configs" must be a list of folder paths, e.g. ["configs"]');
+  }
+  if (
+    interpreters !== undefined &&
+    !(
+      isJsonObject(interpreters) &&
+      Object.values(interpreters).every(
+        (v) =>
+          (typeof v === 'string' && v.trim() !== '') ||
+          (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string')),
+      )
+    )
+  ) {
+    throw new ProjectConfigError(
+      file,
+      'key "interpreters" must map an extension or script to a command, e.g. {".R": "Rscript"}',
+    );
+  }
+  if (env !== undefined && !(Array.isArray(env) && env.every((e) => typeof e === 'string'))) {
+    throw new ProjectConfigError(file, 'key "env" must be a list of environment variable names');
+  }
+  return value as ProjectSettings;
+}

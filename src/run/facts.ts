@@ -1,0 +1,149 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+
+/** Git state of the project at the start of a run. */
+export interface GitFacts {
+  commit: string | null;
+  branch: string | null;
+  dirty: boolean;
+  /** Untracked, unignored files: not in the saved diff, so listed by name. */
+  untracked: string[];
+  /** Name of the saved `git diff HEAD` in the result folder, when dirty. */
+  diff: string | null;
+}
+
+/** The machine and process a run started on. */
+export interface HostFacts {
+  hostname: string;
+  user: string;
+  os: string;
+  arch: string;
+  node: string;
+  cpus: number;
+  memory_bytes: number;
+  /** Linux boot id: a different one means the machine rebooted since. */
+  boot_id: string | null;
+}
+
+function run(
+  cmd: string,
+  args: string[],
+  cwd?: string,
+  timeout = 10_000,
+): Promise<{ stdout: string; stderr: string } | null> {
+  return new Promise((done) => {
+    execFile(
+      cmd,
+      args,
+      { cwd, timeout, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        done(error ? null : { stdout, stderr });
+      },
+    );
+  });
+}
+
+/**
+ * One `git status` for commit, branch, dirtiness and untracked files, then `git diff HEAD` only
+ * when dirty. `--no-optional-locks` keeps parallel runs from fighting over index.lock.
+ */
+export async function gatherGitFacts(
+  root: string,
+): Promise<{ facts: GitFacts; diffText: string | null } | null> {
+  const status = await run(
+    'git',
+    ['--no-optional-locks', 'status', '--porcelain=v2', '--branch', '-z'],
+    root,
+  );
+  if (!status) return null;
+  let commit: string | null = null;
+  let branch: string | null = null;
+  let changed = false;
+  const untracked: string[] = [];
+  const entries = status.stdout.split('\0');
+  for (let i = 0; i < entries.length; i++) {
+    const line = entries[i] as string;
+    if (line.startsWith('# branch.oid ')) {
+      const oid = line.slice(13);
+      commit = oid === '(initial)' ? null : oid;
+    } else if (line.startsWith('# branch.head ')) {
+      const head = line.slice(14);
+      branch = head === '(detached)' ? null : head;
+    } else if (line.startsWith('? ')) {
+      untracked.push(line.slice(2));
+    } else if (line.startsWith('2 ')) {
+      changed = true;
+      i++; // a rename entry is followed by its original path
+    } else if (line.startsWith('1 ') || line.startsWith('u ')) {
+      changed = true;
+    }
+  }
+  const dirty = changed || untracked.length > 0;
+  let diffText: string | null = null;
+  if (changed && commit) {
+    diffText = (await run('git', ['--no-optional-locks', 'diff', 'HEAD', '--binary'], root))?.stdout ?? null;
+  }
+  return { facts: { commit, branch, dirty, untracked, diff: null }, diffText };
+}
+
+let hostCache: HostFacts | undefined;
+
+export function gatherHostFacts(): HostFacts {
+  if (hostCache) return hostCache;
+  let user = process.env.USER ?? '';
+  try {
+    user = os.userInfo().username;
+  } catch {
+    // no passwd entry (containers): keep $USER
+  }
+  hostCache = {
+    hostname: os.hostname(),
+    user,
+    os: `${os.type()} ${os.release()}`,
+    arch: process.arch,
+    node: process.version,
+    cpus: os.availableParallelism(),
+    memory_bytes: os.totalmem(),
+    boot_id: readBootId(),
+  };
+  return hostCache;
+}
+
+export function readBootId(): string | null {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return null;
+  }
+}
+
+/** Start time of a process in clock ticks since boot (Linux), to tell a reused pid from ours. */
+export function processStartTicks(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // the command name may hold spaces and parentheses: fields count from the last ')'
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** `python3 --version` and the like: the first line it prints, or null. */
+export async function interpreterVersion(command: string): Promise<string | null> {
+  const out = await run(command, ['--version'], undefined, 5_000);
+  if (!out) return null;
+  const text = (out.stdout.trim() || out.stderr.trim()).split('\n')[0];
+  return text ? text.trim() : null;
+}
+
+/** The values of the recorded environment variables that are set. */
+export function recordedEnv(names: readonly string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of names) {
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
+}

@@ -1,0 +1,56 @@
+/**
+ * The files repro itself writes into a result folder (docs/results.md). Each is created
+ * exclusively; the logs and metrics are append-only after that. Nothing is ever rewritten.
+ */
+export const RUN_FILES = {
+  /** The merged config: what the script saw. */
+  config: 'config.json',
+  /** The start record: command, hashes, git, host, environment. */
+  record: 'run.json',
+  /** The end record, created when the run ends: status, exit code, end time. */
+  end: 'end.json',
+  /** Every value the code read, which came from defaults, and keys never read. */
+  effective: 'effective.json',
+  /** One JSON object per line, appended by `run.log()` or by hand. */
+  metrics: 'metrics.jsonl',
+  stdout: 'stdout.log',
+  stderr: 'stderr.log',
+  /** `git diff HEAD` when the work tree was dirty at the start. */
+  diff: 'git.diff',
+  /** Touched (never written) while the run is alive, so other hosts can tell a crash. */
+  heartbeat: '.heartbeat',
+} as const;
+
+/** How often a live run touches its heartbeat file, in milliseconds. */
+export const HEARTBEAT_MS = 30_000;
+/** A run on another host whose heartbeat is older than this is `crashed`. */
+export const HEARTBEAT_STALE_MS = 4 * HEARTBEAT_MS;
+
+/** Environment variables recorded in every run because they commonly change results. */
+export const RECORDED_ENV = [
+  'CUDA_VISIBLE_DEVICES',
+  'NVIDIA_VISIBLE_DEVICES',
+  'HIP_VISIBLE_DEVICES',
+  'ROCR_VISIBLE_DEVICES',
+  'CUBLAS_WORKSPACE_CONFIG',
+  'CUDA_LAUNCH_BLOCKING',
+  'PYTORCH_CUDA_ALLOC_CONF',
+  'TF_DETERMINISTIC_OPS',
+  'TF_CUDNN_DETERMINISTIC',
+  'XLA_FLAGS',
+  'OMP_NUM_THREADS',
+  'MKL_NUM_THREADS',
+  'OPENBLAS_NUM_THREADS',
+  'OPENBLAS_CORETYPE',
+  'NUMEXPR_NUM_THREADS',
+  'VECLIB_MAXIMUM_THREADS',
+  'UV_THREADPOOL_SIZE',
+  'PYTHONHASHSEED',
+  'PYTHONPATH',
+  'NODE_OPTIONS',
+  'LANG',
+  'LC_ALL',
+  'TZ',
+  'SLURM_JOB_ID',
+  'SLURM_ARRAY_TASK_ID',
+] as const;

@@ -1,0 +1,58 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Json } from '../config/json.ts';
+import { ResultFileExistsError, UsageError } from '../errors.ts';
+import { RUN_FILES } from './layout.ts';
+
+/** One line of metrics.jsonl: `{"step": 10, "loss": 0.52}`. Any JSON values; numbers are plotted. */
+export type MetricsRow = Record<string, Json | number | undefined>;
+
+/**
+ * Appends rows to `metrics.jsonl` (docs/results.md has the format). The file is created
+ * exclusively on the first row and written synchronously, line by line, so a crash loses at
+ * most the row being written. Non-finite numbers are written as the strings "NaN", "Infinity",
+ * "-Infinity" (JSON has no spelling for them; readers map them back).
+ */
+export class MetricsLog {
+  readonly file: string;
+  #fd: number | undefined;
+
+  constructor(dir: string) {
+    this.file = join(dir, RUN_FILES.metrics);
+  }
+
+  append(row: MetricsRow): void {
+    if (typeof row !== 'object' || row === null || Array.isArray(row)) {
+      throw new UsageError('run.log() takes an object such as { step: 1, loss: 0.5 }');
+    }
+    const line = `${JSON.stringify(row, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v))}\n`;
+    if (this.#fd === undefined) {
+      try {
+        this.#fd = openSync(this.file, 'ax');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new ResultFileExistsError(this.file);
+        throw error;
+      }
+    }
+    writeSync(this.#fd, line);
+  }
+
+  close(): void {
+    if (this.#fd !== undefined) closeSync(this.#fd);
+    this.#fd = undefined;
+  }
+}
+
+/** Reads metrics.jsonl back; Python's bare NaN and Infinity are read as the strings "NaN" and "Infinity". */
+export function parseMetrics(text: string): Record<string, Json>[] {
+  const rows: Record<string, Json>[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      rows.push(JSON.parse(line.replace(/\b(-?Infinity|NaN)\b(?=(?:[^"]*"[^"]*")*[^"]*$)/g, '"$1"')));
+    } catch {
+      // a torn last line from a crash: skip it
+    }
+  }
+  return rows;
+}

@@ -1,0 +1,333 @@
+import {
+  closeSync,
+  createWriteStream,
+  mkdirSync,
+  openSync,
+  utimesSync,
+  type WriteStream,
+  writeSync,
+} from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { parseRunArgs } from '../config/argv.ts';
+import type { JsonObject } from '../config/json.ts';
+import { loadConfig } from '../config/load.ts';
+import type { Override } from '../config/overrides.ts';
+import { PathOutsideRunError, ResultFileExistsError, UsageError } from '../errors.ts';
+import { findProject, type Project } from '../project/project.ts';
+import { createRunFolder, gatherRecord, prepareRun, writeEndRecord, writeExclusive } from './folder.ts';
+import { HEARTBEAT_MS, RUN_FILES } from './layout.ts';
+import { MetricsLog, type MetricsRow } from './metrics.ts';
+import { type EffectiveConfig, Params } from './params.ts';
+import type { EndStatus } from './record.ts';
+import { type ResolvedSource, resolveSources } from './sources.ts';
+
+export interface StartRunOptions {
+  /** Arguments to parse (`-c`, `--conf`, `--set`, `--postfix`). @default process.argv.slice(2) */
+  argv?: readonly string[];
+  /** The config file; takes the place of `-c`. @default from argv */
+  config?: string;
+  /** Changes applied after those in argv. @default [] */
+  overrides?: readonly Override[];
+  /** Result folder postfix; takes the place of `--postfix`. @default from argv */
+  postfix?: string;
+  /** Where paths resolve and the project is looked for. @default process.cwd() */
+  cwd?: string;
+  /**
+   * Write the end record and effective config when the process exits, and mark the run
+   * `interrupted` on SIGINT/SIGTERM. Turn off to end the run yourself with `run.finish()`.
+   * @default true
+   */
+  handleExit?: boolean;
+  /** Copy this process's stdout and stderr into the folder (standalone runs only). @default true */
+  captureOutput?: boolean;
+  /** Where warnings go (flatness, unread keys). @default process.stderr */
+  warn?: (line: string) => void;
+}
+
+/**
+ * A running experiment: its result folder, its merged config and the ways to write into the
+ * folder, none of which can overwrite.
+ */
+export class Run {
+  /** Result folder name, e.g. `model` or `model~lr=0.001`. */
+  readonly name: string;
+  /** Absolute path of the result folder. */
+  readonly dir: string;
+  /** The config's name (its file name without .json). */
+  readonly configName: string;
+  /** The merged config, frozen. Prefer `params.get` so reads are recorded. */
+  readonly config: Readonly<JsonObject>;
+  /** Recorded access to the config: `params.get(key, default)`, `params.require(key)`. */
+  readonly params: Params;
+  readonly project: Project;
+  /** True when `repro run` made the folder and this process adopted it. */
+  readonly adopted: boolean;
+
+  readonly #metrics: MetricsLog;
+  readonly #warn: (line: string) => void;
+  readonly #startedAt = Date.now();
+  #finished = false;
+  #cleanup: (() => void)[] = [];
+
+  /** @internal use `startRun` */
+  constructor(init: {
+    name: string;
+    dir: string;
+    configName: string;
+    config: Readonly<JsonObject>;
+    project: Project;
+    adopted: boolean;
+    warn: (line: string) => void;
+  }) {
+    this.name = init.name;
+    this.dir = init.dir;
+    this.configName = init.configName;
+    this.config = init.config;
+    this.project = init.project;
+    this.adopted = init.adopted;
+    this.params = new Params(init.config as JsonObject, init.configName);
+    this.#metrics = new MetricsLog(init.dir);
+    this.#warn = init.warn;
+  }
+
+  /** Absolute path of `name` inside the result folder; refuses anything that leaves it. */
+  path(name: string): string {
+    const full = resolve(this.dir, name);
+    const rel = relative(this.dir, full);
+    if (name === '' || isAbsolute(name) || rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
+      throw new PathOutsideRunError(name);
+    }
+    return full;
+  }
+
+  /** Writes a new file into the folder (sub-folders are made); an existing file is an error. */
+  async writeFile(name: string, data: string | Uint8Array): Promise<string> {
+    const file = this.path(name);
+    mkdirSync(dirname(file), { recursive: true });
+    writeExclusive(file, data);
+    return file;
+  }
+
+  /** An exclusive write stream for a new file in the folder (sub-folders are made). */
+  create(name: string): WriteStream {
+    const file = this.path(name);
+    mkdirSync(dirname(file), { recursive: true });
+    // open synchronously so an existing file fails here, not later on the stream
+    let fd: number;
+    try {
+      fd = openSync(file, 'wx');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new ResultFileExistsError(file);
+      throw error;
+    }
+    return createWriteStream(file, { fd });
+  }
+
+  /** Appends one row to metrics.jsonl: `run.log({ step, loss })`. */
+  log(row: MetricsRow): void {
+    this.#metrics.append(row);
+  }
+
+  /** The one upstream result named by the config's `source` key. */
+  source(): ResolvedSource {
+    const all = this.sources();
+    if (all.length !== 1) {
+      throw new UsageError(
+        `config ${this.configName} names ${all.length} sources; run.source() wants exactly one`,
+        all.length
+          ? 'Use run.sources() for a list of sources.'
+          : 'Add "source": "<upstream result name>" to the config.',
+      );
+    }
+    return all[0] as ResolvedSource;
+  }
+
+  /** Every upstream result named by `source`, each checked to be finished and `done`. */
+  sources(): ResolvedSource[] {
+    this.params.markRead('source');
+    return resolveSources(this.config as JsonObject, this.project, `config ${this.configName}`);
+  }
+
+  /** The effective config so far: every value read, the defaults used, keys never read. */
+  effective(): EffectiveConfig {
+    return this.params.effective();
+  }
+
+  /**
+   * Ends the run: writes effective.json, reports keys never read, and (unless `repro run`
+   * owns the folder) creates end.json. Runs once; later calls do nothing.
+   */
+  finish(
+    status: EndStatus = 'done',
+    exitCode: number | null = status === 'done' ? 0 : 1,
+    signal: string | null = null,
+  ): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    const effective = this.params.effective();
+    // warn before the output capture is undone, so stderr.log has the warnings too
+    for (const u of effective.unread) this.#warn(`repro: warning: ${u.message}`);
+    for (const undo of this.#cleanup.splice(0)) undo();
+    this.#metrics.close();
+    writeExclusive(join(this.dir, RUN_FILES.effective), `${JSON.stringify(effective, null, 2)}\n`);
+    if (!this.adopted) writeEndRecord(this.dir, this.#startedAt, status, exitCode, signal);
+  }
+
+  /** @internal */
+  _onFinish(undo: () => void): void {
+    this.#cleanup.push(undo);
+  }
+}
+
+/**
+ * Sets up a script in the shape of SPEC.md: parses `-c/--config`, `--conf`, `--set`,
+ * `--postfix`; merges; creates the result folder; writes the config exclusively; returns the
+ * run. Started by `repro run`, it adopts the folder that repro made instead of making another.
+ */
+export async function startRun(options: StartRunOptions = {}): Promise<Run> {
+  const cwd = options.cwd ?? process.cwd();
+  const argv = options.argv ?? process.argv.slice(2);
+  const args = parseRunArgs(argv);
+  const warn = options.warn ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const configFile = options.config ?? args.config;
+  const handleExit = options.handleExit ?? true;
+
+  const adopted = adoptedFolder(configFile, cwd);
+  if (adopted) {
+    const project = findProject({ cwd });
+    const loaded = loadConfig(adopted.config, { name: adopted.configName });
+    const run = new Run({
+      name: adopted.name,
+      dir: adopted.dir,
+      configName: adopted.configName,
+      config: Object.freeze(loaded.config),
+      project,
+      adopted: true,
+      warn,
+    });
+    if (handleExit) installExitHandlers(run);
+    return run;
+  }
+
+  if (!configFile) {
+    throw new UsageError('no config given', 'Pass the config file: -c configs/model.json');
+  }
+  const prepared = prepareRun({
+    config: configFile,
+    overrides: [...args.overrides, ...(options.overrides ?? [])],
+    postfix: options.postfix ?? args.postfix,
+    cwd,
+  });
+  for (const w of prepared.loaded.warnings) warn(`repro: warning: ${prepared.label}: ${w.message}`);
+  // a missing or unfinished upstream stops the run before anything is written
+  resolveSources(prepared.config as JsonObject, prepared.project, prepared.label, cwd);
+  const script = process.argv[1] ? resolve(process.argv[1]) : null;
+  const { record, diffText } = await gatherRecord(prepared, {
+    mode: 'api',
+    argv: process.argv,
+    command: null,
+    script: script
+      ? {
+          file: script,
+          path: relative(prepared.project.root, script),
+          interpreter: [process.execPath],
+          command: [],
+          versionOf: null,
+        }
+      : null,
+  });
+  createRunFolder(prepared, record, diffText);
+  const run = new Run({
+    name: prepared.name,
+    dir: prepared.dir,
+    configName: prepared.loaded.name,
+    config: prepared.config,
+    project: prepared.project,
+    adopted: false,
+    warn,
+  });
+  if (options.captureOutput ?? true) captureOutput(run);
+  startHeartbeat(run);
+  if (handleExit) installExitHandlers(run);
+  return run;
+}
+
+/** The folder `repro run` made for this process, when REPRO_RUN_DIR is set and -c names its config. */
+function adoptedFolder(configFile: string | undefined, cwd: string) {
+  const dir = process.env.REPRO_RUN_DIR;
+  const config = process.env.REPRO_CONFIG;
+  const configName = process.env.REPRO_CONFIG_NAME;
+  if (!dir || !config || !configName) return undefined;
+  // a script that a run starts with another config is a run of its own
+  if (configFile && resolve(cwd, configFile) !== resolve(config)) return undefined;
+  return { dir, config, configName, name: process.env.REPRO_RUN_NAME ?? configName };
+}
+
+function captureOutput(run: Run): void {
+  const outFd = openSync(join(run.dir, RUN_FILES.stdout), 'ax');
+  const errFd = openSync(join(run.dir, RUN_FILES.stderr), 'ax');
+  const tee = (stream: NodeJS.WriteStream, fd: number) => {
+    const original = stream.write;
+    stream.write = function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]) {
+      try {
+        if (typeof chunk === 'string') writeSync(fd, chunk);
+        else if (chunk instanceof Uint8Array) writeSync(fd, chunk);
+      } catch {
+        // the log is a copy; the terminal output goes on
+      }
+      return (original as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
+    } as typeof stream.write;
+    run._onFinish(() => {
+      stream.write = original;
+      closeSync(fd);
+    });
+  };
+  tee(process.stdout, outFd);
+  tee(process.stderr, errFd);
+  // Node prints an uncaught error straight to fd 2, around process.stderr: log it here
+  const onUncaught = (error: unknown) => {
+    try {
+      writeSync(errFd, `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    } catch {
+      // the terminal still shows it
+    }
+  };
+  process.on('uncaughtExceptionMonitor', onUncaught);
+  run._onFinish(() => process.off('uncaughtExceptionMonitor', onUncaught));
+}
+
+function startHeartbeat(run: Run): void {
+  const file = join(run.dir, RUN_FILES.heartbeat);
+  const timer = setInterval(() => {
+    const now = new Date();
+    try {
+      utimesSync(file, now, now);
+    } catch {
+      // the folder may be on a mount that went away; the end record still decides
+    }
+  }, HEARTBEAT_MS);
+  timer.unref();
+  run._onFinish(() => clearInterval(timer));
+}
+
+function installExitHandlers(run: Run): void {
+  let interrupted: NodeJS.Signals | undefined;
+  const onExit = (code: number) => {
+    const status: EndStatus = interrupted ? 'interrupted' : code === 0 ? 'done' : 'failed';
+    run.finish(status, code, interrupted ?? null);
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupted = signal;
+    // a script with its own handler (say, to save a checkpoint) decides when to exit
+    if (process.listenerCount(signal) > 1) return;
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.on('exit', onExit);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  run._onFinish(() => {
+    process.off('exit', onExit);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  });
+}

@@ -1,0 +1,180 @@
+import { spawn } from 'node:child_process';
+import { createWriteStream, existsSync, utimesSync, type WriteStream } from 'node:fs';
+import { constants } from 'node:os';
+import { join, relative } from 'node:path';
+import type { JsonObject } from '../config/json.ts';
+import { ResultExistsError } from '../errors.ts';
+import {
+  createRunFolder,
+  gatherRecord,
+  type PrepareRunOptions,
+  prepareRun,
+  writeEndRecord,
+} from './folder.ts';
+import { HEARTBEAT_MS, RUN_FILES } from './layout.ts';
+import type { EndRecord, EndStatus } from './record.ts';
+import { resolveCommand, resolveScript } from './script.ts';
+import { resolveSources } from './sources.ts';
+
+export interface RunConfigOptions extends PrepareRunOptions {
+  /** A command to run instead of the config's `script` (`repro run cfg.json -- python x.py`). */
+  command?: string[];
+  /** The argv to record. @default process.argv */
+  argv?: string[];
+  /** Where the script's output is shown live. @default process.stdout / process.stderr */
+  stdout?: NodeJS.WritableStream;
+  stderr?: NodeJS.WritableStream;
+  /** Pass SIGINT/SIGTERM on to the script and mark the run `interrupted`. @default true */
+  handleSignals?: boolean;
+  /** Print only the script's own output, not repro's start and end lines. @default false */
+  quiet?: boolean;
+}
+
+export interface RunResult {
+  name: string;
+  dir: string;
+  status: EndStatus;
+  /** The script's exit code (128 + signal number when it died of a signal); 130 when interrupted. */
+  exitCode: number;
+  end: EndRecord;
+}
+
+/**
+ * `repro run`: loads and merges the config, checks the script and the sources, creates the result
+ * folder and its records, runs the script with the folder in `REPRO_RUN_DIR` and `-c
+ * <folder>/config.json`, shows and saves its output, and writes `end.json` when it ends.
+ * Every check happens before anything is written.
+ */
+export async function runConfig(options: RunConfigOptions): Promise<RunResult> {
+  const out = options.stdout ?? process.stdout;
+  const err = options.stderr ?? process.stderr;
+  const prepared = prepareRun(options);
+  const { project, label } = prepared;
+  for (const w of prepared.loaded.warnings) err.write(`repro: warning: ${label}: ${w.message}\n`);
+
+  // every check before anything is written
+  const script = options.command?.length
+    ? resolveCommand(project, options.command)
+    : resolveScript(project, prepared.config.script, label);
+  resolveSources(prepared.config as JsonObject, project, label, prepared.cwd);
+  if (existsSync(prepared.dir)) {
+    throw new ResultExistsError(relative(prepared.cwd, prepared.dir) || prepared.dir, prepared.loaded.name);
+  }
+
+  const configInRun = join(prepared.dir, RUN_FILES.config);
+  const command = [...script.command, '-c', configInRun];
+  const { record, diffText } = await gatherRecord(prepared, {
+    mode: 'cli',
+    argv: options.argv ?? process.argv,
+    command,
+    script,
+  });
+  createRunFolder(prepared, record, diffText);
+  const startedAt = Date.now();
+  const shown = relative(prepared.cwd, prepared.dir) || prepared.dir;
+  if (!options.quiet) err.write(`repro: ${shown} <- ${label}${script.path ? ` (${script.path})` : ''}\n`);
+
+  const logs = {
+    stdout: createWriteStream(join(prepared.dir, RUN_FILES.stdout), { flags: 'wx' }),
+    stderr: createWriteStream(join(prepared.dir, RUN_FILES.stderr), { flags: 'wx' }),
+  };
+  const [bin, ...args] = command as [string, ...string[]];
+  const child = spawn(bin, args, {
+    cwd: project.root,
+    stdio: ['inherit', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      REPRO_RUN_DIR: prepared.dir,
+      REPRO_CONFIG: configInRun,
+      REPRO_CONFIG_NAME: prepared.loaded.name,
+      REPRO_RUN_NAME: prepared.name,
+      REPRO_PROJECT_ROOT: project.root,
+      // output goes through a pipe: keep Python from holding it back in a buffer
+      PYTHONUNBUFFERED: '1',
+    },
+  });
+  child.stdout.on('data', (chunk: Buffer) => {
+    out.write(chunk);
+    logs.stdout.write(chunk);
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    err.write(chunk);
+    logs.stderr.write(chunk);
+  });
+
+  const heartbeat = setInterval(() => {
+    const now = new Date();
+    try {
+      utimesSync(join(prepared.dir, RUN_FILES.heartbeat), now, now);
+    } catch {
+      // the end record still decides
+    }
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
+
+  // Ctrl-C: pass it on; a second one sends SIGTERM, a third SIGKILL
+  let interrupted: NodeJS.Signals | undefined;
+  let presses = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupted ??= signal;
+    presses++;
+    const send: NodeJS.Signals = presses === 1 ? signal : presses === 2 ? 'SIGTERM' : 'SIGKILL';
+    if (presses > 1) err.write(`repro: sending ${send} to the script\n`);
+    child.kill(send);
+  };
+  if (options.handleSignals ?? true) {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+
+  const { code, signal, spawnError } = await new Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    spawnError?: Error;
+  }>((done) => {
+    child.on('error', (error) => done({ code: 127, signal: null, spawnError: error }));
+    child.on('close', (c, s) => done({ code: c, signal: s }));
+  });
+  clearInterval(heartbeat);
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  if (spawnError) {
+    const line = `repro: cannot start ${bin}: ${spawnError.message}\n`;
+    err.write(line);
+    logs.stderr.write(line);
+  }
+  await Promise.all([closeStream(logs.stdout), closeStream(logs.stderr)]);
+
+  const status: EndStatus = interrupted ? 'interrupted' : code === 0 ? 'done' : 'failed';
+  const exitCode = interrupted
+    ? interrupted === 'SIGTERM'
+      ? 143
+      : 130
+    : (code ?? 128 + signalNumber(signal));
+  const end = writeEndRecord(prepared.dir, startedAt, status, code, signal);
+  if (!options.quiet) {
+    const how =
+      status === 'done'
+        ? 'done'
+        : status === 'failed'
+          ? `failed (exit ${exitCode}; see ${shown}/${RUN_FILES.stderr})`
+          : 'interrupted';
+    err.write(`repro: ${shown} ${how} in ${formatSeconds(end.duration_s)}\n`);
+  }
+  return { name: prepared.name, dir: prepared.dir, status, exitCode, end };
+}
+
+function closeStream(stream: WriteStream): Promise<void> {
+  return new Promise((done) => stream.end(() => done()));
+}
+
+function signalNumber(signal: NodeJS.Signals | null): number {
+  return signal ? (constants.signals[signal] ?? 0) : 0;
+}
+
+export function formatSeconds(s: number): string {
+  if (s < 60) return `${s.toFixed(s < 10 ? 2 : 1)} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${Math.round(s % 60)} s`;
+  return `${Math.floor(m / 60)} h ${m % 60} min`;
+}

@@ -1,0 +1,137 @@
+import { createHash } from 'node:crypto';
+import { accessSync, constants, readFileSync, realpathSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { extname, isAbsolute, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  ScriptMissingError,
+  ScriptNotFoundError,
+  ScriptNotRunnableError,
+  ScriptOutsideProjectError,
+} from '../errors.ts';
+import type { Project } from '../project/project.ts';
+
+/** How `repro run` starts a config's script. */
+export interface ResolvedScript {
+  /** Absolute path of the script file, when there is one. */
+  file: string | null;
+  /** The script path relative to the project root, as recorded. */
+  path: string | null;
+  /** The interpreter part of the command (empty when the script runs itself). */
+  interpreter: string[];
+  /** The full command, without the `-c <config>` that repro appends. */
+  command: string[];
+  /** The command whose `--version` is recorded, for scripts not run by this Node.js. */
+  versionOf: string | null;
+}
+
+let tsxLoader: string | undefined;
+/** The tsx loader shipped with repro, as a URL for `node --import`. */
+function tsxImport(): string {
+  tsxLoader ??= pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  return tsxLoader;
+}
+
+/** The built-in interpreter table; repro.json's `interpreters` extends and overrides it. */
+function builtinInterpreter(ext: string): string[] | undefined {
+  switch (ext) {
+    case '.ts':
+    case '.mts':
+    case '.cts':
+      return [process.execPath, '--import', tsxImport()];
+    case '.js':
+    case '.mjs':
+    case '.cjs':
+      return [process.execPath];
+    case '.py':
+      return ['python3'];
+    case '.sh':
+      return ['bash'];
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Resolves a config's `script` key to a command. The path is relative to the project root and
+ * must stay inside it (after following links); the interpreter comes from repro.json by path,
+ * then by extension, then from the built-in table; a file with no known extension must be
+ * executable.
+ */
+export function resolveScript(project: Project, script: unknown, configFile: string): ResolvedScript {
+  if (script === undefined || script === null) throw new ScriptMissingError(configFile);
+  if (typeof script !== 'string' || script.trim() === '') {
+    throw new ScriptNotRunnableError(
+      String(script),
+      `key "script" in ${configFile} must be a path (a string)`,
+    );
+  }
+  const file = resolve(project.root, script);
+  let real: string;
+  try {
+    real = realpathSync(file);
+  } catch {
+    throw new ScriptNotFoundError(script, configFile);
+  }
+  const rel = relative(realpathSync(project.root), real);
+  if (rel.startsWith('..') || isAbsolute(rel)) throw new ScriptOutsideProjectError(script, project.root);
+  if (!statSync(real).isFile()) throw new ScriptNotRunnableError(script, 'it is not a file');
+  const ext = extname(real);
+  const interpreter = project.interpreters[rel] ?? project.interpreters[ext] ?? builtinInterpreter(ext);
+  if (interpreter) {
+    try {
+      accessSync(real, constants.R_OK);
+    } catch {
+      throw new ScriptNotRunnableError(script, 'it is not readable');
+    }
+  } else {
+    try {
+      accessSync(real, constants.X_OK);
+    } catch {
+      throw new ScriptNotRunnableError(
+        script,
+        `no interpreter is known for "${ext || 'no extension'}" and the file is not executable`,
+      );
+    }
+  }
+  const runner = interpreter ?? [];
+  const first = runner[0];
+  return {
+    file: real,
+    path: rel,
+    interpreter: runner,
+    command: [...runner, real],
+    versionOf: first && first !== process.execPath ? first : null,
+  };
+}
+
+/** An explicit command (`repro run cfg.json -- python train.py`); its first existing file is the script. */
+export function resolveCommand(project: Project, command: string[]): ResolvedScript {
+  const fileArg = command.find((arg, i) => {
+    if (i === 0 && !arg.includes('/')) return false;
+    try {
+      return statSync(resolve(project.root, arg)).isFile();
+    } catch {
+      return false;
+    }
+  });
+  const file = fileArg ? resolve(project.root, fileArg) : null;
+  const first = command[0];
+  return {
+    file,
+    path: file ? relative(project.root, file) : null,
+    interpreter: fileArg && fileArg !== first ? command.slice(0, command.indexOf(fileArg)) : [],
+    command,
+    versionOf: first && fileArg !== first && first !== 'node' ? first : null,
+  };
+}
+
+/** `sha256:<hex>` of a file's bytes, or null when it cannot be read. */
+export function hashFile(file: string | null): string | null {
+  if (!file) return null;
+  try {
+    return `sha256:${createHash('sha256').update(readFileSync(file)).digest('hex')}`;
+  } catch {
+    return null;
+  }
+}

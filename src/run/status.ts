@@ -1,0 +1,70 @@
+import { join } from 'node:path';
+import { gatherHostFacts, processStartTicks } from './facts.ts';
+import { HEARTBEAT_STALE_MS, RUN_FILES } from './layout.ts';
+import { type EndRecord, mtimeMs, type RunRecord, type RunStatus, readEnd, readRecord } from './record.ts';
+
+/** What is known of a result folder's run right now. */
+export interface RunState {
+  status: RunStatus;
+  /** Why a run is `crashed` or still `running`, in a few words. */
+  reason: string;
+  record: RunRecord | undefined;
+  end: EndRecord | undefined;
+}
+
+/** A run folder that has a config but no record yet is given this long to write it. */
+const RECORD_GRACE_MS = 60_000;
+
+/**
+ * The status of the run in `dir`. `end.json` decides when present. Without it the run is
+ * `running` while its process lives, else `crashed`: on the same host (same boot) by the pid and
+ * its start time; after a reboot at once; from another host by the heartbeat's age.
+ */
+export function readRunState(dir: string, now = Date.now()): RunState {
+  const end = readEnd(dir);
+  const record = readRecord(dir);
+  if (end) return { status: end.status, reason: `ended ${end.ended_at}`, record, end };
+  if (!record) {
+    const made = mtimeMs(join(dir, RUN_FILES.config)) ?? mtimeMs(dir) ?? 0;
+    return now - made > RECORD_GRACE_MS
+      ? { status: 'crashed', reason: 'the run never wrote its record', record, end }
+      : { status: 'running', reason: 'starting', record, end };
+  }
+  const host = gatherHostFacts();
+  if (record.host.hostname === host.hostname) {
+    if (record.host.boot_id && host.boot_id && record.host.boot_id !== host.boot_id) {
+      return { status: 'crashed', reason: 'the machine rebooted during the run', record, end };
+    }
+    if (!isAlive(record.pid, record.pid_start)) {
+      return {
+        status: 'crashed',
+        reason: `process ${record.pid} is gone and the run has no end record`,
+        record,
+        end,
+      };
+    }
+    return { status: 'running', reason: `process ${record.pid} is alive`, record, end };
+  }
+  const beat = mtimeMs(join(dir, RUN_FILES.heartbeat)) ?? Date.parse(record.started_at);
+  if (now - beat > HEARTBEAT_STALE_MS) {
+    return {
+      status: 'crashed',
+      reason: `no heartbeat from ${record.host.hostname} for ${Math.round((now - beat) / 1000)} s`,
+      record,
+      end,
+    };
+  }
+  return { status: 'running', reason: `heartbeat from ${record.host.hostname}`, record, end };
+}
+
+function isAlive(pid: number, startTicks: string | null): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  if (!startTicks) return true;
+  const now = processStartTicks(pid);
+  return now === null || now === startTicks;
+}

@@ -1,0 +1,124 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.ts';
+import { makeProject, runCli, waitFor } from '../helpers.ts';
+
+const SLEEPER = `import time, sys
+print("started", flush=True)
+time.sleep(60)
+`;
+
+describe('the repro binary', () => {
+  it('runs a config and lists it, as a user would', async () => {
+    const root = makeProject({
+      'hello.sh': 'echo "hello from $REPRO_RUN_NAME"\n',
+      'configs/hi.json': { script: 'hello.sh' },
+    });
+    const r = await runCli(root, ['run', 'configs/hi.json']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('hello from hi\n');
+    expect(r.stderr).toMatch(
+      /^repro: runs\/hi <- configs\/hi.json \(hello.sh\)\nrepro: runs\/hi done in [\d.]+ s\n$/,
+    );
+    const ls = await runCli(root, ['ls']);
+    expect(ls.stdout).toMatch(/^name\s+status\s+started\s+duration\nhi\s+done\s/);
+    const again = await runCli(root, ['run', 'configs/hi.json', '-q']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toBe(
+      'error: runs/hi already exists; results are never overwritten\nhint: Clone the config (a changed config is a new config), or keep both results with --postfix, e.g. repro run configs/hi.json --postfix 2\n',
+    );
+  });
+
+  it('prints errors with a hint, no stack unless --debug, and exits non-zero', async () => {
+    const root = makeProject({ 'configs/bad.json': '{"lr": 0.1,}' });
+    const r = await runCli(root, ['run', 'configs/bad.json']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('error: invalid JSON in configs/bad.json at line 1, column 12');
+    expect(r.stderr).toContain('hint: ');
+    expect(r.stderr).not.toContain('    at ');
+    const debug = await runCli(root, ['run', 'configs/bad.json', '--debug']);
+    expect(debug.stderr).toContain('    at ');
+    const usage = await runCli(root, ['run', 'configs/bad.json', '--postifx', '1']);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain("Unknown option '--postifx'");
+    expect(existsSync(join(root, 'runs'))).toBe(false);
+  });
+
+  it('passes Ctrl-C on to the script, marks the run interrupted and exits 130', async () => {
+    const root = makeProject({ 'sleep.py': SLEEPER, 'configs/s.json': { script: 'sleep.py' } });
+    let pid = 0;
+    const done = runCli(root, ['run', 'configs/s.json'], { onSpawn: (p) => (pid = p) });
+    const dir = join(root, 'runs', 's');
+    await waitFor(
+      () =>
+        existsSync(join(dir, 'stdout.log')) &&
+        readFileSync(join(dir, 'stdout.log'), 'utf8').includes('started'),
+    );
+    process.kill(pid, 'SIGINT');
+    const r = await done;
+    expect(r.code).toBe(130);
+    expect(JSON.parse(readFileSync(join(dir, 'end.json'), 'utf8'))).toMatchObject({ status: 'interrupted' });
+    expect(r.stderr).toContain('repro: runs/s interrupted');
+  });
+
+  it('tells a run whose repro was killed with SIGKILL as crashed', async () => {
+    const root = makeProject({ 'sleep.py': SLEEPER, 'configs/s.json': { script: 'sleep.py' } });
+    let pid = 0;
+    const done = runCli(root, ['run', 'configs/s.json'], { onSpawn: (p) => (pid = p) });
+    const dir = join(root, 'runs', 's');
+    await waitFor(() => existsSync(join(dir, 'run.json')));
+    const before = (await runCli(root, ['ls', '--json'])).stdout;
+    expect(JSON.parse(before)[0]).toMatchObject({ name: 's', status: 'running' });
+    process.kill(pid, 'SIGKILL');
+    await done;
+    const after = JSON.parse((await runCli(root, ['ls', '--json'])).stdout);
+    expect(after[0]).toMatchObject({ name: 's', status: 'crashed' });
+    expect(existsSync(join(dir, 'end.json'))).toBe(false);
+    const record = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
+    expect(record.pid).toBe(pid);
+    // the orphaned script would sleep on: end it
+    execFileSync('pkill', ['-f', join(root, 'sleep.py')]);
+  });
+
+  it('runs a command given after --', async () => {
+    const root = makeProject({ 'configs/c.json': { n: 1 } });
+    const r = await runCli(root, [
+      'run',
+      'configs/c.json',
+      '-q',
+      '--',
+      'python3',
+      '-c',
+      'import sys; print(sys.argv[1:])',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^\['-c', '.*runs\/c\/config.json'\]\n$/);
+    expect(r.stderr).toBe('');
+    expect(readdirSync(join(root, 'runs'))).toEqual(['c']);
+  });
+
+  it('answers --help, --version and unknown commands', async () => {
+    const root = makeProject();
+    expect((await runCli(root, ['--help'])).stdout).toContain('usage: repro <command>');
+    expect((await runCli(root, ['run', '--help'])).stdout).toContain('usage: repro run <config.json>');
+    expect((await runCli(root, ['--version'])).stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+    const unknown = await runCli(root, ['fly']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('error: unknown command "fly"');
+  });
+
+  it('works in-process as a function', async () => {
+    const root = makeProject({ 'configs/x.json': { a: 1 } });
+    const cwd = process.cwd();
+    process.chdir(root);
+    try {
+      expect(await main(['run', 'configs/x.json', '-q', '--', 'true'])).toBe(0);
+      expect(await main(['run', 'configs/x.json', '-q', '--', 'true'])).toBe(1);
+    } finally {
+      process.chdir(cwd);
+    }
+    expect(existsSync(join(root, 'runs', 'x', 'end.json'))).toBe(true);
+  });
+});

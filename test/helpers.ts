@@ -1,0 +1,132 @@
+import { execFileSync, type SpawnOptions, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { hostname as hostname_, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { afterEach } from 'vitest';
+import type { RunRecord } from '../src/run/record.ts';
+
+/** The repository root: where dist/cli.js and node_modules live. */
+export const REPO = resolve(import.meta.dirname, '..');
+export const CLI = join(REPO, 'dist', 'cli.js');
+
+const made: string[] = [];
+afterEach(() => {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * A scratch project in the OS temp folder, removed after the test: `files` maps relative paths to
+ * contents (objects are written as JSON). `node_modules/repro` links to this repository so that
+ * scripts can `import { startRun } from 'repro'`.
+ */
+export function makeProject(
+  files: Record<string, string | object> = {},
+  options: { git?: boolean } = {},
+): string {
+  const root = mkdtempSync(join(tmpdir(), 'repro-test-'));
+  made.push(root);
+  writeFiles(root, { 'repro.json': {}, 'package.json': { private: true, type: 'module' }, ...files });
+  mkdirSync(join(root, 'node_modules'), { recursive: true });
+  symlinkSync(REPO, join(root, 'node_modules', 'repro'));
+  if (options.git) {
+    git(root, 'init', '-q', '-b', 'main');
+    writeFileSync(join(root, '.gitignore'), 'runs/\nnode_modules/\n');
+    git(root, 'add', '-A');
+    git(root, 'commit', '-q', '-m', 'init');
+  }
+  return root;
+}
+
+export function writeFiles(root: string, files: Record<string, string | object>): void {
+  for (const [path, content] of Object.entries(files)) {
+    const file = join(root, path);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, typeof content === 'string' ? content : `${JSON.stringify(content, null, 2)}\n`);
+  }
+}
+
+export function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.com', ...args], {
+    cwd,
+    encoding: 'utf8',
+  });
+}
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built `repro` binary as a user would. */
+export function runCli(
+  cwd: string,
+  args: string[],
+  options: SpawnOptions & { onSpawn?: (pid: number) => void } = {},
+): Promise<CliResult> {
+  return new Promise((done, fail) => {
+    // a clean environment: no REPRO_* leaking in from a run that started the tests
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('REPRO_')));
+    Object.assign(env, options.env);
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (c) => {
+      stdout += c;
+    });
+    child.stderr?.on('data', (c) => {
+      stderr += c;
+    });
+    child.on('error', fail);
+    if (child.pid && options.onSpawn) options.onSpawn(child.pid);
+    child.on('close', (code, signal) => done({ code, signal, stdout, stderr }));
+  });
+}
+
+/** Waits until `check` returns true, polling every 20 ms, for at most `ms`. */
+export async function waitFor(check: () => boolean, ms = 10_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** A start record as a run on this machine would write it, with `patch` applied. */
+export function fakeRecord(
+  patch: Partial<RunRecord> & { hostname?: string; boot_id?: string | null },
+): RunRecord {
+  const { hostname, boot_id, ...rest } = patch;
+  const real = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  return {
+    format: 1,
+    repro_version: 'test',
+    name: 'data',
+    mode: 'cli',
+    config: { name: 'data', file: null, hash: '', base_hash: '' },
+    overrides: [],
+    postfix: null,
+    argv: [],
+    command: null,
+    cwd: '/',
+    project_root: '/',
+    script: null,
+    git: null,
+    host: {
+      hostname: hostname ?? hostname_(),
+      user: 'x',
+      os: 'x',
+      arch: 'x',
+      node: 'x',
+      cpus: 1,
+      memory_bytes: 1,
+      boot_id: boot_id === undefined ? real : boot_id,
+    },
+    pid: process.pid,
+    pid_start: null,
+    env: {},
+    started_at: new Date().toISOString(),
+    ...rest,
+  };
+}

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import * as api from '../src/index.ts';
+
+describe('the public API', () => {
+  it('exports exactly these names (a change here is a change to the API)', () => {
+    expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
+      [
+        "ConfigNameError",
+        "ConfigNotFoundError",
+        "ConfigNotObjectError",
+        "ConfigParseError",
+        "ConfigUnreadableError",
+        "NotAResultError",
+        "OverrideError",
+        "ParamMissingError",
+        "ParamTypeError",
+        "Params",
+        "PathOutsideRunError",
+        "ProjectConfigError",
+        "RECORDED_ENV",
+        "RESERVED_KEYS",
+        "RUN_FILES",
+        "ReproError",
+        "ResultExistsError",
+        "ResultFileExistsError",
+        "Run",
+        "ScriptMissingError",
+        "ScriptNotFoundError",
+        "ScriptNotRunnableError",
+        "ScriptOutsideProjectError",
+        "SourceError",
+        "UsageError",
+        "applyOverrides",
+        "canonicalJson",
+        "configNameOf",
+        "findProject",
+        "formatCaret",
+        "hashConfig",
+        "isValidName",
+        "listRuns",
+        "loadConfig",
+        "mergeConfig",
+        "parseMetrics",
+        "parseOverride",
+        "parseRunArgs",
+        "prepareRun",
+        "readRunState",
+        "resolveSources",
+        "resultName",
+        "runConfig",
+        "startRun",
+      ]
+    `);
+  });
+
+  it('keeps internal helpers (leading _) out', () => {
+    expect(Object.keys(api).filter((k) => k.startsWith('_'))).toEqual([]);
+  });
+});
+
+describe('the built package', () => {
+  it('dist/index.js exports the same names as src/index.ts', async () => {
+    const built = await import('../dist/index.js' as string);
+    expect(Object.keys(built).sort()).toEqual(Object.keys(api).sort());
+  });
+});

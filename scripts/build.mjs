@@ -1,7 +1,7 @@
 // Builds dist/: one bundled ES module for the library, one for the CLI (bundled so that
 // `repro run` starts fast), and the .d.ts files from tsc.
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { chmodSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { build } from 'esbuild';
 
@@ -14,6 +14,9 @@ const common = {
   format: 'esm',
   target: 'node20',
   sourcemap: 'linked',
+  minify: true,
+  // error classes name themselves after their class: keep the names
+  keepNames: true,
   // tsx is resolved at run time to start TypeScript scripts; it is never bundled.
   external: ['tsx', 'tinyglobby'],
   logLevel: 'warning',
@@ -25,11 +28,14 @@ await Promise.all([
   build({ ...common, entryPoints: { index: 'src/index.ts' }, outdir: 'dist' }),
   build({
     ...common,
-    entryPoints: { cli: 'src/cli/main.ts' },
+    entryPoints: { cli: 'src/cli/bin.ts' },
     outdir: 'dist',
     banner: { js: '#!/usr/bin/env node' },
   }),
 ]);
+
+// npm links bin entries as they are: the CLI must be executable itself
+chmodSync('dist/cli.js', 0o755);
 
 execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
   stdio: 'inherit',

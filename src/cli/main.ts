@@ -70,15 +70,3 @@ export function reportError(error: unknown, debug: boolean): number {
   );
   return 1;
 }
-
-// run when executed as the CLI bundle, not when imported by tests
-if (process.argv[1] && /(?:cli\.js|main\.ts)$/.test(process.argv[1])) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error) => {
-      process.exitCode = reportError(error, true);
-    },
-  );
-}

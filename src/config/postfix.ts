@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import { UsageError } from '../errors.ts';
-import { canonicalJson } from './hash.ts';
+import { canonicalJson, sha256Hex } from './hash.ts';
 import type { Json, JsonObject } from './json.ts';
 import { isValidName } from './load.ts';
 
@@ -33,7 +32,7 @@ export function resultName(name: string, base: JsonObject, merged: JsonObject, p
   if (changed.length === 0) return name;
   const slug = changed.map((k) => slugPart(k, merged[k] as Json)).join(',');
   if (!slug.includes('\0') && slug.length <= MAX_SLUG) return `${name}~${slug}`;
-  return `${name}~h${createHash('sha256').update(canonicalJson(merged)).digest('hex').slice(0, 10)}`;
+  return `${name}~h${sha256Hex(canonicalJson(merged)).slice(0, 10)}`;
 }
 
 /** Keys whose canonical value differs between the two configs, sorted. */

@@ -1,5 +1,5 @@
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 
 /** Git state of the project at the start of a run. */
@@ -26,14 +26,21 @@ export interface HostFacts {
   boot_id: string | null;
 }
 
-function run(
-  cmd: string,
-  args: string[],
-  cwd?: string,
-  timeout = 10_000,
-): Promise<{ stdout: string; stderr: string } | null> {
-  return new Promise((done) => {
-    execFile(
+type ChildProcess = typeof import('node:child_process');
+let childProcess: ChildProcess | undefined;
+// loaded on first use: ~2 ms at start-up that a run without git or interpreter facts skips
+function cp(): ChildProcess {
+  childProcess ??= createRequire(import.meta.url)('node:child_process') as ChildProcess;
+  return childProcess;
+}
+
+type Output = { stdout: string; stderr: string } | null;
+/** Runs a command to completion, asynchronously or (in an exit handler) synchronously. */
+type Exec = (cmd: string, args: string[], cwd?: string, timeout?: number) => Output | Promise<Output>;
+
+const execAsync: Exec = (cmd, args, cwd, timeout = 10_000) =>
+  new Promise((done) => {
+    cp().execFile(
       cmd,
       args,
       { cwd, timeout, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' },
@@ -42,26 +49,47 @@ function run(
       },
     );
   });
-}
+
+const execSync: Exec = (cmd, args, cwd, timeout = 10_000) => {
+  const r = cp().spawnSync(cmd, args, { cwd, timeout, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' });
+  return r.status === 0 ? { stdout: r.stdout, stderr: r.stderr } : null;
+};
+
+/** Git facts plus the text of `git diff HEAD` when the work tree has changes. */
+export type GitResult = { facts: GitFacts; diffText: string | null } | null;
+
+const STATUS_ARGS = ['--no-optional-locks', 'status', '--porcelain=v2', '--branch', '-z'];
+const DIFF_ARGS = ['--no-optional-locks', 'diff', 'HEAD', '--binary'];
 
 /**
  * One `git status` for commit, branch, dirtiness and untracked files, then `git diff HEAD` only
- * when dirty. `--no-optional-locks` keeps parallel runs from fighting over index.lock.
+ * when tracked files changed. `--no-optional-locks` keeps parallel runs from fighting over
+ * index.lock.
  */
-export async function gatherGitFacts(
-  root: string,
-): Promise<{ facts: GitFacts; diffText: string | null } | null> {
-  const status = await run(
-    'git',
-    ['--no-optional-locks', 'status', '--porcelain=v2', '--branch', '-z'],
-    root,
-  );
-  if (!status) return null;
+export async function gatherGitFacts(root: string): Promise<GitResult> {
+  const status = await execAsync('git', STATUS_ARGS, root);
+  const parsed = status && parseGitStatus(status.stdout);
+  if (!parsed) return null;
+  const diff = parsed.changed && parsed.facts.commit ? await execAsync('git', DIFF_ARGS, root) : null;
+  return { facts: parsed.facts, diffText: diff?.stdout || null };
+}
+
+/** The same, blocking: for a run that ends before the asynchronous facts arrived. */
+export function gatherGitFactsSync(root: string): GitResult {
+  const status = execSync('git', STATUS_ARGS, root) as Output;
+  const parsed = status && parseGitStatus(status.stdout);
+  if (!parsed) return null;
+  const diff = parsed.changed && parsed.facts.commit ? (execSync('git', DIFF_ARGS, root) as Output) : null;
+  return { facts: parsed.facts, diffText: diff?.stdout || null };
+}
+
+/** Parses `git status --porcelain=v2 --branch -z`. */
+export function parseGitStatus(stdout: string): { facts: GitFacts; changed: boolean } {
   let commit: string | null = null;
   let branch: string | null = null;
   let changed = false;
   const untracked: string[] = [];
-  const entries = status.stdout.split('\0');
+  const entries = stdout.split('\0');
   for (let i = 0; i < entries.length; i++) {
     const line = entries[i] as string;
     if (line.startsWith('# branch.oid ')) {
@@ -79,12 +107,10 @@ export async function gatherGitFacts(
       changed = true;
     }
   }
-  const dirty = changed || untracked.length > 0;
-  let diffText: string | null = null;
-  if (changed && commit) {
-    diffText = (await run('git', ['--no-optional-locks', 'diff', 'HEAD', '--binary'], root))?.stdout ?? null;
-  }
-  return { facts: { commit, branch, dirty, untracked, diff: null }, diffText };
+  return {
+    facts: { commit, branch, dirty: changed || untracked.length > 0, untracked, diff: null },
+    changed,
+  };
 }
 
 let hostCache: HostFacts | undefined;
@@ -132,9 +158,15 @@ export function processStartTicks(pid: number): string | null {
 
 /** `python3 --version` and the like: the first line it prints, or null. */
 export async function interpreterVersion(command: string): Promise<string | null> {
-  const out = await run(command, ['--version'], undefined, 5_000);
-  if (!out) return null;
-  const text = (out.stdout.trim() || out.stderr.trim()).split('\n')[0];
+  return firstLine(await execAsync(command, ['--version'], undefined, 5_000));
+}
+
+export function interpreterVersionSync(command: string): string | null {
+  return firstLine(execSync(command, ['--version'], undefined, 5_000) as Output);
+}
+
+function firstLine(out: Output): string | null {
+  const text = out && (out.stdout.trim() || out.stderr.trim()).split('\n')[0];
   return text ? text.trim() : null;
 }
 

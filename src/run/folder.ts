@@ -9,9 +9,12 @@ import { ResultExistsError, ResultFileExistsError } from '../errors.ts';
 import { findProject, type Project } from '../project/project.ts';
 import { reproVersion } from '../version.ts';
 import {
+  type GitResult,
   gatherGitFacts,
+  gatherGitFactsSync,
   gatherHostFacts,
   interpreterVersion,
+  interpreterVersionSync,
   processStartTicks,
   recordedEnv,
 } from './facts.ts';
@@ -78,18 +81,38 @@ export interface RecordInputs {
   script: ResolvedScript | null;
 }
 
-/** Gathers everything for `run.json`; git, the interpreter's version and the script's hash in parallel. */
-export async function gatherRecord(
+/** The facts that take a process to learn: git state and the interpreter's version. */
+export interface SlowFacts {
+  git: GitResult;
+  interpreterVersion: string | null;
+}
+
+/** Starts learning the slow facts, in parallel; nothing is written. */
+export async function gatherSlowFacts(project: Project, script: ResolvedScript | null): Promise<SlowFacts> {
+  const [git, version] = await Promise.all([
+    project.gitRoot ? gatherGitFacts(project.root) : null,
+    script?.versionOf ? interpreterVersion(script.versionOf) : null,
+  ]);
+  return { git, interpreterVersion: version };
+}
+
+export function gatherSlowFactsSync(project: Project, script: ResolvedScript | null): SlowFacts {
+  return {
+    git: project.gitRoot ? gatherGitFactsSync(project.root) : null,
+    interpreterVersion: script?.versionOf ? interpreterVersionSync(script.versionOf) : null,
+  };
+}
+
+/** The start record from what is known now plus the slow facts. */
+export function buildRecord(
   prepared: PreparedRun,
   inputs: RecordInputs,
-): Promise<{ record: RunRecord; diffText: string | null }> {
+  startedAt: Date,
+  slow: SlowFacts,
+): RunRecord {
   const { project, loaded } = prepared;
-  const [git, version] = await Promise.all([
-    project.gitRoot ? gatherGitFacts(project.root) : Promise.resolve(null),
-    inputs.script?.versionOf ? interpreterVersion(inputs.script.versionOf) : Promise.resolve(null),
-  ]);
   const configRel = relative(project.root, loaded.file);
-  const record: RunRecord = {
+  return {
     format: 1,
     repro_version: reproVersion(),
     name: prepared.name,
@@ -111,26 +134,24 @@ export async function gatherRecord(
           path: inputs.script.path ?? '',
           sha256: hashFile(inputs.script.file),
           interpreter: inputs.script.interpreter,
-          interpreter_version: version,
+          interpreter_version: slow.interpreterVersion,
         }
       : null,
-    git: git ? { ...git.facts, diff: git.diffText ? RUN_FILES.diff : null } : null,
+    git: slow.git ? { ...slow.git.facts, diff: slow.git.diffText ? RUN_FILES.diff : null } : null,
     host: gatherHostFacts(),
     pid: process.pid,
     pid_start: processStartTicks(process.pid),
     env: recordedEnv([...RECORDED_ENV, ...project.env]),
-    started_at: new Date().toISOString(),
+    started_at: startedAt.toISOString(),
   };
-  return { record, diffText: git?.diffText ?? null };
 }
 
 /**
- * Steps 3–4: creates the result folder with an exclusive, non-recursive mkdir, then writes the
- * merged config, the git diff and the start record, each exclusively. If anything fails after
- * the mkdir, the new folder is removed again so no half-made result is left looking whole; an
- * existing folder is never touched.
+ * Steps 3–4: creates the result folder with an exclusive, non-recursive mkdir and writes the
+ * merged config into it exclusively. If that write fails, the new folder is removed again so
+ * no half-made result is left looking whole; an existing folder is never touched.
  */
-export function createRunFolder(prepared: PreparedRun, record: RunRecord, diffText: string | null): void {
+export function createRunFolder(prepared: PreparedRun): Date {
   mkdirSync(prepared.project.runsRoot, { recursive: true });
   try {
     mkdirSync(prepared.dir);
@@ -142,12 +163,49 @@ export function createRunFolder(prepared: PreparedRun, record: RunRecord, diffTe
   }
   try {
     writeExclusive(join(prepared.dir, RUN_FILES.config), `${JSON.stringify(prepared.config, null, 2)}\n`);
-    if (diffText) writeExclusive(join(prepared.dir, RUN_FILES.diff), diffText);
-    writeExclusive(join(prepared.dir, RUN_FILES.record), `${JSON.stringify(record, null, 2)}\n`);
-    writeExclusive(join(prepared.dir, RUN_FILES.heartbeat), '');
   } catch (error) {
     rmSync(prepared.dir, { recursive: true, force: true });
     throw error;
+  }
+  return new Date();
+}
+
+/**
+ * Writes run.json (and git.diff) once the slow facts arrive, so that neither the script nor the
+ * caller waits for git. `flushSync` writes it at once, learning the facts synchronously if they
+ * have not arrived: an end record is never written before its start record.
+ */
+export class PendingRecord {
+  readonly done: Promise<void>;
+  #written = false;
+
+  constructor(
+    private readonly prepared: PreparedRun,
+    private readonly inputs: RecordInputs,
+    private readonly startedAt: Date,
+    slow: Promise<SlowFacts>,
+    private readonly warn: (line: string) => void,
+  ) {
+    this.done = slow.then(
+      (facts) => this.#write(facts),
+      () => this.#write({ git: null, interpreterVersion: null }),
+    );
+  }
+
+  flushSync(): void {
+    if (!this.#written) this.#write(gatherSlowFactsSync(this.prepared.project, this.inputs.script));
+  }
+
+  #write(slow: SlowFacts): void {
+    if (this.#written) return;
+    this.#written = true;
+    try {
+      const record = buildRecord(this.prepared, this.inputs, this.startedAt, slow);
+      if (slow.git?.diffText) writeExclusive(join(this.prepared.dir, RUN_FILES.diff), slow.git.diffText);
+      writeExclusive(join(this.prepared.dir, RUN_FILES.record), `${JSON.stringify(record, null, 2)}\n`);
+    } catch (error) {
+      this.warn(`repro: warning: cannot write the run record: ${(error as Error).message}`);
+    }
   }
 }
 
@@ -164,7 +222,7 @@ export function writeExclusive(file: string, data: string | Uint8Array): void {
 /** Creates `end.json`: the only record of how the run ended. */
 export function writeEndRecord(
   dir: string,
-  startedAt: number,
+  startedAt: Date,
   status: EndStatus,
   exitCode: number | null,
   signal: string | null,
@@ -174,7 +232,7 @@ export function writeEndRecord(
     exit_code: exitCode,
     signal,
     ended_at: new Date().toISOString(),
-    duration_s: Math.round((Date.now() - startedAt) / 10) / 100,
+    duration_s: Math.round((Date.now() - startedAt.getTime()) / 10) / 100,
   };
   writeExclusive(join(dir, RUN_FILES.end), `${JSON.stringify(end, null, 2)}\n`);
   return end;

@@ -1,12 +1,4 @@
-import {
-  closeSync,
-  createWriteStream,
-  mkdirSync,
-  openSync,
-  utimesSync,
-  type WriteStream,
-  writeSync,
-} from 'node:fs';
+import { closeSync, createWriteStream, mkdirSync, openSync, type WriteStream, writeSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { parseRunArgs } from '../config/argv.ts';
 import type { JsonObject } from '../config/json.ts';
@@ -14,8 +6,17 @@ import { loadConfig } from '../config/load.ts';
 import type { Override } from '../config/overrides.ts';
 import { PathOutsideRunError, ResultFileExistsError, UsageError } from '../errors.ts';
 import { findProject, type Project } from '../project/project.ts';
-import { createRunFolder, gatherRecord, prepareRun, writeEndRecord, writeExclusive } from './folder.ts';
-import { HEARTBEAT_MS, RUN_FILES } from './layout.ts';
+import {
+  createRunFolder,
+  gatherSlowFacts,
+  PendingRecord,
+  prepareRun,
+  type RecordInputs,
+  writeEndRecord,
+  writeExclusive,
+} from './folder.ts';
+import { startHeartbeat } from './heartbeat.ts';
+import { RUN_FILES } from './layout.ts';
 import { MetricsLog, type MetricsRow } from './metrics.ts';
 import { type EffectiveConfig, Params } from './params.ts';
 import type { EndStatus } from './record.ts';
@@ -65,7 +66,14 @@ export class Run {
 
   readonly #metrics: MetricsLog;
   readonly #warn: (line: string) => void;
-  readonly #startedAt = Date.now();
+  /**
+   * Settles when run.json is on disk. It is written as soon as git has answered, without
+   * holding up the script; `finish()` writes it at once if it is still missing.
+   */
+  readonly recorded: Promise<void>;
+
+  readonly #startedAt: Date;
+  readonly #record: PendingRecord | undefined;
   #finished = false;
   #cleanup: (() => void)[] = [];
 
@@ -78,7 +86,12 @@ export class Run {
     project: Project;
     adopted: boolean;
     warn: (line: string) => void;
+    startedAt?: Date;
+    record?: PendingRecord;
   }) {
+    this.#startedAt = init.startedAt ?? new Date();
+    this.#record = init.record;
+    this.recorded = init.record?.done ?? Promise.resolve();
     this.name = init.name;
     this.dir = init.dir;
     this.configName = init.configName;
@@ -170,7 +183,11 @@ export class Run {
     for (const undo of this.#cleanup.splice(0)) undo();
     this.#metrics.close();
     writeExclusive(join(this.dir, RUN_FILES.effective), `${JSON.stringify(effective, null, 2)}\n`);
-    if (!this.adopted) writeEndRecord(this.dir, this.#startedAt, status, exitCode, signal);
+    if (!this.adopted) {
+      // the start record first, even when the run ends before git answered
+      this.#record?.flushSync();
+      writeEndRecord(this.dir, this.#startedAt, status, exitCode, signal);
+    }
   }
 
   /** @internal */
@@ -222,7 +239,7 @@ export async function startRun(options: StartRunOptions = {}): Promise<Run> {
   // a missing or unfinished upstream stops the run before anything is written
   resolveSources(prepared.config as JsonObject, prepared.project, prepared.label, cwd);
   const script = process.argv[1] ? resolve(process.argv[1]) : null;
-  const { record, diffText } = await gatherRecord(prepared, {
+  const inputs: RecordInputs = {
     mode: 'api',
     argv: process.argv,
     command: null,
@@ -235,8 +252,16 @@ export async function startRun(options: StartRunOptions = {}): Promise<Run> {
           versionOf: null,
         }
       : null,
-  });
-  createRunFolder(prepared, record, diffText);
+  };
+  // git runs while the folder is made and the script gets going; run.json follows when it answers
+  const slow = gatherSlowFacts(prepared.project, inputs.script);
+  let startedAt: Date;
+  try {
+    startedAt = createRunFolder(prepared);
+  } catch (error) {
+    await slow.catch(() => undefined);
+    throw error;
+  }
   const run = new Run({
     name: prepared.name,
     dir: prepared.dir,
@@ -245,9 +270,11 @@ export async function startRun(options: StartRunOptions = {}): Promise<Run> {
     project: prepared.project,
     adopted: false,
     warn,
+    startedAt,
+    record: new PendingRecord(prepared, inputs, startedAt, slow, warn),
   });
   if (options.captureOutput ?? true) captureOutput(run);
-  startHeartbeat(run);
+  run._onFinish(startHeartbeat(run.dir));
   if (handleExit) installExitHandlers(run);
   return run;
 }
@@ -294,20 +321,6 @@ function captureOutput(run: Run): void {
   };
   process.on('uncaughtExceptionMonitor', onUncaught);
   run._onFinish(() => process.off('uncaughtExceptionMonitor', onUncaught));
-}
-
-function startHeartbeat(run: Run): void {
-  const file = join(run.dir, RUN_FILES.heartbeat);
-  const timer = setInterval(() => {
-    const now = new Date();
-    try {
-      utimesSync(file, now, now);
-    } catch {
-      // the folder may be on a mount that went away; the end record still decides
-    }
-  }, HEARTBEAT_MS);
-  timer.unref();
-  run._onFinish(() => clearInterval(timer));
 }
 
 function installExitHandlers(run: Run): void {

@@ -1,17 +1,20 @@
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, utimesSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import { constants } from 'node:os';
 import { join, relative } from 'node:path';
 import type { JsonObject } from '../config/json.ts';
 import { ResultExistsError } from '../errors.ts';
 import {
   createRunFolder,
-  gatherRecord,
+  gatherSlowFacts,
+  PendingRecord,
   type PrepareRunOptions,
   prepareRun,
+  type RecordInputs,
   writeEndRecord,
 } from './folder.ts';
-import { HEARTBEAT_MS, RUN_FILES } from './layout.ts';
+import { startHeartbeat } from './heartbeat.ts';
+import { RUN_FILES } from './layout.ts';
 import type { EndRecord, EndStatus } from './record.ts';
 import { resolveCommand, resolveScript } from './script.ts';
 import { resolveSources } from './sources.ts';
@@ -63,14 +66,18 @@ export async function runConfig(options: RunConfigOptions): Promise<RunResult> {
 
   const configInRun = join(prepared.dir, RUN_FILES.config);
   const command = [...script.command, '-c', configInRun];
-  const { record, diffText } = await gatherRecord(prepared, {
-    mode: 'cli',
-    argv: options.argv ?? process.argv,
-    command,
-    script,
-  });
-  createRunFolder(prepared, record, diffText);
-  const startedAt = Date.now();
+  const inputs: RecordInputs = { mode: 'cli', argv: options.argv ?? process.argv, command, script };
+  // git and the interpreter's version are learned while the folder is made and the script
+  // starts; run.json is written when they answer, always before end.json
+  const slow = gatherSlowFacts(project, script);
+  let startedAt: Date;
+  try {
+    startedAt = createRunFolder(prepared);
+  } catch (error) {
+    await slow.catch(() => undefined);
+    throw error;
+  }
+  const record = new PendingRecord(prepared, inputs, startedAt, slow, (line) => err.write(`${line}\n`));
   const shown = relative(prepared.cwd, prepared.dir) || prepared.dir;
   if (!options.quiet) err.write(`repro: ${shown} <- ${label}${script.path ? ` (${script.path})` : ''}\n`);
 
@@ -102,15 +109,7 @@ export async function runConfig(options: RunConfigOptions): Promise<RunResult> {
     logs.stderr.write(chunk);
   });
 
-  const heartbeat = setInterval(() => {
-    const now = new Date();
-    try {
-      utimesSync(join(prepared.dir, RUN_FILES.heartbeat), now, now);
-    } catch {
-      // the end record still decides
-    }
-  }, HEARTBEAT_MS);
-  heartbeat.unref();
+  const stopHeartbeat = startHeartbeat(prepared.dir);
 
   // Ctrl-C: pass it on; a second one sends SIGTERM, a third SIGKILL
   let interrupted: NodeJS.Signals | undefined;
@@ -135,7 +134,7 @@ export async function runConfig(options: RunConfigOptions): Promise<RunResult> {
     child.on('error', (error) => done({ code: 127, signal: null, spawnError: error }));
     child.on('close', (c, s) => done({ code: c, signal: s }));
   });
-  clearInterval(heartbeat);
+  stopHeartbeat();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   if (spawnError) {
@@ -143,7 +142,7 @@ export async function runConfig(options: RunConfigOptions): Promise<RunResult> {
     err.write(line);
     logs.stderr.write(line);
   }
-  await Promise.all([closeStream(logs.stdout), closeStream(logs.stderr)]);
+  await Promise.all([closeStream(logs.stdout), closeStream(logs.stderr), record.done]);
 
   const status: EndStatus = interrupted ? 'interrupted' : code === 0 ? 'done' : 'failed';
   const exitCode = interrupted

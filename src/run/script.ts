@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { accessSync, constants, readFileSync, realpathSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { extname, isAbsolute, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { sha256Hex } from '../config/hash.ts';
 import {
   ScriptMissingError,
   ScriptNotFoundError,
@@ -130,7 +130,7 @@ export function resolveCommand(project: Project, command: string[]): ResolvedScr
 export function hashFile(file: string | null): string | null {
   if (!file) return null;
   try {
-    return `sha256:${createHash('sha256').update(readFileSync(file)).digest('hex')}`;
+    return `sha256:${sha256Hex(readFileSync(file))}`;
   } catch {
     return null;
   }

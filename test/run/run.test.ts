@@ -33,6 +33,7 @@ describe('startRun (in-process API)', () => {
     expect(run.name).toBe('model~lr=0.01');
     expect(run.dir).toBe(join(root, 'runs', 'model~lr=0.01'));
     expect(json(join(run.dir, 'config.json'))).toEqual({ lr: 0.01, filters: 10 });
+    await run.recorded;
     expect(json<RunRecord>(join(run.dir, 'run.json'))).toMatchObject({
       mode: 'api',
       overrides: [{ kind: 'set', text: 'lr=0.01' }],
@@ -121,6 +122,16 @@ describe('startRun (in-process API)', () => {
       code: 'REPRO_SOURCE_MISSING',
     });
     expect(existsSync(join(root, 'runs', 'model'))).toBe(false);
+  });
+
+  it('writes run.json before end.json even when the run ends before git answers', async () => {
+    const root = makeProject({ 'c.json': { a: 1 } }, { git: true });
+    const run = await start(root, { config: 'c.json' }).promise;
+    run.finish();
+    const record = json<RunRecord>(join(run.dir, 'run.json'));
+    expect(record.git).toMatchObject({ branch: 'main', dirty: false });
+    await run.recorded;
+    expect(json<RunRecord>(join(run.dir, 'run.json'))).toEqual(record);
   });
 
   it('needs a config', async () => {

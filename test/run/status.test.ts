@@ -66,6 +66,12 @@ describe('readRunState', () => {
     });
   });
 
+  it('judges a run on another host by its start time before its first heartbeat', () => {
+    const started = new Date(Date.now() - 10 * 60_000).toISOString();
+    const dir = folder({ 'config.json': {}, 'run.json': fakeRecord({ hostname: 'gpu-node-7', started_at: started }) });
+    expect(readRunState(dir).status).toBe('crashed');
+  });
+
   it('is crashed when the record was never written, after a grace period', () => {
     const dir = folder({ 'config.json': {} });
     expect(readRunState(dir).status).toBe('running');

@@ -1,0 +1,21 @@
+// Runs every benchmark and prints the tables for docs/benchmarks.md.
+//   npm run bench            all of them
+//   npm run bench -- overhead   only those whose name contains "overhead"
+import { cpus } from 'node:os';
+import { benchRunOverhead } from './run-overhead.mjs';
+
+const BENCHES = { overhead: benchRunOverhead };
+const only = process.argv[2];
+
+console.log(
+  `# figures from \`npm run bench${only ? ` -- ${only}` : ''}\` on ${cpus().length} × ${cpus()[0]?.model}, Node.js ${process.version}, ${new Date().toISOString().slice(0, 10)}\n`,
+);
+for (const [name, bench] of Object.entries(BENCHES)) {
+  if (only && !name.includes(only)) continue;
+  const result = await bench();
+  console.log(`## ${result.title}\n`);
+  console.log(`| ${result.head.join(' | ')} |`);
+  console.log(`|${result.head.map(() => '---').join('|')}|`);
+  for (const row of result.rows) console.log(`| ${row.join(' | ')} |`);
+  console.log(`\n${result.note}\n`);
+}

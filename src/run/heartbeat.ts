@@ -1,0 +1,23 @@
+import { closeSync, openSync, utimesSync } from 'node:fs';
+import { join } from 'node:path';
+import { HEARTBEAT_MS, RUN_FILES } from './layout.ts';
+
+/**
+ * Touches `<dir>/.heartbeat` every HEARTBEAT_MS while the run lives, so that a reader on another
+ * host can tell a crash (readRunState). The file is made at the first beat: a short run never
+ * needs one. Its content is never written. Returns the function that stops the beat.
+ */
+export function startHeartbeat(dir: string): () => void {
+  const file = join(dir, RUN_FILES.heartbeat);
+  const timer = setInterval(() => {
+    try {
+      closeSync(openSync(file, 'a'));
+      const now = new Date();
+      utimesSync(file, now, now);
+    } catch {
+      // the folder may be on a mount that went away; the end record still decides
+    }
+  }, HEARTBEAT_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -68,7 +68,10 @@ describe('readRunState', () => {
 
   it('judges a run on another host by its start time before its first heartbeat', () => {
     const started = new Date(Date.now() - 10 * 60_000).toISOString();
-    const dir = folder({ 'config.json': {}, 'run.json': fakeRecord({ hostname: 'gpu-node-7', started_at: started }) });
+    const dir = folder({
+      'config.json': {},
+      'run.json': fakeRecord({ hostname: 'gpu-node-7', started_at: started }),
+    });
     expect(readRunState(dir).status).toBe('crashed');
   });
 

@@ -10,7 +10,11 @@ const FILES = {
   'repro.json': {},
   'package.json': { private: true, type: 'module' },
   'noop.mjs': '',
-  'api.mjs': "import { startRun } from 'repro';\nawait startRun();\n",
+  'api.mjs': "import { startRun } from 'repro';\nconst run = await startRun();\nrun.params.get('lr', 0.1);\n",
+  // 100 ms of work, with and without startRun(): git then answers while the script works
+  'work.mjs': 'const end = Date.now() + 100;\nwhile (Date.now() < end);\n',
+  'apiwork.mjs':
+    "import { startRun } from 'repro';\nconst run = await startRun();\nrun.params.get('lr', 0.1);\nconst end = Date.now() + 100;\nwhile (Date.now() < end);\n",
   'configs/noop.json': { script: 'noop.mjs', lr: 0.1 },
 };
 
@@ -29,6 +33,8 @@ export function benchRunOverhead({ rounds = 40 } = {}) {
   const viaRepro = [];
   const bare = [];
   const api = [];
+  const work = [];
+  const apiWork = [];
   const bareNoGit = [];
   const apiNoGit = [];
   // warm the page cache and V8's code cache once
@@ -40,6 +46,8 @@ export function benchRunOverhead({ rounds = 40 } = {}) {
     viaRepro.push(time(node, [CLI, 'run', 'configs/noop.json', '-q', '--postfix', `r${i}`], { cwd: root }));
     bare.push(time(node, ['noop.mjs'], { cwd: root }));
     api.push(time(node, ['api.mjs', '-c', 'configs/noop.json', '--postfix', `a${i}`], { cwd: root }));
+    work.push(time(node, ['work.mjs'], { cwd: root }));
+    apiWork.push(time(node, ['apiwork.mjs', '-c', 'configs/noop.json', '--postfix', `w${i}`], { cwd: root }));
     bareNoGit.push(time(node, ['noop.mjs'], { cwd: plain }));
     apiNoGit.push(time(node, ['api.mjs', '-c', 'configs/noop.json', '--postfix', `a${i}`], { cwd: plain }));
   }
@@ -49,6 +57,8 @@ export function benchRunOverhead({ rounds = 40 } = {}) {
   const r = median(viaRepro);
   const b = median(bare);
   const a = median(api);
+  const w = median(work);
+  const aw = median(apiWork);
   const bn = median(bareNoGit);
   const an = median(apiNoGit);
   return {
@@ -58,6 +68,8 @@ export function benchRunOverhead({ rounds = 40 } = {}) {
       ['`repro run configs/noop.json`', fmt(r), `+${fmt(r - d)}`, `${(r / d).toFixed(2)}×`],
       ['`node noop.mjs` (baseline)', fmt(b), '', ''],
       ['`node api.mjs -c configs/noop.json` (startRun)', fmt(a), `+${fmt(a - b)}`, `${(a / b).toFixed(2)}×`],
+      ['`node work.mjs`: 100 ms of work (baseline)', fmt(w), '', ''],
+      ['`node apiwork.mjs -c configs/noop.json`: the same with startRun', fmt(aw), `+${fmt(aw - w)}`, `${(aw / w).toFixed(2)}×`],
       ['`node noop.mjs`, outside git (baseline)', fmt(bn), '', ''],
       [
         '`node api.mjs -c configs/noop.json`, outside git',

@@ -17,8 +17,9 @@ const common = {
   minify: true,
   // error classes name themselves after their class: keep the names
   keepNames: true,
-  // tsx is resolved at run time to start TypeScript scripts; it is never bundled.
-  external: ['tsx', 'tinyglobby'],
+  // tsx is resolved at run time to start TypeScript scripts; jsonc-parser loads only to explain
+  // a JSON error. Neither is bundled.
+  external: ['tsx', 'jsonc-parser'],
   logLevel: 'warning',
   // prefer ES module builds (jsonc-parser's CommonJS build uses a dynamic require)
   mainFields: ['module', 'main'],

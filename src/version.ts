@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { fs } from './_builtins.ts';
 
 let version: string | undefined;
 
@@ -7,7 +7,9 @@ export function reproVersion(): string {
   if (version === undefined) {
     try {
       version = (
-        JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+        JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+          version: string;
+        }
       ).version;
     } catch {
       version = 'unknown';

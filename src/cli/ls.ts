@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseArgs } from '../_builtins.ts';
 import { UsageError } from '../errors.ts';
 import { listRuns } from '../run/list.ts';
 import { formatSeconds } from '../run/runner.ts';

@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseArgs } from '../_builtins.ts';
 import { UsageError } from '../errors.ts';
 import type { Override } from './overrides.ts';
 

@@ -1,4 +1,5 @@
-import { type ParseError, parse as parseTolerant, printParseErrorCode, visit } from 'jsonc-parser';
+import type { ParseError } from 'jsonc-parser';
+import { packageRequire } from '../_builtins.ts';
 import type { TextLocation } from '../errors.ts';
 
 /** Any JSON value. */
@@ -24,6 +25,14 @@ const REASONS: Record<string, string> = {
   InvalidEscapeCharacter: 'invalid escape character',
   InvalidCharacter: 'invalid character in string (raw newline or tab?)',
 };
+
+type JsoncParser = typeof import('jsonc-parser');
+let jsonc: JsoncParser | undefined;
+// jsonc-parser is needed only to explain an error or to find a repeated key: load it then
+function jsoncParser(): JsoncParser {
+  jsonc ??= packageRequire()('jsonc-parser') as JsoncParser;
+  return jsonc;
+}
 
 /** Where `offset` falls in `text`, as 1-based line and column plus the line's text. */
 export function locate(text: string, offset: number): TextLocation {
@@ -58,6 +67,7 @@ export function parseJson(text: string): Json {
   try {
     return JSON.parse(body) as Json;
   } catch {
+    const { parse: parseTolerant, printParseErrorCode } = jsoncParser();
     const errors: ParseError[] = [];
     parseTolerant(body, errors, {
       disallowComments: true,
@@ -84,8 +94,19 @@ function locateByProbe(body: string): never {
 /** Keys that appear twice in one object: JSON.parse silently keeps the last, which hides mistakes. */
 export function findDuplicateKeys(text: string): { key: string; location: TextLocation }[] {
   const found: { key: string; location: TextLocation }[] = [];
+  // fast path: no key text occurs twice anywhere, so no object can repeat one
+  const seenAnywhere = new Set<string>();
+  let repeated = false;
+  for (const match of text.matchAll(/"((?:[^"\\]|\\.)*)"\s*:/g)) {
+    if (seenAnywhere.has(match[1] as string)) {
+      repeated = true;
+      break;
+    }
+    seenAnywhere.add(match[1] as string);
+  }
+  if (!repeated) return found;
   const stack: Set<string>[] = [];
-  visit(text, {
+  jsoncParser().visit(text, {
     onObjectBegin: () => {
       stack.push(new Set());
     },

@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { basename, fs, resolve } from '../_builtins.ts';
 import {
   ConfigNameError,
   ConfigNotFoundError,
@@ -65,7 +64,7 @@ export function loadConfig(file: string, options: LoadConfigOptions = {}): Loade
   const name = options.name ?? configNameOf(file);
   let text: string;
   try {
-    text = readFileSync(abs, 'utf8');
+    text = fs.readFileSync(abs, 'utf8');
   } catch (error) {
     const err = error as NodeJS.ErrnoException;
     if (err.code === 'ENOENT') throw new ConfigNotFoundError(file);

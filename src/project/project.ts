@@ -1,6 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
 import { closest } from 'fastest-levenshtein';
+import { dirname, fs, join, resolve } from '../_builtins.ts';
 import { _JsonSyntaxError, isJsonObject, parseJson } from '../config/json.ts';
 import { formatCaret, ProjectConfigError } from '../errors.ts';
 
@@ -50,8 +49,8 @@ const KNOWN_KEYS = ['runs', 'configs', 'interpreters', 'env'] as const;
  */
 export function findProject(options: FindProjectOptions = {}): Project {
   const cwd = resolve(options.cwd ?? process.cwd());
-  const settingsDir = findUp(cwd, (d) => existsSync(join(d, 'repro.json')));
-  const gitRoot = findUp(cwd, (d) => existsSync(join(d, '.git')));
+  const settingsDir = findUp(cwd, (d) => fs.existsSync(join(d, 'repro.json')));
+  const gitRoot = findUp(cwd, (d) => fs.existsSync(join(d, '.git')));
   const root = settingsDir ?? gitRoot ?? cwd;
   const settingsFile = settingsDir ? join(settingsDir, 'repro.json') : undefined;
   const settings = settingsFile ? readSettings(settingsFile) : {};
@@ -86,7 +85,7 @@ function findUp(start: string, test: (dir: string) => boolean): string | undefin
 export function readSettings(file: string): ProjectSettings {
   let value: unknown;
   try {
-    value = parseJson(readFileSync(file, 'utf8'));
+    value = parseJson(fs.readFileSync(file, 'utf8'));
   } catch (error) {
     if (error instanceof _JsonSyntaxError) {
       throw new ProjectConfigError(

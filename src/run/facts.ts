@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import os from 'node:os';
+import { childProcess, fs, os } from '../_builtins.ts';
 
 /** Git state of the project at the start of a run. */
 export interface GitFacts {
@@ -26,21 +24,13 @@ export interface HostFacts {
   boot_id: string | null;
 }
 
-type ChildProcess = typeof import('node:child_process');
-let childProcess: ChildProcess | undefined;
-// loaded on first use: ~2 ms at start-up that a run without git or interpreter facts skips
-function cp(): ChildProcess {
-  childProcess ??= createRequire(import.meta.url)('node:child_process') as ChildProcess;
-  return childProcess;
-}
-
 type Output = { stdout: string; stderr: string } | null;
 /** Runs a command to completion, asynchronously or (in an exit handler) synchronously. */
 type Exec = (cmd: string, args: string[], cwd?: string, timeout?: number) => Output | Promise<Output>;
 
 const execAsync: Exec = (cmd, args, cwd, timeout = 10_000) =>
   new Promise((done) => {
-    cp().execFile(
+    childProcess().execFile(
       cmd,
       args,
       { cwd, timeout, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' },
@@ -51,7 +41,12 @@ const execAsync: Exec = (cmd, args, cwd, timeout = 10_000) =>
   });
 
 const execSync: Exec = (cmd, args, cwd, timeout = 10_000) => {
-  const r = cp().spawnSync(cmd, args, { cwd, timeout, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' });
+  const r = childProcess().spawnSync(cmd, args, {
+    cwd,
+    timeout,
+    maxBuffer: 256 * 1024 * 1024,
+    encoding: 'utf8',
+  });
   return r.status === 0 ? { stdout: r.stdout, stderr: r.stderr } : null;
 };
 
@@ -138,7 +133,7 @@ export function gatherHostFacts(): HostFacts {
 
 export function readBootId(): string | null {
   try {
-    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    return fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
   } catch {
     return null;
   }
@@ -147,7 +142,7 @@ export function readBootId(): string | null {
 /** Start time of a process in clock ticks since boot (Linux), to tell a reused pid from ours. */
 export function processStartTicks(pid: number): string | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     // the command name may hold spaces and parentheses: fields count from the last ')'
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return fields[19] ?? null;

@@ -1,5 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { fs, join, relative } from '../_builtins.ts';
 import { hashConfig } from '../config/hash.ts';
 import type { JsonObject } from '../config/json.ts';
 import { type LoadedConfig, loadConfig } from '../config/load.ts';
@@ -152,9 +151,9 @@ export function buildRecord(
  * no half-made result is left looking whole; an existing folder is never touched.
  */
 export function createRunFolder(prepared: PreparedRun): Date {
-  mkdirSync(prepared.project.runsRoot, { recursive: true });
+  fs.mkdirSync(prepared.project.runsRoot, { recursive: true });
   try {
-    mkdirSync(prepared.dir);
+    fs.mkdirSync(prepared.dir);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
       throw new ResultExistsError(relative(prepared.cwd, prepared.dir) || prepared.dir, prepared.loaded.name);
@@ -164,7 +163,7 @@ export function createRunFolder(prepared: PreparedRun): Date {
   try {
     writeExclusive(join(prepared.dir, RUN_FILES.config), `${JSON.stringify(prepared.config, null, 2)}\n`);
   } catch (error) {
-    rmSync(prepared.dir, { recursive: true, force: true });
+    fs.rmSync(prepared.dir, { recursive: true, force: true });
     throw error;
   }
   return new Date();
@@ -212,7 +211,7 @@ export class PendingRecord {
 /** Writes a new file; an existing file is an error and is left as it was. */
 export function writeExclusive(file: string, data: string | Uint8Array): void {
   try {
-    writeFileSync(file, data, { flag: 'wx' });
+    fs.writeFileSync(file, data, { flag: 'wx' });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new ResultFileExistsError(file);
     throw error;

@@ -1,5 +1,4 @@
-import { closeSync, openSync, utimesSync } from 'node:fs';
-import { join } from 'node:path';
+import { fs, join } from '../_builtins.ts';
 import { HEARTBEAT_MS, RUN_FILES } from './layout.ts';
 
 /**
@@ -11,9 +10,9 @@ export function startHeartbeat(dir: string): () => void {
   const file = join(dir, RUN_FILES.heartbeat);
   const timer = setInterval(() => {
     try {
-      closeSync(openSync(file, 'a'));
+      fs.closeSync(fs.openSync(file, 'a'));
       const now = new Date();
-      utimesSync(file, now, now);
+      fs.utimesSync(file, now, now);
     } catch {
       // the folder may be on a mount that went away; the end record still decides
     }

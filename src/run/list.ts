@@ -1,5 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { fs, join } from '../_builtins.ts';
 import { findProject, type Project } from '../project/project.ts';
 import { RUN_FILES } from './layout.ts';
 import type { RunStatus } from './record.ts';
@@ -29,14 +28,14 @@ export function listRuns(options: ListRunsOptions = {}): RunSummary[] {
   const project = options.project ?? findProject({ cwd: options.cwd });
   let names: string[];
   try {
-    names = readdirSync(project.runsRoot);
+    names = fs.readdirSync(project.runsRoot);
   } catch {
     return [];
   }
   const runs: RunSummary[] = [];
   for (const name of names) {
     const dir = join(project.runsRoot, name);
-    if (!existsSync(join(dir, RUN_FILES.config))) continue;
+    if (!fs.existsSync(join(dir, RUN_FILES.config))) continue;
     const state = readRunState(dir);
     const started = state.record?.started_at ?? null;
     runs.push({

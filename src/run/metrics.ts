@@ -1,5 +1,4 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { fs, join } from '../_builtins.ts';
 import type { Json } from '../config/json.ts';
 import { ResultFileExistsError, UsageError } from '../errors.ts';
 import { RUN_FILES } from './layout.ts';
@@ -28,17 +27,17 @@ export class MetricsLog {
     const line = `${JSON.stringify(row, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v))}\n`;
     if (this.#fd === undefined) {
       try {
-        this.#fd = openSync(this.file, 'ax');
+        this.#fd = fs.openSync(this.file, 'ax');
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new ResultFileExistsError(this.file);
         throw error;
       }
     }
-    writeSync(this.#fd, line);
+    fs.writeSync(this.#fd, line);
   }
 
   close(): void {
-    if (this.#fd !== undefined) closeSync(this.#fd);
+    if (this.#fd !== undefined) fs.closeSync(this.#fd);
     this.#fd = undefined;
   }
 }

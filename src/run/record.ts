@@ -1,5 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { fs, join } from '../_builtins.ts';
 import type { GitFacts, HostFacts } from './facts.ts';
 import { RUN_FILES } from './layout.ts';
 
@@ -59,7 +58,7 @@ export interface EndRecord {
 
 export function readJsonFile<T>(file: string): T | undefined {
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as T;
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
   } catch {
     return undefined;
   }
@@ -75,7 +74,7 @@ export function readEnd(dir: string): EndRecord | undefined {
 
 export function mtimeMs(file: string): number | undefined {
   try {
-    return statSync(file).mtimeMs;
+    return fs.statSync(file).mtimeMs;
   } catch {
     return undefined;
   }

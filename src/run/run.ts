@@ -1,5 +1,5 @@
-import { closeSync, createWriteStream, mkdirSync, openSync, type WriteStream, writeSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import type { WriteStream } from 'node:fs';
+import { dirname, fs, isAbsolute, join, relative, resolve } from '../_builtins.ts';
 import { parseRunArgs } from '../config/argv.ts';
 import type { JsonObject } from '../config/json.ts';
 import { loadConfig } from '../config/load.ts';
@@ -116,7 +116,7 @@ export class Run {
   /** Writes a new file into the folder (sub-folders are made); an existing file is an error. */
   async writeFile(name: string, data: string | Uint8Array): Promise<string> {
     const file = this.path(name);
-    mkdirSync(dirname(file), { recursive: true });
+    fs.mkdirSync(dirname(file), { recursive: true });
     writeExclusive(file, data);
     return file;
   }
@@ -124,16 +124,16 @@ export class Run {
   /** An exclusive write stream for a new file in the folder (sub-folders are made). */
   create(name: string): WriteStream {
     const file = this.path(name);
-    mkdirSync(dirname(file), { recursive: true });
+    fs.mkdirSync(dirname(file), { recursive: true });
     // open synchronously so an existing file fails here, not later on the stream
     let fd: number;
     try {
-      fd = openSync(file, 'wx');
+      fd = fs.openSync(file, 'wx');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new ResultFileExistsError(file);
       throw error;
     }
-    return createWriteStream(file, { fd });
+    return fs.createWriteStream(file, { fd });
   }
 
   /** Appends one row to metrics.jsonl: `run.log({ step, loss })`. */
@@ -291,14 +291,14 @@ function adoptedFolder(configFile: string | undefined, cwd: string) {
 }
 
 function captureOutput(run: Run): void {
-  const outFd = openSync(join(run.dir, RUN_FILES.stdout), 'ax');
-  const errFd = openSync(join(run.dir, RUN_FILES.stderr), 'ax');
+  const outFd = fs.openSync(join(run.dir, RUN_FILES.stdout), 'ax');
+  const errFd = fs.openSync(join(run.dir, RUN_FILES.stderr), 'ax');
   const tee = (stream: NodeJS.WriteStream, fd: number) => {
     const original = stream.write;
     stream.write = function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]) {
       try {
-        if (typeof chunk === 'string') writeSync(fd, chunk);
-        else if (chunk instanceof Uint8Array) writeSync(fd, chunk);
+        if (typeof chunk === 'string') fs.writeSync(fd, chunk);
+        else if (chunk instanceof Uint8Array) fs.writeSync(fd, chunk);
       } catch {
         // the log is a copy; the terminal output goes on
       }
@@ -306,15 +306,43 @@ function captureOutput(run: Run): void {
     } as typeof stream.write;
     run._onFinish(() => {
       stream.write = original;
-      closeSync(fd);
     });
   };
-  tee(process.stdout, outFd);
-  tee(process.stderr, errFd);
+  // process.stdout and process.stderr are made on first use (a pipe loads net and streams,
+  // ~3 ms): tee each when the script first touches it, not before
+  for (const [name, fd] of [
+    ['stdout', outFd],
+    ['stderr', errFd],
+  ] as const) {
+    const descriptor = Object.getOwnPropertyDescriptor(process, name);
+    const getter = descriptor?.get;
+    if (!descriptor || !getter || !descriptor.configurable) {
+      tee(process[name], fd);
+      continue;
+    }
+    Object.defineProperty(process, name, {
+      configurable: true,
+      enumerable: descriptor.enumerable ?? false,
+      get() {
+        Object.defineProperty(process, name, descriptor);
+        const stream = getter.call(process) as NodeJS.WriteStream;
+        tee(stream, fd);
+        return stream;
+      },
+    });
+    run._onFinish(() => {
+      if (Object.getOwnPropertyDescriptor(process, name)?.get !== getter)
+        Object.defineProperty(process, name, descriptor);
+    });
+  }
+  run._onFinish(() => {
+    fs.closeSync(outFd);
+    fs.closeSync(errFd);
+  });
   // Node prints an uncaught error straight to fd 2, around process.stderr: log it here
   const onUncaught = (error: unknown) => {
     try {
-      writeSync(errFd, `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      fs.writeSync(errFd, `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     } catch {
       // the terminal still shows it
     }

@@ -1,7 +1,5 @@
-import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
-import { constants } from 'node:os';
-import { join, relative } from 'node:path';
+import type { WriteStream } from 'node:fs';
+import { childProcess, fs, join, os, relative } from '../_builtins.ts';
 import type { JsonObject } from '../config/json.ts';
 import { ResultExistsError } from '../errors.ts';
 import {
@@ -60,7 +58,7 @@ export async function runConfig(options: RunConfigOptions): Promise<RunResult> {
     ? resolveCommand(project, options.command)
     : resolveScript(project, prepared.config.script, label);
   resolveSources(prepared.config as JsonObject, project, label, prepared.cwd);
-  if (existsSync(prepared.dir)) {
+  if (fs.existsSync(prepared.dir)) {
     throw new ResultExistsError(relative(prepared.cwd, prepared.dir) || prepared.dir, prepared.loaded.name);
   }
 
@@ -82,11 +80,11 @@ export async function runConfig(options: RunConfigOptions): Promise<RunResult> {
   if (!options.quiet) err.write(`repro: ${shown} <- ${label}${script.path ? ` (${script.path})` : ''}\n`);
 
   const logs = {
-    stdout: createWriteStream(join(prepared.dir, RUN_FILES.stdout), { flags: 'wx' }),
-    stderr: createWriteStream(join(prepared.dir, RUN_FILES.stderr), { flags: 'wx' }),
+    stdout: fs.createWriteStream(join(prepared.dir, RUN_FILES.stdout), { flags: 'wx' }),
+    stderr: fs.createWriteStream(join(prepared.dir, RUN_FILES.stderr), { flags: 'wx' }),
   };
   const [bin, ...args] = command as [string, ...string[]];
-  const child = spawn(bin, args, {
+  const child = childProcess().spawn(bin, args, {
     cwd: project.root,
     stdio: ['inherit', 'pipe', 'pipe'],
     env: {
@@ -168,7 +166,7 @@ function closeStream(stream: WriteStream): Promise<void> {
 }
 
 function signalNumber(signal: NodeJS.Signals | null): number {
-  return signal ? (constants.signals[signal] ?? 0) : 0;
+  return signal ? (os.constants.signals[signal] ?? 0) : 0;
 }
 
 export function formatSeconds(s: number): string {

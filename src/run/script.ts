@@ -1,7 +1,4 @@
-import { accessSync, constants, readFileSync, realpathSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { extname, isAbsolute, relative, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { extname, fs, isAbsolute, packageRequire, pathToFileURL, relative, resolve } from '../_builtins.ts';
 import { sha256Hex } from '../config/hash.ts';
 import {
   ScriptMissingError,
@@ -28,7 +25,7 @@ export interface ResolvedScript {
 let tsxLoader: string | undefined;
 /** The tsx loader shipped with repro, as a URL for `node --import`. */
 function tsxImport(): string {
-  tsxLoader ??= pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  tsxLoader ??= pathToFileURL(packageRequire().resolve('tsx')).href;
   return tsxLoader;
 }
 
@@ -69,24 +66,24 @@ export function resolveScript(project: Project, script: unknown, configFile: str
   const file = resolve(project.root, script);
   let real: string;
   try {
-    real = realpathSync(file);
+    real = fs.realpathSync(file);
   } catch {
     throw new ScriptNotFoundError(script, configFile);
   }
-  const rel = relative(realpathSync(project.root), real);
+  const rel = relative(fs.realpathSync(project.root), real);
   if (rel.startsWith('..') || isAbsolute(rel)) throw new ScriptOutsideProjectError(script, project.root);
-  if (!statSync(real).isFile()) throw new ScriptNotRunnableError(script, 'it is not a file');
+  if (!fs.statSync(real).isFile()) throw new ScriptNotRunnableError(script, 'it is not a file');
   const ext = extname(real);
   const interpreter = project.interpreters[rel] ?? project.interpreters[ext] ?? builtinInterpreter(ext);
   if (interpreter) {
     try {
-      accessSync(real, constants.R_OK);
+      fs.accessSync(real, fs.constants.R_OK);
     } catch {
       throw new ScriptNotRunnableError(script, 'it is not readable');
     }
   } else {
     try {
-      accessSync(real, constants.X_OK);
+      fs.accessSync(real, fs.constants.X_OK);
     } catch {
       throw new ScriptNotRunnableError(
         script,
@@ -110,7 +107,7 @@ export function resolveCommand(project: Project, command: string[]): ResolvedScr
   const fileArg = command.find((arg, i) => {
     if (i === 0 && !arg.includes('/')) return false;
     try {
-      return statSync(resolve(project.root, arg)).isFile();
+      return fs.statSync(resolve(project.root, arg)).isFile();
     } catch {
       return false;
     }
@@ -130,7 +127,7 @@ export function resolveCommand(project: Project, command: string[]): ResolvedScr
 export function hashFile(file: string | null): string | null {
   if (!file) return null;
   try {
-    return `sha256:${sha256Hex(readFileSync(file))}`;
+    return `sha256:${sha256Hex(fs.readFileSync(file))}`;
   } catch {
     return null;
   }

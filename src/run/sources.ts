@@ -1,6 +1,5 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
 import { closest } from 'fastest-levenshtein';
+import { fs, join, relative } from '../_builtins.ts';
 import type { JsonObject } from '../config/json.ts';
 import { SourceError } from '../errors.ts';
 import type { Project } from '../project/project.ts';
@@ -55,7 +54,7 @@ export function resolveSources(
 function resolveSource(name: string, project: Project, label: string, cwd: string): ResolvedSource {
   const dir = join(project.runsRoot, name);
   const shown = relative(cwd, dir) || dir;
-  if (!existsSync(join(dir, RUN_FILES.config))) {
+  if (!fs.existsSync(join(dir, RUN_FILES.config))) {
     const configFile = findConfigFile(project, name.split('~')[0] ?? name);
     throw new SourceError(
       'REPRO_SOURCE_MISSING',
@@ -91,7 +90,7 @@ function resolveSource(name: string, project: Project, label: string, cwd: strin
 export function findConfigFile(project: Project, name: string): string | undefined {
   for (const dir of project.configDirs) {
     const file = join(dir, `${name}.json`);
-    if (existsSync(file)) return file;
+    if (fs.existsSync(file)) return file;
   }
   return undefined;
 }
@@ -100,7 +99,7 @@ function suggestName(project: Project, name: string): string {
   const known: string[] = [];
   for (const dir of [project.runsRoot, ...project.configDirs]) {
     try {
-      for (const entry of readdirSync(dir)) known.push(entry.replace(/\.json$/, ''));
+      for (const entry of fs.readdirSync(dir)) known.push(entry.replace(/\.json$/, ''));
     } catch {
       // folder absent
     }

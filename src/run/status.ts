@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join } from '../_builtins.ts';
 import { gatherHostFacts, processStartTicks } from './facts.ts';
 import { HEARTBEAT_STALE_MS, RUN_FILES } from './layout.ts';
 import { type EndRecord, mtimeMs, type RunRecord, type RunStatus, readEnd, readRecord } from './record.ts';

@@ -1,0 +1,30 @@
+/**
+ * Node.js built-ins for every module of repro. An ES `import { readFileSync } from 'node:fs'`
+ * builds the module's whole export facade, which loads fs streams and some 30 internal modules
+ * before a script's first line runs; the facades of node:path, node:os, node:util and node:url
+ * add ~2 ms more (measured in docs/benchmarks.md). `process.getBuiltinModule` hands over the
+ * plain objects, whose heavy parts stay lazy. child_process (with net, dgram and streams) loads
+ * on first use only.
+ */
+export const fs = process.getBuiltinModule('node:fs');
+export const os = process.getBuiltinModule('node:os');
+export const { basename, dirname, extname, isAbsolute, join, relative, resolve } =
+  process.getBuiltinModule('node:path');
+export const { parseArgs } = process.getBuiltinModule('node:util');
+export const { pathToFileURL } = process.getBuiltinModule('node:url');
+
+let cp: typeof import('node:child_process') | undefined;
+export function childProcess(): typeof import('node:child_process') {
+  cp ??= process.getBuiltinModule('node:child_process');
+  return cp;
+}
+
+let nodeRequire: NodeJS.Require | undefined;
+/**
+ * `require` from this package, for its own dependencies that load only when needed (CommonJS
+ * builds, kept out of the bundle) and for resolving tsx.
+ */
+export function packageRequire(): NodeJS.Require {
+  nodeRequire ??= process.getBuiltinModule('node:module').createRequire(import.meta.url);
+  return nodeRequire;
+}

@@ -69,7 +69,12 @@ export function benchRunOverhead({ rounds = 40 } = {}) {
       ['`node noop.mjs` (baseline)', fmt(b), '', ''],
       ['`node api.mjs -c configs/noop.json` (startRun)', fmt(a), `+${fmt(a - b)}`, `${(a / b).toFixed(2)}×`],
       ['`node work.mjs`: 100 ms of work (baseline)', fmt(w), '', ''],
-      ['`node apiwork.mjs -c configs/noop.json`: the same with startRun', fmt(aw), `+${fmt(aw - w)}`, `${(aw / w).toFixed(2)}×`],
+      [
+        '`node apiwork.mjs -c configs/noop.json`: the same with startRun',
+        fmt(aw),
+        `+${fmt(aw - w)}`,
+        `${(aw / w).toFixed(2)}×`,
+      ],
       ['`node noop.mjs`, outside git (baseline)', fmt(bn), '', ''],
       [
         '`node api.mjs -c configs/noop.json`, outside git',

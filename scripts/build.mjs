@@ -1,15 +1,21 @@
-// Builds dist/: one bundled ES module for the library, one for the CLI (bundled so that
-// `repro run` starts fast), and the .d.ts files from tsc.
+// Builds dist/: the library (dist/index.js) and the CLI (dist/cli.js) as minified ES modules
+// with shared chunks, so that `repro run` loads only what it needs and the heavy parts (charts,
+// clustering) load when a command asks for them; then the .d.ts files from tsc.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, rmSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { build } from 'esbuild';
 
 const require = createRequire(import.meta.url);
 rmSync('dist', { recursive: true, force: true });
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 
-const common = {
+await build({
+  entryPoints: { index: 'src/index.ts', cli: 'src/cli/bin.ts' },
+  outdir: 'dist',
   bundle: true,
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   platform: 'node',
   format: 'esm',
   target: 'node20',
@@ -17,26 +23,18 @@ const common = {
   minify: true,
   // error classes name themselves after their class: keep the names
   keepNames: true,
-  // tsx is resolved at run time to start TypeScript scripts; jsonc-parser loads only to explain
-  // a JSON error. Neither is bundled.
-  external: ['tsx', 'jsonc-parser'],
-  logLevel: 'warning',
-  // prefer ES module builds (jsonc-parser's CommonJS build uses a dynamic require)
+  // prefer ES module builds where a package has both
   mainFields: ['module', 'main'],
-};
-
-await Promise.all([
-  build({ ...common, entryPoints: { index: 'src/index.ts' }, outdir: 'dist' }),
-  build({
-    ...common,
-    entryPoints: { cli: 'src/cli/bin.ts' },
-    outdir: 'dist',
-    banner: { js: '#!/usr/bin/env node' },
-  }),
-]);
-
-// npm links bin entries as they are: the CLI must be executable itself
-chmodSync('dist/cli.js', 0o755);
+  // loaded from node_modules at run time: tsx (to start TypeScript scripts), jsonc-parser (only
+  // to explain a JSON error), resvg (a native addon, only for PNG output)
+  external: ['tsx', 'jsonc-parser', '@resvg/resvg-js'],
+  define: { __REPRO_VERSION__: JSON.stringify(version) },
+  logLevel: 'warning',
+});
+// the CLI is the bin entry: npm links it as it is, so it must be executable and start with #!
+const cli = 'dist/cli.js';
+writeFileSync(cli, `#!/usr/bin/env node\n${readFileSync(cli, 'utf8')}`);
+chmodSync(cli, 0o755);
 
 execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
   stdio: 'inherit',

@@ -1,6 +1,20 @@
 /**
  * repro: reproducible experiments from flat JSON configs. The public API; see README.md.
  */
+export { type CloneConfigOptions, type CloneResult, cloneConfig } from './compare/clone.ts';
+export { type CrossConfigsOptions, type CrossResult, crossConfigs } from './compare/cross.ts';
+export { type Cell, type ConfigDiff, type DiffConfigsOptions, diffConfigs } from './compare/diff.ts';
+export { higherIsBetter, type MetricSummary, summarizeMetrics } from './compare/metrics.ts';
+export { type ListRunsOptions, listRuns, type RunFilter, type RunSummary, sortRuns } from './compare/runs.ts';
+export {
+  BadInputsError,
+  type ConfigEntry,
+  type SelectConfigsOptions,
+  selectConfigs,
+} from './compare/select.ts';
+export { type SweepConfigsOptions, type SweepResult, sweepConfigs } from './compare/sweep.ts';
+export { diffToCsv, diffToJson, renderDiff } from './compare/table.ts';
+export { ConfigExistsError } from './compare/write.ts';
 export { parseRunArgs, type RunArgs } from './config/argv.ts';
 export { canonicalJson, hashConfig } from './config/hash.ts';
 export type { Json, JsonObject } from './config/json.ts';
@@ -30,7 +44,6 @@ export {
 } from './project/project.ts';
 export { type PreparedRun, type PrepareRunOptions, prepareRun } from './run/folder.ts';
 export { RECORDED_ENV, RUN_FILES } from './run/layout.ts';
-export { type ListRunsOptions, listRuns, type RunSummary } from './run/list.ts';
 export { type MetricsRow, parseMetrics } from './run/metrics.ts';
 export { type EffectiveConfig, Params, type UnreadKey, type Widen } from './run/params.ts';
 export type { EndRecord, EndStatus, RunRecord, RunStatus } from './run/record.ts';

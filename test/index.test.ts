@@ -5,6 +5,8 @@ describe('the public API', () => {
   it('exports exactly these names (a change here is a change to the API)', () => {
     expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
       [
+        "BadInputsError",
+        "ConfigExistsError",
         "ConfigNameError",
         "ConfigNotFoundError",
         "ConfigNotObjectError",
@@ -32,10 +34,16 @@ describe('the public API', () => {
         "UsageError",
         "applyOverrides",
         "canonicalJson",
+        "cloneConfig",
         "configNameOf",
+        "crossConfigs",
+        "diffConfigs",
+        "diffToCsv",
+        "diffToJson",
         "findProject",
         "formatCaret",
         "hashConfig",
+        "higherIsBetter",
         "isValidName",
         "listRuns",
         "loadConfig",
@@ -45,10 +53,15 @@ describe('the public API', () => {
         "parseRunArgs",
         "prepareRun",
         "readRunState",
+        "renderDiff",
         "resolveSources",
         "resultName",
         "runConfig",
+        "selectConfigs",
+        "sortRuns",
         "startRun",
+        "summarizeMetrics",
+        "sweepConfigs",
       ]
     `);
   });

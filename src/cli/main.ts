@@ -7,6 +7,18 @@ export type Command = (argv: string[]) => Promise<number>;
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ main: Command }> }> = {
   run: { summary: "run a config's script into a new result folder", load: () => import('./run.ts') },
   ls: { summary: 'list result folders with their status', load: () => import('./ls.ts') },
+  diff: { summary: 'show the keys that differ across configs or results', load: () => import('./diff.ts') },
+  clone: {
+    summary: 'copy a config with changes, under the next free letter',
+    load: () => import('./clone.ts'),
+  },
+  sweep: {
+    summary: 'write one config per point of a grid or random search',
+    load: () => import('./sweep.ts'),
+  },
+  cross: { summary: 'breed a child config from two parents', load: () => import('./cross.ts') },
+  plot: { summary: 'draw a metric of several runs on one chart', load: () => import('./plot.ts') },
+  tree: { summary: 'cluster configs into a family tree (dendrogram)', load: () => import('./tree.ts') },
 };
 
 const USAGE = `repro ${reproVersion()}: reproducible experiments from flat JSON configs

@@ -1,0 +1,62 @@
+import { dirname, join, relative } from '../_builtins.ts';
+import type { JsonObject } from '../config/json.ts';
+import { isValidName, loadConfig } from '../config/load.ts';
+import { applyOverrides, type Override } from '../config/overrides.ts';
+import { ConfigNameError, ReproError } from '../errors.ts';
+import { findProject, type Project } from '../project/project.ts';
+import { type ConfigDiff, diffConfigs } from './diff.ts';
+import { configEntry } from './select.ts';
+import { ConfigExistsError, nameTaken, nextLetterName, writeConfigs } from './write.ts';
+
+export interface CloneConfigOptions {
+  /** The config file to copy. */
+  config: string;
+  /** The changes, in order (`--conf`, `--set`). */
+  overrides: readonly Override[];
+  /** A proper name instead of the next free letter. @default next letter */
+  name?: string;
+  /** @default process.cwd() */
+  cwd?: string;
+  project?: Project;
+}
+
+export interface CloneResult {
+  name: string;
+  /** The new file, relative to cwd. */
+  file: string;
+  config: JsonObject;
+  /** The new config against the original. */
+  diff: ConfigDiff;
+}
+
+/**
+ * `repro clone`: a copy of a config with some keys changed, next to the original, named by the
+ * next free letter (`model` -> `modela`) or `--name`. Created exclusively. A clone that changes
+ * nothing is refused: it would be the same config under two names.
+ */
+export function cloneConfig(options: CloneConfigOptions): CloneResult {
+  const cwd = options.cwd ?? process.cwd();
+  const project = options.project ?? findProject({ cwd });
+  const original = loadConfig(options.config, { cwd });
+  const { config } = applyOverrides(original.config, options.overrides);
+  const dir = dirname(original.file);
+  const name = options.name ?? nextLetterName(project, dir, original.name);
+  if (options.name !== undefined) {
+    if (!isValidName(options.name)) throw new ConfigNameError(options.name, '--name');
+    if (nameTaken(project, dir, options.name)) throw new ConfigExistsError([options.name]);
+  }
+  const file = join(dir, `${name}.json`);
+  const diff = diffConfigs([
+    configEntry(original.name, original.config, { path: options.config }),
+    configEntry(name, config, { path: file }),
+  ]);
+  if (diff.keys.length === 0) {
+    throw new ReproError(
+      'REPRO_CLONE_UNCHANGED',
+      `the clone of ${original.name} would change nothing`,
+      'Give the changes: --set key=value or --conf JSON.',
+    );
+  }
+  writeConfigs([{ file, config }]);
+  return { name, file: relative(cwd, file) || file, config, diff };
+}

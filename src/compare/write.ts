@@ -1,0 +1,64 @@
+import { dirname, fs, join } from '../_builtins.ts';
+import type { JsonObject } from '../config/json.ts';
+import { ReproError } from '../errors.ts';
+import type { Project } from '../project/project.ts';
+
+/** A config name that is already taken. */
+export class ConfigExistsError extends ReproError {
+  constructor(readonly names: string[]) {
+    super(
+      'REPRO_CONFIG_EXISTS',
+      `config${names.length > 1 ? 's' : ''} ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', ...' : ''} already exist${names.length > 1 ? '' : 's'}; configs are never overwritten`,
+      'Choose another name (--name, or --prefix for a sweep).',
+    );
+  }
+}
+
+/** True when a config or result of that name exists anywhere in the project (or in `dir`). */
+export function nameTaken(project: Project, dir: string, name: string): boolean {
+  return (
+    fs.existsSync(join(dir, `${name}.json`)) ||
+    project.configDirs.some((d) => fs.existsSync(join(d, `${name}.json`))) ||
+    fs.existsSync(join(project.runsRoot, name))
+  );
+}
+
+/**
+ * The next free lettered name: `model` -> `modela`, `modelb`, ... `modelz`, then `modelza` ...
+ * `modelzz`, then `modelzza`: a sequence that never ends, so it never collides.
+ */
+export function nextLetterName(project: Project, dir: string, base: string): string {
+  for (let zs = 0; ; zs++) {
+    for (let c = 0; c < 26; c++) {
+      const name = `${base}${'z'.repeat(zs)}${String.fromCharCode(97 + c)}`;
+      if (!nameTaken(project, dir, name)) return name;
+    }
+  }
+}
+
+/** The text of a config file: two-space JSON and a final newline. */
+export function configText(config: JsonObject): string {
+  return `${JSON.stringify(config, null, 2)}\n`;
+}
+
+/**
+ * Writes configs all or nothing: every name is checked first, then each file is created
+ * exclusively; if one fails, those already written by this call are removed again.
+ */
+export function writeConfigs(files: { file: string; config: JsonObject }[]): void {
+  const taken = files.filter((f) => fs.existsSync(f.file)).map((f) => f.file);
+  if (taken.length) throw new ConfigExistsError(taken);
+  const written: string[] = [];
+  try {
+    for (const f of files) {
+      fs.mkdirSync(dirname(f.file), { recursive: true });
+      fs.writeFileSync(f.file, configText(f.config), { flag: 'wx' });
+      written.push(f.file);
+    }
+  } catch (error) {
+    for (const w of written) fs.rmSync(w, { force: true });
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST')
+      throw new ConfigExistsError([(error as { path?: string }).path ?? '?']);
+    throw error;
+  }
+}

@@ -1,0 +1,153 @@
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { higherIsBetter, summarizeMetrics } from '../../src/compare/metrics.ts';
+import { cacheFile, listRuns, matches, parseWhere, sortRuns } from '../../src/compare/runs.ts';
+import { fakeRecord, makeProject, runCli, writeFiles } from '../helpers.ts';
+
+// a private cache folder, so the tests neither read nor leave the user's cache
+let cache: string;
+const saved = process.env.XDG_CACHE_HOME;
+beforeAll(() => {
+  cache = mkdtempSync(join(tmpdir(), 'repro-cache-'));
+  process.env.XDG_CACHE_HOME = cache;
+});
+afterAll(() => {
+  if (saved === undefined) delete process.env.XDG_CACHE_HOME;
+  else process.env.XDG_CACHE_HOME = saved;
+  rmSync(cache, { recursive: true, force: true });
+});
+
+const end = (status: string) => ({
+  status,
+  exit_code: status === 'done' ? 0 : 1,
+  signal: null,
+  ended_at: 'x',
+  duration_s: 2,
+});
+const metrics = (rows: object[]) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
+
+function project() {
+  return makeProject({
+    'runs/a/config.json': { lr: 0.1, opt: 'adam' },
+    'runs/a/run.json': fakeRecord({ name: 'a', started_at: '2026-01-01T00:00:01Z', pid: 2 ** 22 + 5 }),
+    'runs/a/end.json': end('done'),
+    'runs/a/metrics.jsonl': metrics([
+      { step: 0, loss: 1, acc: 0.5 },
+      { step: 1, loss: 0.4, acc: 0.8 },
+      { step: 2, loss: 0.6, acc: 0.7 },
+    ]),
+    'runs/b/config.json': { lr: 0.01, opt: 'adam' },
+    'runs/b/run.json': fakeRecord({ name: 'b', started_at: '2026-01-01T00:00:02Z', pid: 2 ** 22 + 5 }),
+    'runs/b/end.json': end('failed'),
+    'runs/b/metrics.jsonl': metrics([
+      { step: 0, loss: 2 },
+      { step: 1, loss: 'NaN' },
+    ]),
+    'runs/c/config.json': { lr: 0.001, opt: 'sgd' },
+    'runs/c/run.json': fakeRecord({ name: 'c', started_at: '2026-01-01T00:00:03Z', pid: 2 ** 22 + 5 }),
+  });
+}
+
+describe('listRuns', () => {
+  it('lists every result with status, config and metric summaries', () => {
+    const root = project();
+    const runs = listRuns({ cwd: root });
+    expect(runs.map((r) => [r.name, r.status])).toEqual([
+      ['a', 'done'],
+      ['b', 'failed'],
+      ['c', 'crashed'],
+    ]);
+    expect(runs[0]?.metrics).toEqual({
+      loss: { last: 0.6, best: 0.4, count: 3 },
+      acc: { last: 0.7, best: 0.8, count: 3 },
+    });
+    expect(runs[1]?.metrics.loss).toMatchObject({ best: 2, count: 2 });
+    expect(Number.isNaN(runs[1]?.metrics.loss?.last)).toBe(true);
+  });
+
+  it('keeps a cache that is always right: changed, new and deleted folders are seen', () => {
+    const root = project();
+    expect(listRuns({ cwd: root }).map((r) => r.name)).toEqual(['a', 'b', 'c']);
+    expect(cacheFile(join(root, 'runs')).startsWith(cache)).toBe(true);
+    // appended metrics (no new file: the folder's time stays)
+    appendFileSync(join(root, 'runs/a/metrics.jsonl'), metrics([{ step: 3, loss: 0.1 }]));
+    expect(listRuns({ cwd: root })[0]?.metrics.loss).toEqual({ last: 0.1, best: 0.1, count: 4 });
+    // a run that ends
+    writeFileSync(join(root, 'runs/c/end.json'), JSON.stringify(end('done')));
+    expect(listRuns({ cwd: root })[2]?.status).toBe('done');
+    // a deleted and a new folder
+    rmSync(join(root, 'runs/b'), { recursive: true });
+    writeFiles(root, { 'runs/d/config.json': { lr: 1 } });
+    expect(
+      listRuns({ cwd: root })
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(['a', 'c', 'd']);
+    expect(
+      listRuns({ cwd: root, cache: false })
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(['a', 'c', 'd']);
+  });
+
+  it('filters, sorts and reads metrics by name', () => {
+    const runs = listRuns({ cwd: project() });
+    const where = (t: string) => runs.filter((r) => matches(r, parseWhere(t))).map((r) => r.name);
+    expect(where('opt=adam')).toEqual(['a', 'b']);
+    expect(where('opt!=adam')).toEqual(['c']);
+    expect(where('lr<0.05')).toEqual(['b', 'c']);
+    expect(where('lr>=0.01')).toEqual(['a', 'b']);
+    expect(where('loss<1')).toEqual(['a']);
+    expect(where('status=crashed')).toEqual(['c']);
+    expect(sortRuns(runs, 'lr').map((r) => r.name)).toEqual(['c', 'b', 'a']);
+    expect(sortRuns(runs, '-lr').map((r) => r.name)).toEqual(['a', 'b', 'c']);
+    expect(sortRuns(runs, 'acc').map((r) => r.name)).toEqual(['a', 'b', 'c']);
+    expect(() => parseWhere('lr')).toThrow(/is not key=value/);
+  });
+
+  it('knows which way is better', () => {
+    expect(['acc', 'val_acc', 'f1', 'test/accuracy', 'top5', 'reward'].every(higherIsBetter)).toBe(true);
+    expect(['loss', 'val_loss', 'error', 'perplexity', 'accuracy_loss_weight'].some(higherIsBetter)).toBe(
+      true,
+    );
+    expect(['loss', 'val_loss', 'error', 'perplexity', 'mae'].some(higherIsBetter)).toBe(false);
+    expect(
+      summarizeMetrics([
+        { step: 0, acc: 0.5 },
+        { step: 1, acc: 0.9 },
+        { step: 2, acc: 0.7 },
+      ]),
+    ).toEqual({
+      acc: { last: 0.7, best: 0.9, count: 3 },
+    });
+  });
+});
+
+describe('repro ls (binary)', () => {
+  it('shows differing keys and metrics, filters, sorts, limits, and prints JSON and CSV', async () => {
+    const root = project();
+    const env = { XDG_CACHE_HOME: cache };
+    const table = await runCli(root, ['ls'], { env });
+    expect(table.code).toBe(0);
+    const lines = table.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(
+      /^name\s+status\s+started\s+duration\s+lr\s+opt\s+loss\s+loss\.best\s+acc\s+acc\.best$/,
+    );
+    expect(lines[1]).toMatch(
+      /^a\s+done\s+2026-01-01 00:00:01\s+2\.00 s\s+0\.1\s+adam\s+0\.6\s+0\.4\s+0\.7\s+0\.8$/,
+    );
+    const sorted = await runCli(
+      root,
+      ['ls', '--sort=-lr', '--limit', '2', '--columns', 'name,lr', '--where', 'opt=adam'],
+      { env },
+    );
+    expect(sorted.stdout).toBe('name  lr\na     0.1\nb     0.01\n');
+    const json = JSON.parse((await runCli(root, ['ls', '--json'], { env })).stdout);
+    expect(json.map((r: { name: string }) => r.name)).toEqual(['a', 'b', 'c']);
+    expect(json[1].metrics.loss.last).toBe('NaN');
+    const csv = await runCli(root, ['ls', '--csv', '--columns', 'name,status,loss'], { env });
+    expect(csv.stdout).toBe('name,status,loss\r\na,done,0.6\r\nb,failed,NaN\r\nc,crashed,\r\n');
+  });
+});

@@ -2,9 +2,10 @@
 //   npm run bench            all of them
 //   npm run bench -- overhead   only those whose name contains "overhead"
 import { cpus } from 'node:os';
+import { benchCompare } from './compare.mjs';
 import { benchRunOverhead } from './run-overhead.mjs';
 
-const BENCHES = { overhead: benchRunOverhead };
+const BENCHES = { overhead: benchRunOverhead, compare: benchCompare };
 const only = process.argv[2];
 
 console.log(

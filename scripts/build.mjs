@@ -20,7 +20,7 @@ await build({
   format: 'esm',
   target: 'node20',
   sourcemap: 'linked',
-  minify: true,
+  minify: process.env.REPRO_BUILD_DEBUG ? false : true,
   // error classes name themselves after their class: keep the names
   keepNames: true,
   // prefer ES module builds where a package has both

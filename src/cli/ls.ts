@@ -50,7 +50,9 @@ export async function main(argv: string[]): Promise<number> {
   );
   if (!args) return 0;
   const filters = (args.values.where ?? []).map(parseWhere);
-  let runs = listRuns({ cache: !args.values['no-cache'] }).filter((r) => filters.every((f) => matches(r, f)));
+  let runs = (await listRuns({ cache: !args.values['no-cache'] })).filter((r) =>
+    filters.every((f) => matches(r, f)),
+  );
   if (args.values.sort) runs = sortRuns(runs, args.values.sort);
   if (args.values.limit !== undefined)
     runs = runs.slice(0, Math.max(0, intOption(args.values.limit, 'limit', 0)));

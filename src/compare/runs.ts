@@ -5,10 +5,11 @@ import { parseSetValue } from '../config/overrides.ts';
 import { UsageError } from '../errors.ts';
 import { findProject, type Project } from '../project/project.ts';
 import { RUN_FILES } from '../run/layout.ts';
-import { type RunStatus, readJsonFile } from '../run/record.ts';
-import { readRunState } from '../run/status.ts';
+import { parseMetrics } from '../run/metrics.ts';
+import type { EndRecord, RunRecord, RunStatus } from '../run/record.ts';
+import { judgeRunState } from '../run/status.ts';
 import { flattenConfig } from './flatten.ts';
-import { type MetricSummary, readMetricRows, summarizeMetrics } from './metrics.ts';
+import { type MetricSummary, summarizeMetrics } from './metrics.ts';
 
 /** One result folder, as `repro ls` shows it. */
 export interface RunSummary {
@@ -41,14 +42,17 @@ export interface ListRunsOptions {
   cache?: boolean;
 }
 
+type Summary = Omit<RunSummary, 'dir'>;
+/** A cached run; its config is an index into the cache's table of distinct configs. */
 type CacheEntry = {
   ino: number;
   mtimeMs: number;
   metricsSize: number;
   metricsMtimeMs: number;
-  summary: Omit<RunSummary, 'dir'>;
+  config: number;
+  summary: Omit<Summary, 'config'>;
 };
-type CacheFile = { version: 1; root: string; entries: Record<string, CacheEntry> };
+type CacheFile = { version: 2; root: string; configs: JsonObject[]; entries: Record<string, CacheEntry> };
 
 const FINAL: readonly RunStatus[] = ['done', 'failed', 'interrupted'];
 
@@ -63,11 +67,11 @@ export function cacheFile(runsRoot: string): string {
  * with status, config and metric summaries.
  *
  * The cache is always right: a folder is read again when its inode or modification time
- * changed (a file was added or removed: end.json, effective.json), when its metrics.jsonl
- * grew or changed, or when its run had not ended (a running run can crash without touching a
- * file). Deleted folders drop out because the listing starts from the folder itself.
+ * changed (a file was added or removed: end.json, effective.json, metrics.jsonl), when its
+ * metrics.jsonl grew or changed, or when its run had not ended (a running run can crash without
+ * touching a file). Deleted folders drop out because the listing starts from the runs root.
  */
-export function listRuns(options: ListRunsOptions = {}): RunSummary[] {
+export async function listRuns(options: ListRunsOptions = {}): Promise<RunSummary[]> {
   const project = options.project ?? findProject({ cwd: options.cwd });
   const root = project.runsRoot;
   let names: string[];
@@ -79,81 +83,113 @@ export function listRuns(options: ListRunsOptions = {}): RunSummary[] {
   const useCache = options.cache ?? true;
   const file = cacheFile(root);
   const old = useCache ? readCache(file) : undefined;
-  const previous = old?.version === 1 && old.root === root ? old.entries : {};
+  const previous = old?.root === root ? old : undefined;
+  const configs: JsonObject[] = [];
+  const configIds = new Map<string, number>();
+  const internConfig = (config: JsonObject) => {
+    const key = JSON.stringify(config);
+    let id = configIds.get(key);
+    if (id === undefined) {
+      id = configs.length;
+      configs.push(config);
+      configIds.set(key, id);
+    }
+    return id;
+  };
   const entries: Record<string, CacheEntry> = {};
-  let changed = Object.keys(previous).length !== names.length;
-  const runs: RunSummary[] = [];
+  const misses: { name: string; dir: string; st: { ino: number; mtimeMs: number } }[] = [];
+  let changed = !previous || Object.keys(previous.entries).length !== names.length;
   for (const name of names) {
     if (name.startsWith('.')) continue;
     const dir = join(root, name);
-    let st: import('node:fs').Stats;
-    try {
-      st = fs.statSync(dir);
-    } catch {
-      continue;
+    const st = fs.statSync(dir, { throwIfNoEntry: false });
+    if (!st?.isDirectory()) continue;
+    const hit = previous?.entries[name];
+    if (hit && hit.ino === st.ino && hit.mtimeMs === st.mtimeMs && FINAL.includes(hit.summary.status)) {
+      // a metrics file that appears changes the folder's time; one that grows does not
+      const metrics = hit.metricsSize < 0 ? null : statOrNull(join(dir, RUN_FILES.metrics));
+      if ((metrics?.size ?? -1) === hit.metricsSize && (metrics?.mtimeMs ?? -1) === hit.metricsMtimeMs) {
+        entries[name] = { ...hit, config: internConfig(previous?.configs[hit.config] ?? {}) };
+        continue;
+      }
     }
-    if (!st.isDirectory()) continue;
-    const metrics = statOrNull(join(dir, RUN_FILES.metrics));
-    const hit = previous[name];
-    let entry: CacheEntry | undefined;
-    if (
-      hit &&
-      hit.ino === st.ino &&
-      hit.mtimeMs === st.mtimeMs &&
-      hit.metricsSize === (metrics?.size ?? -1) &&
-      hit.metricsMtimeMs === (metrics?.mtimeMs ?? -1) &&
-      FINAL.includes(hit.summary.status)
-    ) {
-      entry = hit;
-    } else {
-      const summary = summarize(dir, name);
-      if (!summary) continue;
-      entry = {
-        ino: st.ino,
-        mtimeMs: st.mtimeMs,
-        metricsSize: metrics?.size ?? -1,
-        metricsMtimeMs: metrics?.mtimeMs ?? -1,
-        summary,
-      };
-      changed = true;
-    }
-    entries[name] = entry;
-    runs.push({ ...entry.summary, dir });
+    misses.push({ name, dir, st });
   }
-  if (useCache && changed) writeCache(file, { version: 1, root, entries });
+  if (misses.length) changed = true;
+  for (const { name, dir, st } of misses) {
+    const read = summarize(dir, name);
+    if (!read) continue;
+    const { config, ...summary } = read.summary;
+    entries[name] = {
+      ino: st.ino,
+      mtimeMs: st.mtimeMs,
+      metricsSize: read.metrics?.size ?? -1,
+      metricsMtimeMs: read.metrics?.mtimeMs ?? -1,
+      config: internConfig(config),
+      summary,
+    };
+  }
+  if (useCache && changed) writeCache(file, { version: 2, root, configs, entries });
+  const runs = Object.entries(entries).map(
+    ([name, e]): RunSummary => ({ ...e.summary, config: configs[e.config] ?? {}, dir: join(root, name) }),
+  );
   return runs.sort(
     (a, b) => (a.started_at ?? '').localeCompare(b.started_at ?? '') || a.name.localeCompare(b.name),
   );
 }
 
 function statOrNull(file: string): { size: number; mtimeMs: number } | null {
+  const st = fs.statSync(file, { throwIfNoEntry: false });
+  return st ? { size: st.size, mtimeMs: st.mtimeMs } : null;
+}
+
+function readJson<T>(file: string): T | undefined {
   try {
-    const st = fs.statSync(file);
-    return { size: st.size, mtimeMs: st.mtimeMs };
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
   } catch {
-    return null;
+    return undefined;
   }
 }
 
-function summarize(dir: string, name: string): Omit<RunSummary, 'dir'> | undefined {
-  const config = readJsonFile<JsonObject>(join(dir, RUN_FILES.config));
+/** Reads one result folder: one listing, then only the files it has. */
+function summarize(
+  dir: string,
+  name: string,
+): { summary: Summary; metrics: { size: number; mtimeMs: number } | null } | undefined {
+  let files: Set<string>;
+  try {
+    files = new Set(fs.readdirSync(dir));
+  } catch {
+    return undefined;
+  }
+  if (!files.has(RUN_FILES.config)) return undefined;
+  // open only the files the folder has: a failed open costs an exception
+  const read = <T>(f: string) => (files.has(f) ? readJson<T>(join(dir, f)) : undefined);
+  const config = read<JsonObject>(RUN_FILES.config);
+  const record = read<RunRecord>(RUN_FILES.record);
+  const end = read<EndRecord>(RUN_FILES.end);
+  const effective = read<{ defaults?: JsonObject }>(RUN_FILES.effective);
+  const metrics = files.has(RUN_FILES.metrics) ? statOrNull(join(dir, RUN_FILES.metrics)) : null;
+  const metricsText = metrics ? fs.readFileSync(join(dir, RUN_FILES.metrics), 'utf8') : '';
   if (!config || typeof config !== 'object') return undefined;
-  const state = readRunState(dir);
+  const state = judgeRunState(dir, record, end);
   const started = state.record?.started_at ?? null;
-  const effective = readJsonFile<{ defaults?: JsonObject }>(join(dir, RUN_FILES.effective));
   return {
-    name,
-    status: state.status,
-    reason: state.reason,
-    config_name: state.record?.config.name ?? null,
-    started_at: started,
-    duration_s:
-      state.end?.duration_s ??
-      (started && state.status === 'running' ? (Date.now() - Date.parse(started)) / 1000 : null),
-    exit_code: state.end?.exit_code ?? null,
-    config: Object.fromEntries(flattenConfig(config)),
-    defaults: effective?.defaults ?? {},
-    metrics: summarizeMetrics(readMetricRows(dir)),
+    metrics: metrics ? { size: metrics.size, mtimeMs: metrics.mtimeMs } : null,
+    summary: {
+      name,
+      status: state.status,
+      reason: state.reason,
+      config_name: state.record?.config.name ?? null,
+      started_at: started,
+      duration_s:
+        state.end?.duration_s ??
+        (started && state.status === 'running' ? (Date.now() - Date.parse(started)) / 1000 : null),
+      exit_code: state.end?.exit_code ?? null,
+      config: Object.fromEntries(flattenConfig(config)),
+      defaults: effective?.defaults ?? {},
+      metrics: metricsText ? summarizeMetrics(parseMetrics(metricsText)) : {},
+    },
   };
 }
 
@@ -174,10 +210,17 @@ const NON_FINITE: Record<string, number> = {
 
 function readCache(file: string): CacheFile | undefined {
   try {
-    // only metric numbers are ever stored as these strings in the cache
-    return JSON.parse(fs.readFileSync(file, 'utf8'), (k, v) =>
-      (k === 'last' || k === 'best') && typeof v === 'string' && v in NON_FINITE ? NON_FINITE[v] : v,
-    ) as CacheFile;
+    const cache = JSON.parse(fs.readFileSync(file, 'utf8')) as CacheFile;
+    if (cache.version !== 2) return undefined;
+    // metric numbers are the only ones stored as "NaN" or "Infinity" strings (a reviver would
+    // cost a call per value)
+    for (const entry of Object.values(cache.entries ?? {})) {
+      for (const m of Object.values(entry.summary.metrics)) {
+        if (typeof m.last === 'string') m.last = NON_FINITE[m.last] ?? Number.NaN;
+        if (typeof m.best === 'string') m.best = NON_FINITE[m.best] ?? Number.NaN;
+      }
+    }
+    return cache;
   } catch {
     return undefined;
   }

@@ -8,6 +8,14 @@ export const ABSENT = '—';
 /** The mark after a value that came from the script's default. */
 export const DEFAULT_MARK = '*';
 
+// printable ASCII plus the dash and ellipsis the tables use, one column each
+const PRINTABLE_ASCII = /^[\x20-\x7e—…]*$/;
+
+/** Terminal columns of a string: its length when it is plain ASCII, else string-width's count. */
+export function displayWidth(text: string): number {
+  return PRINTABLE_ASCII.test(text) ? text.length : stringWidth(text);
+}
+
 const AMBIGUOUS = /^(?:|null|true|false|-?\d.*|\s.*|.*\s|—)$/s;
 
 /**
@@ -34,11 +42,11 @@ export function formatCell(cell: Cell, maxWidth = 40): string {
 export function truncate(text: string, max: number): string {
   // look at a bounded prefix: a 1 MB value must not cost a 1 MB width computation
   const head = text.length > max * 4 ? text.slice(0, max * 4) : text;
-  if (head === text && stringWidth(text) <= max) return text;
+  if (head === text && displayWidth(text) <= max) return text;
   let out = '';
   let width = 0;
   for (const ch of head) {
-    const w = stringWidth(ch);
+    const w = displayWidth(ch);
     if (width + w > max - 1) break;
     out += ch;
     width += w;
@@ -46,20 +54,49 @@ export function truncate(text: string, max: number): string {
   return `${out}…`;
 }
 
+/** Each cell's terminal width, measured once, and each column's widest. */
+function measure(head: string[], rows: string[][]): { cells: Int32Array; columns: number[] } {
+  const n = head.length;
+  const cells = new Int32Array((rows.length + 1) * n);
+  const columns = new Array<number>(n).fill(0);
+  [head, ...rows].forEach((row, r) => {
+    for (let c = 0; c < n; c++) {
+      const w = displayWidth(row[c] ?? '');
+      cells[r * n + c] = w;
+      if (w > (columns[c] as number)) columns[c] = w;
+    }
+  });
+  return { cells, columns };
+}
+
 /** Columns aligned by terminal width (wide characters count double), two spaces apart. */
-export function renderTable(head: string[], rows: string[][]): string {
-  const widths = head.map((h, i) => Math.max(stringWidth(h), ...rows.map((r) => stringWidth(r[i] ?? ''))));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c + ' '.repeat(Math.max(0, (widths[i] ?? 0) - stringWidth(c))))
-      .join('  ')
-      .trimEnd();
-  return [line(head), ...rows.map(line)].join('\n');
+export function renderTable(
+  head: string[],
+  rows: string[][],
+  only?: number[],
+  measured: { cells: Int32Array; columns: number[] } = measure(head, rows),
+): string {
+  const { cells, columns } = measured;
+  const n = head.length;
+  const cols = only ?? head.map((_, c) => c);
+  const out: string[] = [];
+  [head, ...rows].forEach((row, r) => {
+    let line = '';
+    cols.forEach((c, k) => {
+      const text = row[c] ?? '';
+      line +=
+        k === cols.length - 1
+          ? text
+          : text + ' '.repeat((columns[c] as number) - (cells[r * n + c] as number) + 2);
+    });
+    out.push(line.trimEnd());
+  });
+  return out.join('\n');
 }
 
 function tableWidth(head: string[], rows: string[][]): number {
-  const widths = head.map((h, i) => Math.max(stringWidth(h), ...rows.map((r) => stringWidth(r[i] ?? ''))));
-  return widths.reduce((a, b) => a + b, 0) + 2 * Math.max(0, widths.length - 1);
+  const { columns } = measure(head, rows);
+  return columns.reduce((a, b) => a + b, 0) + 2 * Math.max(0, columns.length - 1);
 }
 
 export interface RenderDiffOptions {
@@ -104,11 +141,9 @@ export function renderDiff(diff: ConfigDiff, options: RenderDiffOptions = {}): s
  * `fixed` columns (the names). A table that fits is one block.
  */
 export function renderFitted(head: string[], rows: string[][], width: number, fixed = 1): string {
-  const colWidth = (i: number) =>
-    Math.max(stringWidth(head[i] ?? ''), ...rows.map((r) => stringWidth(r[i] ?? '')));
-  const widths = head.map((_, i) => colWidth(i));
+  const measured = measure(head, rows);
+  const widths = measured.columns;
   const fixedWidth = widths.slice(0, fixed).reduce((a, b) => a + b + 2, 0);
-  const pick = <T>(xs: T[], cols: number[]) => cols.map((c) => xs[c] as T);
   const blocks: string[] = [];
   let start = fixed;
   do {
@@ -122,12 +157,7 @@ export function renderFitted(head: string[], rows: string[][], width: number, fi
       ...Array.from({ length: fixed }, (_, k) => k),
       ...Array.from({ length: end - start }, (_, k) => start + k),
     ];
-    blocks.push(
-      renderTable(
-        pick(head, cols),
-        rows.map((r) => pick(r, cols)),
-      ),
-    );
+    blocks.push(renderTable(head, rows, cols, measured));
     start = end;
   } while (start < head.length);
   return blocks.join('\n\n');

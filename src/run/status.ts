@@ -21,8 +21,16 @@ const RECORD_GRACE_MS = 60_000;
  * its start time; after a reboot at once; from another host by the heartbeat's age.
  */
 export function readRunState(dir: string, now = Date.now()): RunState {
-  const end = readEnd(dir);
-  const record = readRecord(dir);
+  return judgeRunState(dir, readRecord(dir), readEnd(dir), now);
+}
+
+/** The status from records already read (readRunState reads them itself). */
+export function judgeRunState(
+  dir: string,
+  record: RunRecord | undefined,
+  end: EndRecord | undefined,
+  now = Date.now(),
+): RunState {
   if (end) return { status: end.status, reason: `ended ${end.ended_at}`, record, end };
   if (!record) {
     const made = mtimeMs(join(dir, RUN_FILES.config)) ?? mtimeMs(dir) ?? 0;

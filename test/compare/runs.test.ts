@@ -51,9 +51,9 @@ function project() {
 }
 
 describe('listRuns', () => {
-  it('lists every result with status, config and metric summaries', () => {
+  it('lists every result with status, config and metric summaries', async () => {
     const root = project();
-    const runs = listRuns({ cwd: root });
+    const runs = await listRuns({ cwd: root });
     expect(runs.map((r) => [r.name, r.status])).toEqual([
       ['a', 'done'],
       ['b', 'failed'],
@@ -67,33 +67,25 @@ describe('listRuns', () => {
     expect(Number.isNaN(runs[1]?.metrics.loss?.last)).toBe(true);
   });
 
-  it('keeps a cache that is always right: changed, new and deleted folders are seen', () => {
+  it('keeps a cache that is always right: changed, new and deleted folders are seen', async () => {
     const root = project();
-    expect(listRuns({ cwd: root }).map((r) => r.name)).toEqual(['a', 'b', 'c']);
+    expect((await listRuns({ cwd: root })).map((r) => r.name)).toEqual(['a', 'b', 'c']);
     expect(cacheFile(join(root, 'runs')).startsWith(cache)).toBe(true);
     // appended metrics (no new file: the folder's time stays)
     appendFileSync(join(root, 'runs/a/metrics.jsonl'), metrics([{ step: 3, loss: 0.1 }]));
-    expect(listRuns({ cwd: root })[0]?.metrics.loss).toEqual({ last: 0.1, best: 0.1, count: 4 });
+    expect((await listRuns({ cwd: root }))[0]?.metrics.loss).toEqual({ last: 0.1, best: 0.1, count: 4 });
     // a run that ends
     writeFileSync(join(root, 'runs/c/end.json'), JSON.stringify(end('done')));
-    expect(listRuns({ cwd: root })[2]?.status).toBe('done');
+    expect((await listRuns({ cwd: root }))[2]?.status).toBe('done');
     // a deleted and a new folder
     rmSync(join(root, 'runs/b'), { recursive: true });
     writeFiles(root, { 'runs/d/config.json': { lr: 1 } });
-    expect(
-      listRuns({ cwd: root })
-        .map((r) => r.name)
-        .sort(),
-    ).toEqual(['a', 'c', 'd']);
-    expect(
-      listRuns({ cwd: root, cache: false })
-        .map((r) => r.name)
-        .sort(),
-    ).toEqual(['a', 'c', 'd']);
+    expect((await listRuns({ cwd: root })).map((r) => r.name).sort()).toEqual(['a', 'c', 'd']);
+    expect((await listRuns({ cwd: root, cache: false })).map((r) => r.name).sort()).toEqual(['a', 'c', 'd']);
   });
 
-  it('filters, sorts and reads metrics by name', () => {
-    const runs = listRuns({ cwd: project() });
+  it('filters, sorts and reads metrics by name', async () => {
+    const runs = await listRuns({ cwd: project() });
     const where = (t: string) => runs.filter((r) => matches(r, parseWhere(t))).map((r) => r.name);
     expect(where('opt=adam')).toEqual(['a', 'b']);
     expect(where('opt!=adam')).toEqual(['c']);

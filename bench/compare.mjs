@@ -1,0 +1,106 @@
+// Benchmarks of the compare tools on the generated data set (bench/generate.mjs), each beside
+// a baseline that only reads the same files (`find … | xargs cat > /dev/null`), as medians of
+// whole-command runs, with the peak memory (max RSS) of each command.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generate } from './generate.mjs';
+import { benchEnv, CLI, fmt, median } from './lib.mjs';
+
+const TIME = '/usr/bin/time';
+
+/** Wall time (ms) and peak memory (MiB, when GNU time is installed) of one command. */
+function run(cmd, args, options = {}) {
+  const useTime = existsSync(TIME);
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(useTime ? TIME : cmd, useTime ? ['-f', 'MAXRSS %M', cmd, ...args] : args, {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    encoding: 'utf8',
+    env: { ...benchEnv(), ...options.env },
+    cwd: options.cwd,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0)
+    throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr.slice(-2000)}`);
+  const rss = /MAXRSS (\d+)/.exec(r.stderr)?.[1];
+  return { ms, mib: rss ? Number(rss) / 1024 : null };
+}
+
+const sh = (script, options) => run('bash', ['-c', script], options);
+const repro = (args, options) => run(process.execPath, [CLI, ...args], options);
+
+function measure(rounds, pairs) {
+  const samples = pairs.map(() => ({ ms: [], mib: [] }));
+  for (let i = 0; i < rounds; i++) {
+    pairs.forEach((p, k) => {
+      p.before?.();
+      const r = p.run();
+      samples[k].ms.push(r.ms);
+      if (r.mib !== null) samples[k].mib.push(r.mib);
+    });
+  }
+  return samples.map((s) => ({ ms: median(s.ms), mib: s.mib.length ? Math.max(...s.mib) : null }));
+}
+
+export function benchCompare({ rounds = 5 } = {}) {
+  const data = generate();
+  const cache = mkdtempSync(join(tmpdir(), 'repro-bench-cache-'));
+  const env = { XDG_CACHE_HOME: cache };
+  const clearCache = () => rmSync(join(cache, 'repro'), { recursive: true, force: true });
+  // warm the page cache: idle files drop out of it within minutes
+  sh('find . -type f -print0 | xargs -0 cat > /dev/null', { cwd: data });
+
+  const rows = [];
+  const add = (what, target, result, floor) =>
+    rows.push([
+      what,
+      fmt(result.ms),
+      floor ? fmt(floor.ms) : '',
+      floor ? `${(result.ms / floor.ms).toFixed(1)}×` : '',
+      result.mib === null ? 'n/a' : `${Math.round(result.mib)} MiB`,
+      target,
+    ]);
+
+  const [diff, diffCsv, catConfigs] = measure(rounds, [
+    { run: () => repro(['diff', 'configs/*.json'], { cwd: data, env }) },
+    { run: () => repro(['diff', 'configs/*.json', '--csv'], { cwd: data, env }) },
+    { run: () => sh("find configs -name '*.json' -print0 | xargs -0 cat > /dev/null", { cwd: data }) },
+  ]);
+  add('`repro diff configs/*.json` (10,000 configs)', '< 1.5 s', diff, catConfigs);
+  add('`repro diff configs/*.json --csv`', '< 1.5 s', diffCsv, catConfigs);
+
+  const [lsCold, lsWarm, catRuns] = measure(Math.max(3, rounds - 2), [
+    { before: clearCache, run: () => repro(['ls'], { cwd: data, env }) },
+    // the cold run above leaves the cache; nothing changed since
+    { run: () => repro(['ls'], { cwd: data, env }) },
+    { run: () => sh('find runs -type f -print0 | xargs -0 cat > /dev/null', { cwd: data }) },
+  ]);
+  add('`repro ls` (100,000 results), cold: no cache', '< 3 s', lsCold, catRuns);
+  add('`repro ls`, warm: nothing changed since the last call', '< 0.5 s', lsWarm, catRuns);
+
+  const [tree, catTree] = measure(rounds, [
+    { run: () => repro(['tree', 'tree/*.json'], { cwd: data, env }) },
+    { run: () => sh("find tree -name '*.json' -print0 | xargs -0 cat > /dev/null", { cwd: data }) },
+  ]);
+  add('`repro tree tree/*.json` (2,000 configs)', '< 3 s', tree, catTree);
+
+  const out = join(cache, 'plot');
+  mkdirSync(out, { recursive: true });
+  let k = 0;
+  const [plot, catPlot] = measure(rounds, [
+    {
+      run: () => repro(['plot', 'runs/*', '-o', join(out, `p${k++}.svg`)], { cwd: join(data, 'plot'), env }),
+    },
+    { run: () => sh('find runs -type f -print0 | xargs -0 cat > /dev/null', { cwd: join(data, 'plot') }) },
+  ]);
+  add('`repro plot runs/* -o losses.svg` (50 runs × 10,000 points)', '< 2 s', plot, catPlot);
+  rmSync(cache, { recursive: true, force: true });
+  return {
+    title: 'compare tools on 10,000 configs and 100,000 results',
+    head: ['command', 'median', 'baseline: cat of the same files', 'ratio', 'peak memory', 'target'],
+    rows,
+    note: `${rounds} rounds each (3 for ls), alternated with the baseline, page cache warmed first. Data from bench/generate.mjs.`,
+  };
+}

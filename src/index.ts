@@ -36,6 +36,21 @@ export {
 export { resultName } from './config/postfix.ts';
 export { RESERVED_KEYS } from './config/reserved.ts';
 export * from './errors.ts';
+export { checkProject, type Finding } from './graph/check.ts';
+export {
+  assertValid,
+  downstreamOf,
+  GraphError,
+  type GraphNode,
+  type GraphProblem,
+  loadGraph,
+  type ProjectGraph,
+  topologicalOrder,
+  upstreamOf,
+} from './graph/graph.ts';
+export { type MakeOptions, type MakeSummary, make } from './graph/make.ts';
+export { graphStatus, type NodeStatus } from './graph/status.ts';
+export { VERIFY_IGNORED, type VerifyOptions, type VerifyReport, verifyResult } from './graph/verify.ts';
 export {
   type FindProjectOptions,
   findProject,

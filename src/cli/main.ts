@@ -19,6 +19,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ main: Co
   cross: { summary: 'breed a child config from two parents', load: () => import('./cross.ts') },
   plot: { summary: 'draw a metric of several runs on one chart', load: () => import('./plot.ts') },
   tree: { summary: 'cluster configs into a family tree (dendrogram)', load: () => import('./tree.ts') },
+  graph: { summary: "show the config graph with each node's status", load: () => import('./graph.ts') },
+  status: {
+    summary: 'say which results are missing, done, failed or stale',
+    load: () => import('./status.ts'),
+  },
+  make: { summary: 'compute every missing result upstream of targets', load: () => import('./make.ts') },
+  verify: { summary: "rerun a result's config and prove it reproduces", load: () => import('./verify.ts') },
+  check: { summary: "lint the project's configs, sources and scripts", load: () => import('./check.ts') },
 };
 
 const USAGE = `repro ${reproVersion()}: reproducible experiments from flat JSON configs

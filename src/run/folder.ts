@@ -20,6 +20,7 @@ import {
 import { RECORDED_ENV, RUN_FILES } from './layout.ts';
 import type { EndRecord, EndStatus, RunRecord } from './record.ts';
 import { hashFile, type ResolvedScript } from './script.ts';
+import type { ResolvedSource } from './sources.ts';
 
 export interface PrepareRunOptions {
   /** Path of the config file. */
@@ -32,6 +33,10 @@ export interface PrepareRunOptions {
   cwd?: string;
   /** The project, when already found. @default findProject({ cwd }) */
   project?: Project;
+  /** The config's name when the file name is not it (a result's config.json). @default from the file name */
+  name?: string;
+  /** The result folder's name, instead of the name and postfix scheme. @default resultName(...) */
+  resultName?: string;
 }
 
 /** A run that is loaded, merged and named, but not yet on disk. */
@@ -56,9 +61,9 @@ export interface PreparedRun {
 export function prepareRun(options: PrepareRunOptions): PreparedRun {
   const cwd = options.cwd ?? process.cwd();
   const project = options.project ?? findProject({ cwd });
-  const loaded = loadConfig(options.config, { cwd });
+  const loaded = loadConfig(options.config, { cwd, name: options.name });
   const { config, applied } = applyOverrides(loaded.config, options.overrides ?? []);
-  const name = resultName(loaded.name, loaded.config, config, options.postfix);
+  const name = options.resultName ?? resultName(loaded.name, loaded.config, config, options.postfix);
   return {
     project,
     loaded,
@@ -78,6 +83,8 @@ export interface RecordInputs {
   argv: string[];
   command: string[] | null;
   script: ResolvedScript | null;
+  /** The upstream results, resolved before the folder was made. */
+  sources?: ResolvedSource[];
 }
 
 /** The facts that take a process to learn: git state and the interpreter's version. */
@@ -141,6 +148,11 @@ export function buildRecord(
     pid: process.pid,
     pid_start: processStartTicks(process.pid),
     env: recordedEnv([...RECORDED_ENV, ...project.env]),
+    sources: (inputs.sources ?? []).map((src) => ({
+      name: src.name,
+      started_at: src.record?.started_at ?? null,
+      config_hash: src.record?.config.hash ?? null,
+    })),
     started_at: startedAt.toISOString(),
   };
 }

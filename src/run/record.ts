@@ -44,6 +44,8 @@ export interface RunRecord {
   /** Linux start time of `pid`, to tell a reused pid from the run's own process. */
   pid_start: string | null;
   env: Record<string, string>;
+  /** The upstream results this run read, as they were when it started. */
+  sources?: { name: string; started_at: string | null; config_hash: string | null }[];
   started_at: string;
 }
 

@@ -237,12 +237,13 @@ export async function startRun(options: StartRunOptions = {}): Promise<Run> {
   });
   for (const w of prepared.loaded.warnings) warn(`repro: warning: ${prepared.label}: ${w.message}`);
   // a missing or unfinished upstream stops the run before anything is written
-  resolveSources(prepared.config as JsonObject, prepared.project, prepared.label, cwd);
+  const sources = resolveSources(prepared.config as JsonObject, prepared.project, prepared.label, cwd);
   const script = process.argv[1] ? resolve(process.argv[1]) : null;
   const inputs: RecordInputs = {
     mode: 'api',
     argv: process.argv,
     command: null,
+    sources,
     script: script
       ? {
           file: script,

@@ -57,14 +57,14 @@ export async function runConfig(options: RunConfigOptions): Promise<RunResult> {
   const script = options.command?.length
     ? resolveCommand(project, options.command)
     : resolveScript(project, prepared.config.script, label);
-  resolveSources(prepared.config as JsonObject, project, label, prepared.cwd);
+  const sources = resolveSources(prepared.config as JsonObject, project, label, prepared.cwd);
   if (fs.existsSync(prepared.dir)) {
     throw new ResultExistsError(relative(prepared.cwd, prepared.dir) || prepared.dir, prepared.loaded.name);
   }
 
   const configInRun = join(prepared.dir, RUN_FILES.config);
   const command = [...script.command, '-c', configInRun];
-  const inputs: RecordInputs = { mode: 'cli', argv: options.argv ?? process.argv, command, script };
+  const inputs: RecordInputs = { mode: 'cli', argv: options.argv ?? process.argv, command, script, sources };
   // git and the interpreter's version are learned while the folder is made and the script
   // starts; run.json is written when they answer, always before end.json
   const slow = gatherSlowFacts(project, script);

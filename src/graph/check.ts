@@ -1,0 +1,76 @@
+import { join } from '../_builtins.ts';
+import type { Project } from '../project/project.ts';
+import { RUN_FILES } from '../run/layout.ts';
+import type { UnreadKey } from '../run/params.ts';
+import { readJsonFile } from '../run/record.ts';
+import { resolveScript } from '../run/script.ts';
+import { type GraphProblem, loadGraph } from './graph.ts';
+import { graphStatus } from './status.ts';
+
+/** One finding of `repro check`. */
+export type Finding =
+  | GraphProblem
+  | {
+      kind: 'flatness' | 'unread' | 'immutability' | 'script';
+      severity: 'error' | 'warning';
+      file: string;
+      key?: string;
+      message: string;
+    };
+
+/**
+ * Lints the project: configs that do not load, duplicate names, dangling sources, cycles (from
+ * the graph), flatness warnings, immutability breaches (a config changed after its result was
+ * made), keys that past runs never read (typo suspects), and scripts that do not exist or
+ * cannot run. Errors first, then warnings, each with its file and key.
+ */
+export function checkProject(project: Project): Finding[] {
+  const graph = loadGraph(project);
+  const findings: Finding[] = [...graph.problems];
+  for (const node of graph.nodes.values()) {
+    if (!node.file) continue;
+    for (const w of node.warnings) {
+      findings.push({
+        kind: 'flatness',
+        severity: 'warning',
+        file: node.file,
+        key: w.key,
+        message: w.message,
+      });
+    }
+    if (node.config.script !== undefined) {
+      try {
+        resolveScript(project, node.config.script, node.file);
+      } catch (error) {
+        findings.push({
+          kind: 'script',
+          severity: 'error',
+          file: node.file,
+          key: 'script',
+          message: (error as Error).message,
+        });
+      }
+    }
+    if (node.result) {
+      const effective = readJsonFile<{ unread?: UnreadKey[] }>(join(node.result, RUN_FILES.effective));
+      for (const u of effective?.unread ?? []) {
+        findings.push({
+          kind: 'unread',
+          severity: 'warning',
+          file: node.file,
+          key: u.key,
+          message: `the last run: ${u.message}`,
+        });
+      }
+    }
+  }
+  for (const s of graphStatus(graph)) {
+    for (const reason of s.stale) {
+      if (s.file && reason.startsWith(s.file))
+        findings.push({ kind: 'immutability', severity: 'error', file: s.file, message: reason });
+    }
+  }
+  return findings.sort((a, b) =>
+    a.severity === b.severity ? a.file.localeCompare(b.file) : a.severity === 'error' ? -1 : 1,
+  );
+}

@@ -1,0 +1,243 @@
+import { closest } from 'fastest-levenshtein';
+import { globSync } from 'tinyglobby';
+import { fs, join, relative } from '../_builtins.ts';
+import type { JsonObject } from '../config/json.ts';
+import { type ConfigWarning, configNameOf, loadConfig } from '../config/load.ts';
+import { ReproError } from '../errors.ts';
+import type { Project } from '../project/project.ts';
+import { RUN_FILES } from '../run/layout.ts';
+import { readJsonFile } from '../run/record.ts';
+import { sourceNames } from '../run/sources.ts';
+
+/** A config of the project, or a result whose config file is not in the config folders. */
+export interface GraphNode {
+  name: string;
+  /** The config file (relative to the project root), or null for a result-only node. */
+  file: string | null;
+  /** The config from the file, else the result's saved config. */
+  config: JsonObject;
+  /** The names in its `source` key. */
+  sources: string[];
+  /** The result folder (absolute) when it exists. */
+  result: string | null;
+  warnings: ConfigWarning[];
+}
+
+/** Something wrong in the project's configs, with where it is. */
+export interface GraphProblem {
+  kind: 'load' | 'duplicate' | 'dangling' | 'cycle' | 'source';
+  severity: 'error' | 'warning';
+  /** The file it is about, relative to the project root. */
+  file: string;
+  key?: string;
+  message: string;
+}
+
+export interface ProjectGraph {
+  project: Project;
+  nodes: Map<string, GraphNode>;
+  problems: GraphProblem[];
+}
+
+/** The project's graph has errors: cycles, dangling sources, duplicate names, bad configs. */
+export class GraphError extends ReproError {
+  constructor(readonly problems: GraphProblem[]) {
+    super(
+      'REPRO_GRAPH_INVALID',
+      `the config graph has ${problems.length === 1 ? 'an error' : `${problems.length} errors`}:\n${problems.map((p) => `  ${p.file}: ${p.message}`).join('\n')}`,
+      'Fix them (repro check lists everything), then try again.',
+    );
+  }
+}
+
+/**
+ * Reads every config in the project's config folders (recursively) and every result folder,
+ * and links them through `source`. Problems are collected, not thrown: duplicate names (both
+ * paths named), configs that do not load, sources naming nothing (with the closest names),
+ * cycles (printed as a -> b -> a).
+ */
+export function loadGraph(project: Project): ProjectGraph {
+  const nodes = new Map<string, GraphNode>();
+  const problems: GraphProblem[] = [];
+  const rel = (file: string) => relative(project.root, file) || file;
+  for (const dir of project.configDirs) {
+    if (!fs.existsSync(dir)) continue;
+    for (const file of globSync('**/*.json', { cwd: dir, absolute: true }).sort()) {
+      let name: string;
+      try {
+        name = configNameOf(file);
+        const loaded = loadConfig(file);
+        const other = nodes.get(name);
+        if (other) {
+          problems.push({
+            kind: 'duplicate',
+            severity: 'error',
+            file: rel(file),
+            message: `config name "${name}" is taken twice: ${other.file} and ${rel(file)}; config names are unique in a project`,
+          });
+          continue;
+        }
+        nodes.set(name, {
+          name,
+          file: rel(file),
+          config: loaded.config,
+          sources: sourceNames(loaded.config, rel(file)),
+          result: null,
+          warnings: loaded.warnings,
+        });
+      } catch (error) {
+        problems.push({
+          kind: 'load',
+          severity: 'error',
+          file: rel(file),
+          message: (error as Error).message.split('\n')[0] ?? '',
+        });
+      }
+    }
+  }
+  // results: attach to their config, or stand alone (a result of overrides, or of a config since removed)
+  if (fs.existsSync(project.runsRoot)) {
+    for (const name of fs.readdirSync(project.runsRoot).sort()) {
+      const dir = join(project.runsRoot, name);
+      if (name.startsWith('.') || !fs.existsSync(join(dir, RUN_FILES.config))) continue;
+      const node = nodes.get(name);
+      if (node) {
+        node.result = dir;
+        continue;
+      }
+      const config = readJsonFile<JsonObject>(join(dir, RUN_FILES.config)) ?? {};
+      let sources: string[] = [];
+      try {
+        sources = sourceNames(config, rel(dir));
+      } catch (error) {
+        problems.push({
+          kind: 'source',
+          severity: 'error',
+          file: rel(dir),
+          key: 'source',
+          message: (error as Error).message,
+        });
+      }
+      nodes.set(name, { name, file: null, config, sources, result: dir, warnings: [] });
+    }
+  }
+  // dangling sources
+  const names = [...nodes.keys()];
+  for (const node of nodes.values()) {
+    for (const source of node.sources) {
+      if (!nodes.has(source)) {
+        const near = names.length ? closest(source, names) : undefined;
+        problems.push({
+          kind: 'dangling',
+          severity: 'error',
+          file: node.file ?? rel(node.result ?? node.name),
+          key: 'source',
+          message: `${node.name} names source "${source}", which is no config and no result${near ? `; closest: "${near}"` : ''}`,
+        });
+      }
+    }
+  }
+  for (const cycle of findCycles(nodes)) {
+    const first = nodes.get(cycle[0] as string);
+    problems.push({
+      kind: 'cycle',
+      severity: 'error',
+      file: first?.file ?? cycle[0] ?? '',
+      key: 'source',
+      message: `sources form a cycle: ${[...cycle, cycle[0]].join(' -> ')}`,
+    });
+  }
+  return { project, nodes, problems };
+}
+
+/** Every cycle once, as the list of names along it (following `source` upstream). */
+export function findCycles(nodes: Map<string, GraphNode>): string[][] {
+  const state = new Map<string, 1 | 2>();
+  const stack: string[] = [];
+  const cycles: string[][] = [];
+  const visit = (name: string) => {
+    state.set(name, 1);
+    stack.push(name);
+    for (const s of nodes.get(name)?.sources ?? []) {
+      if (!nodes.has(s)) continue;
+      if (state.get(s) === 1) cycles.push(stack.slice(stack.indexOf(s)));
+      else if (!state.has(s)) visit(s);
+    }
+    stack.pop();
+    state.set(name, 2);
+  };
+  for (const name of [...nodes.keys()].sort()) if (!state.has(name)) visit(name);
+  return cycles;
+}
+
+/** Throws a GraphError when the graph has errors. */
+export function assertValid(graph: ProjectGraph): void {
+  const errors = graph.problems.filter((p) => p.severity === 'error');
+  if (errors.length) throw new GraphError(errors);
+}
+
+/** Nodes in dependency order: every node after its sources. Assumes no cycles. */
+export function topologicalOrder(graph: ProjectGraph, only?: Set<string>): GraphNode[] {
+  const out: GraphNode[] = [];
+  const seen = new Set<string>();
+  const visit = (name: string) => {
+    if (seen.has(name)) return;
+    seen.add(name);
+    const node = graph.nodes.get(name);
+    if (!node) return;
+    for (const s of node.sources) visit(s);
+    if (!only || only.has(name)) out.push(node);
+  };
+  for (const name of [...(only ?? graph.nodes.keys())].sort()) visit(name);
+  return out;
+}
+
+/** A node and everything upstream of it. */
+export function upstreamOf(graph: ProjectGraph, names: readonly string[]): Set<string> {
+  const out = new Set<string>();
+  const visit = (name: string) => {
+    if (out.has(name)) return;
+    out.add(name);
+    for (const s of graph.nodes.get(name)?.sources ?? []) visit(s);
+  };
+  for (const n of names) visit(n);
+  return out;
+}
+
+/** Everything downstream of the nodes (not the nodes themselves). */
+export function downstreamOf(graph: ProjectGraph, names: readonly string[]): Set<string> {
+  const children = new Map<string, string[]>();
+  for (const node of graph.nodes.values()) {
+    for (const s of node.sources) children.set(s, [...(children.get(s) ?? []), node.name]);
+  }
+  const out = new Set<string>();
+  const visit = (name: string) => {
+    for (const c of children.get(name) ?? []) {
+      if (!out.has(c)) {
+        out.add(c);
+        visit(c);
+      }
+    }
+  };
+  for (const n of names) visit(n);
+  return out;
+}
+
+/** The node of a name, or an error with the closest names. */
+export function nodeNamed(graph: ProjectGraph, name: string): GraphNode {
+  const node = graph.nodes.get(
+    name
+      .replace(/\.json$/, '')
+      .split('/')
+      .pop() ?? name,
+  );
+  if (node) return node;
+  const names = [...graph.nodes.keys()];
+  throw new ReproError(
+    'REPRO_UNKNOWN_CONFIG',
+    `no config or result named "${name}"`,
+    names.length
+      ? `Closest: "${closest(name, names)}". Configs live in ${graph.project.configDirs.map((d) => relative(graph.project.root, d)).join(', ')}.`
+      : 'The project has no configs yet.',
+  );
+}

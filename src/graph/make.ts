@@ -1,0 +1,170 @@
+import { join } from '../_builtins.ts';
+
+import { findProject, type Project } from '../project/project.ts';
+import type { EndStatus } from '../run/record.ts';
+import { runConfig } from '../run/runner.ts';
+import { assertValid, type GraphNode, loadGraph, nodeNamed, topologicalOrder, upstreamOf } from './graph.ts';
+import { graphStatus, type NodeStatus } from './status.ts';
+
+export interface MakeOptions {
+  /** Config names (or files, or result folders) to produce, with everything upstream. */
+  targets: readonly string[];
+  /** Stages run at once. @default 1 */
+  jobs?: number;
+  /** Say what would run, run nothing. @default false */
+  dryRun?: boolean;
+  /** After a failure, go on with the stages that do not depend on it. @default false */
+  keepGoing?: boolean;
+  /** @default process.cwd() */
+  cwd?: string;
+  project?: Project;
+  /** Progress and the scripts' output. @default process.stderr / process.stdout */
+  log?: (line: string) => void;
+  /** Where the scripts' output goes with -j 1 (with more jobs it is only saved). @default process.stdout */
+  stdout?: NodeJS.WritableStream;
+  stderr?: NodeJS.WritableStream;
+}
+
+export type StageOutcome = 'exists' | 'ran' | 'failed' | 'skipped' | 'planned';
+
+export interface MakeSummary {
+  stages: { name: string; outcome: StageOutcome; detail: string }[];
+  /** Existing results that are stale: reported, never recomputed. */
+  stale: NodeStatus[];
+  ok: boolean;
+}
+
+/**
+ * `repro make`: every missing result upstream of the targets, in dependency order, independent
+ * stages in parallel up to `jobs`. Each stage runs exactly as `repro run`. A stage with a result
+ * is never rerun (results are immutable); a failed or crashed one blocks what depends on it.
+ */
+export async function make(options: MakeOptions): Promise<MakeSummary> {
+  const project = options.project ?? findProject({ cwd: options.cwd });
+  const graph = loadGraph(project);
+  assertValid(graph);
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const wanted = options.targets.map((t) => nodeNamed(graph, t).name);
+  const order = topologicalOrder(graph, upstreamOf(graph, wanted));
+  const statuses = new Map(
+    graphStatus(
+      graph,
+      order.map((n) => n.name),
+    ).map((s) => [s.name, s]),
+  );
+  const outcome = new Map<string, { outcome: StageOutcome; detail: string }>();
+  const todo: GraphNode[] = [];
+  for (const node of order) {
+    const s = statuses.get(node.name) as NodeStatus;
+    if (s.state === 'done')
+      outcome.set(node.name, {
+        outcome: 'exists',
+        detail: s.stale.length ? `stale: ${s.stale.join('; ')}` : 'done',
+      });
+    else if (s.state !== 'missing') {
+      outcome.set(node.name, {
+        outcome: 'failed',
+        detail: `its result is ${s.state} (${s.reason}); results are never rerun: fix the cause and make a new config (repro clone)`,
+      });
+    } else if (!node.file) {
+      outcome.set(node.name, { outcome: 'failed', detail: 'no config file to make it from' });
+    } else todo.push(node);
+  }
+  const stale = [...statuses.values()].filter((s) => s.state === 'done' && s.stale.length > 0);
+  for (const s of stale) log(`repro make: ${s.name} is stale (${s.stale.join('; ')}); kept as it is`);
+  if (options.dryRun) {
+    for (const node of todo) outcome.set(node.name, { outcome: 'planned', detail: `would run ${node.file}` });
+    return summarize(order, outcome, stale);
+  }
+
+  const jobs = Math.max(1, options.jobs ?? 1);
+  // with several stages at once their output is only saved, not shown interleaved
+  const { Writable } = process.getBuiltinModule('node:stream');
+  const quiet = new Writable({ write: (_c, _e, done) => done() });
+  const total = todo.length;
+  let finished = 0;
+  let started = 0;
+  let stopping = false;
+  const running = new Set<string>();
+  const blocked = (node: GraphNode) =>
+    node.sources.find((s) => ['failed', 'skipped'].includes(outcome.get(s)?.outcome ?? ''));
+  const ready = (node: GraphNode) =>
+    node.sources.every((s) => ['exists', 'ran'].includes(outcome.get(s)?.outcome ?? ''));
+  const onSignal = () => {
+    stopping = true;
+  };
+  process.once('SIGINT', onSignal);
+  try {
+    await new Promise<void>((resolveAll) => {
+      const pump = () => {
+        // mark what can never run
+        for (const node of todo) {
+          if (outcome.has(node.name) || running.has(node.name)) continue;
+          const cause = blocked(node);
+          if (cause || stopping) {
+            outcome.set(node.name, {
+              outcome: 'skipped',
+              detail: cause ? `upstream ${cause} did not finish` : 'stopped',
+            });
+            finished++;
+          }
+        }
+        for (const node of todo) {
+          if (running.size >= jobs || stopping) break;
+          if (outcome.has(node.name) || running.has(node.name) || !ready(node)) continue;
+          running.add(node.name);
+          started++;
+          log(`[${started}/${total}] ▶ ${node.name} (${running.size} running, ${total - started} waiting)`);
+          runConfig({
+            config: join(project.root, node.file as string),
+            cwd: options.cwd,
+            project,
+            quiet: true,
+            stdout: jobs === 1 ? (options.stdout ?? process.stdout) : quiet,
+            stderr: jobs === 1 ? (options.stderr ?? process.stderr) : quiet,
+          }).then(
+            (r) =>
+              done(
+                node,
+                r.status,
+                `${r.status} in ${r.end.duration_s} s${r.status === 'done' ? '' : `, exit ${r.exitCode}; see ${node.name}/stderr.log`}`,
+              ),
+            (error: unknown) =>
+              done(
+                node,
+                'failed',
+                error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error),
+              ),
+          );
+        }
+        if (running.size === 0) resolveAll();
+      };
+      const done = (node: GraphNode, status: EndStatus, detail: string) => {
+        running.delete(node.name);
+        finished++;
+        const ok = status === 'done';
+        outcome.set(node.name, { outcome: ok ? 'ran' : 'failed', detail });
+        log(`[${finished}/${total}] ${ok ? '✓' : '✗'} ${node.name}: ${detail}`);
+        if (!ok && !options.keepGoing) stopping = true;
+        if (status === 'interrupted') stopping = true;
+        pump();
+      };
+      pump();
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+  }
+  return summarize(order, outcome, stale);
+}
+
+function summarize(
+  order: GraphNode[],
+  outcome: Map<string, { outcome: StageOutcome; detail: string }>,
+  stale: NodeStatus[],
+): MakeSummary {
+  const stages = order.map((n) => ({
+    name: n.name,
+    ...(outcome.get(n.name) ?? { outcome: 'skipped' as const, detail: '' }),
+  }));
+  return { stages, stale, ok: stages.every((s) => s.outcome !== 'failed' && s.outcome !== 'skipped') };
+}

@@ -1,0 +1,176 @@
+import { fs, join, relative } from '../_builtins.ts';
+import { sha256Hex } from '../config/hash.ts';
+import type { Json } from '../config/json.ts';
+import { NotAResultError, ReproError } from '../errors.ts';
+import { findProject, type Project } from '../project/project.ts';
+import { RUN_FILES } from '../run/layout.ts';
+import { parseMetrics } from '../run/metrics.ts';
+import { readRecord } from '../run/record.ts';
+import { type RunResult, runConfig } from '../run/runner.ts';
+
+/**
+ * Files that legitimately differ between two runs of the same config, left out of the
+ * comparison: repro's own records and logs (times, pids, hosts, output timing) and the saved
+ * diff. metrics.jsonl is compared value by value instead of byte by byte.
+ */
+export const VERIFY_IGNORED = [
+  RUN_FILES.record,
+  RUN_FILES.end,
+  RUN_FILES.stdout,
+  RUN_FILES.stderr,
+  RUN_FILES.diff,
+  RUN_FILES.heartbeat,
+];
+
+export interface VerifyOptions {
+  /** The result folder to reproduce. */
+  result: string;
+  /** Relative tolerance for metrics: |a − b| <= rtol × max(|a|, |b|). @default 0 (exact) */
+  rtol?: number;
+  /** @default process.cwd() */
+  cwd?: string;
+  project?: Project;
+  stdout?: NodeJS.WritableStream;
+  stderr?: NodeJS.WritableStream;
+}
+
+export interface VerifyReport {
+  result: string;
+  /** The new folder the config was rerun into. */
+  rerun: string;
+  reproduced: boolean;
+  /** Files only in the original, only in the rerun, or with other content. */
+  missing: string[];
+  extra: string[];
+  changed: string[];
+  /** The first step at which each differing metric differs. */
+  metrics: {
+    metric: string;
+    row: number;
+    step: Json | undefined;
+    original: Json | undefined;
+    rerun: Json | undefined;
+  }[];
+  /** The rerun itself failed. */
+  failure: string | null;
+}
+
+/**
+ * `repro verify`: reruns the saved config of a result with today's code into a new folder
+ * (`<name>~verify1`, then `~verify2` ...; never over the original) and compares the set of
+ * files, each file's content hash, and every metric in metrics.jsonl (exactly, or within
+ * `rtol`). Files in VERIFY_IGNORED are left out.
+ */
+export async function verifyResult(options: VerifyOptions): Promise<VerifyReport> {
+  const cwd = options.cwd ?? process.cwd();
+  const project = options.project ?? findProject({ cwd });
+  const dir = join(cwd, options.result);
+  if (!fs.existsSync(join(dir, RUN_FILES.config))) throw new NotAResultError(relative(cwd, dir) || dir);
+  const record = readRecord(dir);
+  const name = dir.split('/').pop() as string;
+  const configName = record?.config.name ?? name.split('~')[0] ?? name;
+  let n = 1;
+  while (fs.existsSync(join(project.runsRoot, `${name}~verify${n}`))) n++;
+  // a config with no script was run with an explicit command: run that again, without its -c
+  const saved = JSON.parse(fs.readFileSync(join(dir, RUN_FILES.config), 'utf8')) as { script?: unknown };
+  const command = saved.script === undefined && record?.command ? record.command.slice(0, -2) : undefined;
+  let rerun: RunResult;
+  try {
+    rerun = await runConfig({
+      config: join(dir, RUN_FILES.config),
+      name: configName,
+      resultName: `${name}~verify${n}`,
+      cwd,
+      project,
+      quiet: true,
+      command,
+      stdout: options.stdout,
+      stderr: options.stderr,
+    });
+  } catch (error) {
+    if (error instanceof ReproError && /SOURCE/.test(error.code)) {
+      throw new ReproError(
+        'REPRO_VERIFY_UPSTREAM_GONE',
+        `cannot verify ${relative(cwd, dir)}: ${error.message}`,
+        'Verify needs the upstream results the original read. Produce them again (repro make), then verify.',
+      );
+    }
+    throw error;
+  }
+  const report: VerifyReport = {
+    result: dir,
+    rerun: rerun.dir,
+    reproduced: false,
+    missing: [],
+    extra: [],
+    changed: [],
+    metrics: [],
+    failure:
+      rerun.status === 'done'
+        ? null
+        : `the rerun ${rerun.status} with exit code ${rerun.exitCode}; see ${relative(cwd, rerun.dir)}/${RUN_FILES.stderr}`,
+  };
+  const a = listFiles(dir);
+  const b = listFiles(rerun.dir);
+  for (const f of a.keys()) if (!b.has(f)) report.missing.push(f);
+  for (const f of b.keys()) if (!a.has(f)) report.extra.push(f);
+  for (const [f, hash] of a) {
+    if (f === RUN_FILES.metrics || !b.has(f)) continue;
+    if (b.get(f) !== hash) report.changed.push(f);
+  }
+  if (a.has(RUN_FILES.metrics) && b.has(RUN_FILES.metrics)) {
+    report.metrics = compareMetrics(
+      join(dir, RUN_FILES.metrics),
+      join(rerun.dir, RUN_FILES.metrics),
+      options.rtol ?? 0,
+    );
+  }
+  report.reproduced =
+    !report.failure &&
+    !report.missing.length &&
+    !report.extra.length &&
+    !report.changed.length &&
+    !report.metrics.length;
+  return report;
+}
+
+/** Every file below a folder (relative path -> content hash), leaving out VERIFY_IGNORED at its top. */
+function listFiles(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (sub: string) => {
+    for (const entry of fs.readdirSync(join(dir, sub), { withFileTypes: true })) {
+      const rel = sub ? `${sub}/${entry.name}` : entry.name;
+      if (!sub && (VERIFY_IGNORED as readonly string[]).includes(entry.name)) continue;
+      if (entry.isDirectory()) walk(rel);
+      else if (entry.isFile()) out.set(rel, sha256Hex(fs.readFileSync(join(dir, rel))));
+    }
+  };
+  walk('');
+  return out;
+}
+
+function compareMetrics(fileA: string, fileB: string, rtol: number): VerifyReport['metrics'] {
+  const a = parseMetrics(fs.readFileSync(fileA, 'utf8'));
+  const b = parseMetrics(fs.readFileSync(fileB, 'utf8'));
+  const found = new Map<string, VerifyReport['metrics'][number]>();
+  const rows = Math.max(a.length, b.length);
+  for (let i = 0; i < rows; i++) {
+    const ra = a[i] ?? {};
+    const rb = b[i] ?? {};
+    for (const key of new Set([...Object.keys(ra), ...Object.keys(rb)])) {
+      if (found.has(key)) continue;
+      if (!same(ra[key], rb[key], rtol)) {
+        found.set(key, { metric: key, row: i, step: ra.step ?? rb.step, original: ra[key], rerun: rb[key] });
+      }
+    }
+  }
+  return [...found.values()];
+}
+
+function same(x: Json | undefined, y: Json | undefined, rtol: number): boolean {
+  if (typeof x === 'number' && typeof y === 'number') {
+    if (x === y) return true;
+    return Math.abs(x - y) <= rtol * Math.max(Math.abs(x), Math.abs(y));
+  }
+  return JSON.stringify(x) === JSON.stringify(y);
+}

@@ -1,0 +1,226 @@
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { checkProject } from '../../src/graph/check.ts';
+import { assertValid, downstreamOf, loadGraph, topologicalOrder, upstreamOf } from '../../src/graph/graph.ts';
+import { make } from '../../src/graph/make.ts';
+import { renderDot, renderGraphText, renderMermaid } from '../../src/graph/render.ts';
+import { graphStatus } from '../../src/graph/status.ts';
+import { verifyResult } from '../../src/graph/verify.ts';
+import { findProject } from '../../src/project/project.ts';
+import { makeProject, runCli, writeFiles } from '../helpers.ts';
+
+// a stage that copies its source's "value" file and adds its own number, logging a metric
+const STAGE = `import json, os, sys
+cfg = json.load(open(sys.argv[sys.argv.index("-c") + 1]))
+out = os.environ["REPRO_RUN_DIR"]
+value = 0
+if "source" in cfg:
+    value = int(open(os.path.join(os.path.dirname(out), cfg["source"], "value")).read())
+if cfg.get("fail"):
+    sys.exit(3)
+value += cfg.get("add", 1)
+open(os.path.join(out, "value"), "x").write(str(value))
+open(os.path.join(out, "metrics.jsonl"), "x").write(json.dumps({"step": 0, "value": value}) + "\\n")
+`;
+
+function pipeline(extra: Record<string, object | string> = {}) {
+  return makeProject({
+    'stage.py': STAGE,
+    'configs/data.json': { script: 'stage.py', add: 1 },
+    'configs/features.json': { script: 'stage.py', source: 'data', add: 10 },
+    'configs/model.json': { script: 'stage.py', source: 'features', add: 100 },
+    'configs/report.json': { script: 'stage.py', source: 'model', add: 1000 },
+    ...extra,
+  });
+}
+
+const quiet = { log: () => {}, stdout: devNull(), stderr: devNull() };
+function devNull() {
+  return new Writable({ write: (_c, _e, done) => done() });
+}
+
+describe('the config graph', () => {
+  it('links configs by source, orders them, and finds upstream and downstream', () => {
+    const graph = loadGraph(findProject({ cwd: pipeline() }));
+    assertValid(graph);
+    expect(topologicalOrder(graph).map((n) => n.name)).toEqual(['data', 'features', 'model', 'report']);
+    expect([...upstreamOf(graph, ['model'])].sort()).toEqual(['data', 'features', 'model']);
+    expect([...downstreamOf(graph, ['features'])].sort()).toEqual(['model', 'report']);
+  });
+
+  it.each([
+    [
+      'a cycle, printed',
+      {
+        'configs/a.json': { source: 'b' },
+        'configs/b.json': { source: 'c' },
+        'configs/c.json': { source: 'a' },
+      },
+      /sources form a cycle: a -> b -> c -> a/,
+    ],
+    [
+      'a dangling source, with the closest name',
+      { 'configs/m.json': { source: 'dta' }, 'configs/data.json': {} },
+      /names source "dta", which is no config and no result; closest: "data"/,
+    ],
+    [
+      'a duplicate name, with both paths',
+      { 'configs/m.json': {}, 'configs/old/m.json': {} },
+      /config name "m" is taken twice: configs\/m.json and configs\/old\/m.json/,
+    ],
+  ])('refuses %s', (_name, files, message) => {
+    const graph = loadGraph(findProject({ cwd: makeProject(files) }));
+    expect(() => assertValid(graph)).toThrow(message);
+    expect(() => assertValid(graph)).toThrow(expect.objectContaining({ code: 'REPRO_GRAPH_INVALID' }));
+  });
+
+  it('renders text, mermaid and dot with statuses', () => {
+    const graph = loadGraph(findProject({ cwd: pipeline({ 'configs/other.json': { source: 'data' } }) }));
+    const names = new Set(graph.nodes.keys());
+    const status = new Map(graphStatus(graph).map((s) => [s.name, s]));
+    expect(renderGraphText(graph, names, status)).toBe(
+      [
+        'data  missing',
+        '├─ features  missing',
+        '│  └─ model  missing',
+        '│     └─ report  missing',
+        '└─ other  missing',
+      ].join('\n'),
+    );
+    expect(renderMermaid(graph, names, status)).toContain('n_data --> n_features');
+    expect(renderDot(graph, names, status)).toContain('"data" -> "features";');
+  });
+});
+
+describe('make, status and verify', () => {
+  it('makes every missing result upstream of a target, in order, then reports done', async () => {
+    const root = pipeline();
+    const summary = await make({ targets: ['model'], cwd: root, ...quiet });
+    expect(summary.ok).toBe(true);
+    expect(summary.stages.map((s) => [s.name, s.outcome])).toEqual([
+      ['data', 'ran'],
+      ['features', 'ran'],
+      ['model', 'ran'],
+    ]);
+    expect(readFileSync(join(root, 'runs/model/value'), 'utf8')).toBe('111');
+    expect(existsSync(join(root, 'runs/report'))).toBe(false);
+    // a second make reruns nothing
+    const again = await make({ targets: ['report'], cwd: root, jobs: 2, ...quiet });
+    expect(again.stages.map((s) => s.outcome)).toEqual(['exists', 'exists', 'exists', 'ran']);
+    const status = graphStatus(loadGraph(findProject({ cwd: root })));
+    expect(status.every((s) => s.state === 'done' && s.stale.length === 0)).toBe(true);
+  });
+
+  it('runs independent stages in parallel and stops what depends on a failure', async () => {
+    const root = makeProject({
+      'stage.py': STAGE,
+      'configs/a.json': { script: 'stage.py' },
+      'configs/b.json': { script: 'stage.py', fail: true },
+      'configs/c.json': { script: 'stage.py', source: 'b' },
+      'configs/d.json': { script: 'stage.py', source: 'a' },
+      'configs/all.json': { script: 'stage.py', source: ['c', 'd'] },
+    });
+    const summary = await make({ targets: ['all'], cwd: root, jobs: 2, keepGoing: true, ...quiet });
+    expect(summary.ok).toBe(false);
+    expect(Object.fromEntries(summary.stages.map((s) => [s.name, s.outcome]))).toEqual({
+      a: 'ran',
+      b: 'failed',
+      c: 'skipped',
+      d: 'ran',
+      all: 'skipped',
+    });
+    expect(summary.stages.find((s) => s.name === 'c')?.detail).toBe('upstream b did not finish');
+  });
+
+  it('says what would run with --dry-run', async () => {
+    const root = pipeline();
+    const summary = await make({ targets: ['features'], cwd: root, dryRun: true, ...quiet });
+    expect(summary.stages.map((s) => s.outcome)).toEqual(['planned', 'planned']);
+    expect(existsSync(join(root, 'runs'))).toBe(false);
+  });
+
+  it('tells every staleness reason', async () => {
+    const root = pipeline();
+    await make({ targets: ['model'], cwd: root, ...quiet });
+    // the config file changed (an immutability breach) and the script changed
+    writeFiles(root, { 'configs/model.json': { script: 'stage.py', source: 'features', add: 101 } });
+    writeFileSync(join(root, 'stage.py'), `${STAGE}# changed\n`);
+    const model = graphStatus(loadGraph(findProject({ cwd: root })), ['model'])[0];
+    expect(model?.state).toBe('done');
+    expect(model?.stale).toEqual([
+      'configs/model.json changed since the run (configs are immutable: repro clone configs/model.json makes a new one)',
+      'the script stage.py changed since the run',
+    ]);
+    const breach = checkProject(findProject({ cwd: root })).find((f) => f.kind === 'immutability');
+    expect(breach).toMatchObject({ severity: 'error', file: 'configs/model.json' });
+  });
+
+  it('verifies that a result reproduces, and reports the first differing metric when not', async () => {
+    const root = pipeline();
+    await make({ targets: ['features'], cwd: root, ...quiet });
+    const ok = await verifyResult({ result: 'runs/features', cwd: root, ...quiet });
+    expect(ok).toMatchObject({ reproduced: true, missing: [], extra: [], changed: [], metrics: [] });
+    expect(ok.rerun).toBe(join(root, 'runs/features~verify1'));
+    // today's code adds one more: the value and the metric differ
+    writeFileSync(
+      join(root, 'stage.py'),
+      STAGE.replace('value += cfg.get("add", 1)', 'value += cfg.get("add", 1) + 1'),
+    );
+    const bad = await verifyResult({ result: 'runs/features', cwd: root, ...quiet });
+    expect(bad.reproduced).toBe(false);
+    expect(bad.rerun).toBe(join(root, 'runs/features~verify2'));
+    expect(bad.changed).toEqual(['value']);
+    expect(bad.metrics).toEqual([{ metric: 'value', row: 0, step: 0, original: 11, rerun: 12 }]);
+  });
+
+  it('refuses to verify a folder that is not a result, or one whose upstream is gone', async () => {
+    const root = pipeline();
+    await expect(verifyResult({ result: 'configs', cwd: root, ...quiet })).rejects.toMatchObject({
+      code: 'REPRO_NOT_A_RESULT',
+    });
+    await make({ targets: ['features'], cwd: root, ...quiet });
+    rmSync(join(root, 'runs/data'), { recursive: true });
+    await expect(verifyResult({ result: 'runs/features', cwd: root, ...quiet })).rejects.toMatchObject({
+      code: 'REPRO_VERIFY_UPSTREAM_GONE',
+    });
+  });
+});
+
+describe('the binary', () => {
+  it('make, status (exit code gates CI), graph, verify and check', async () => {
+    const root = pipeline();
+    const before = await runCli(root, ['status']);
+    expect(before.code).toBe(1);
+    expect(before.stdout).toMatch(/^name\s+state\s+why\ndata\s+missing\s+no result yet/);
+    const made = await runCli(root, ['make', 'report', '-j', '2']);
+    expect(made.code).toBe(0);
+    expect(made.stdout).toBe('4 ran, 0 failed, 0 skipped, 0 already done\n');
+    expect(made.stderr).toContain('[1/4] ▶ data');
+    expect((await runCli(root, ['status'])).code).toBe(0);
+    expect((await runCli(root, ['graph', 'model'])).stdout).toBe(
+      'data  done\n└─ features  done\n   └─ model  done\n      └─ report  done\n',
+    );
+    const verify = await runCli(root, ['verify', 'runs/model']);
+    expect(verify.stdout).toBe('runs/model: reproduced (runs/model~verify1)\n');
+    expect(verify.code).toBe(0);
+    const check = await runCli(root, ['check']);
+    expect(check.stdout).toBe('no problems found\n');
+    writeFiles(root, { 'configs/bad.json': { source: 'nothing', script: 'gone.py' } });
+    const bad = await runCli(root, ['check']);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain('error: configs/bad.json [source]: bad names source "nothing"');
+    expect(bad.stdout).toContain(
+      'error: configs/bad.json [script]: script "gone.py" named by configs/bad.json',
+    );
+  });
+
+  it('stops the stages after a failing upstream, and says so', async () => {
+    const root = pipeline({ 'configs/data.json': { script: 'stage.py', fail: true } });
+    const r = await runCli(root, ['make', 'model']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('0 ran, 1 failed, 2 skipped, 0 already done\n');
+    expect(r.stderr).toMatch(/✗ data: failed in [\d.]+ s, exit 3/);
+  });
+});

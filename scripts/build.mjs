@@ -2,7 +2,7 @@
 // with shared chunks, so that `repro run` loads only what it needs and the heavy parts (charts,
 // clustering) load when a command asks for them; then the .d.ts files from tsc.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { build } from 'esbuild';
 
@@ -26,11 +26,14 @@ await build({
   // prefer ES module builds where a package has both
   mainFields: ['module', 'main'],
   // loaded from node_modules at run time: tsx (to start TypeScript scripts), jsonc-parser (only
-  // to explain a JSON error), resvg (a native addon, only for PNG output)
-  external: ['tsx', 'jsonc-parser', '@resvg/resvg-js'],
+  // to explain a JSON error), resvg and xxhash (native addons: PNG output, data checksums)
+  external: ['tsx', 'jsonc-parser', '@resvg/resvg-js', '@node-rs/xxhash'],
   define: { __REPRO_VERSION__: JSON.stringify(version) },
   logLevel: 'warning',
 });
+// the hashing worker is plain JavaScript, found next to the code that starts it
+copyFileSync('src/data/hash-worker.js', 'dist/hash-worker.js');
+copyFileSync('src/data/hash-worker.js', 'dist/chunks/hash-worker.js');
 // the CLI is the bin entry: npm links it as it is, so it must be executable and start with #!
 const cli = 'dist/cli.js';
 writeFileSync(cli, `#!/usr/bin/env node\n${readFileSync(cli, 'utf8')}`);

@@ -35,6 +35,16 @@ export {
 } from './config/overrides.ts';
 export { resultName } from './config/postfix.ts';
 export { RESERVED_KEYS } from './config/reserved.ts';
+export {
+  diffManifests,
+  type FileEntry,
+  type FingerprintLevel,
+  type FingerprintOptions,
+  fingerprint,
+  InputsEmptyError,
+  InputUnreadableError,
+  type Manifest,
+} from './data/fingerprint.ts';
 export * from './errors.ts';
 export { checkProject, type Finding } from './graph/check.ts';
 export {

@@ -3,14 +3,13 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { startRun } from 'repro';
-import { globSync } from 'tinyglobby';
 
 const run = await startRun();
 const pattern = run.params.require<string>('raw');
 const maxChars = run.params.get('max_chars', 4000);
 
-const files = globSync(pattern).sort();
-if (files.length === 0) throw new Error(`no files match ${pattern}`);
+// the raw files, fingerprinted at the config's paranoia level: repro status notices when they change
+const files = await run.inputs(pattern);
 
 const out = run.create('data.jsonl');
 const counts: Record<string, number> = {};

@@ -12,7 +12,7 @@ error.`;
 export async function main(argv: string[]): Promise<number> {
   const args = parseCommand(argv, { json: { type: 'boolean' } }, USAGE);
   if (!args) return 0;
-  const findings = checkProject(findProject());
+  const findings = await checkProject(findProject());
   if (args.values.json) print(JSON.stringify(findings, null, 2));
   else if (findings.length === 0) print('no problems found');
   else

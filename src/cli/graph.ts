@@ -27,7 +27,7 @@ export async function main(argv: string[]): Promise<number> {
         return new Set([...upstreamOf(graph, [node]), ...downstreamOf(graph, [node])]);
       })()
     : new Set(graph.nodes.keys());
-  const status = new Map(graphStatus(graph, [...names]).map((s) => [s.name, s]));
+  const status = new Map((await graphStatus(graph, [...names])).map((s) => [s.name, s]));
   if (format === 'json') print(JSON.stringify(renderGraphJson(graph, names, status), null, 2));
   else if (format === 'mermaid') print(renderMermaid(graph, names, status));
   else if (format === 'dot') print(renderDot(graph, names, status));

@@ -27,6 +27,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ main: Co
   make: { summary: 'compute every missing result upstream of targets', load: () => import('./make.ts') },
   verify: { summary: "rerun a result's config and prove it reproduces", load: () => import('./verify.ts') },
   check: { summary: "lint the project's configs, sources and scripts", load: () => import('./check.ts') },
+  fingerprint: {
+    summary: 'fingerprint input data: paths, file list or checksums',
+    load: () => import('./fingerprint.ts'),
+  },
 };
 
 const USAGE = `repro ${reproVersion()}: reproducible experiments from flat JSON configs

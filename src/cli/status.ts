@@ -19,7 +19,7 @@ export async function main(argv: string[]): Promise<number> {
   const names = args.positionals.length
     ? args.positionals.map((n) => nodeNamed(graph, n).name)
     : topologicalOrder(graph).map((n) => n.name);
-  const statuses = graphStatus(graph, names);
+  const statuses = await graphStatus(graph, names);
   if (args.values.json) print(JSON.stringify(statuses, null, 2));
   else {
     print(

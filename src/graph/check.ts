@@ -24,7 +24,7 @@ export type Finding =
  * made), keys that past runs never read (typo suspects), and scripts that do not exist or
  * cannot run. Errors first, then warnings, each with its file and key.
  */
-export function checkProject(project: Project): Finding[] {
+export async function checkProject(project: Project): Promise<Finding[]> {
   const graph = loadGraph(project);
   const findings: Finding[] = [...graph.problems];
   for (const node of graph.nodes.values()) {
@@ -64,7 +64,7 @@ export function checkProject(project: Project): Finding[] {
       }
     }
   }
-  for (const s of graphStatus(graph)) {
+  for (const s of await graphStatus(graph)) {
     for (const reason of s.stale) {
       if (s.file && reason.startsWith(s.file))
         findings.push({ kind: 'immutability', severity: 'error', file: s.file, message: reason });

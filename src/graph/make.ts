@@ -47,9 +47,11 @@ export async function make(options: MakeOptions): Promise<MakeSummary> {
   const wanted = options.targets.map((t) => nodeNamed(graph, t).name);
   const order = topologicalOrder(graph, upstreamOf(graph, wanted));
   const statuses = new Map(
-    graphStatus(
-      graph,
-      order.map((n) => n.name),
+    (
+      await graphStatus(
+        graph,
+        order.map((n) => n.name),
+      )
     ).map((s) => [s.name, s]),
   );
   const outcome = new Map<string, { outcome: StageOutcome; detail: string }>();

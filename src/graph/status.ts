@@ -1,5 +1,6 @@
 import { join } from '../_builtins.ts';
 import { hashConfig } from '../config/hash.ts';
+import { dataStaleness } from '../data/inputs.ts';
 import type { RunRecord, RunStatus } from '../run/record.ts';
 import { hashFile } from '../run/script.ts';
 import { type RunState, readRunState } from '../run/status.ts';
@@ -20,9 +21,10 @@ export interface NodeStatus {
 /**
  * The state of every node (or of `names`). Stale reasons: the config file differs from the one
  * the result was made from (an immutability breach); an upstream result was replaced since, or
- * ended after this one started; the script changed since the run (its hash in run.json).
+ * ended after this one started; the script changed since the run (its hash in run.json); the
+ * input data changed (its fingerprints, at the level they were taken).
  */
-export function graphStatus(graph: ProjectGraph, names?: readonly string[]): NodeStatus[] {
+export async function graphStatus(graph: ProjectGraph, names?: readonly string[]): Promise<NodeStatus[]> {
   const states = new Map<string, RunState>();
   const stateOf = (node: GraphNode) => {
     let s = states.get(node.name);
@@ -35,17 +37,19 @@ export function graphStatus(graph: ProjectGraph, names?: readonly string[]): Nod
   const selected = names
     ? names.map((n) => graph.nodes.get(n)).filter((n): n is GraphNode => Boolean(n))
     : [...graph.nodes.values()];
-  return selected.map((node) => {
+  const out: NodeStatus[] = [];
+  for (const node of selected) {
     const state = stateOf(node);
     if (!node.result || !state) {
-      return {
+      out.push({
         name: node.name,
         state: 'missing',
         stale: [],
         reason: 'no result yet',
         file: node.file,
         result: null,
-      };
+      });
+      continue;
     }
     const stale: string[] = [];
     const record = state.record;
@@ -68,15 +72,17 @@ export function graphStatus(graph: ProjectGraph, names?: readonly string[]): Nod
       if (!up?.result || !upState?.record) continue;
       stale.push(...sourceStaleness(record, source, upState));
     }
-    return {
+    stale.push(...(await dataStaleness(node.result, graph.project)));
+    out.push({
       name: node.name,
       state: state.status,
       stale,
       reason: state.reason,
       file: node.file,
       result: node.result,
-    };
-  });
+    });
+  }
+  return out;
 }
 
 function sourceStaleness(record: RunRecord | undefined, source: string, up: RunState): string[] {

@@ -16,6 +16,8 @@ export interface ProjectSettings {
   interpreters?: Record<string, string | string[]>;
   /** More environment variables to record in every run, beside the built-in list. */
   env?: string[];
+  /** How much to record about input data: path, list or checksum. @default "path" */
+  paranoia?: 'path' | 'list' | 'checksum';
 }
 
 /** A resolved project: its root and its settings with defaults applied. */
@@ -32,6 +34,7 @@ export interface Project {
   configDirs: string[];
   interpreters: Record<string, string[]>;
   env: string[];
+  paranoia: 'path' | 'list' | 'checksum';
   /** Absolute path of the git work tree that holds the project, if any. */
   gitRoot: string | undefined;
 }
@@ -41,7 +44,7 @@ export interface FindProjectOptions {
   cwd?: string;
 }
 
-const KNOWN_KEYS = ['runs', 'configs', 'interpreters', 'env'] as const;
+const KNOWN_KEYS = ['runs', 'configs', 'interpreters', 'env', 'paranoia'] as const;
 
 /**
  * Finds the project that holds `cwd`: the nearest folder upward with a `repro.json`; without one,
@@ -67,6 +70,7 @@ export function findProject(options: FindProjectOptions = {}): Project {
       ]),
     ),
     env: settings.env ?? [],
+    paranoia: settings.paranoia ?? 'path',
     gitRoot,
   };
 }
@@ -105,7 +109,10 @@ export function readSettings(file: string): ProjectSettings {
       );
     }
   }
-  const { runs, configs, interpreters, env } = value;
+  const { runs, configs, interpreters, env, paranoia } = value;
+  if (paranoia !== undefined && !['path', 'list', 'checksum'].includes(paranoia as string)) {
+    throw new ProjectConfigError(file, 'key "paranoia" must be "path", "list" or "checksum"');
+  }
   if (runs !== undefined && (typeof runs !== 'string' || runs === '')) {
     throw new ProjectConfigError(file, 'key "runs" must be a folder path (a non-empty string)');
   }

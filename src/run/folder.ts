@@ -159,10 +159,10 @@ export function buildRecord(
 
 /**
  * Steps 3–4: creates the result folder with an exclusive, non-recursive mkdir and writes the
- * merged config into it exclusively. If that write fails, the new folder is removed again so
+ * merged config (and `extra` files, such as the inputs' fingerprint) into it exclusively. If that write fails, the new folder is removed again so
  * no half-made result is left looking whole; an existing folder is never touched.
  */
-export function createRunFolder(prepared: PreparedRun): Date {
+export function createRunFolder(prepared: PreparedRun, extra: Record<string, string> = {}): Date {
   fs.mkdirSync(prepared.project.runsRoot, { recursive: true });
   try {
     fs.mkdirSync(prepared.dir);
@@ -174,6 +174,7 @@ export function createRunFolder(prepared: PreparedRun): Date {
   }
   try {
     writeExclusive(join(prepared.dir, RUN_FILES.config), `${JSON.stringify(prepared.config, null, 2)}\n`);
+    for (const [name, text] of Object.entries(extra)) writeExclusive(join(prepared.dir, name), text);
   } catch (error) {
     fs.rmSync(prepared.dir, { recursive: true, force: true });
     throw error;

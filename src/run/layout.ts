@@ -15,6 +15,10 @@ export const RUN_FILES = {
   metrics: 'metrics.jsonl',
   stdout: 'stdout.log',
   stderr: 'stderr.log',
+  /** The fingerprint of the config's `inputs`, taken before the script started. */
+  inputs: 'inputs.json',
+  /** The fingerprints of what the script declared with `run.inputs()`, written at the end. */
+  inputsRead: 'inputs-read.json',
   /** `git diff HEAD` when the work tree was dirty at the start. */
   diff: 'git.diff',
   /** Touched (never written) while the run is alive, so other hosts can tell a crash. */

@@ -4,6 +4,8 @@ import { parseRunArgs } from '../config/argv.ts';
 import type { JsonObject } from '../config/json.ts';
 import { loadConfig } from '../config/load.ts';
 import type { Override } from '../config/overrides.ts';
+import { type FingerprintLevel, fingerprint, type Manifest, matchInputs } from '../data/fingerprint.ts';
+import { fingerprintConfigInputs, paranoiaOf } from '../data/inputs.ts';
 import { PathOutsideRunError, ResultFileExistsError, UsageError } from '../errors.ts';
 import { findProject, type Project } from '../project/project.ts';
 import {
@@ -75,6 +77,7 @@ export class Run {
   readonly #startedAt: Date;
   readonly #record: PendingRecord | undefined;
   #finished = false;
+  readonly #inputs: Manifest[] = [];
   #cleanup: (() => void)[] = [];
 
   /** @internal use `startRun` */
@@ -141,6 +144,28 @@ export class Run {
     this.#metrics.append(row);
   }
 
+  /**
+   * Declares input data the script reads: returns the files the paths or globs match (relative
+   * to the project root, absolute paths returned) and records their fingerprint at the
+   * config's paranoia level (`level` to choose); the fingerprints go into inputs-read.json at
+   * the end, and `repro status` reports the result stale when the data changes.
+   */
+  async inputs(
+    patterns: string | readonly string[],
+    options: { level?: FingerprintLevel; allowEmpty?: boolean } = {},
+  ): Promise<string[]> {
+    const list = typeof patterns === 'string' ? [patterns] : [...patterns];
+    this.params.markRead('paranoia', 'inputs_allow_empty');
+    const manifest = await fingerprint(list, {
+      level:
+        options.level ?? paranoiaOf(this.config as JsonObject, this.project, `config ${this.configName}`),
+      root: this.project.root,
+      allowEmpty: options.allowEmpty ?? this.config.inputs_allow_empty === true,
+    });
+    this.#inputs.push(manifest);
+    return matchInputs(list, this.project.root).map((f) => resolve(this.project.root, f));
+  }
+
   /** The one upstream result named by the config's `source` key. */
   source(): ResolvedSource {
     const all = this.sources();
@@ -183,6 +208,8 @@ export class Run {
     for (const undo of this.#cleanup.splice(0)) undo();
     this.#metrics.close();
     writeExclusive(join(this.dir, RUN_FILES.effective), `${JSON.stringify(effective, null, 2)}\n`);
+    if (this.#inputs.length)
+      writeExclusive(join(this.dir, RUN_FILES.inputsRead), `${JSON.stringify(this.#inputs, null, 2)}\n`);
     if (!this.adopted) {
       // the start record first, even when the run ends before git answered
       this.#record?.flushSync();
@@ -254,11 +281,19 @@ export async function startRun(options: StartRunOptions = {}): Promise<Run> {
         }
       : null,
   };
+  const manifest = await fingerprintConfigInputs(
+    prepared.config as JsonObject,
+    prepared.project,
+    prepared.label,
+  );
   // git runs while the folder is made and the script gets going; run.json follows when it answers
   const slow = gatherSlowFacts(prepared.project, inputs.script);
   let startedAt: Date;
   try {
-    startedAt = createRunFolder(prepared);
+    startedAt = createRunFolder(
+      prepared,
+      manifest ? { [RUN_FILES.inputs]: `${JSON.stringify(manifest, null, 2)}\n` } : {},
+    );
   } catch (error) {
     await slow.catch(() => undefined);
     throw error;

@@ -1,6 +1,7 @@
 import type { WriteStream } from 'node:fs';
 import { childProcess, fs, join, os, relative } from '../_builtins.ts';
 import type { JsonObject } from '../config/json.ts';
+import { fingerprintConfigInputs } from '../data/inputs.ts';
 import { ResultExistsError } from '../errors.ts';
 import {
   createRunFolder,
@@ -58,6 +59,8 @@ export async function runConfig(options: RunConfigOptions): Promise<RunResult> {
     ? resolveCommand(project, options.command)
     : resolveScript(project, prepared.config.script, label);
   const sources = resolveSources(prepared.config as JsonObject, project, label, prepared.cwd);
+  // the data's fingerprint, before anything is written (a missing input stops the run here)
+  const manifest = await fingerprintConfigInputs(prepared.config as JsonObject, project, label);
   if (fs.existsSync(prepared.dir)) {
     throw new ResultExistsError(relative(prepared.cwd, prepared.dir) || prepared.dir, prepared.loaded.name);
   }
@@ -70,7 +73,10 @@ export async function runConfig(options: RunConfigOptions): Promise<RunResult> {
   const slow = gatherSlowFacts(project, script);
   let startedAt: Date;
   try {
-    startedAt = createRunFolder(prepared);
+    startedAt = createRunFolder(
+      prepared,
+      manifest ? { [RUN_FILES.inputs]: `${JSON.stringify(manifest, null, 2)}\n` } : {},
+    );
   } catch (error) {
     await slow.catch(() => undefined);
     throw error;

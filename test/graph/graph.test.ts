@@ -76,10 +76,10 @@ describe('the config graph', () => {
     expect(() => assertValid(graph)).toThrow(expect.objectContaining({ code: 'REPRO_GRAPH_INVALID' }));
   });
 
-  it('renders text, mermaid and dot with statuses', () => {
+  it('renders text, mermaid and dot with statuses', async () => {
     const graph = loadGraph(findProject({ cwd: pipeline({ 'configs/other.json': { source: 'data' } }) }));
     const names = new Set(graph.nodes.keys());
-    const status = new Map(graphStatus(graph).map((s) => [s.name, s]));
+    const status = new Map((await graphStatus(graph)).map((s) => [s.name, s]));
     expect(renderGraphText(graph, names, status)).toBe(
       [
         'data  missing',
@@ -109,7 +109,7 @@ describe('make, status and verify', () => {
     // a second make reruns nothing
     const again = await make({ targets: ['report'], cwd: root, jobs: 2, ...quiet });
     expect(again.stages.map((s) => s.outcome)).toEqual(['exists', 'exists', 'exists', 'ran']);
-    const status = graphStatus(loadGraph(findProject({ cwd: root })));
+    const status = await graphStatus(loadGraph(findProject({ cwd: root })));
     expect(status.every((s) => s.state === 'done' && s.stale.length === 0)).toBe(true);
   });
 
@@ -147,13 +147,13 @@ describe('make, status and verify', () => {
     // the config file changed (an immutability breach) and the script changed
     writeFiles(root, { 'configs/model.json': { script: 'stage.py', source: 'features', add: 101 } });
     writeFileSync(join(root, 'stage.py'), `${STAGE}# changed\n`);
-    const model = graphStatus(loadGraph(findProject({ cwd: root })), ['model'])[0];
+    const model = (await graphStatus(loadGraph(findProject({ cwd: root })), ['model']))[0];
     expect(model?.state).toBe('done');
     expect(model?.stale).toEqual([
       'configs/model.json changed since the run (configs are immutable: repro clone configs/model.json makes a new one)',
       'the script stage.py changed since the run',
     ]);
-    const breach = checkProject(findProject({ cwd: root })).find((f) => f.kind === 'immutability');
+    const breach = (await checkProject(findProject({ cwd: root }))).find((f) => f.kind === 'immutability');
     expect(breach).toMatchObject({ severity: 'error', file: 'configs/model.json' });
   });
 

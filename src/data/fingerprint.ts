@@ -1,0 +1,337 @@
+import { globSync } from 'tinyglobby';
+import { fs, join, os, relative, resolve } from '../_builtins.ts';
+import { ReproError } from '../errors.ts';
+
+/**
+ * How much repro records about a run's input data (adjustable paranoia):
+ * - `path`: the patterns only;
+ * - `list`: every matched file with size and modification time;
+ * - `checksum`: also each file's content hash and one hash of the whole set.
+ */
+export type FingerprintLevel = 'path' | 'list' | 'checksum';
+export const LEVELS: readonly FingerprintLevel[] = ['path', 'list', 'checksum'];
+
+/** One input file in a manifest. */
+export interface FileEntry {
+  /** Relative to the project root (or absolute outside it). */
+  path: string;
+  size: number;
+  mtime_ms: number;
+  /** XXH3-128, 32 hex digits (checksum level). */
+  hash?: string;
+}
+
+/** What a run's inputs were: saved as inputs.json in the result folder. */
+export interface Manifest {
+  level: FingerprintLevel;
+  /** `xxh3-128` (checksum level). */
+  algorithm: string | null;
+  patterns: string[];
+  files: FileEntry[] | null;
+  count: number | null;
+  bytes: number | null;
+  /** One hash of the whole set: XXH3-128 over each file's path and hash (checksum level). */
+  total: string | null;
+}
+
+export interface FingerprintOptions {
+  /** @default "checksum" */
+  level?: FingerprintLevel;
+  /** Paths and patterns are relative to this folder. @default process.cwd() */
+  root?: string;
+  /** An empty data set is almost always a mistake; pass true when it is not. @default false */
+  allowEmpty?: boolean;
+  /** Worker threads for hashing. @default os.availableParallelism() */
+  threads?: number;
+  /** Keep hashes between calls, keyed by path, size, modification time and inode. @default true */
+  cache?: boolean;
+  /** Progress on stderr when it takes longer than a second and stderr is a terminal. @default true */
+  progress?: boolean;
+}
+
+export class InputsEmptyError extends ReproError {
+  constructor(patterns: string[]) {
+    super(
+      'REPRO_INPUTS_EMPTY',
+      `the inputs ${patterns.map((p) => `"${p}"`).join(', ')} match no file; an empty data set is almost always a mistake`,
+      'Check the pattern and the folder it is relative to (the project root), or allow it: "inputs_allow_empty": true in the config, --allow-empty on the command line.',
+    );
+  }
+}
+
+export class InputUnreadableError extends ReproError {
+  constructor(file: string, reason: string) {
+    super(
+      'REPRO_INPUT_UNREADABLE',
+      `cannot read input ${file}: ${reason}`,
+      'Check that the file exists and is readable, then run again.',
+    );
+  }
+}
+
+type HashModule = { hashFile: (path: string) => string };
+let hashModule: HashModule | undefined;
+const WORKER = new URL('./hash-worker.js', import.meta.url);
+
+async function hasher(): Promise<HashModule> {
+  hashModule ??= (await import(WORKER.href)) as HashModule;
+  return hashModule;
+}
+
+/**
+ * The files a set of patterns matches, sorted, relative to root. A plain path names a file (or
+ * a folder, for everything below it) that must exist; a glob may match nothing.
+ */
+export function matchInputs(patterns: readonly string[], root: string): string[] {
+  const out = new Set<string>();
+  for (const pattern of patterns) {
+    if (!/[*?[\]{}]/.test(pattern)) {
+      const abs = resolve(root, pattern);
+      const st = fs.statSync(abs, { throwIfNoEntry: false });
+      // a file named outright must be there (a link to nothing counts as missing)
+      if (!st) throw new InputUnreadableError(pattern, 'no such file (or a link to nothing)');
+      if (st.isDirectory()) {
+        for (const f of globSync('**/*', { cwd: abs, dot: true })) out.add(relative(root, join(abs, f)));
+      } else out.add(relative(root, abs));
+      continue;
+    }
+    for (const f of globSync(pattern, { cwd: root, dot: true })) out.add(f);
+  }
+  return [...out].sort();
+}
+
+/**
+ * The fingerprint of a set of inputs at a level. At `checksum` level files are hashed with
+ * XXH3-128 in parallel on worker threads (in this thread for small sets), read in 1 MiB pieces;
+ * a cache keyed by path, size, modification time and inode skips files that did not change.
+ */
+export async function fingerprint(
+  patterns: readonly string[],
+  options: FingerprintOptions = {},
+): Promise<Manifest> {
+  const level = options.level ?? 'checksum';
+  if (!LEVELS.includes(level))
+    throw new ReproError(
+      'REPRO_BAD_LEVEL',
+      `unknown paranoia level "${level}"`,
+      `Levels: ${LEVELS.join(', ')}.`,
+    );
+  const root = options.root ?? process.cwd();
+  const base: Manifest = {
+    level,
+    algorithm: null,
+    patterns: [...patterns],
+    files: null,
+    count: null,
+    bytes: null,
+    total: null,
+  };
+  if (level === 'path') return base;
+  const files = matchInputs(patterns, root);
+  if (files.length === 0 && !options.allowEmpty) throw new InputsEmptyError([...patterns]);
+  const entries: (FileEntry & { ino: number; abs: string })[] = files.map((path) => {
+    const abs = resolve(root, path);
+    let st: import('node:fs').Stats;
+    try {
+      st = fs.statSync(abs);
+    } catch (error) {
+      throw new InputUnreadableError(path, (error as NodeJS.ErrnoException).code ?? String(error));
+    }
+    return { path, size: st.size, mtime_ms: st.mtimeMs, ino: st.ino, abs };
+  });
+  const manifest: Manifest = {
+    ...base,
+    count: entries.length,
+    bytes: entries.reduce((a, e) => a + e.size, 0),
+  };
+  if (level === 'list')
+    return { ...manifest, files: entries.map(({ path, size, mtime_ms }) => ({ path, size, mtime_ms })) };
+
+  // checksum: the cache first, then hash what is left
+  const cache = options.cache === false ? new Map<string, CachedHash>() : readHashCache();
+  const todo = entries.filter((e) => {
+    const c = cache.get(e.abs);
+    if (c && c[0] === e.size && c[1] === e.mtime_ms && c[2] === e.ino) {
+      e.hash = c[3];
+      return false;
+    }
+    return true;
+  });
+  if (todo.length) {
+    const hashes = await hashAll(
+      todo.map((e) => ({ path: e.abs, size: e.size })),
+      options.threads ?? os.availableParallelism(),
+      options.progress ?? true,
+    );
+    for (const e of todo) {
+      const h = hashes.get(e.abs) as { hash?: string; error?: string };
+      if (h.error) throw new InputUnreadableError(e.path, h.error);
+      e.hash = h.hash;
+      cache.set(e.abs, [e.size, e.mtime_ms, e.ino, h.hash as string]);
+    }
+    if (options.cache !== false) writeHashCache(cache);
+  }
+  const { xxh3 } = await import('@node-rs/xxhash');
+  const total = xxh3
+    .xxh128(entries.map((e) => `${e.path}\0${e.hash}\n`).join(''))
+    .toString(16)
+    .padStart(32, '0');
+  return {
+    ...manifest,
+    algorithm: 'xxh3-128',
+    total,
+    files: entries.map(({ path, size, mtime_ms, hash }) => ({ path, size, mtime_ms, hash: hash as string })),
+  };
+}
+
+/** Below this much work, threads cost more to start than they save. */
+const THREAD_THRESHOLD_BYTES = 64 << 20;
+const THREAD_THRESHOLD_FILES = 512;
+
+async function hashAll(
+  files: { path: string; size: number }[],
+  threads: number,
+  progress: boolean,
+): Promise<Map<string, { hash?: string; error?: string }>> {
+  const out = new Map<string, { hash?: string; error?: string }>();
+  const bytes = files.reduce((a, f) => a + f.size, 0);
+  const meter = progressMeter(files.length, bytes, progress);
+  if (threads <= 1 || (bytes < THREAD_THRESHOLD_BYTES && files.length < THREAD_THRESHOLD_FILES)) {
+    const { hashFile } = await hasher();
+    for (const f of files) {
+      try {
+        out.set(f.path, { hash: hashFile(f.path) });
+      } catch (error) {
+        out.set(f.path, { error: (error as NodeJS.ErrnoException).code ?? String(error) });
+      }
+      meter.add(1, f.size);
+    }
+    meter.done();
+    return out;
+  }
+  const { Worker } = process.getBuiltinModule('node:worker_threads');
+  // batches of ~8 MiB or 64 files, largest first, so the threads finish together
+  const queue = [...files].sort((a, b) => b.size - a.size);
+  const batches: { path: string; size: number }[][] = [];
+  let batch: { path: string; size: number }[] = [];
+  let batchBytes = 0;
+  for (const f of queue) {
+    batch.push(f);
+    batchBytes += f.size;
+    if (batchBytes >= 8 << 20 || batch.length >= 64) {
+      batches.push(batch);
+      batch = [];
+      batchBytes = 0;
+    }
+  }
+  if (batch.length) batches.push(batch);
+  const workers = Array.from({ length: Math.min(threads, batches.length) }, () => new Worker(WORKER));
+  try {
+    await Promise.all(
+      workers.map(
+        (worker) =>
+          new Promise<void>((done, fail) => {
+            const next = () => {
+              const b = batches.shift();
+              if (!b) return done();
+              worker.once('message', (results: { path: string; hash?: string; error?: string }[]) => {
+                for (const r of results) out.set(r.path, r);
+                meter.add(
+                  b.length,
+                  b.reduce((a, f) => a + f.size, 0),
+                );
+                next();
+              });
+              worker.postMessage(b.map((f) => f.path));
+            };
+            worker.once('error', fail);
+            next();
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+    meter.done();
+  }
+  return out;
+}
+
+/** Files and bytes per second on stderr, once the work has taken a second, on a terminal only. */
+function progressMeter(files: number, bytes: number, enabled: boolean) {
+  const start = Date.now();
+  let doneFiles = 0;
+  let doneBytes = 0;
+  let shown = false;
+  const show = enabled && Boolean(process.stderr.isTTY);
+  const line = () => {
+    const s = (Date.now() - start) / 1000;
+    return `\rhashing ${doneFiles}/${files} files, ${(doneBytes / 2 ** 20).toFixed(0)}/${(bytes / 2 ** 20).toFixed(0)} MiB, ${(doneFiles / s).toFixed(0)} files/s, ${(doneBytes / 2 ** 20 / s).toFixed(0)} MiB/s`;
+  };
+  return {
+    add(f: number, b: number) {
+      doneFiles += f;
+      doneBytes += b;
+      if (show && Date.now() - start > 1000) {
+        process.stderr.write(line());
+        shown = true;
+      }
+    },
+    done() {
+      if (shown) process.stderr.write(`${line()}\n`);
+    },
+  };
+}
+
+type CachedHash = [size: number, mtimeMs: number, ino: number, hash: string];
+
+function hashCacheFile(): string {
+  return join(process.env.XDG_CACHE_HOME || join(os.homedir(), '.cache'), 'repro', 'hashes-v1.json');
+}
+
+function readHashCache(): Map<string, CachedHash> {
+  try {
+    return new Map(
+      Object.entries(JSON.parse(fs.readFileSync(hashCacheFile(), 'utf8')) as Record<string, CachedHash>),
+    );
+  } catch {
+    return new Map();
+  }
+}
+
+// a cache: replaced whole through a rename; losing it costs only time
+function writeHashCache(cache: Map<string, CachedHash>): void {
+  const file = hashCacheFile();
+  try {
+    fs.mkdirSync(join(file, '..'), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(Object.fromEntries(cache)));
+    fs.renameSync(tmp, file);
+  } catch {
+    // a read-only home: no cache
+  }
+}
+
+/** What changed between two manifests of the same patterns. */
+export interface ManifestDiff {
+  added: string[];
+  removed: string[];
+  changed: string[];
+}
+
+export function diffManifests(before: Manifest, now: Manifest): ManifestDiff {
+  const a = new Map((before.files ?? []).map((f) => [f.path, f]));
+  const b = new Map((now.files ?? []).map((f) => [f.path, f]));
+  const changed: string[] = [];
+  for (const [path, f] of a) {
+    const g = b.get(path);
+    if (!g) continue;
+    const differs =
+      before.level === 'checksum' ? f.hash !== g.hash : f.size !== g.size || f.mtime_ms !== g.mtime_ms;
+    if (differs) changed.push(path);
+  }
+  return {
+    added: [...b.keys()].filter((p) => !a.has(p)),
+    removed: [...a.keys()].filter((p) => !b.has(p)),
+    changed,
+  };
+}

@@ -1,0 +1,161 @@
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { diffManifests, fingerprint } from '../../src/data/fingerprint.ts';
+import { loadGraph } from '../../src/graph/graph.ts';
+import { graphStatus } from '../../src/graph/status.ts';
+import { findProject } from '../../src/project/project.ts';
+import { runConfig } from '../../src/run/runner.ts';
+import { makeProject, runCli } from '../helpers.ts';
+
+let cache: string;
+const saved = process.env.XDG_CACHE_HOME;
+beforeAll(() => {
+  cache = mkdtempSync(join(tmpdir(), 'repro-hash-cache-'));
+  process.env.XDG_CACHE_HOME = cache;
+});
+afterAll(() => {
+  if (saved === undefined) delete process.env.XDG_CACHE_HOME;
+  else process.env.XDG_CACHE_HOME = saved;
+  rmSync(cache, { recursive: true, force: true });
+});
+
+function data() {
+  return makeProject({
+    'data/a.txt': 'alpha',
+    'data/b.txt': 'beta',
+    'data/sub/c.txt': 'gamma',
+    'data/skip.bin': 'x',
+  });
+}
+
+describe('fingerprint', () => {
+  it('records patterns, files, or content hashes by level', async () => {
+    const root = data();
+    const path = await fingerprint(['data/**/*.txt'], { level: 'path', root });
+    expect(path).toMatchObject({ level: 'path', patterns: ['data/**/*.txt'], files: null, total: null });
+    const list = await fingerprint(['data/**/*.txt'], { level: 'list', root });
+    expect(list.files?.map((f) => [f.path, f.size])).toEqual([
+      ['data/a.txt', 5],
+      ['data/b.txt', 4],
+      ['data/sub/c.txt', 5],
+    ]);
+    expect(list.files?.[0]?.hash).toBeUndefined();
+    const sum = await fingerprint(['data/**/*.txt'], { level: 'checksum', root });
+    expect(sum).toMatchObject({ algorithm: 'xxh3-128', count: 3, bytes: 14 });
+    expect(sum.total).toMatch(/^[0-9a-f]{32}$/);
+    expect(sum.files?.map((f) => f.hash)).toEqual(
+      sum.files?.map((f) => expect.stringMatching(/^[0-9a-f]{32}$/)),
+    );
+  });
+
+  it('hashes the same in threads, in this thread, and with or without the cache; large files in chunks', async () => {
+    const root = data();
+    // a 3.5 MiB file: four chunks
+    writeFileSync(join(root, 'data/big.txt'), Buffer.alloc(3.5 * 2 ** 20, 7));
+    const one = await fingerprint(['data'], { root, threads: 1, cache: false });
+    const many = await fingerprint(['data'], { root, threads: 4, cache: false });
+    const cached = await fingerprint(['data'], { root });
+    const again = await fingerprint(['data'], { root });
+    expect(many.total).toBe(one.total);
+    expect(cached.total).toBe(one.total);
+    expect(again.total).toBe(one.total);
+    expect(one.count).toBe(5);
+  });
+
+  it('tells added, removed and changed files apart', async () => {
+    const root = data();
+    const before = await fingerprint(['data/**/*.txt'], { root });
+    appendFileSync(join(root, 'data/a.txt'), '!');
+    rmSync(join(root, 'data/b.txt'));
+    writeFileSync(join(root, 'data/d.txt'), 'delta');
+    const now = await fingerprint(['data/**/*.txt'], { root });
+    expect(diffManifests(before, now)).toEqual({
+      added: ['data/d.txt'],
+      removed: ['data/b.txt'],
+      changed: ['data/a.txt'],
+    });
+  });
+
+  it('refuses an empty data set unless allowed, and names an unreadable file', async () => {
+    const root = data();
+    await expect(fingerprint(['nope/*.txt'], { root })).rejects.toMatchObject({ code: 'REPRO_INPUTS_EMPTY' });
+    expect((await fingerprint(['nope/*.txt'], { root, allowEmpty: true })).count).toBe(0);
+    // a link to nothing, named outright (tests run as root, so a chmod 000 file would still read)
+    execFileSync('ln', ['-s', join(root, 'gone'), join(root, 'data/broken.txt')]);
+    await expect(fingerprint(['data/broken.txt'], { root, cache: false })).rejects.toMatchObject({
+      code: 'REPRO_INPUT_UNREADABLE',
+      message: expect.stringContaining('data/broken.txt'),
+    });
+  });
+});
+
+describe('inputs of a run', () => {
+  it('are fingerprinted before the script runs, and a change makes the result stale', async () => {
+    const root = makeProject({
+      'data/a.txt': 'alpha',
+      'data/b.txt': 'beta',
+      'count.sh': 'ls data | wc -l > "$REPRO_RUN_DIR/count"\n',
+      'configs/count.json': { script: 'count.sh', inputs: 'data/*.txt', paranoia: 'checksum' },
+    });
+    const r = await runConfig({ config: 'configs/count.json', cwd: root, quiet: true, handleSignals: false });
+    expect(r.status).toBe('done');
+    const manifest = JSON.parse(readFileSync(join(r.dir, 'inputs.json'), 'utf8'));
+    expect(manifest).toMatchObject({ level: 'checksum', count: 2 });
+    const fresh = await graphStatus(loadGraph(findProject({ cwd: root })), ['count']);
+    expect(fresh[0]?.stale).toEqual([]);
+    writeFileSync(join(root, 'data/a.txt'), 'ALPHA');
+    writeFileSync(join(root, 'data/c.txt'), 'new');
+    const stale = await graphStatus(loadGraph(findProject({ cwd: root })), ['count']);
+    expect(stale[0]?.stale).toEqual([
+      'data changed in data/*.txt: 1 added (data/c.txt), 1 changed (data/a.txt)',
+    ]);
+  });
+
+  it('refuses inputs that match nothing before anything is written', async () => {
+    const root = makeProject({
+      'x.sh': 'true\n',
+      'configs/x.json': { script: 'x.sh', inputs: ['data/*.csv'], paranoia: 'list' },
+    });
+    const r = await runCli(root, ['run', 'configs/x.json']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('the inputs "data/*.csv" match no file');
+    const ok = await runCli(root, ['run', 'configs/x.json', '--set', 'inputs_allow_empty=true', '-q']);
+    expect(ok.code).toBe(0);
+  });
+
+  it('are declared from TypeScript with run.inputs()', async () => {
+    const root = makeProject({
+      'data/a.txt': 'alpha',
+      'read.ts': `import { readFileSync } from 'node:fs';
+import { startRun } from 'repro';
+const run = await startRun();
+const files = await run.inputs('data/*.txt', { level: 'checksum' });
+console.log(files.map((f) => readFileSync(f, 'utf8')).join(','));
+`,
+      'configs/read.json': { script: 'read.ts' },
+    });
+    const r = await runCli(root, ['run', 'configs/read.json', '-q']);
+    expect(r.stdout).toBe('alpha\n');
+    const manifests = JSON.parse(readFileSync(join(root, 'runs/read/inputs-read.json'), 'utf8'));
+    expect(manifests).toEqual([
+      expect.objectContaining({ level: 'checksum', count: 1, patterns: ['data/*.txt'] }),
+    ]);
+  });
+});
+
+describe('repro fingerprint (binary)', () => {
+  it('prints a summary or the manifest', async () => {
+    const root = data();
+    const r = await runCli(root, ['fingerprint', 'data/**/*.txt'], { env: { XDG_CACHE_HOME: cache } });
+    expect(r.stdout).toMatch(/^3 files, 0\.0 MiB\nxxh3-128 [0-9a-f]{32}\n/);
+    const json = JSON.parse(
+      (await runCli(root, ['fingerprint', 'data', '--level', 'list', '--json'])).stdout,
+    );
+    expect(json.count).toBe(4);
+    const bad = await runCli(root, ['fingerprint', 'data', '--level', 'sha1']);
+    expect(bad.code).toBe(2);
+  });
+});

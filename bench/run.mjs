@@ -3,9 +3,16 @@
 //   npm run bench -- overhead   only those whose name contains "overhead"
 import { cpus } from 'node:os';
 import { benchCompare } from './compare.mjs';
+import { benchHashing } from './hashing.mjs';
+import { benchPipeline } from './pipeline.mjs';
 import { benchRunOverhead } from './run-overhead.mjs';
 
-const BENCHES = { overhead: benchRunOverhead, compare: benchCompare };
+const BENCHES = {
+  overhead: benchRunOverhead,
+  compare: benchCompare,
+  hashing: benchHashing,
+  pipeline: benchPipeline,
+};
 const only = process.argv[2];
 
 console.log(

@@ -20,14 +20,14 @@ await build({
   format: 'esm',
   target: 'node20',
   sourcemap: 'linked',
-  minify: process.env.REPRO_BUILD_DEBUG ? false : true,
+  minify: !process.env.REPRO_BUILD_DEBUG,
   // error classes name themselves after their class: keep the names
   keepNames: true,
   // prefer ES module builds where a package has both
   mainFields: ['module', 'main'],
   // loaded from node_modules at run time: tsx (to start TypeScript scripts), jsonc-parser (only
-  // to explain a JSON error), resvg and xxhash (native addons: PNG output, data checksums)
-  external: ['tsx', 'jsonc-parser', '@resvg/resvg-js', '@node-rs/xxhash'],
+  // to explain a JSON error), resvg and blake-hash (native addons: PNG output, data checksums)
+  external: ['tsx', 'jsonc-parser', '@resvg/resvg-js', '@napi-rs/blake-hash'],
   define: { __REPRO_VERSION__: JSON.stringify(version) },
   logLevel: 'warning',
 });

@@ -6,7 +6,7 @@ export const USAGE = `usage: repro fingerprint <path|glob>... [--level path|list
 
 Prints the fingerprint of a set of input files, as repro records it for a run's "inputs":
 the patterns (path), every matched file with size and modification time (list), and each
-file's XXH3-128 content hash plus one hash of the whole set (checksum, the default). Folders
+file's BLAKE3 content hash (as b3sum prints it) plus one hash of the whole set (checksum, the default). Folders
 count with everything below them; globs are relative to the current folder.`;
 
 export async function main(argv: string[]): Promise<number> {
@@ -41,7 +41,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const mib = (manifest.bytes ?? 0) / 2 ** 20;
   const lines = [`${manifest.count} files, ${mib.toFixed(1)} MiB`];
-  if (manifest.total) lines.push(`xxh3-128 ${manifest.total}`);
+  if (manifest.total) lines.push(`blake3 ${manifest.total}`);
   lines.push(
     `${seconds.toFixed(2)} s${manifest.total && seconds > 0 ? `, ${(mib / seconds).toFixed(0)} MiB/s` : ''}`,
   );

@@ -26,8 +26,9 @@ await build({
   // prefer ES module builds where a package has both
   mainFields: ['module', 'main'],
   // loaded from node_modules at run time: tsx (to start TypeScript scripts), jsonc-parser (only
-  // to explain a JSON error), resvg and blake-hash (native addons: PNG output, data checksums)
-  external: ['tsx', 'jsonc-parser', '@resvg/resvg-js', '@napi-rs/blake-hash'],
+  // to explain a JSON error), resvg and blake-hash (native addons: PNG output, data checksums),
+  // pg and the AWS SDK (only for the distributed commands)
+  external: ['tsx', 'jsonc-parser', '@resvg/resvg-js', '@napi-rs/blake-hash', 'pg', '@aws-sdk/client-s3'],
   define: { __REPRO_VERSION__: JSON.stringify(version) },
   logLevel: 'warning',
 });

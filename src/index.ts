@@ -45,6 +45,10 @@ export {
   InputUnreadableError,
   type Manifest,
 } from './data/fingerprint.ts';
+export { orphanedUploads, type PushOptions, pullResult, pushConfigs } from './dist/queue.ts';
+export { FileStorage, openStorage, S3Storage, type Storage, type StoredFile } from './dist/storage.ts';
+export { type Job, type JobState, type Lease, PgStore, type Store } from './dist/store.ts';
+export { runWorker, type WorkerOptions, type WorkerSummary } from './dist/worker.ts';
 export * from './errors.ts';
 export { checkProject, type Finding } from './graph/check.ts';
 export {

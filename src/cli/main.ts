@@ -31,6 +31,16 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ main: Co
     summary: 'fingerprint input data: paths, file list or checksums',
     load: () => import('./fingerprint.ts'),
   },
+  queue: {
+    summary: 'push configs to the shared database; list, retry, cancel',
+    load: () => import('./queue.ts'),
+  },
+  worker: {
+    summary: 'compute queued configs from the database on this machine',
+    load: () => import('./worker.ts'),
+  },
+  pull: { summary: 'copy results from the shared storage into runs/', load: () => import('./pull.ts') },
+  db: { summary: 'create or upgrade the database schema', load: () => import('./db.ts') },
 };
 
 const USAGE = `repro ${reproVersion()}: reproducible experiments from flat JSON configs

@@ -73,7 +73,8 @@ type HashModule = { hashFile: (path: string) => string; hashText: (text: string)
 let hashModule: HashModule | undefined;
 const WORKER = new URL('./hash-worker.js', import.meta.url);
 
-async function hasher(): Promise<HashModule> {
+/** BLAKE3 of files and text (the same code the worker threads run). */
+export async function hasher(): Promise<HashModule> {
   hashModule ??= (await import(WORKER.href)) as HashModule;
   return hashModule;
 }

@@ -30,6 +30,8 @@ export interface RunConfigOptions extends PrepareRunOptions {
   handleSignals?: boolean;
   /** Print only the script's own output, not repro's start and end lines. @default false */
   quiet?: boolean;
+  /** Stops the script (SIGTERM) when aborted; the run ends `interrupted`. */
+  signal?: AbortSignal;
 }
 
 export interface RunResult {
@@ -129,6 +131,8 @@ export async function runConfig(options: RunConfigOptions): Promise<RunResult> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   }
+  const onAbort = () => onSignal('SIGTERM');
+  options.signal?.addEventListener('abort', onAbort, { once: true });
 
   const { code, signal, spawnError } = await new Promise<{
     code: number | null;
@@ -141,6 +145,7 @@ export async function runConfig(options: RunConfigOptions): Promise<RunResult> {
   stopHeartbeat();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
+  options.signal?.removeEventListener('abort', onAbort);
   if (spawnError) {
     const line = `repro: cannot start ${bin}: ${spawnError.message}\n`;
     err.write(line);

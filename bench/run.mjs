@@ -5,6 +5,7 @@ import { cpus } from 'node:os';
 import { benchCompare } from './compare.mjs';
 import { benchHashing } from './hashing.mjs';
 import { benchPipeline } from './pipeline.mjs';
+import { benchQueue } from './queue.mjs';
 import { benchRunOverhead } from './run-overhead.mjs';
 
 const BENCHES = {
@@ -12,6 +13,7 @@ const BENCHES = {
   compare: benchCompare,
   hashing: benchHashing,
   pipeline: benchPipeline,
+  queue: benchQueue,
 };
 const only = process.argv[2];
 

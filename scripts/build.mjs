@@ -28,10 +28,36 @@ await build({
   // loaded from node_modules at run time: tsx (to start TypeScript scripts), jsonc-parser (only
   // to explain a JSON error), resvg and blake-hash (native addons: PNG output, data checksums),
   // pg and the AWS SDK (only for the distributed commands)
-  external: ['tsx', 'jsonc-parser', '@resvg/resvg-js', '@napi-rs/blake-hash', 'pg', '@aws-sdk/client-s3'],
+  external: [
+    'tsx',
+    'jsonc-parser',
+    '@resvg/resvg-js',
+    '@napi-rs/blake-hash',
+    'pg',
+    '@aws-sdk/client-s3',
+    '@hono/node-server',
+  ],
   define: { __REPRO_VERSION__: JSON.stringify(version) },
   logLevel: 'warning',
 });
+// the dashboard's front end: one browser bundle, its page and styles (uPlot's included)
+await build({
+  entryPoints: { app: 'src/ui/web/app.ts' },
+  outdir: 'dist/ui',
+  bundle: true,
+  platform: 'browser',
+  format: 'esm',
+  target: 'es2022',
+  minify: !process.env.REPRO_BUILD_DEBUG,
+  sourcemap: 'linked',
+  logLevel: 'warning',
+});
+copyFileSync('src/ui/web/index.html', 'dist/ui/index.html');
+writeFileSync(
+  'dist/ui/app.css',
+  `${readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8')}\n${readFileSync('src/ui/web/app.css', 'utf8')}`,
+);
+
 // the hashing worker is plain JavaScript, found next to the code that starts it
 copyFileSync('src/data/hash-worker.js', 'dist/hash-worker.js');
 copyFileSync('src/data/hash-worker.js', 'dist/chunks/hash-worker.js');

@@ -41,6 +41,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ main: Co
   },
   pull: { summary: 'copy results from the shared storage into runs/', load: () => import('./pull.ts') },
   db: { summary: 'create or upgrade the database schema', load: () => import('./db.ts') },
+  ui: { summary: 'serve a local dashboard over the runs', load: () => import('./ui.ts') },
 };
 
 const USAGE = `repro ${reproVersion()}: reproducible experiments from flat JSON configs

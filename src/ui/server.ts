@@ -1,0 +1,294 @@
+import { Hono } from 'hono';
+import { fs, join, relative, resolve } from '../_builtins.ts';
+import { allKeys, diffConfigs, differingKeys } from '../compare/diff.ts';
+import { metricSeries, readMetricRows, X_KEYS } from '../compare/metrics.ts';
+import { listRuns, type RunSummary, stringifyNumbers } from '../compare/runs.ts';
+import { configEntry, selectConfigs } from '../compare/select.ts';
+import { diffToJson } from '../compare/table.ts';
+import { averageLinkage, distanceMatrix, renderTreeSvg } from '../compare/tree.ts';
+import { downstreamOf, loadGraph } from '../graph/graph.ts';
+import { renderGraphJson } from '../graph/render.ts';
+import { graphStatus } from '../graph/status.ts';
+import type { Project } from '../project/project.ts';
+import { RUN_FILES } from '../run/layout.ts';
+import { readEnd, readJsonFile, readRecord } from '../run/record.ts';
+import { readRunState } from '../run/status.ts';
+
+export interface UiAppOptions {
+  project: Project;
+  /** Every request must carry it (`Authorization: Bearer`, or `?token=`). @default none: no check */
+  token?: string;
+  /** The built front end (index.html, app.js). @default dist/ui next to this code */
+  webRoot?: string;
+}
+
+const NAME = /^[A-Za-z0-9_][A-Za-z0-9._~=,+-]*$/;
+
+/** The result folder of a name from a URL, or null when the name is not one. */
+function runDir(project: Project, name: string): string | null {
+  if (!NAME.test(name) || name.includes('..')) return null;
+  const dir = join(project.runsRoot, name);
+  return fs.existsSync(join(dir, RUN_FILES.config)) ? dir : null;
+}
+
+/**
+ * A file path from a URL, confined to a result folder: no absolute paths, no `..` (also
+ * encoded), and no link that leads outside the runs root. Null when refused.
+ */
+export function confinedFile(project: Project, dir: string, path: string): string | null {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    return null;
+  }
+  if (!decoded || decoded.startsWith('/') || decoded.includes('\0') || decoded.split(/[\\/]/).includes('..'))
+    return null;
+  const full = resolve(dir, decoded);
+  let real: string;
+  try {
+    real = fs.realpathSync(full);
+  } catch {
+    return null;
+  }
+  const root = fs.realpathSync(project.runsRoot);
+  const rel = relative(root, real);
+  if (rel.startsWith('..') || rel === '' || resolve(root, rel) !== real) return null;
+  return fs.statSync(real).isFile() ? real : null;
+}
+
+function tail(file: string, lines: number): string {
+  try {
+    const text = fs.readFileSync(file, 'utf8');
+    return text
+      .split('\n')
+      .slice(-lines - 1)
+      .join('\n');
+  } catch {
+    return '';
+  }
+}
+
+function listFiles(dir: string): { path: string; size: number }[] {
+  const out: { path: string; size: number }[] = [];
+  const walk = (sub: string) => {
+    for (const e of fs.readdirSync(join(dir, sub), { withFileTypes: true })) {
+      const rel = sub ? `${sub}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(rel);
+      else if (e.isFile()) out.push({ path: rel, size: fs.statSync(join(dir, rel)).size });
+    }
+  };
+  walk('');
+  return out.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+/** A run's row for the runs table: what listRuns knows, without the folder path. */
+function runRow(r: RunSummary) {
+  const { dir: _dir, ...rest } = r;
+  return rest;
+}
+
+/**
+ * The dashboard's HTTP app: a read-only JSON API over the same files the CLI reads, and the
+ * built single-page app. Every route is tested in-process with `app.request()`.
+ */
+export function createUiApp(options: UiAppOptions): Hono {
+  const { project } = options;
+  const webRoot = options.webRoot ?? fileURLDir('ui');
+  const app = new Hono();
+
+  app.use('*', async (c, next) => {
+    if (options.token) {
+      const header = c.req.header('authorization');
+      const given = header?.startsWith('Bearer ') ? header.slice(7) : c.req.query('token');
+      if (given !== options.token)
+        return c.json({ error: 'a token is needed: open the address repro ui printed' }, 401);
+    }
+    await next();
+  });
+
+  app.get('/api/runs', async (c) => {
+    const runs = await listRuns({ project });
+    const entries = runs.map((r) => configEntry(r.name, r.config, { kind: 'result', defaults: r.defaults }));
+    const keys = runs.length > 1 ? differingKeys(entries) : [];
+    const metrics = [...new Set(runs.flatMap((r) => Object.keys(r.metrics)))].filter((m) => !X_KEYS.has(m));
+    return c.body(
+      stringifyNumbers({ runs: runs.map(runRow), keys, allKeys: allKeys(entries), metrics }),
+      200,
+      {
+        'content-type': 'application/json',
+      },
+    );
+  });
+
+  app.get('/api/runs/:name', async (c) => {
+    const dir = runDir(project, c.req.param('name'));
+    if (!dir) return c.json({ error: 'no such result' }, 404);
+    const name = c.req.param('name');
+    const graph = loadGraph(project);
+    const node = graph.nodes.get(name);
+    const state = readRunState(dir);
+    return c.json({
+      name,
+      status: state.status,
+      reason: state.reason,
+      config: readJsonFile(join(dir, RUN_FILES.config)),
+      effective: readJsonFile(join(dir, RUN_FILES.effective)) ?? null,
+      record: readRecord(dir) ?? null,
+      end: readEnd(dir) ?? null,
+      files: listFiles(dir),
+      sources: node?.sources ?? [],
+      dependents: [...downstreamOf(graph, [name])].filter((d) => graph.nodes.get(d)?.sources.includes(name)),
+    });
+  });
+
+  app.get('/api/runs/:name/metrics', (c) => {
+    const dir = runDir(project, c.req.param('name'));
+    if (!dir) return c.json({ error: 'no such result' }, 404);
+    return c.body(stringifyNumbers(readMetricRows(dir)), 200, { 'content-type': 'application/json' });
+  });
+
+  app.get('/api/runs/:name/log/:stream', (c) => {
+    const dir = runDir(project, c.req.param('name'));
+    const stream = c.req.param('stream');
+    if (!dir || (stream !== 'stdout' && stream !== 'stderr')) return c.json({ error: 'no such log' }, 404);
+    const lines = Math.min(5000, Number(c.req.query('tail') ?? 200) || 200);
+    return c.text(tail(join(dir, stream === 'stdout' ? RUN_FILES.stdout : RUN_FILES.stderr), lines));
+  });
+
+  app.get('/api/runs/:name/file/*', (c) => {
+    const name = c.req.param('name');
+    const dir = runDir(project, name);
+    if (!dir) return c.json({ error: 'no such result' }, 404);
+    const raw = new URL(c.req.url).pathname.split(`/file/`).slice(1).join('/file/');
+    const file = confinedFile(project, dir, raw);
+    if (!file) return c.json({ error: 'refused: not a file inside this result folder' }, 403);
+    return c.body(fs.readFileSync(file), 200, {
+      'content-type': 'application/octet-stream',
+      'content-disposition': `attachment; filename="${encodeURIComponent(file.split('/').pop() ?? 'file')}"`,
+    });
+  });
+
+  const selected = (c: { req: { query: (k: string) => string | undefined } }) =>
+    (c.req.query('runs') ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((n) => runDir(project, n))
+      .filter((d): d is string => d !== null);
+
+  app.get('/api/diff', (c) => {
+    const dirs = selected(c);
+    if (dirs.length === 0) return c.json({ error: 'name runs: ?runs=a,b' }, 400);
+    const entries = selectConfigs(dirs, { project, cwd: project.root });
+    return c.json(diffToJson(diffConfigs(entries, { all: c.req.query('all') === '1' })));
+  });
+
+  app.get('/api/series', (c) => {
+    const metric = c.req.query('metric') ?? 'loss';
+    const x = c.req.query('x') ?? 'step';
+    const series = selected(c).map((dir) => {
+      const points = metricSeries(readMetricRows(dir), metric, x);
+      return { name: dir.split('/').pop(), x: points.map((p) => p.x), y: points.map((p) => p.y) };
+    });
+    return c.json({ metric, x, series });
+  });
+
+  app.get('/api/graph', async (c) => {
+    const graph = loadGraph(project);
+    const names = new Set(graph.nodes.keys());
+    const status = new Map((await graphStatus(graph)).map((s) => [s.name, s]));
+    return c.json({ ...renderGraphJson(graph, names, status), problems: graph.problems });
+  });
+
+  app.get('/api/tree.svg', (c) => {
+    let dirs = selected(c);
+    if (dirs.length === 0) {
+      dirs = fs
+        .readdirSync(project.runsRoot)
+        .map((n) => runDir(project, n))
+        .filter((d): d is string => d !== null);
+    }
+    if (dirs.length < 2) return c.text('two or more results are needed', 400);
+    const entries = selectConfigs(dirs, { project, cwd: project.root });
+    const root = averageLinkage(
+      distanceMatrix(entries),
+      entries.map((e) => e.name),
+    );
+    return c.body(renderTreeSvg(root), 200, { 'content-type': 'image/svg+xml' });
+  });
+
+  // new and finished runs without a reload: the runs' status and metric counts, every 2 s
+  app.get('/api/events', () => {
+    let last = '';
+    let timer: NodeJS.Timeout | undefined;
+    const stream = new ReadableStream({
+      start(controller) {
+        const send = async () => {
+          try {
+            const runs = await listRuns({ project });
+            const sig = runs
+              .map(
+                (r) => `${r.name}:${r.status}:${Object.values(r.metrics).reduce((a, m) => a + m.count, 0)}`,
+              )
+              .join('|');
+            if (sig !== last) {
+              last = sig;
+              controller.enqueue(new TextEncoder().encode(`event: runs\ndata: ${runs.length}\n\n`));
+            }
+          } catch {
+            // the runs root may be mid-change: next tick
+          }
+        };
+        void send();
+        timer = setInterval(send, 2000);
+      },
+      cancel() {
+        clearInterval(timer);
+      },
+    });
+    return new Response(stream, {
+      headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' },
+    });
+  });
+
+  app.get('/app.js', (c) =>
+    c.body(fs.readFileSync(join(webRoot, 'app.js')), 200, { 'content-type': 'text/javascript' }),
+  );
+  app.get('/app.css', (c) =>
+    c.body(fs.readFileSync(join(webRoot, 'app.css')), 200, { 'content-type': 'text/css' }),
+  );
+  app.get('/', (c) => c.html(fs.readFileSync(join(webRoot, 'index.html'), 'utf8')));
+  return app;
+}
+
+/** dist/<sub> next to the bundled code (dist/chunks/..), or the repository's dist/<sub> from the sources. */
+function fileURLDir(sub: string): string {
+  const here = new URL('.', import.meta.url).pathname;
+  for (const candidate of [join(here, '..', sub), join(here, sub), join(here, '..', '..', 'dist', sub)]) {
+    if (fs.existsSync(join(candidate, 'index.html'))) return candidate;
+  }
+  return join(here, '..', sub);
+}
+
+export interface ServeUiOptions extends UiAppOptions {
+  /** @default 8080 */
+  port?: number;
+  /** @default "127.0.0.1" */
+  host?: string;
+}
+
+/** Serves the dashboard; resolves with the address once it listens. */
+export async function serveUi(options: ServeUiOptions): Promise<{ url: string; close: () => Promise<void> }> {
+  const { serve } = await import('@hono/node-server');
+  const app = createUiApp(options);
+  const host = options.host ?? '127.0.0.1';
+  return new Promise((done) => {
+    const server = serve({ fetch: app.fetch, port: options.port ?? 8080, hostname: host }, (info) => {
+      const shownHost = host.includes(':') ? `[${host}]` : host;
+      done({
+        url: `http://${shownHost}:${info.port}/${options.token ? `?token=${options.token}` : ''}`,
+        close: () => new Promise<void>((r) => server.close(() => r())),
+      });
+    });
+  });
+}

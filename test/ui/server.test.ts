@@ -1,0 +1,114 @@
+import { symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { findProject } from '../../src/project/project.ts';
+import { createUiApp } from '../../src/ui/server.ts';
+import { fakeRecord, makeProject, writeFiles } from '../helpers.ts';
+
+// the API's JSON, read loosely: the assertions say what it must hold
+// biome-ignore lint/suspicious/noExplicitAny: test reads of JSON bodies
+type J = any;
+const json = async (r: Response | Promise<Response>): Promise<J> => (await r).json();
+
+const end = { status: 'done', exit_code: 0, signal: null, ended_at: '2026-01-01T00:01:00Z', duration_s: 60 };
+const metrics = (k: number) =>
+  `${[0, 1, 2].map((s) => JSON.stringify({ step: s, loss: k / (s + 1) })).join('\n')}\n`;
+
+function project() {
+  const root = makeProject({
+    'configs/model.json': { lr: 0.1 },
+    'runs/model/config.json': { lr: 0.1, note: '<img src=x onerror=alert(1)>' },
+    'runs/model/run.json': fakeRecord({ name: 'model', started_at: '2026-01-01T00:00:00Z' }),
+    'runs/model/end.json': end,
+    'runs/model/metrics.jsonl': metrics(1),
+    'runs/model/out/weights.txt': 'w',
+    'runs/modela/config.json': { lr: 0.2, source: 'model' },
+    'runs/modela/run.json': fakeRecord({ name: 'modela', started_at: '2026-01-01T00:02:00Z' }),
+    'runs/modela/end.json': end,
+    'runs/modela/metrics.jsonl': metrics(2),
+    'runs/modela/stdout.log': 'line 1\nline 2\n',
+    'secret.txt': 'not for the web',
+  });
+  return { root, app: createUiApp({ project: findProject({ cwd: root }) }) };
+}
+
+describe('the dashboard API', () => {
+  it('lists the runs with differing keys and metrics', async () => {
+    const { app } = project();
+    const r = await app.request('/api/runs');
+    expect(r.status).toBe(200);
+    const body: J = await json(r);
+    expect(body.runs.map((x: { name: string }) => x.name)).toEqual(['model', 'modela']);
+    expect(body.keys).toEqual(['lr', 'note', 'source']);
+    expect(body.metrics).toEqual(['loss']);
+    expect(body.runs[1].metrics.loss).toEqual({ last: 2 / 3, best: 2 / 3, count: 3 });
+  });
+
+  it('shows one run: config, record, files, sources and dependents, log tail', async () => {
+    const { app } = project();
+    const run = await json(app.request('/api/runs/model'));
+    expect(run).toMatchObject({ name: 'model', status: 'done', dependents: ['modela'], sources: [] });
+    expect(run.files.map((f: { path: string }) => f.path)).toEqual([
+      'config.json',
+      'end.json',
+      'metrics.jsonl',
+      'out/weights.txt',
+      'run.json',
+    ]);
+    expect(await (await app.request('/api/runs/modela/log/stdout?tail=1')).text()).toBe('line 2\n');
+    expect((await app.request('/api/runs/nope')).status).toBe(404);
+  });
+
+  it('diffs configs and serves metric series', async () => {
+    const { app } = project();
+    const diff = await json(app.request('/api/diff?runs=model,modela'));
+    expect(diff.keys).toEqual(['lr', 'note', 'source']);
+    const series = await json(app.request('/api/series?runs=model,modela&metric=loss'));
+    expect(series.series[1]).toEqual({ name: 'modela', x: [0, 1, 2], y: [2, 1, 2 / 3] });
+  });
+
+  it('serves the graph, the tree and the page', async () => {
+    const { app } = project();
+    const graph = await json(app.request('/api/graph'));
+    expect(graph.edges).toEqual([{ from: 'model', to: 'modela' }]);
+    const tree = await app.request('/api/tree.svg');
+    expect(tree.headers.get('content-type')).toContain('image/svg+xml');
+    expect(await tree.text()).toContain('>modela</text>');
+    expect(await (await app.request('/')).text()).toContain('<script type="module" src="app.js">');
+  });
+
+  it('downloads files inside a result and refuses every way out', async () => {
+    const { root, app } = project();
+    const ok = await app.request('/api/runs/model/file/out/weights.txt');
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toBe('w');
+    symlinkSync(join(root, 'secret.txt'), join(root, 'runs/model/link.txt'));
+    writeFiles(root, { 'runs/model/inside.txt': 'in' });
+    symlinkSync(join(root, 'runs/model/inside.txt'), join(root, 'runs/model/good-link.txt'));
+    for (const bad of [
+      '/api/runs/model/file/../../secret.txt',
+      '/api/runs/model/file/%2e%2e/%2e%2e/secret.txt',
+      '/api/runs/model/file/%2E%2E%2F%2E%2E%2Fsecret.txt',
+      '/api/runs/model/file/%2Fetc%2Fpasswd',
+      '/api/runs/model/file/link.txt',
+      '/api/runs/..%2F..%2Fsecret.txt/file/x',
+    ]) {
+      const r = await app.request(bad);
+      expect({ bad, status: r.status }).toEqual({ bad, status: expect.any(Number) });
+      expect([403, 404]).toContain(r.status);
+      expect(await r.text()).not.toContain('not for the web');
+    }
+    expect((await app.request('/api/runs/model/file/good-link.txt')).status).toBe(200);
+  });
+
+  it('needs the token when one is set', async () => {
+    const { root } = project();
+    const app = createUiApp({ project: findProject({ cwd: root }), token: 's3cret' });
+    expect((await app.request('/api/runs')).status).toBe(401);
+    expect((await app.request('/api/runs?token=wrong')).status).toBe(401);
+    expect((await app.request('/api/runs?token=s3cret')).status).toBe(200);
+    expect((await app.request('/api/runs', { headers: { authorization: 'Bearer s3cret' } })).status).toBe(
+      200,
+    );
+  });
+});

@@ -7,6 +7,7 @@ import { benchHashing } from './hashing.mjs';
 import { benchPipeline } from './pipeline.mjs';
 import { benchQueue } from './queue.mjs';
 import { benchRunOverhead } from './run-overhead.mjs';
+import { benchUi } from './ui.mjs';
 
 const BENCHES = {
   overhead: benchRunOverhead,
@@ -14,6 +15,7 @@ const BENCHES = {
   hashing: benchHashing,
   pipeline: benchPipeline,
   queue: benchQueue,
+  ui: benchUi,
 };
 const only = process.argv[2];
 

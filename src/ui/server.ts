@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { fs, join, relative, resolve } from '../_builtins.ts';
 import { allKeys, diffConfigs, differingKeys } from '../compare/diff.ts';
 import { metricSeries, readMetricRows, X_KEYS } from '../compare/metrics.ts';
+import { decimate } from '../compare/plot.ts';
 import { listRuns, type RunSummary, stringifyNumbers } from '../compare/runs.ts';
 import { configEntry, selectConfigs } from '../compare/select.ts';
 import { diffToJson } from '../compare/table.ts';
@@ -186,11 +187,17 @@ export function createUiApp(options: UiAppOptions): Hono {
   app.get('/api/series', (c) => {
     const metric = c.req.query('metric') ?? 'loss';
     const x = c.req.query('x') ?? 'step';
+    const maxPoints = Math.max(100, Number(c.req.query('points') ?? 2000) || 2000);
+    const names = new Set<string>();
     const series = selected(c).map((dir) => {
-      const points = metricSeries(readMetricRows(dir), metric, x);
+      const rows = readMetricRows(dir);
+      for (const r of rows.slice(0, 1)) for (const k of Object.keys(r)) if (!X_KEYS.has(k)) names.add(k);
+      // at most two points per pixel of a wide chart (the lowest and highest): spikes stay
+      const points = decimate(metricSeries(rows, metric, x), maxPoints);
       return { name: dir.split('/').pop(), x: points.map((p) => p.x), y: points.map((p) => p.y) };
     });
-    return c.json({ metric, x, series });
+    // the metrics these runs logged, so the page needs no other request
+    return c.json({ metric, x, metrics: [...names], series });
   });
 
   app.get('/api/graph', async (c) => {

@@ -76,7 +76,6 @@ interface RunsData {
   allKeys: string[];
   metrics: string[];
 }
-let cache: RunsData | null = null;
 
 function value(run: Run, column: string): Json | undefined {
   if (column === 'name') return run.name;
@@ -93,7 +92,6 @@ function value(run: Run, column: string): Json | undefined {
 
 async function runsPage(params: URLSearchParams): Promise<void> {
   const data = await api<RunsData>('/api/runs');
-  cache = data;
   const extra = (params.get('cols') ?? '').split(',').filter(Boolean);
   const columns = [
     'name',
@@ -292,9 +290,7 @@ async function comparePage(params: URLSearchParams): Promise<void> {
     main().replaceChildren(el('p', { textContent: 'Select runs on the Runs page, then Compare.' }));
     return;
   }
-  const runs: RunsData = cache ?? (await api<RunsData>('/api/runs'));
-  cache = runs;
-  const metric = params.get('metric') ?? runs.metrics[0] ?? 'loss';
+  const metric = params.get('metric') ?? 'loss';
   const log = params.get('log') === '1';
   const smooth = Number(params.get('smooth') ?? 0);
   const [diff, series] = await Promise.all([
@@ -302,7 +298,7 @@ async function comparePage(params: URLSearchParams): Promise<void> {
       keys: string[];
       rows: { name: string; values: Record<string, { value: Json; default?: boolean }> }[];
     }>(`/api/diff?runs=${sel.join(',')}`),
-    api<{ series: { name: string; x: number[]; y: number[] }[] }>(
+    api<{ metrics: string[]; series: { name: string; x: number[]; y: number[] }[] }>(
       `/api/series?runs=${sel.join(',')}&metric=${encodeURIComponent(metric)}`,
     ),
   ]);
@@ -327,7 +323,7 @@ async function comparePage(params: URLSearchParams): Promise<void> {
   }
   const state = { sel: sel.join(','), metric, log: log ? '1' : '', smooth: smooth ? String(smooth) : '' };
   const metricSelect = el('select');
-  for (const m of runs.metrics)
+  for (const m of series.metrics)
     metricSelect.append(el('option', { value: m, textContent: m, selected: m === metric }));
   metricSelect.onchange = () => go('compare', { ...state, metric: metricSelect.value });
   const logBox = el('input', { type: 'checkbox', checked: log });

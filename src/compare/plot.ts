@@ -6,6 +6,7 @@ import { findProject, type Project } from '../project/project.ts';
 import { RUN_FILES } from '../run/layout.ts';
 import { metricSeries, readMetricRows } from './metrics.ts';
 import { type SelectConfigsOptions, selectConfigs } from './select.ts';
+import { escapeXml, movingAverage, svgOpen } from './svg.ts';
 
 /** One line of a chart: a run's metric against x. */
 export interface PlotSeries {
@@ -72,13 +73,11 @@ export function loadSeries(
 
 /** Trailing moving average over `k` points. */
 export function smooth(points: { x: number; y: number }[], k: number): { x: number; y: number }[] {
-  if (k <= 1) return points;
-  let sum = 0;
-  return points.map((p, i) => {
-    sum += p.y;
-    if (i >= k) sum -= (points[i - k] as { y: number }).y;
-    return { x: p.x, y: sum / Math.min(i + 1, k) };
-  });
+  const ys = movingAverage(
+    points.map((p) => p.y),
+    k,
+  );
+  return points.map((p, i) => ({ x: p.x, y: ys[i] as number }));
 }
 
 /**
@@ -141,8 +140,6 @@ export interface ChartOptions {
   title?: string;
 }
 
-const escapeXml = (s: string) => s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
 /** The chart as a standalone SVG: one line per run, axes with ticks and labels, a legend. */
 export function renderSvg(series: PlotSeries[], options: ChartOptions): string {
   const width = options.width ?? 900;
@@ -172,14 +169,7 @@ export function renderSvg(series: PlotSeries[], options: ChartOptions): string {
     .y((p) => y(p.y));
   const fmtX = x.tickFormat(8, '~g');
   const fmtY = y.tickFormat(options.logY ? 6 : 8, '~g');
-  const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="12">`,
-    `<rect width="100%" height="100%" fill="white"/>`,
-  ];
-  if (options.title)
-    parts.push(
-      `<text x="${width / 2}" y="22" text-anchor="middle" font-size="15">${escapeXml(options.title)}</text>`,
-    );
+  const parts = svgOpen(width, height, options.title);
   parts.push(`<g transform="translate(${m.left},${m.top})">`);
   // grid and axes
   for (const t of y.ticks(options.logY ? 6 : 8)) {

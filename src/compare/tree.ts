@@ -2,6 +2,7 @@ import { scaleLinear } from 'd3-scale';
 import { canonicalJson } from '../config/hash.ts';
 import { allKeys, cellOf } from './diff.ts';
 import type { ConfigEntry } from './select.ts';
+import { escapeXml, svgOpen } from './svg.ts';
 
 /** How two configs' values of one key count towards their distance. */
 export type NumericMode = 'exact' | 'relative';
@@ -223,22 +224,14 @@ export function renderTreeSvg(root: TreeNode, options: { title?: string } = {}):
   const width = labelW + plotW + 30;
   const maxH = root.kind === 'merge' ? root.height || 1 : 1;
   const xOf = (h: number) => labelW + (h / maxH) * plotW;
-  const esc = (s: string) => s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
-  const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="12">`,
-    `<rect width="100%" height="100%" fill="white"/>`,
-  ];
-  if (options.title)
-    parts.push(
-      `<text x="${width / 2}" y="22" text-anchor="middle" font-size="15">${esc(options.title)}</text>`,
-    );
+  const parts = svgOpen(width, height, options.title);
   let row = 0;
   // returns the y of the node's horizontal stem
   const draw = (x: TreeNode): number => {
     if (x.kind === 'leaf') {
       const y = top + row * rowH + rowH / 2;
       row++;
-      parts.push(`<text x="${labelW - 8}" y="${y + 4}" text-anchor="end">${esc(x.name)}</text>`);
+      parts.push(`<text x="${labelW - 8}" y="${y + 4}" text-anchor="end">${escapeXml(x.name)}</text>`);
       return y;
     }
     const y1 = draw(x.left);

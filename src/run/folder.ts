@@ -183,6 +183,31 @@ export function createRunFolder(prepared: PreparedRun, extra: Record<string, str
 }
 
 /**
+ * Makes the result folder (config.json, and inputs.json when there is a manifest) while git and
+ * the interpreter's version are learned in parallel; run.json follows when they answer, always
+ * before end.json. What `repro run` and `startRun()` both do.
+ */
+export async function openRunFolder(
+  prepared: PreparedRun,
+  inputs: RecordInputs,
+  manifest: object | null,
+  warn: (line: string) => void,
+): Promise<{ startedAt: Date; record: PendingRecord }> {
+  const slow = gatherSlowFacts(prepared.project, inputs.script);
+  let startedAt: Date;
+  try {
+    startedAt = createRunFolder(
+      prepared,
+      manifest ? { [RUN_FILES.inputs]: `${JSON.stringify(manifest, null, 2)}\n` } : {},
+    );
+  } catch (error) {
+    await slow.catch(() => undefined);
+    throw error;
+  }
+  return { startedAt, record: new PendingRecord(prepared, inputs, startedAt, slow, warn) };
+}
+
+/**
  * Writes run.json (and git.diff) once the slow facts arrive, so that neither the script nor the
  * caller waits for git. `flushSync` writes it at once, learning the facts synchronously if they
  * have not arrived: an end record is never written before its start record.

@@ -9,9 +9,8 @@ import { fingerprintConfigInputs, paranoiaOf } from '../data/inputs.ts';
 import { PathOutsideRunError, ResultFileExistsError, UsageError } from '../errors.ts';
 import { findProject, type Project } from '../project/project.ts';
 import {
-  createRunFolder,
-  gatherSlowFacts,
-  PendingRecord,
+  openRunFolder,
+  type PendingRecord,
   prepareRun,
   type RecordInputs,
   writeEndRecord,
@@ -287,17 +286,7 @@ export async function startRun(options: StartRunOptions = {}): Promise<Run> {
     prepared.label,
   );
   // git runs while the folder is made and the script gets going; run.json follows when it answers
-  const slow = gatherSlowFacts(prepared.project, inputs.script);
-  let startedAt: Date;
-  try {
-    startedAt = createRunFolder(
-      prepared,
-      manifest ? { [RUN_FILES.inputs]: `${JSON.stringify(manifest, null, 2)}\n` } : {},
-    );
-  } catch (error) {
-    await slow.catch(() => undefined);
-    throw error;
-  }
+  const { startedAt, record } = await openRunFolder(prepared, inputs, manifest, warn);
   const run = new Run({
     name: prepared.name,
     dir: prepared.dir,
@@ -307,7 +296,7 @@ export async function startRun(options: StartRunOptions = {}): Promise<Run> {
     adopted: false,
     warn,
     startedAt,
-    record: new PendingRecord(prepared, inputs, startedAt, slow, warn),
+    record,
   });
   if (options.captureOutput ?? true) captureOutput(run);
   run._onFinish(startHeartbeat(run.dir));

@@ -4,9 +4,7 @@ import type { JsonObject } from '../config/json.ts';
 import { fingerprintConfigInputs } from '../data/inputs.ts';
 import { ResultExistsError } from '../errors.ts';
 import {
-  createRunFolder,
-  gatherSlowFacts,
-  PendingRecord,
+  openRunFolder,
   type PrepareRunOptions,
   prepareRun,
   type RecordInputs,
@@ -72,18 +70,9 @@ export async function runConfig(options: RunConfigOptions): Promise<RunResult> {
   const inputs: RecordInputs = { mode: 'cli', argv: options.argv ?? process.argv, command, script, sources };
   // git and the interpreter's version are learned while the folder is made and the script
   // starts; run.json is written when they answer, always before end.json
-  const slow = gatherSlowFacts(project, script);
-  let startedAt: Date;
-  try {
-    startedAt = createRunFolder(
-      prepared,
-      manifest ? { [RUN_FILES.inputs]: `${JSON.stringify(manifest, null, 2)}\n` } : {},
-    );
-  } catch (error) {
-    await slow.catch(() => undefined);
-    throw error;
-  }
-  const record = new PendingRecord(prepared, inputs, startedAt, slow, (line) => err.write(`${line}\n`));
+  const { startedAt, record } = await openRunFolder(prepared, inputs, manifest, (line) =>
+    err.write(`${line}\n`),
+  );
   const shown = relative(prepared.cwd, prepared.dir) || prepared.dir;
   if (!options.quiet) err.write(`repro: ${shown} <- ${label}${script.path ? ` (${script.path})` : ''}\n`);
 

@@ -1,6 +1,7 @@
 // The dashboard's single-page app: plain DOM, uPlot for charts, state in the address.
 // Every value from a config or a file goes into the page as text (textContent), never as HTML.
 import uPlot from 'uplot';
+import { movingAverage } from '../../compare/svg.ts';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 interface Metric {
@@ -221,16 +222,6 @@ async function runsPage(params: URLSearchParams): Promise<void> {
 
 // --- compare ------------------------------------------------------------------------------
 
-function smoothed(ys: number[], k: number): number[] {
-  if (k <= 1) return ys;
-  let sum = 0;
-  return ys.map((y, i) => {
-    sum += y;
-    if (i >= k) sum -= ys[i - k] as number;
-    return sum / Math.min(i + 1, k);
-  });
-}
-
 const COLORS = [
   '#4e79a7',
   '#f28e2b',
@@ -254,7 +245,7 @@ function chart(
   const data: (number | null)[][] = [xs];
   for (const s of series) {
     const col: (number | null)[] = new Array(xs.length).fill(null);
-    const ys = smoothed(s.y, opts.smooth);
+    const ys = movingAverage(s.y, opts.smooth);
     s.x.forEach((x, i) => {
       const y = ys[i] as number;
       col[index.get(x) as number] = opts.log && y <= 0 ? null : y;

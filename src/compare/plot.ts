@@ -6,7 +6,7 @@ import { findProject, type Project } from '../project/project.ts';
 import { RUN_FILES } from '../run/layout.ts';
 import { metricSeries, readMetricRows } from './metrics.ts';
 import { type SelectConfigsOptions, selectConfigs } from './select.ts';
-import { escapeXml, movingAverage, svgOpen } from './svg.ts';
+import { COLORS, escapeXml, movingAverage, svgOpen } from './svg.ts';
 
 /** One line of a chart: a run's metric against x. */
 export interface PlotSeries {
@@ -114,19 +114,7 @@ export function decimate(points: { x: number; y: number }[], buckets: number): {
   return out;
 }
 
-/** Tableau 10: distinct on screen and in print; lines past ten repeat with dashes. */
-const COLORS = [
-  '#4e79a7',
-  '#f28e2b',
-  '#e15759',
-  '#76b7b2',
-  '#59a14f',
-  '#edc948',
-  '#b07aa1',
-  '#ff9da7',
-  '#9c755f',
-  '#bab0ac',
-];
+/** Lines past ten repeat the colours with dashes. */
 const DASHES = ['', '6 3', '2 2', '8 3 2 3'];
 
 export interface ChartOptions {

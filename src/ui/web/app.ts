@@ -1,7 +1,7 @@
 // The dashboard's single-page app: plain DOM, uPlot for charts, state in the address.
 // Every value from a config or a file goes into the page as text (textContent), never as HTML.
 import uPlot from 'uplot';
-import { movingAverage } from '../../compare/svg.ts';
+import { COLORS, movingAverage } from '../../compare/svg.ts';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 interface Metric {
@@ -221,19 +221,6 @@ async function runsPage(params: URLSearchParams): Promise<void> {
 }
 
 // --- compare ------------------------------------------------------------------------------
-
-const COLORS = [
-  '#4e79a7',
-  '#f28e2b',
-  '#e15759',
-  '#76b7b2',
-  '#59a14f',
-  '#edc948',
-  '#b07aa1',
-  '#ff9da7',
-  '#9c755f',
-  '#bab0ac',
-];
 
 /** Several series on one uPlot chart (zoom by dragging, values on hover, log scale). */
 function chart(

@@ -10,12 +10,9 @@ const require = createRequire(import.meta.url);
 rmSync('dist', { recursive: true, force: true });
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 
-await build({
-  entryPoints: { index: 'src/index.ts', cli: 'src/cli/bin.ts' },
+const common = {
   outdir: 'dist',
   bundle: true,
-  splitting: true,
-  chunkNames: 'chunks/[name]-[hash]',
   platform: 'node',
   format: 'esm',
   target: 'node20',
@@ -39,6 +36,15 @@ await build({
   ],
   define: { __REPRO_VERSION__: JSON.stringify(version) },
   logLevel: 'warning',
+};
+// the library a script imports: one file, no chunks (each chunk is a module load at start-up)
+await build({ ...common, entryPoints: { index: 'src/index.ts' } });
+// the CLI and the tools: shared chunks, so a command loads only what it needs
+await build({
+  ...common,
+  entryPoints: { tools: 'src/tools.ts', cli: 'src/cli/bin.ts' },
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
 });
 // the dashboard's front end: one browser bundle, its page and styles (uPlot's included)
 await build({

@@ -1,19 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import * as api from '../src/index.ts';
+import * as tools from '../src/tools.ts';
 
 describe('the public API', () => {
-  it('exports exactly these names (a change here is a change to the API)', () => {
+  it('exports exactly these names from repro (a change here is a change to the API)', () => {
     expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
       [
-        "BadInputsError",
-        "ConfigExistsError",
         "ConfigNameError",
         "ConfigNotFoundError",
         "ConfigNotObjectError",
         "ConfigParseError",
         "ConfigUnreadableError",
-        "FileStorage",
-        "GraphError",
         "InputUnreadableError",
         "InputsEmptyError",
         "NotAResultError",
@@ -22,7 +19,6 @@ describe('the public API', () => {
         "ParamTypeError",
         "Params",
         "PathOutsideRunError",
-        "PgStore",
         "ProjectConfigError",
         "RECORDED_ENV",
         "RESERVED_KEYS",
@@ -31,55 +27,67 @@ describe('the public API', () => {
         "ResultExistsError",
         "ResultFileExistsError",
         "Run",
-        "S3Storage",
         "ScriptMissingError",
         "ScriptNotFoundError",
         "ScriptNotRunnableError",
         "ScriptOutsideProjectError",
         "SourceError",
         "UsageError",
-        "VERIFY_IGNORED",
         "applyOverrides",
-        "assertValid",
         "canonicalJson",
-        "checkProject",
-        "cloneConfig",
         "configNameOf",
-        "crossConfigs",
-        "diffConfigs",
         "diffManifests",
-        "diffToCsv",
-        "diffToJson",
-        "downstreamOf",
         "findProject",
         "fingerprint",
         "formatCaret",
-        "graphStatus",
         "hashConfig",
-        "higherIsBetter",
         "isValidName",
-        "listRuns",
         "loadConfig",
-        "loadGraph",
-        "make",
         "mergeConfig",
-        "openStorage",
-        "orphanedUploads",
         "parseMetrics",
         "parseOverride",
         "parseRunArgs",
         "prepareRun",
-        "pullResult",
-        "pushConfigs",
         "readRunState",
-        "renderDiff",
         "resolveSources",
         "resultName",
         "runConfig",
+        "startRun",
+      ]
+    `);
+  });
+
+  it('exports exactly these names from repro/tools', () => {
+    expect(Object.keys(tools).sort()).toMatchInlineSnapshot(`
+      [
+        "BadInputsError",
+        "ConfigExistsError",
+        "FileStorage",
+        "GraphError",
+        "PgStore",
+        "S3Storage",
+        "VERIFY_IGNORED",
+        "assertValid",
+        "checkProject",
+        "cloneConfig",
+        "crossConfigs",
+        "diffConfigs",
+        "diffToCsv",
+        "diffToJson",
+        "downstreamOf",
+        "graphStatus",
+        "higherIsBetter",
+        "listRuns",
+        "loadGraph",
+        "make",
+        "openStorage",
+        "orphanedUploads",
+        "pullResult",
+        "pushConfigs",
+        "renderDiff",
         "runWorker",
         "selectConfigs",
         "sortRuns",
-        "startRun",
         "summarizeMetrics",
         "sweepConfigs",
         "topologicalOrder",
@@ -90,13 +98,15 @@ describe('the public API', () => {
   });
 
   it('keeps internal helpers (leading _) out', () => {
-    expect(Object.keys(api).filter((k) => k.startsWith('_'))).toEqual([]);
+    expect([...Object.keys(api), ...Object.keys(tools)].filter((k) => k.startsWith('_'))).toEqual([]);
   });
 });
 
 describe('the built package', () => {
-  it('dist/index.js exports the same names as src/index.ts', async () => {
+  it('dist/index.js and dist/tools.js export the same names as the sources', async () => {
     const built = await import('../dist/index.js' as string);
+    const builtTools = await import('../dist/tools.js' as string);
     expect(Object.keys(built).sort()).toEqual(Object.keys(api).sort());
+    expect(Object.keys(builtTools).sort()).toEqual(Object.keys(tools).sort());
   });
 });

@@ -1,4 +1,3 @@
-import { globSync } from 'tinyglobby';
 import { fs, join, os, relative, resolve } from '../_builtins.ts';
 import { ReproError } from '../errors.ts';
 
@@ -83,7 +82,9 @@ export async function hasher(): Promise<HashModule> {
  * The files a set of patterns matches, sorted, relative to root. A plain path names a file (or
  * a folder, for everything below it) that must exist; a glob may match nothing.
  */
-export function matchInputs(patterns: readonly string[], root: string): string[] {
+export async function matchInputs(patterns: readonly string[], root: string): Promise<string[]> {
+  // tinyglobby imports fs as an ES module, which costs every script ~4 ms at start-up: load it here
+  const { globSync } = await import('tinyglobby');
   const out = new Set<string>();
   for (const pattern of patterns) {
     if (!/[*?[\]{}]/.test(pattern)) {
@@ -130,7 +131,7 @@ export async function fingerprint(
     total: null,
   };
   if (level === 'path') return base;
-  const files = matchInputs(patterns, root);
+  const files = await matchInputs(patterns, root);
   if (files.length === 0 && !options.allowEmpty) throw new InputsEmptyError([...patterns]);
   const entries: (FileEntry & { ino: number; abs: string })[] = files.map((path) => {
     const abs = resolve(root, path);

@@ -162,7 +162,7 @@ export class Run {
       allowEmpty: options.allowEmpty ?? this.config.inputs_allow_empty === true,
     });
     this.#inputs.push(manifest);
-    return matchInputs(list, this.project.root).map((f) => resolve(this.project.root, f));
+    return (await matchInputs(list, this.project.root)).map((f) => resolve(this.project.root, f));
   }
 
   /** The one upstream result named by the config's `source` key. */

@@ -1,0 +1,38 @@
+/**
+ * repro's tools as a library: compare and breed configs, list runs, pipelines (graph, status,
+ * make, verify, check) and distributed runs. Apart from `repro` itself so that a script's
+ * `import { startRun } from 'repro'` loads none of it.
+ */
+export { type CloneConfigOptions, type CloneResult, cloneConfig } from './compare/clone.ts';
+export { type CrossConfigsOptions, type CrossResult, crossConfigs } from './compare/cross.ts';
+export { type Cell, type ConfigDiff, type DiffConfigsOptions, diffConfigs } from './compare/diff.ts';
+export { higherIsBetter, type MetricSummary, summarizeMetrics } from './compare/metrics.ts';
+export { type ListRunsOptions, listRuns, type RunFilter, type RunSummary, sortRuns } from './compare/runs.ts';
+export {
+  BadInputsError,
+  type ConfigEntry,
+  type SelectConfigsOptions,
+  selectConfigs,
+} from './compare/select.ts';
+export { type SweepConfigsOptions, type SweepResult, sweepConfigs } from './compare/sweep.ts';
+export { diffToCsv, diffToJson, renderDiff } from './compare/table.ts';
+export { ConfigExistsError } from './compare/write.ts';
+export { orphanedUploads, type PushOptions, pullResult, pushConfigs } from './dist/queue.ts';
+export { FileStorage, openStorage, S3Storage, type Storage, type StoredFile } from './dist/storage.ts';
+export { type Job, type JobState, type Lease, PgStore, type Store } from './dist/store.ts';
+export { runWorker, type WorkerOptions, type WorkerSummary } from './dist/worker.ts';
+export { checkProject, type Finding } from './graph/check.ts';
+export {
+  assertValid,
+  downstreamOf,
+  GraphError,
+  type GraphNode,
+  type GraphProblem,
+  loadGraph,
+  type ProjectGraph,
+  topologicalOrder,
+  upstreamOf,
+} from './graph/graph.ts';
+export { type MakeOptions, type MakeSummary, make } from './graph/make.ts';
+export { graphStatus, type NodeStatus } from './graph/status.ts';
+export { VERIFY_IGNORED, type VerifyOptions, type VerifyReport, verifyResult } from './graph/verify.ts';

@@ -1,0 +1,112 @@
+import { join, relative } from '../_builtins.ts';
+import { hashConfig } from '../config/hash.ts';
+import { loadConfig } from '../config/load.ts';
+import { ReproError } from '../errors.ts';
+import { assertValid, loadGraph, nodeNamed, topologicalOrder, upstreamOf } from '../graph/graph.ts';
+import type { Project } from '../project/project.ts';
+import { RUN_FILES } from '../run/layout.ts';
+import { readRunState } from '../run/status.ts';
+import { downloadFolder, type Storage, uploadFolder } from './storage.ts';
+import type { Store } from './store.ts';
+
+export interface PushOptions {
+  /** Config names, files or result folders. */
+  targets: readonly string[];
+  store: Store;
+  /** Needed when an upstream config already has a local result: it is uploaded for the workers. */
+  storage?: Storage;
+  project: Project;
+  /** @default 3 */
+  maxAttempts?: number;
+}
+
+export interface PushOutcome {
+  name: string;
+  outcome: 'added' | 'same' | 'uploaded';
+}
+
+/**
+ * `repro queue push`: adds configs to the store with the configs upstream of them. An upstream
+ * whose result exists locally (and is done) is uploaded to the storage and registered as done,
+ * so workers can read it; one without a result is queued too. Pushing the same name with the
+ * same content again does nothing; with other content it is refused (configs are immutable).
+ */
+export async function pushConfigs(options: PushOptions): Promise<PushOutcome[]> {
+  const graph = loadGraph(options.project);
+  assertValid(graph);
+  const wanted = options.targets.map((t) => nodeNamed(graph, t).name);
+  const out: PushOutcome[] = [];
+  for (const node of topologicalOrder(graph, upstreamOf(graph, wanted))) {
+    const isTarget = wanted.includes(node.name);
+    const done = !isTarget && node.result && readRunState(node.result).status === 'done';
+    if (done && node.result) {
+      // an upstream computed here: register its result
+      const config = loadConfig(join(node.result, RUN_FILES.config), { name: node.name }).config;
+      const existing = await options.store.get(node.name);
+      if (existing) {
+        out.push({ name: node.name, outcome: await options.store.pushDone({ name: node.name, config, config_hash: hashConfig(config), sources: node.sources, location: '', files: [] }) });
+        continue;
+      }
+      if (!options.storage) {
+        throw new ReproError(
+          'REPRO_NO_STORAGE',
+          `${node.name} has a local result that the workers need, but no storage was given to upload it to`,
+          'Pass --storage (or set REPRO_STORAGE), or push the upstream config without its result.',
+        );
+      }
+      const location = `${node.name}/local-${crypto.randomUUID()}`;
+      const files = await uploadFolder(options.storage, node.result, location);
+      await options.store.pushDone({ name: node.name, config, config_hash: hashConfig(config), sources: node.sources, location, files });
+      out.push({ name: node.name, outcome: 'uploaded' });
+      continue;
+    }
+    if (!node.file) {
+      throw new ReproError(
+        'REPRO_PUSH_NO_CONFIG',
+        `${node.name} has no config file and no finished result to push`,
+        `Configs live in ${options.project.configDirs.map((d) => relative(options.project.root, d)).join(', ')}.`,
+      );
+    }
+    const config = node.config;
+    out.push({
+      name: node.name,
+      outcome: await options.store.push({
+        name: node.name,
+        config,
+        config_hash: hashConfig(config),
+        sources: node.sources,
+        max_attempts: options.maxAttempts ?? 3,
+      }),
+    });
+  }
+  return out;
+}
+
+/** `repro pull`: copies a done result from the storage into the local runs root, checked file by file. */
+export async function pullResult(options: { name: string; store: Store; storage: Storage; project: Project }): Promise<string> {
+  const job = await options.store.get(options.name);
+  if (!job) throw new ReproError('REPRO_NOT_IN_STORE', `the store has no config named "${options.name}"`, 'See repro queue ls.');
+  if (job.state !== 'done' || !job.result_location) {
+    throw new ReproError('REPRO_NOT_DONE', `${options.name} is ${job.state} in the store, not done`, 'Wait for the workers, or see repro queue ls.');
+  }
+  const dir = join(options.project.runsRoot, options.name);
+  const { fs } = await import('../_builtins.ts');
+  if (fs.existsSync(dir)) {
+    throw new ReproError('REPRO_RESULT_EXISTS', `${relative(process.cwd(), dir)} already exists locally; results are never overwritten`, 'Remove or move the local copy first if it is not the same result.');
+  }
+  fs.mkdirSync(options.project.runsRoot, { recursive: true });
+  await downloadFolder(options.storage, job.result_location, job.result_files ?? [], dir);
+  return dir;
+}
+
+/** Uploads under `<name>/<token>/` that no row names as its result: attempts that died or lost their lease. */
+export async function orphanedUploads(store: Store, storage: Storage): Promise<string[]> {
+  const jobs = await store.list();
+  const orphans: string[] = [];
+  for (const job of jobs) {
+    const keys = await storage.list(`${job.name}/`);
+    const prefixes = new Set(keys.map((k) => k.split('/').slice(0, 2).join('/')));
+    for (const p of prefixes) if (p !== job.result_location && !(job.state === 'running' && p === `${job.name}/${job.lease_token}`)) orphans.push(p);
+  }
+  return orphans;
+}

@@ -1,0 +1,285 @@
+import type { Pool, PoolClient } from 'pg';
+import type { JsonObject } from '../config/json.ts';
+import { ReproError } from '../errors.ts';
+
+/** The states of a config in the store. A `done` row always has a result location. */
+export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+
+/** One config in the store. */
+export interface Job {
+  name: string;
+  config: JsonObject;
+  config_hash: string;
+  sources: string[];
+  state: JobState;
+  attempts: number;
+  max_attempts: number;
+  lease_owner: string | null;
+  lease_token: string | null;
+  lease_expires: Date | null;
+  /** Where the result lies in the shared storage, e.g. `model/<lease token>`. */
+  result_location: string | null;
+  /** Every uploaded file with its size and BLAKE3 digest, checked on pull. */
+  result_files: { path: string; size: number; hash: string }[] | null;
+  last_error: string | null;
+  created_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+}
+
+/** A claimed job: the lease that fences every later write. */
+export interface Lease {
+  job: Job;
+  token: string;
+}
+
+/**
+ * Where configs wait and results are registered. One implementation today (PostgreSQL);
+ * another database would implement the same calls.
+ */
+export interface Store {
+  migrate(): Promise<number>;
+  push(job: { name: string; config: JsonObject; config_hash: string; sources: string[]; max_attempts: number }): Promise<'added' | 'same'>;
+  /** Registers a result that already exists (an upstream computed before it was pushed). */
+  pushDone(job: { name: string; config: JsonObject; config_hash: string; sources: string[]; location: string; files: Job['result_files'] }): Promise<'added' | 'same'>;
+  claim(owner: string, leaseSeconds: number): Promise<Lease | null>;
+  heartbeat(lease: Lease, leaseSeconds: number): Promise<boolean>;
+  complete(lease: Lease, location: string, files: NonNullable<Job['result_files']>): Promise<boolean>;
+  fail(lease: Lease, error: string): Promise<boolean>;
+  list(state?: JobState): Promise<Job[]>;
+  get(name: string): Promise<Job | null>;
+  retry(name: string): Promise<boolean>;
+  cancel(name: string): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export class StoreError extends ReproError {}
+
+/** Versioned schema changes, applied in order, each once, inside a transaction. */
+const MIGRATIONS: string[] = [
+  `CREATE TABLE repro_jobs (
+     name text PRIMARY KEY,
+     config jsonb NOT NULL,
+     config_hash text NOT NULL,
+     sources text[] NOT NULL DEFAULT '{}',
+     state text NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'running', 'done', 'failed', 'cancelled')),
+     attempts integer NOT NULL DEFAULT 0,
+     max_attempts integer NOT NULL DEFAULT 3 CHECK (max_attempts > 0),
+     lease_owner text,
+     lease_token uuid,
+     lease_expires timestamptz,
+     result_location text,
+     result_files jsonb,
+     last_error text,
+     created_at timestamptz NOT NULL DEFAULT now(),
+     started_at timestamptz,
+     finished_at timestamptz,
+     CONSTRAINT done_has_result CHECK (state <> 'done' OR result_location IS NOT NULL)
+   )`,
+  // the claim scans only what can be claimed
+  `CREATE INDEX repro_jobs_claimable ON repro_jobs (created_at, name) WHERE state IN ('queued', 'running')`,
+  // queued rows and running rows apart: the common claim then never steps over running rows
+  `DROP INDEX repro_jobs_claimable;
+   CREATE INDEX repro_jobs_queued ON repro_jobs (created_at, name) WHERE state = 'queued';
+   CREATE INDEX repro_jobs_leases ON repro_jobs (lease_expires) WHERE state = 'running'`,
+];
+
+/** `repro_jobs` in PostgreSQL, claimed with FOR UPDATE SKIP LOCKED and fenced by lease tokens. */
+export class PgStore implements Store {
+  readonly #pool: Pool;
+  #migrated = false;
+  #reapedAt = 0;
+
+  constructor(pool: Pool) {
+    this.#pool = pool;
+  }
+
+  /** Connects to `url` (node-postgres; the pool reconnects by itself after a server restart). */
+  static async connect(url: string): Promise<PgStore> {
+    const pg = await import('pg');
+    const PoolClass = (pg.default ?? pg).Pool;
+    const pool = new PoolClass({ connectionString: url, max: 4, connectionTimeoutMillis: 10_000 });
+    // an idle client whose server went away must not crash the process
+    pool.on('error', () => {});
+    return new PgStore(pool);
+  }
+
+  async #query<T>(text: string, values: unknown[] = []): Promise<{ rows: T[]; rowCount: number }> {
+    if (!this.#migrated) await this.migrate();
+    const r = await this.#pool.query(text, values);
+    return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
+  }
+
+  /** Applies the migrations not yet applied; returns how many. Safe to run from many workers at once. */
+  async migrate(): Promise<number> {
+    const client: PoolClient = await this.#pool.connect();
+    try {
+      await client.query('BEGIN');
+      // one migrator at a time across every process
+      await client.query('SELECT pg_advisory_xact_lock(7302741)');
+      await client.query('CREATE TABLE IF NOT EXISTS repro_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
+      const { rows } = await client.query<{ v: number | null }>('SELECT max(version) AS v FROM repro_migrations');
+      const current = rows[0]?.v ?? 0;
+      let applied = 0;
+      for (let v = current + 1; v <= MIGRATIONS.length; v++) {
+        await client.query(MIGRATIONS[v - 1] as string);
+        await client.query('INSERT INTO repro_migrations (version) VALUES ($1)', [v]);
+        applied++;
+      }
+      await client.query('COMMIT');
+      this.#migrated = true;
+      return applied;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async push(job: { name: string; config: JsonObject; config_hash: string; sources: string[]; max_attempts: number }): Promise<'added' | 'same'> {
+    const r = await this.#query(
+      `INSERT INTO repro_jobs (name, config, config_hash, sources, max_attempts) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (name) DO NOTHING`,
+      [job.name, job.config, job.config_hash, job.sources, job.max_attempts],
+    );
+    return r.rowCount === 1 ? 'added' : this.#same(job.name, job.config_hash);
+  }
+
+  async pushDone(job: { name: string; config: JsonObject; config_hash: string; sources: string[]; location: string; files: Job['result_files'] }): Promise<'added' | 'same'> {
+    const r = await this.#query(
+      `INSERT INTO repro_jobs (name, config, config_hash, sources, state, result_location, result_files, finished_at)
+       VALUES ($1, $2, $3, $4, 'done', $5, $6, now()) ON CONFLICT (name) DO NOTHING`,
+      [job.name, job.config, job.config_hash, job.sources, job.location, JSON.stringify(job.files)],
+    );
+    return r.rowCount === 1 ? 'added' : this.#same(job.name, job.config_hash);
+  }
+
+  async #same(name: string, hash: string): Promise<'same'> {
+    const existing = await this.get(name);
+    if (existing && existing.config_hash !== hash) {
+      throw new StoreError(
+        'REPRO_STORE_CONFIG_CHANGED',
+        `the store already has a config named "${name}" with other content; configs are immutable`,
+        `Clone the config under a new name (repro clone configs/${name}.json ...) and push that.`,
+      );
+    }
+    return 'same';
+  }
+
+  async claim(owner: string, leaseSeconds: number): Promise<Lease | null> {
+    const token = crypto.randomUUID();
+    // runs whose lease expired after their last attempt fail here, so they do not wait forever;
+    // every few seconds is enough, and keeps a statement off each claim
+    if (Date.now() - this.#reapedAt > 5000) {
+      this.#reapedAt = Date.now();
+      await this.#reap();
+    }
+    // a queued config first; else one whose lease expired (its worker is gone)
+    for (const claimable of [
+      "j.state = 'queued'",
+      "j.state = 'running' AND j.lease_expires < now() AND j.attempts < j.max_attempts",
+    ]) {
+      const { rows } = await this.#query<Job>(
+        `UPDATE repro_jobs SET state = 'running', lease_owner = $1, lease_token = $2,
+           lease_expires = now() + make_interval(secs => $3), attempts = attempts + 1, started_at = now()
+         WHERE name = (
+           SELECT j.name FROM repro_jobs j
+           WHERE ${claimable}
+             AND NOT EXISTS (SELECT 1 FROM repro_jobs s WHERE s.name = ANY (j.sources) AND s.state <> 'done')
+           ORDER BY ${claimable.startsWith("j.state = 'queued'") ? 'j.created_at, j.name' : 'j.lease_expires'}
+           FOR UPDATE SKIP LOCKED
+           LIMIT 1)
+         RETURNING *`,
+        [owner, token, leaseSeconds],
+      );
+      const job = rows[0];
+      if (job) return { job, token };
+    }
+    return null;
+  }
+
+  async #reap(): Promise<void> {
+    await this.#query(
+      `UPDATE repro_jobs SET state = 'failed', last_error = coalesce(last_error, '') || 'the lease expired on the last attempt (worker gone?)', finished_at = now()
+       WHERE state = 'running' AND lease_expires < now() AND attempts >= max_attempts`,
+    );
+  }
+
+  async heartbeat(lease: Lease, leaseSeconds: number): Promise<boolean> {
+    const r = await this.#query(
+      `UPDATE repro_jobs SET lease_expires = now() + make_interval(secs => $3)
+       WHERE name = $1 AND lease_token = $2 AND state = 'running'`,
+      [lease.job.name, lease.token, leaseSeconds],
+    );
+    return r.rowCount === 1;
+  }
+
+  async complete(lease: Lease, location: string, files: NonNullable<Job['result_files']>): Promise<boolean> {
+    const r = await this.#query(
+      `UPDATE repro_jobs SET state = 'done', result_location = $3, result_files = $4, finished_at = now(), last_error = NULL
+       WHERE name = $1 AND lease_token = $2 AND state = 'running'`,
+      [lease.job.name, lease.token, location, JSON.stringify(files)],
+    );
+    return r.rowCount === 1;
+  }
+
+  async fail(lease: Lease, error: string): Promise<boolean> {
+    const r = await this.#query(
+      `UPDATE repro_jobs SET state = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END,
+         last_error = $3, lease_owner = NULL, lease_token = NULL, lease_expires = NULL,
+         finished_at = CASE WHEN attempts >= max_attempts THEN now() ELSE NULL END
+       WHERE name = $1 AND lease_token = $2 AND state = 'running'`,
+      [lease.job.name, lease.token, error.slice(-8000)],
+    );
+    return r.rowCount === 1;
+  }
+
+  async list(state?: JobState): Promise<Job[]> {
+    const { rows } = await this.#query<Job>(
+      `SELECT * FROM repro_jobs ${state ? 'WHERE state = $1' : ''} ORDER BY created_at, name`,
+      state ? [state] : [],
+    );
+    return rows;
+  }
+
+  async get(name: string): Promise<Job | null> {
+    const { rows } = await this.#query<Job>('SELECT * FROM repro_jobs WHERE name = $1', [name]);
+    return rows[0] ?? null;
+  }
+
+  async retry(name: string): Promise<boolean> {
+    const r = await this.#query(
+      `UPDATE repro_jobs SET state = 'queued', attempts = 0, lease_owner = NULL, lease_token = NULL, lease_expires = NULL, finished_at = NULL
+       WHERE name = $1 AND state IN ('failed', 'cancelled')`,
+      [name],
+    );
+    return r.rowCount === 1;
+  }
+
+  async cancel(name: string): Promise<boolean> {
+    const r = await this.#query(
+      `UPDATE repro_jobs SET state = 'cancelled', lease_owner = NULL, lease_token = NULL, lease_expires = NULL, finished_at = now()
+       WHERE name = $1 AND state IN ('queued', 'running')`,
+      [name],
+    );
+    return r.rowCount === 1;
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.end();
+  }
+}
+
+/** The database URL: --db, else REPRO_DB_URL. */
+export function dbUrl(flag: string | undefined): string {
+  const url = flag ?? process.env.REPRO_DB_URL;
+  if (!url) {
+    throw new StoreError(
+      'REPRO_NO_DB',
+      'no database given',
+      'Pass --db postgres://user@host:5432/db or set REPRO_DB_URL (docs/distributed.md).',
+    );
+  }
+  return url;
+}

@@ -44,7 +44,17 @@ export async function pushConfigs(options: PushOptions): Promise<PushOutcome[]> 
       const config = loadConfig(join(node.result, RUN_FILES.config), { name: node.name }).config;
       const existing = await options.store.get(node.name);
       if (existing) {
-        out.push({ name: node.name, outcome: await options.store.pushDone({ name: node.name, config, config_hash: hashConfig(config), sources: node.sources, location: '', files: [] }) });
+        out.push({
+          name: node.name,
+          outcome: await options.store.pushDone({
+            name: node.name,
+            config,
+            config_hash: hashConfig(config),
+            sources: node.sources,
+            location: '',
+            files: [],
+          }),
+        });
         continue;
       }
       if (!options.storage) {
@@ -56,7 +66,14 @@ export async function pushConfigs(options: PushOptions): Promise<PushOutcome[]> 
       }
       const location = `${node.name}/local-${crypto.randomUUID()}`;
       const files = await uploadFolder(options.storage, node.result, location);
-      await options.store.pushDone({ name: node.name, config, config_hash: hashConfig(config), sources: node.sources, location, files });
+      await options.store.pushDone({
+        name: node.name,
+        config,
+        config_hash: hashConfig(config),
+        sources: node.sources,
+        location,
+        files,
+      });
       out.push({ name: node.name, outcome: 'uploaded' });
       continue;
     }
@@ -83,16 +100,34 @@ export async function pushConfigs(options: PushOptions): Promise<PushOutcome[]> 
 }
 
 /** `repro pull`: copies a done result from the storage into the local runs root, checked file by file. */
-export async function pullResult(options: { name: string; store: Store; storage: Storage; project: Project }): Promise<string> {
+export async function pullResult(options: {
+  name: string;
+  store: Store;
+  storage: Storage;
+  project: Project;
+}): Promise<string> {
   const job = await options.store.get(options.name);
-  if (!job) throw new ReproError('REPRO_NOT_IN_STORE', `the store has no config named "${options.name}"`, 'See repro queue ls.');
+  if (!job)
+    throw new ReproError(
+      'REPRO_NOT_IN_STORE',
+      `the store has no config named "${options.name}"`,
+      'See repro queue ls.',
+    );
   if (job.state !== 'done' || !job.result_location) {
-    throw new ReproError('REPRO_NOT_DONE', `${options.name} is ${job.state} in the store, not done`, 'Wait for the workers, or see repro queue ls.');
+    throw new ReproError(
+      'REPRO_NOT_DONE',
+      `${options.name} is ${job.state} in the store, not done`,
+      'Wait for the workers, or see repro queue ls.',
+    );
   }
   const dir = join(options.project.runsRoot, options.name);
   const { fs } = await import('../_builtins.ts');
   if (fs.existsSync(dir)) {
-    throw new ReproError('REPRO_RESULT_EXISTS', `${relative(process.cwd(), dir)} already exists locally; results are never overwritten`, 'Remove or move the local copy first if it is not the same result.');
+    throw new ReproError(
+      'REPRO_RESULT_EXISTS',
+      `${relative(process.cwd(), dir)} already exists locally; results are never overwritten`,
+      'Remove or move the local copy first if it is not the same result.',
+    );
   }
   fs.mkdirSync(options.project.runsRoot, { recursive: true });
   await downloadFolder(options.storage, job.result_location, job.result_files ?? [], dir);
@@ -106,7 +141,9 @@ export async function orphanedUploads(store: Store, storage: Storage): Promise<s
   for (const job of jobs) {
     const keys = await storage.list(`${job.name}/`);
     const prefixes = new Set(keys.map((k) => k.split('/').slice(0, 2).join('/')));
-    for (const p of prefixes) if (p !== job.result_location && !(job.state === 'running' && p === `${job.name}/${job.lease_token}`)) orphans.push(p);
+    for (const p of prefixes)
+      if (p !== job.result_location && !(job.state === 'running' && p === `${job.name}/${job.lease_token}`))
+        orphans.push(p);
   }
   return orphans;
 }

@@ -27,7 +27,11 @@ export class StorageError extends ReproError {}
 
 export class KeyExistsError extends StorageError {
   constructor(readonly key: string) {
-    super('REPRO_STORAGE_EXISTS', `${key} already exists in the storage; nothing is overwritten`, 'This upload belongs to another attempt.');
+    super(
+      'REPRO_STORAGE_EXISTS',
+      `${key} already exists in the storage; nothing is overwritten`,
+      'This upload belongs to another attempt.',
+    );
   }
 }
 
@@ -122,10 +126,19 @@ export class S3Storage implements Storage {
     const size = (await fs.promises.stat(file)).size;
     try {
       if (size <= MULTIPART_BYTES) {
-        await client.send(new sdk.PutObjectCommand({ Bucket: this.bucket, Key, Body: await fs.promises.readFile(file), IfNoneMatch: '*' }));
+        await client.send(
+          new sdk.PutObjectCommand({
+            Bucket: this.bucket,
+            Key,
+            Body: await fs.promises.readFile(file),
+            IfNoneMatch: '*',
+          }),
+        );
         return;
       }
-      const { UploadId } = await client.send(new sdk.CreateMultipartUploadCommand({ Bucket: this.bucket, Key }));
+      const { UploadId } = await client.send(
+        new sdk.CreateMultipartUploadCommand({ Bucket: this.bucket, Key }),
+      );
       try {
         const parts: { ETag: string | undefined; PartNumber: number }[] = [];
         const fd = await fs.promises.open(file, 'r');
@@ -134,7 +147,13 @@ export class S3Storage implements Storage {
           for (let n = 1, offset = 0; offset < size; n++, offset += PART_BYTES) {
             const { bytesRead } = await fd.read(buffer, 0, PART_BYTES, offset);
             const r = await client.send(
-              new sdk.UploadPartCommand({ Bucket: this.bucket, Key, UploadId, PartNumber: n, Body: buffer.subarray(0, bytesRead) }),
+              new sdk.UploadPartCommand({
+                Bucket: this.bucket,
+                Key,
+                UploadId,
+                PartNumber: n,
+                Body: buffer.subarray(0, bytesRead),
+              }),
             );
             parts.push({ ETag: r.ETag, PartNumber: n });
           }
@@ -142,10 +161,18 @@ export class S3Storage implements Storage {
           await fd.close();
         }
         await client.send(
-          new sdk.CompleteMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId, MultipartUpload: { Parts: parts }, IfNoneMatch: '*' }),
+          new sdk.CompleteMultipartUploadCommand({
+            Bucket: this.bucket,
+            Key,
+            UploadId,
+            MultipartUpload: { Parts: parts },
+            IfNoneMatch: '*',
+          }),
         );
       } catch (error) {
-        await client.send(new sdk.AbortMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId })).catch(() => {});
+        await client
+          .send(new sdk.AbortMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId }))
+          .catch(() => {});
         throw error;
       }
     } catch (error) {
@@ -168,9 +195,14 @@ export class S3Storage implements Storage {
     let token: string | undefined;
     do {
       const r = await client.send(
-        new sdk.ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.#key(prefix), ContinuationToken: token }),
+        new sdk.ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: this.#key(prefix),
+          ContinuationToken: token,
+        }),
       );
-      for (const o of r.Contents ?? []) if (o.Key) out.push(this.prefix ? o.Key.slice(this.prefix.length + 1) : o.Key);
+      for (const o of r.Contents ?? [])
+        if (o.Key) out.push(this.prefix ? o.Key.slice(this.prefix.length + 1) : o.Key);
       token = r.IsTruncated ? r.NextContinuationToken : undefined;
     } while (token);
     return out.sort();
@@ -181,11 +213,19 @@ export class S3Storage implements Storage {
 export function openStorage(uri: string | undefined): Storage {
   const value = uri ?? process.env.REPRO_STORAGE;
   if (!value) {
-    throw new StorageError('REPRO_NO_STORAGE', 'no storage given', 'Pass --storage file:///shared/results or s3://bucket/prefix, or set REPRO_STORAGE.');
+    throw new StorageError(
+      'REPRO_NO_STORAGE',
+      'no storage given',
+      'Pass --storage file:///shared/results or s3://bucket/prefix, or set REPRO_STORAGE.',
+    );
   }
   if (value.startsWith('file://')) return new FileStorage(value);
   if (value.startsWith('s3://')) return new S3Storage(value);
-  throw new StorageError('REPRO_BAD_STORAGE', `unknown storage "${value}"`, 'Use file:///path (a shared mount) or s3://bucket/prefix.');
+  throw new StorageError(
+    'REPRO_BAD_STORAGE',
+    `unknown storage "${value}"`,
+    'Use file:///path (a shared mount) or s3://bucket/prefix.',
+  );
 }
 
 /** Uploads every file below `dir` to `<prefix>/<path>`, exclusively, each with its digest. */
@@ -196,7 +236,8 @@ export async function uploadFolder(storage: Storage, dir: string, prefix: string
     for (const e of fs.readdirSync(join(dir, sub), { withFileTypes: true })) {
       const rel = sub ? `${sub}/${e.name}` : e.name;
       if (e.isDirectory()) walk(rel);
-      else if (e.isFile()) files.push({ path: rel, size: fs.statSync(join(dir, rel)).size, hash: hashFile(join(dir, rel)) });
+      else if (e.isFile())
+        files.push({ path: rel, size: fs.statSync(join(dir, rel)).size, hash: hashFile(join(dir, rel)) });
     }
   };
   walk('');
@@ -209,7 +250,12 @@ export async function uploadFolder(storage: Storage, dir: string, prefix: string
  * first and is checked against its digest, and only a complete, verified result is moved into
  * place. A damaged download leaves nothing behind.
  */
-export async function downloadFolder(storage: Storage, prefix: string, files: StoredFile[], dir: string): Promise<void> {
+export async function downloadFolder(
+  storage: Storage,
+  prefix: string,
+  files: StoredFile[],
+  dir: string,
+): Promise<void> {
   const { hashFile } = await hasher();
   const tmp = `${dir}.partial-${process.pid}-${Date.now()}`;
   fs.mkdirSync(tmp, { recursive: true });

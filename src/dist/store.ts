@@ -39,9 +39,22 @@ export interface Lease {
  */
 export interface Store {
   migrate(): Promise<number>;
-  push(job: { name: string; config: JsonObject; config_hash: string; sources: string[]; max_attempts: number }): Promise<'added' | 'same'>;
+  push(job: {
+    name: string;
+    config: JsonObject;
+    config_hash: string;
+    sources: string[];
+    max_attempts: number;
+  }): Promise<'added' | 'same'>;
   /** Registers a result that already exists (an upstream computed before it was pushed). */
-  pushDone(job: { name: string; config: JsonObject; config_hash: string; sources: string[]; location: string; files: Job['result_files'] }): Promise<'added' | 'same'>;
+  pushDone(job: {
+    name: string;
+    config: JsonObject;
+    config_hash: string;
+    sources: string[];
+    location: string;
+    files: Job['result_files'];
+  }): Promise<'added' | 'same'>;
   claim(owner: string, leaseSeconds: number): Promise<Lease | null>;
   heartbeat(lease: Lease, leaseSeconds: number): Promise<boolean>;
   complete(lease: Lease, location: string, files: NonNullable<Job['result_files']>): Promise<boolean>;
@@ -117,8 +130,12 @@ export class PgStore implements Store {
       await client.query('BEGIN');
       // one migrator at a time across every process
       await client.query('SELECT pg_advisory_xact_lock(7302741)');
-      await client.query('CREATE TABLE IF NOT EXISTS repro_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
-      const { rows } = await client.query<{ v: number | null }>('SELECT max(version) AS v FROM repro_migrations');
+      await client.query(
+        'CREATE TABLE IF NOT EXISTS repro_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+      );
+      const { rows } = await client.query<{ v: number | null }>(
+        'SELECT max(version) AS v FROM repro_migrations',
+      );
       const current = rows[0]?.v ?? 0;
       let applied = 0;
       for (let v = current + 1; v <= MIGRATIONS.length; v++) {
@@ -137,7 +154,13 @@ export class PgStore implements Store {
     }
   }
 
-  async push(job: { name: string; config: JsonObject; config_hash: string; sources: string[]; max_attempts: number }): Promise<'added' | 'same'> {
+  async push(job: {
+    name: string;
+    config: JsonObject;
+    config_hash: string;
+    sources: string[];
+    max_attempts: number;
+  }): Promise<'added' | 'same'> {
     const r = await this.#query(
       `INSERT INTO repro_jobs (name, config, config_hash, sources, max_attempts) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (name) DO NOTHING`,
@@ -146,7 +169,14 @@ export class PgStore implements Store {
     return r.rowCount === 1 ? 'added' : this.#same(job.name, job.config_hash);
   }
 
-  async pushDone(job: { name: string; config: JsonObject; config_hash: string; sources: string[]; location: string; files: Job['result_files'] }): Promise<'added' | 'same'> {
+  async pushDone(job: {
+    name: string;
+    config: JsonObject;
+    config_hash: string;
+    sources: string[];
+    location: string;
+    files: Job['result_files'];
+  }): Promise<'added' | 'same'> {
     const r = await this.#query(
       `INSERT INTO repro_jobs (name, config, config_hash, sources, state, result_location, result_files, finished_at)
        VALUES ($1, $2, $3, $4, 'done', $5, $6, now()) ON CONFLICT (name) DO NOTHING`,

@@ -39,7 +39,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Calls the store again after a connection error (a restarted or unreachable server), waiting
  * 0.25 s, 0.5 s, ... up to 8 s between tries, for up to `patienceMs`. Other errors go through.
  */
-async function withReconnect<T>(what: () => Promise<T>, log: (l: string) => void, patienceMs = 180_000): Promise<T> {
+async function withReconnect<T>(
+  what: () => Promise<T>,
+  log: (l: string) => void,
+  patienceMs = 180_000,
+): Promise<T> {
   const start = Date.now();
   for (let wait = 250; ; wait = Math.min(wait * 2, 8000)) {
     try {
@@ -48,7 +52,9 @@ async function withReconnect<T>(what: () => Promise<T>, log: (l: string) => void
       const code = (error as NodeJS.ErrnoException).code ?? '';
       const transient =
         /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|57P01|57P02|57P03|08006|08001|08003/.test(code) ||
-        /Connection terminated|terminating connection|the database system is (starting up|shutting down)/i.test((error as Error).message);
+        /Connection terminated|terminating connection|the database system is (starting up|shutting down)/i.test(
+          (error as Error).message,
+        );
       if (!transient || Date.now() - start > patienceMs) throw error;
       log(`repro worker: database unreachable (${code || (error as Error).message}); again in ${wait} ms`);
       await sleep(wait);
@@ -67,7 +73,8 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
   const log = options.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const owner = options.owner ?? `${os.hostname()}:${process.pid}`;
   const leaseSeconds = options.leaseSeconds ?? 30;
-  const workDir = options.workDir ?? join(process.env.XDG_CACHE_HOME || join(os.homedir(), '.cache'), 'repro', 'worker');
+  const workDir =
+    options.workDir ?? join(process.env.XDG_CACHE_HOME || join(os.homedir(), '.cache'), 'repro', 'worker');
   const cacheDir = join(workDir, 'cache');
   fs.mkdirSync(cacheDir, { recursive: true });
   const summary: WorkerSummary = { done: 0, failed: 0, lost: 0 };
@@ -102,17 +109,22 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     fs.mkdirSync(runsRoot, { recursive: true });
     const abort = new AbortController();
     let lost = false;
-    const beat = setInterval(() => {
-      withReconnect(() => options.store.heartbeat(lease, leaseSeconds), log, leaseSeconds * 1000)
-        .then((ok) => {
-          if (!ok && !lost) {
-            lost = true;
-            log(`repro worker: lost the lease on ${job.name} (expired and claimed again, or cancelled); stopping it`);
-            abort.abort();
-          }
-        })
-        .catch(() => {});
-    }, (leaseSeconds * 1000) / 3);
+    const beat = setInterval(
+      () => {
+        withReconnect(() => options.store.heartbeat(lease, leaseSeconds), log, leaseSeconds * 1000)
+          .then((ok) => {
+            if (!ok && !lost) {
+              lost = true;
+              log(
+                `repro worker: lost the lease on ${job.name} (expired and claimed again, or cancelled); stopping it`,
+              );
+              abort.abort();
+            }
+          })
+          .catch(() => {});
+      },
+      (leaseSeconds * 1000) / 3,
+    );
     log(`repro worker: ${job.name} (attempt ${job.attempts} of ${job.max_attempts})`);
     try {
       // stage each source once into the cache, checked, then link it beside the run
@@ -163,8 +175,13 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       try {
         files = await uploadFolder(options.storage, result.dir, location);
       } catch (error) {
-        await withReconnect(() => options.store.fail(lease, `upload failed: ${(error as Error).message}`), log);
-        log(`repro worker: ${job.name}: upload failed (${(error as Error).message}); the attempt is failed, nothing registered`);
+        await withReconnect(
+          () => options.store.fail(lease, `upload failed: ${(error as Error).message}`),
+          log,
+        );
+        log(
+          `repro worker: ${job.name}: upload failed (${(error as Error).message}); the attempt is failed, nothing registered`,
+        );
         return 'failed';
       }
       const completed = await withReconnect(() => options.store.complete(lease, location, files), log);
@@ -194,4 +211,3 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
   }
   return summary;
 }
-

@@ -39,7 +39,10 @@ export async function startPostgres(options: { durable?: boolean } = {}): Promis
   const run = (bin: string, args: string[]) => {
     const cmd = join(PG_BIN, bin);
     try {
-      execFileSync(asRoot ? 'runuser' : cmd, asRoot ? ['-u', 'postgres', '--', cmd, ...args] : args, { stdio: 'pipe', cwd: dir });
+      execFileSync(asRoot ? 'runuser' : cmd, asRoot ? ['-u', 'postgres', '--', cmd, ...args] : args, {
+        stdio: 'pipe',
+        cwd: dir,
+      });
     } catch (error) {
       const e = error as { stderr?: Buffer; message: string };
       throw new Error(
@@ -56,7 +59,8 @@ export async function startPostgres(options: { durable?: boolean } = {}): Promis
   run('pg_ctl', ['-D', data, '-o', opts, '-l', join(dir, 'log'), '-w', 'start']);
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    restart: () => run('pg_ctl', ['-D', data, '-o', opts, '-l', join(dir, 'log'), '-m', 'fast', '-w', 'restart']),
+    restart: () =>
+      run('pg_ctl', ['-D', data, '-o', opts, '-l', join(dir, 'log'), '-m', 'fast', '-w', 'restart']),
     stop: () => {
       try {
         run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
@@ -91,7 +95,8 @@ export async function startS3(): Promise<S3Server> {
     } catch {
       // not up yet
     }
-    if (Date.now() > until || child.exitCode !== null) throw new Error('moto_server did not start within 30 s (is it installed for python3 on PATH?)');
+    if (Date.now() > until || child.exitCode !== null)
+      throw new Error('moto_server did not start within 30 s (is it installed for python3 on PATH?)');
     await new Promise((r) => setTimeout(r, 100));
   }
   const env = {

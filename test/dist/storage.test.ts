@@ -55,7 +55,9 @@ describe.each(backends)('storage %s', (_name, make) => {
     writeFileSync(join(dir, 'one'), '1');
     writeFileSync(join(dir, 'two'), '2');
     await storage.put('k/x', join(dir, 'one'));
-    await expect(storage.put('k/x', join(dir, 'two'))).rejects.toMatchObject({ code: 'REPRO_STORAGE_EXISTS' });
+    await expect(storage.put('k/x', join(dir, 'two'))).rejects.toMatchObject({
+      code: 'REPRO_STORAGE_EXISTS',
+    });
     await storage.get('k/x', join(dir, 'check'));
     expect(readFileSync(join(dir, 'check'), 'utf8')).toBe('1');
   });
@@ -74,7 +76,9 @@ describe.each(backends)('storage %s', (_name, make) => {
     // a wrong digest: the download fails and leaves nothing behind
     const damaged = fresh();
     const wrong = files.map((f) => ({ ...f, hash: '0'.repeat(64) }));
-    await expect(downloadFolder(storage, 'model/tok', wrong, damaged)).rejects.toMatchObject({ code: 'REPRO_STORAGE_CORRUPT' });
+    await expect(downloadFolder(storage, 'model/tok', wrong, damaged)).rejects.toMatchObject({
+      code: 'REPRO_STORAGE_CORRUPT',
+    });
     expect(() => readFileSync(join(damaged, 'config.json'))).toThrow();
   });
 

@@ -43,7 +43,9 @@ describe('the PostgreSQL store', () => {
   it('pushes idempotently and refuses the same name with other content', async () => {
     expect(await store.push(job('a'))).toBe('added');
     expect(await store.push(job('a'))).toBe('same');
-    await expect(store.push(job('a', [], { lr: 2 }))).rejects.toMatchObject({ code: 'REPRO_STORE_CONFIG_CHANGED' });
+    await expect(store.push(job('a', [], { lr: 2 }))).rejects.toMatchObject({
+      code: 'REPRO_STORE_CONFIG_CHANGED',
+    });
   });
 
   it('claims only configs whose sources are done, and completes fenced by the token', async () => {
@@ -53,7 +55,9 @@ describe('the PostgreSQL store', () => {
     expect(first?.job.name).toBe('data');
     expect(await store.claim('w2', 30)).toBeNull();
     expect(await store.heartbeat(first!, 30)).toBe(true);
-    expect(await store.complete(first!, 'data/tok', [{ path: 'config.json', size: 2, hash: 'x' }])).toBe(true);
+    expect(await store.complete(first!, 'data/tok', [{ path: 'config.json', size: 2, hash: 'x' }])).toBe(
+      true,
+    );
     const second = await store.claim('w2', 30);
     expect(second?.job.name).toBe('model');
   });
@@ -90,7 +94,9 @@ describe('the PostgreSQL store', () => {
     await store.push(job('a'));
     const raw = new pg.Client({ connectionString: url });
     await raw.connect();
-    await expect(raw.query("UPDATE repro_jobs SET state = 'done' WHERE name = 'a'")).rejects.toThrow(/done_has_result/);
+    await expect(raw.query("UPDATE repro_jobs SET state = 'done' WHERE name = 'a'")).rejects.toThrow(
+      /done_has_result/,
+    );
     await raw.end();
   });
 

@@ -63,11 +63,15 @@ function worker(
   args: string[] = [],
   env: Record<string, string> = {},
 ): { child: ChildProcess; done: Promise<{ code: number | null; out: string }> } {
-  const child = spawn(process.execPath, [CLI, 'worker', '--db', url, '--storage', storage, '--poll', '100', ...args], {
-    cwd: root,
-    env: { ...process.env, XDG_CACHE_HOME: join(scratch, `cache-${Math.random()}`), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [CLI, 'worker', '--db', url, '--storage', storage, '--poll', '100', ...args],
+    {
+      cwd: root,
+      env: { ...process.env, XDG_CACHE_HOME: join(scratch, `cache-${Math.random()}`), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   child.stdout?.on('data', (c) => {
     out += c;
@@ -116,7 +120,9 @@ describe('workers on a shared database and storage', () => {
       const storage = 's3://shared/results';
       // data is computed here first: push uploads it for the workers
       expect((await runCli(root, ['run', 'configs/data.json', '-q'])).code).toBe(0);
-      const pushed = await runCli(root, ['queue', 'push', 'features', '--db', url, '--storage', storage], { env: s3.env });
+      const pushed = await runCli(root, ['queue', 'push', 'features', '--db', url, '--storage', storage], {
+        env: s3.env,
+      });
       expect(pushed.stdout).toMatch(/data\s+uploaded\nfeatures\s+added/);
       const r = await worker(root, storage, ['--idle-exit', '1'], s3.env).done;
       expect(r.out).toContain('1 done, 0 failed, 0 lost');
@@ -160,7 +166,9 @@ describe('workers on a shared database and storage', () => {
       expect(row).toMatchObject({ state: 'done', attempts: 2 });
       expect(row?.result_location).not.toBe(`slow/${deadToken}`);
       const keys = await openStorage(storage).list('slow/');
-      expect(new Set(keys.map((k) => k.split('/')[1]))).toEqual(new Set([row?.result_location?.split('/')[1]]));
+      expect(new Set(keys.map((k) => k.split('/')[1]))).toEqual(
+        new Set([row?.result_location?.split('/')[1]]),
+      );
     } finally {
       await store.close();
     }
@@ -174,7 +182,9 @@ describe('workers on a shared database and storage', () => {
     expect(r.out).toContain('0 done, 2 failed, 0 lost');
     const ls = await runCli(root, ['queue', 'ls', '--db', url]);
     expect(ls.stdout).toMatch(/broken\s+failed\s+2\/2\s+.*Traceback: the stage failed on purpose/);
-    expect((await runCli(root, ['queue', 'retry', 'broken', '--db', url])).stdout).toBe('broken: queued again\n');
+    expect((await runCli(root, ['queue', 'retry', 'broken', '--db', url])).stdout).toBe(
+      'broken: queued again\n',
+    );
   }, 60_000);
 
   it('fails the attempt when the storage fails during upload, registers nothing, and succeeds on retry', async () => {
@@ -212,7 +222,12 @@ describe('workers on a shared database and storage', () => {
       expect(orphans).toHaveLength(1);
       expect(orphans[0]).not.toBe(row?.result_location);
       // the registered result is whole
-      const dir = await pullResult({ name: 'data', store, storage: real, project: findProject({ cwd: root }) });
+      const dir = await pullResult({
+        name: 'data',
+        store,
+        storage: real,
+        project: findProject({ cwd: root }),
+      });
       expect(readFileSync(join(dir, 'value'), 'utf8')).toBe('1');
     } finally {
       await store.close();
@@ -220,8 +235,13 @@ describe('workers on a shared database and storage', () => {
   }, 60_000);
 
   it('carries on when PostgreSQL restarts while workers run', async () => {
-    if (!server.restart) throw new Error('REPRO_TEST_DB_URL is set: this test restarts its own server and cannot run against an external one');
-    const configs = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`p${i}`, { script: 'stage.py', sleep: 0.4, add: i }]));
+    if (!server.restart)
+      throw new Error(
+        'REPRO_TEST_DB_URL is set: this test restarts its own server and cannot run against an external one',
+      );
+    const configs = Object.fromEntries(
+      Array.from({ length: 8 }, (_, i) => [`p${i}`, { script: 'stage.py', sleep: 0.4, add: i }]),
+    );
     const root = project(configs);
     const storage = `file://${join(scratch, `store${db}`)}`;
     await runCli(root, ['queue', 'push', ...Object.keys(configs), '--db', url]);
@@ -246,12 +266,20 @@ describe('workers on a shared database and storage', () => {
     const store = await PgStore.connect(url);
     try {
       for (let i = 0; i < 500; i++) {
-        await store.push({ name: `n${i}`, config: { script: 'noop.sh', i }, config_hash: `h${i}`, sources: [], max_attempts: 3 });
+        await store.push({
+          name: `n${i}`,
+          config: { script: 'noop.sh', i },
+          config_hash: `h${i}`,
+          sources: [],
+          max_attempts: 3,
+        });
       }
       const workers = Array.from({ length: 4 }, () => worker(root, storage, ['--idle-exit', '2']));
       const results = await Promise.all(workers.map((w) => w.done));
       // each worker's closing line: "N done, N failed, N lost"
-      const counted = results.map((r) => Number(/^(\d+) done, 0 failed, 0 lost$/m.exec(r.out)?.[1] ?? Number.NaN));
+      const counted = results.map((r) =>
+        Number(/^(\d+) done, 0 failed, 0 lost$/m.exec(r.out)?.[1] ?? Number.NaN),
+      );
       expect(counted.reduce((a, b) => a + b, 0)).toBe(500);
       const rows = await store.list();
       expect(rows.filter((j) => j.state === 'done')).toHaveLength(500);
@@ -259,7 +287,10 @@ describe('workers on a shared database and storage', () => {
       const keys = await openStorage(storage).list('');
       const prefixes = new Set(keys.map((k) => k.split('/').slice(0, 2).join('/')));
       expect(prefixes.size).toBe(500);
-      for (const j of rows) expect(existsSync(join(new URL(storage).pathname, j.result_location as string, 'config.json'))).toBe(true);
+      for (const j of rows)
+        expect(existsSync(join(new URL(storage).pathname, j.result_location as string, 'config.json'))).toBe(
+          true,
+        );
     } finally {
       await store.close();
     }

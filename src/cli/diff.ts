@@ -3,6 +3,7 @@ import { selectConfigs } from '../compare/select.ts';
 import { diffToCsv, diffToJson, renderDiff } from '../compare/table.ts';
 import { UsageError } from '../errors.ts';
 import { parseCommand, print } from './args.ts';
+import { projectFor, REMOTE_OPTIONS } from './remote.ts';
 
 export const USAGE = `usage: repro diff <config|result|name|glob>... [--base NAME] [--all] [--transpose] [--csv|--json] [--skip-bad]
 
@@ -17,12 +18,15 @@ options:
   --transpose    keys as rows, configs as columns
   --csv          RFC 4180 CSV on stdout (> results.csv opens in a spreadsheet)
   --json         JSON on stdout
-  --skip-bad     leave out inputs that are not configs, with a warning`;
+  --skip-bad     leave out inputs that are not configs, with a warning
+  --db URL        read the shared store's results (pulled once into a local mirror) instead of runs/
+  --storage URI   the storage those results are in (or REPRO_STORAGE)`;
 
 export async function main(argv: string[]): Promise<number> {
   const args = parseCommand(
     argv,
     {
+      ...REMOTE_OPTIONS,
       base: { type: 'string' },
       all: { type: 'boolean' },
       transpose: { type: 'boolean' },
@@ -34,7 +38,10 @@ export async function main(argv: string[]): Promise<number> {
   );
   if (!args) return 0;
   if (args.positionals.length === 0) throw new UsageError('repro diff needs configs to compare', USAGE);
-  const entries = selectConfigs(args.positionals, { skipBad: args.values['skip-bad'] });
+  const entries = selectConfigs(args.positionals, {
+    skipBad: args.values['skip-bad'],
+    project: await projectFor(args.values),
+  });
   if (entries.length < 2 && !args.values.all) {
     throw new UsageError(
       `only ${entries.length} config to compare`,

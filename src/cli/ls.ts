@@ -15,6 +15,7 @@ import { formatValue, renderFitted, truncate } from '../compare/table.ts';
 import type { Json } from '../config/json.ts';
 import { formatSeconds } from '../run/runner.ts';
 import { intOption, parseCommand, print } from './args.ts';
+import { projectFor, REMOTE_OPTIONS } from './remote.ts';
 
 export const USAGE = `usage: repro ls [--where KEY=VALUE]... [--sort KEY] [--columns A,B,...] [--limit N] [--json|--csv] [--no-cache]
 
@@ -32,12 +33,15 @@ options:
   --json          the runs as JSON (name, dir, status, reason, config_name, started_at,
                   duration_s, exit_code, config, defaults, metrics {last, best, count})
   --csv           the table as RFC 4180 CSV
-  --no-cache      read every folder again (the cache is always right; this is for timing)`;
+  --no-cache      read every folder again (the cache is always right; this is for timing)
+  --db URL        read the shared store's results (pulled once into a local mirror) instead of runs/
+  --storage URI   the storage those results are in (or REPRO_STORAGE)`;
 
 export async function main(argv: string[]): Promise<number> {
   const args = parseCommand(
     argv,
     {
+      ...REMOTE_OPTIONS,
       where: { type: 'string', multiple: true },
       sort: { type: 'string' },
       columns: { type: 'string' },
@@ -50,9 +54,9 @@ export async function main(argv: string[]): Promise<number> {
   );
   if (!args) return 0;
   const filters = (args.values.where ?? []).map(parseWhere);
-  let runs = (await listRuns({ cache: !args.values['no-cache'] })).filter((r) =>
-    filters.every((f) => matches(r, f)),
-  );
+  let runs = (
+    await listRuns({ cache: !args.values['no-cache'], project: await projectFor(args.values) })
+  ).filter((r) => filters.every((f) => matches(r, f)));
   if (args.values.sort) runs = sortRuns(runs, args.values.sort);
   if (args.values.limit !== undefined)
     runs = runs.slice(0, Math.max(0, intOption(args.values.limit, 'limit', 0)));

@@ -2,6 +2,7 @@ import { extname, fs } from '../_builtins.ts';
 import { loadSeries, renderHtml, renderPng, renderSvg, renderTerminal } from '../compare/plot.ts';
 import { UsageError } from '../errors.ts';
 import { intOption, parseCommand, print } from './args.ts';
+import { projectFor, REMOTE_OPTIONS } from './remote.ts';
 
 export const USAGE = `usage: repro plot <result|name|glob>... [--metric loss] [--x step] [--smooth K] [--log-y] [-o FILE]
 
@@ -17,12 +18,15 @@ options:
   --log-y         logarithmic y axis
   -o, --output F  write the chart to F (.svg, .png or .html)
   --title TEXT    a title over the chart
-  --skip-bad      leave out inputs that are not results, with a warning`;
+  --skip-bad      leave out inputs that are not results, with a warning
+  --db URL        read the shared store's results (pulled once into a local mirror) instead of runs/
+  --storage URI   the storage those results are in (or REPRO_STORAGE)`;
 
 export async function main(argv: string[]): Promise<number> {
   const args = parseCommand(
     argv,
     {
+      ...REMOTE_OPTIONS,
       metric: { type: 'string' },
       x: { type: 'string' },
       smooth: { type: 'string' },
@@ -38,6 +42,7 @@ export async function main(argv: string[]): Promise<number> {
   const metric = args.values.metric ?? 'loss';
   const x = args.values.x ?? 'step';
   const { series } = loadSeries(args.positionals, {
+    project: await projectFor(args.values),
     metric,
     x,
     smooth: intOption(args.values.smooth, 'smooth', 0),

@@ -147,3 +147,28 @@ export async function orphanedUploads(store: Store, storage: Storage): Promise<s
   }
   return orphans;
 }
+
+/**
+ * A local mirror of the store's results, for `ls`, `diff`, `plot` and `status --db`: every done
+ * result is pulled once (checked) into `$XDG_CACHE_HOME/repro/remote/<store>/runs`, whose path
+ * is returned to be used as a runs root.
+ */
+export async function mirrorResults(store: Store, storage: Storage, url: string): Promise<string> {
+  const { fs, os } = await import('../_builtins.ts');
+  const { sha256Hex } = await import('../config/hash.ts');
+  const root = join(
+    process.env.XDG_CACHE_HOME || join(os.homedir(), '.cache'),
+    'repro',
+    'remote',
+    sha256Hex(`${url}\n${storage.uri}`).slice(0, 16),
+    'runs',
+  );
+  fs.mkdirSync(root, { recursive: true });
+  for (const job of await store.list('done')) {
+    const dir = join(root, job.name);
+    // a mirror named after the location: a result pulled before stays as it was
+    if (!job.result_location || fs.existsSync(dir)) continue;
+    await downloadFolder(storage, job.result_location, job.result_files ?? [], dir);
+  }
+  return root;
+}

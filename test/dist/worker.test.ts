@@ -109,6 +109,20 @@ describe('workers on a shared database and storage', () => {
     expect(JSON.parse(readFileSync(join(root, 'runs/model/end.json'), 'utf8')).status).toBe('done');
     // pulling again never touches the local copy
     expect((await runCli(root, ['pull', 'model', '--db', url, '--storage', storage])).code).toBe(1);
+
+    // ls, diff, plot and status read the store's results with --db
+    const remote = ['--db', url, '--storage', storage];
+    const env = { XDG_CACHE_HOME: join(scratch, `mirror${db}`) };
+    const remoteLs = await runCli(root, ['ls', ...remote, '--columns', 'name,status,add'], { env });
+    expect(remoteLs.stdout).toBe(
+      'name      status  add\ndata      done    1\nfeatures  done    10\nmodel     done    100\n',
+    );
+    const diff = await runCli(root, ['diff', 'features', 'model', ...remote], { env });
+    // (JSONB keeps keys in its own order: the store's configs list "add" before "source")
+    expect(diff.stdout).toMatch(/^name\s+add\s+source\nfeatures\s+10\s+data\nmodel\s+100\s+features\n$/);
+    const status = await runCli(root, ['status', '--db', url, 'model', 'nope']);
+    expect(status.code).toBe(1);
+    expect(status.stdout).toMatch(/model\s+done\s+model\/[0-9a-f-]{36}\nnope\s+missing\s+not in the store/);
   }, 60_000);
 
   it('works the same through S3 (moto): upstream uploaded by push, computed, pulled', async () => {

@@ -1,0 +1,25 @@
+import { mirrorResults } from '../dist/queue.ts';
+import { openStorage } from '../dist/storage.ts';
+import { dbUrl, PgStore } from '../dist/store.ts';
+import { findProject, type Project } from '../project/project.ts';
+
+/** The options that point a reading command at the store's results instead of runs/. */
+export const REMOTE_OPTIONS = { db: { type: 'string' }, storage: { type: 'string' } } as const;
+
+/**
+ * The project to read: this one, or with `--db` one whose runs root is a local mirror of the
+ * store's done results (pulled once each, checked).
+ */
+export async function projectFor(values: { db?: string; storage?: string }): Promise<Project> {
+  const project = findProject();
+  if (!values.db) return project;
+  const url = dbUrl(values.db);
+  const storage = openStorage(values.storage);
+  const store = await PgStore.connect(url);
+  try {
+    // names then mean the store's results, not the local config files
+    return { ...project, configDirs: [], runsRoot: await mirrorResults(store, storage, url) };
+  } finally {
+    await store.close();
+  }
+}

@@ -7,6 +7,7 @@ import { benchHashing } from './hashing.mjs';
 import { benchPipeline } from './pipeline.mjs';
 import { benchQueue } from './queue.mjs';
 import { benchRunOverhead } from './run-overhead.mjs';
+import { benchTransfer } from './transfer.mjs';
 import { benchUi } from './ui.mjs';
 
 const BENCHES = {
@@ -16,6 +17,7 @@ const BENCHES = {
   pipeline: benchPipeline,
   queue: benchQueue,
   ui: benchUi,
+  transfer: benchTransfer,
 };
 const only = process.argv[2];
 

@@ -27,9 +27,24 @@ export interface Job {
   finished_at: Date | null;
 }
 
+/** What a claim returns of its row: all a worker needs, nothing it does not (a narrower row is a faster claim). */
+export type ClaimedJob = Pick<
+  Job,
+  | 'name'
+  | 'config'
+  | 'config_hash'
+  | 'sources'
+  | 'state'
+  | 'attempts'
+  | 'max_attempts'
+  | 'lease_owner'
+  | 'lease_token'
+  | 'lease_expires'
+>;
+
 /** A claimed job: the lease that fences every later write. */
 export interface Lease {
-  job: Job;
+  job: ClaimedJob;
   token: string;
 }
 
@@ -210,7 +225,7 @@ export class PgStore implements Store {
       "j.state = 'queued'",
       "j.state = 'running' AND j.lease_expires < now() AND j.attempts < j.max_attempts",
     ]) {
-      const { rows } = await this.#query<Job>(
+      const { rows } = await this.#query<ClaimedJob>(
         `UPDATE repro_jobs SET state = 'running', lease_owner = $1, lease_token = $2,
            lease_expires = now() + make_interval(secs => $3), attempts = attempts + 1, started_at = now()
          WHERE name = (
@@ -220,7 +235,7 @@ export class PgStore implements Store {
            ORDER BY ${claimable.startsWith("j.state = 'queued'") ? 'j.created_at, j.name' : 'j.lease_expires'}
            FOR UPDATE SKIP LOCKED
            LIMIT 1)
-         RETURNING *`,
+         RETURNING name, config, config_hash, sources, state, attempts, max_attempts, lease_owner, lease_token, lease_expires`,
         [owner, token, leaseSeconds],
       );
       const job = rows[0];

@@ -91,6 +91,8 @@ function value(run: Run, column: string): Json | undefined {
   return run.config[column] ?? run.defaults[column];
 }
 
+let runsScroll = 0;
+
 async function runsPage(params: URLSearchParams): Promise<void> {
   const data = await api<RunsData>('/api/runs');
   const extra = (params.get('cols') ?? '').split(',').filter(Boolean);
@@ -212,11 +214,16 @@ async function runsPage(params: URLSearchParams): Promise<void> {
       spacer.append(line);
     }
   };
-  viewport.onscroll = paint;
+  viewport.onscroll = () => {
+    runsScroll = viewport.scrollTop;
+    paint();
+  };
   main().replaceChildren(
     el('div', { className: 'toolbar' }, filter, statusSelect, addColumn, compare, count),
     el('div', { className: 'table' }, viewport),
   );
+  // a live update re-renders the page: keep the reader where they were
+  viewport.scrollTop = runsScroll;
   paint();
 }
 

@@ -2,7 +2,7 @@ import { execFileSync, type SpawnOptions, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname as hostname_, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { afterEach } from 'vitest';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { RunRecord } from '../src/run/record.ts';
 
 /** The repository root: where dist/cli.js and node_modules live. */
@@ -129,4 +129,23 @@ export function fakeRecord(
     started_at: new Date().toISOString(),
     ...rest,
   };
+}
+
+/**
+ * Points XDG_CACHE_HOME at a scratch folder for the file's tests, so they neither read nor
+ * leave the user's caches. Returns a getter for the folder (set once the tests start).
+ */
+export function isolateCache(): () => string {
+  let dir = '';
+  const saved = process.env.XDG_CACHE_HOME;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'repro-cache-'));
+    process.env.XDG_CACHE_HOME = dir;
+  });
+  afterAll(() => {
+    if (saved === undefined) delete process.env.XDG_CACHE_HOME;
+    else process.env.XDG_CACHE_HOME = saved;
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return () => dir;
 }

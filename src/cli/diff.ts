@@ -3,7 +3,7 @@ import { selectConfigs } from '../compare/select.ts';
 import { diffToCsv, diffToJson, renderDiff } from '../compare/table.ts';
 import { UsageError } from '../errors.ts';
 import { parseCommand, print } from './args.ts';
-import { projectFor, REMOTE_OPTIONS } from './remote.ts';
+import { projectFor, REMOTE_OPTIONS, REMOTE_USAGE } from './remote.ts';
 
 export const USAGE = `usage: repro diff <config|result|name|glob>... [--base NAME] [--all] [--transpose] [--csv|--json] [--skip-bad]
 
@@ -19,8 +19,7 @@ options:
   --csv          RFC 4180 CSV on stdout (> results.csv opens in a spreadsheet)
   --json         JSON on stdout
   --skip-bad     leave out inputs that are not configs, with a warning
-  --db URL        read the shared store's results (pulled once into a local mirror) instead of runs/
-  --storage URI   the storage those results are in (or REPRO_STORAGE)`;
+${REMOTE_USAGE}`;
 
 export async function main(argv: string[]): Promise<number> {
   const args = parseCommand(

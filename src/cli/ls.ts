@@ -15,7 +15,7 @@ import { formatValue, renderFitted, truncate } from '../compare/table.ts';
 import type { Json } from '../config/json.ts';
 import { formatSeconds } from '../run/runner.ts';
 import { intOption, parseCommand, print } from './args.ts';
-import { projectFor, REMOTE_OPTIONS } from './remote.ts';
+import { projectFor, REMOTE_OPTIONS, REMOTE_USAGE } from './remote.ts';
 
 export const USAGE = `usage: repro ls [--where KEY=VALUE]... [--sort KEY] [--columns A,B,...] [--limit N] [--json|--csv] [--no-cache]
 
@@ -34,8 +34,7 @@ options:
                   duration_s, exit_code, config, defaults, metrics {last, best, count})
   --csv           the table as RFC 4180 CSV
   --no-cache      read every folder again (the cache is always right; this is for timing)
-  --db URL        read the shared store's results (pulled once into a local mirror) instead of runs/
-  --storage URI   the storage those results are in (or REPRO_STORAGE)`;
+${REMOTE_USAGE}`;
 
 export async function main(argv: string[]): Promise<number> {
   const args = parseCommand(

@@ -2,7 +2,7 @@ import { extname, fs } from '../_builtins.ts';
 import { loadSeries, renderHtml, renderPng, renderSvg, renderTerminal } from '../compare/plot.ts';
 import { UsageError } from '../errors.ts';
 import { intOption, parseCommand, print } from './args.ts';
-import { projectFor, REMOTE_OPTIONS } from './remote.ts';
+import { projectFor, REMOTE_OPTIONS, REMOTE_USAGE } from './remote.ts';
 
 export const USAGE = `usage: repro plot <result|name|glob>... [--metric loss] [--x step] [--smooth K] [--log-y] [-o FILE]
 
@@ -19,8 +19,7 @@ options:
   -o, --output F  write the chart to F (.svg, .png or .html)
   --title TEXT    a title over the chart
   --skip-bad      leave out inputs that are not results, with a warning
-  --db URL        read the shared store's results (pulled once into a local mirror) instead of runs/
-  --storage URI   the storage those results are in (or REPRO_STORAGE)`;
+${REMOTE_USAGE}`;
 
 export async function main(argv: string[]): Promise<number> {
   const args = parseCommand(

@@ -3,6 +3,10 @@ import { openStorage } from '../dist/storage.ts';
 import { dbUrl, PgStore } from '../dist/store.ts';
 import { findProject, type Project } from '../project/project.ts';
 
+/** The usage lines of REMOTE_OPTIONS, for each command's help. */
+export const REMOTE_USAGE = `  --db URL        read the shared store's results (pulled once into a local mirror) instead of runs/
+  --storage URI   the storage those results are in (or REPRO_STORAGE)`;
+
 /** The options that point a reading command at the store's results instead of runs/. */
 export const REMOTE_OPTIONS = { db: { type: 'string' }, storage: { type: 'string' } } as const;
 

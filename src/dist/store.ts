@@ -42,6 +42,17 @@ export type ClaimedJob = Pick<
   | 'lease_expires'
 >;
 
+/** A config to queue. */
+export type NewJob = {
+  name: string;
+  config: JsonObject;
+  config_hash: string;
+  sources: string[];
+  max_attempts: number;
+};
+/** A config whose result already exists in the storage. */
+export type DoneJob = Omit<NewJob, 'max_attempts'> & { location: string; files: Job['result_files'] };
+
 /** A claimed job: the lease that fences every later write. */
 export interface Lease {
   job: ClaimedJob;
@@ -54,22 +65,9 @@ export interface Lease {
  */
 export interface Store {
   migrate(): Promise<number>;
-  push(job: {
-    name: string;
-    config: JsonObject;
-    config_hash: string;
-    sources: string[];
-    max_attempts: number;
-  }): Promise<'added' | 'same'>;
+  push(job: NewJob): Promise<'added' | 'same'>;
   /** Registers a result that already exists (an upstream computed before it was pushed). */
-  pushDone(job: {
-    name: string;
-    config: JsonObject;
-    config_hash: string;
-    sources: string[];
-    location: string;
-    files: Job['result_files'];
-  }): Promise<'added' | 'same'>;
+  pushDone(job: DoneJob): Promise<'added' | 'same'>;
   claim(owner: string, leaseSeconds: number): Promise<Lease | null>;
   heartbeat(lease: Lease, leaseSeconds: number): Promise<boolean>;
   complete(lease: Lease, location: string, files: NonNullable<Job['result_files']>): Promise<boolean>;
@@ -169,13 +167,7 @@ export class PgStore implements Store {
     }
   }
 
-  async push(job: {
-    name: string;
-    config: JsonObject;
-    config_hash: string;
-    sources: string[];
-    max_attempts: number;
-  }): Promise<'added' | 'same'> {
+  async push(job: NewJob): Promise<'added' | 'same'> {
     const r = await this.#query(
       `INSERT INTO repro_jobs (name, config, config_hash, sources, max_attempts) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (name) DO NOTHING`,
@@ -184,14 +176,7 @@ export class PgStore implements Store {
     return r.rowCount === 1 ? 'added' : this.#same(job.name, job.config_hash);
   }
 
-  async pushDone(job: {
-    name: string;
-    config: JsonObject;
-    config_hash: string;
-    sources: string[];
-    location: string;
-    files: Job['result_files'];
-  }): Promise<'added' | 'same'> {
+  async pushDone(job: DoneJob): Promise<'added' | 'same'> {
     const r = await this.#query(
       `INSERT INTO repro_jobs (name, config, config_hash, sources, state, result_location, result_files, finished_at)
        VALUES ($1, $2, $3, $4, 'done', $5, $6, now()) ON CONFLICT (name) DO NOTHING`,

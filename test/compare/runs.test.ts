@@ -1,23 +1,11 @@
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { higherIsBetter, summarizeMetrics } from '../../src/compare/metrics.ts';
 import { cacheFile, listRuns, matches, parseWhere, sortRuns } from '../../src/compare/runs.ts';
-import { fakeRecord, makeProject, runCli, writeFiles } from '../helpers.ts';
+import { fakeRecord, isolateCache, makeProject, runCli, writeFiles } from '../helpers.ts';
 
-// a private cache folder, so the tests neither read nor leave the user's cache
-let cache: string;
-const saved = process.env.XDG_CACHE_HOME;
-beforeAll(() => {
-  cache = mkdtempSync(join(tmpdir(), 'repro-cache-'));
-  process.env.XDG_CACHE_HOME = cache;
-});
-afterAll(() => {
-  if (saved === undefined) delete process.env.XDG_CACHE_HOME;
-  else process.env.XDG_CACHE_HOME = saved;
-  rmSync(cache, { recursive: true, force: true });
-});
+const cacheDir = isolateCache();
 
 const end = (status: string) => ({
   status,
@@ -70,7 +58,7 @@ describe('listRuns', () => {
   it('keeps a cache that is always right: changed, new and deleted folders are seen', async () => {
     const root = project();
     expect((await listRuns({ cwd: root })).map((r) => r.name)).toEqual(['a', 'b', 'c']);
-    expect(cacheFile(join(root, 'runs')).startsWith(cache)).toBe(true);
+    expect(cacheFile(join(root, 'runs')).startsWith(cacheDir())).toBe(true);
     // appended metrics (no new file: the folder's time stays)
     appendFileSync(join(root, 'runs/a/metrics.jsonl'), metrics([{ step: 3, loss: 0.1 }]));
     expect((await listRuns({ cwd: root }))[0]?.metrics.loss).toEqual({ last: 0.1, best: 0.1, count: 4 });
@@ -120,7 +108,7 @@ describe('listRuns', () => {
 describe('repro ls (binary)', () => {
   it('shows differing keys and metrics, filters, sorts, limits, and prints JSON and CSV', async () => {
     const root = project();
-    const env = { XDG_CACHE_HOME: cache };
+    const env = { XDG_CACHE_HOME: cacheDir() };
     const table = await runCli(root, ['ls'], { env });
     expect(table.code).toBe(0);
     const lines = table.stdout.trim().split('\n');

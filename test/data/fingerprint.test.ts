@@ -1,26 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { diffManifests, fingerprint } from '../../src/data/fingerprint.ts';
 import { loadGraph } from '../../src/graph/graph.ts';
 import { graphStatus } from '../../src/graph/status.ts';
 import { findProject } from '../../src/project/project.ts';
 import { runConfig } from '../../src/run/runner.ts';
-import { makeProject, runCli } from '../helpers.ts';
+import { isolateCache, makeProject, runCli } from '../helpers.ts';
 
-let cache: string;
-const saved = process.env.XDG_CACHE_HOME;
-beforeAll(() => {
-  cache = mkdtempSync(join(tmpdir(), 'repro-hash-cache-'));
-  process.env.XDG_CACHE_HOME = cache;
-});
-afterAll(() => {
-  if (saved === undefined) delete process.env.XDG_CACHE_HOME;
-  else process.env.XDG_CACHE_HOME = saved;
-  rmSync(cache, { recursive: true, force: true });
-});
+const cacheDir = isolateCache();
 
 function data() {
   return makeProject({
@@ -152,7 +141,7 @@ console.log(files.map((f) => readFileSync(f, 'utf8')).join(','));
 describe('repro fingerprint (binary)', () => {
   it('prints a summary or the manifest', async () => {
     const root = data();
-    const r = await runCli(root, ['fingerprint', 'data/**/*.txt'], { env: { XDG_CACHE_HOME: cache } });
+    const r = await runCli(root, ['fingerprint', 'data/**/*.txt'], { env: { XDG_CACHE_HOME: cacheDir() } });
     expect(r.stdout).toMatch(/^3 files, 0\.0 MiB\nblake3 [0-9a-f]{64}\n/);
     const json = JSON.parse(
       (await runCli(root, ['fingerprint', 'data', '--level', 'list', '--json'])).stdout,

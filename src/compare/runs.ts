@@ -98,7 +98,6 @@ export async function listRuns(options: ListRunsOptions = {}): Promise<RunSummar
   };
   const entries: Record<string, CacheEntry> = {};
   const misses: { name: string; dir: string; st: { ino: number; mtimeMs: number } }[] = [];
-  let changed = !previous || Object.keys(previous.entries).length !== names.length;
   for (const name of names) {
     if (name.startsWith('.')) continue;
     const dir = join(root, name);
@@ -115,7 +114,6 @@ export async function listRuns(options: ListRunsOptions = {}): Promise<RunSummar
     }
     misses.push({ name, dir, st });
   }
-  if (misses.length) changed = true;
   for (const { name, dir, st } of misses) {
     const read = summarize(dir, name);
     if (!read) continue;
@@ -129,6 +127,9 @@ export async function listRuns(options: ListRunsOptions = {}): Promise<RunSummar
       summary,
     };
   }
+  // rewrite the cache only when something was read again or a folder went away
+  const changed =
+    !previous || misses.length > 0 || Object.keys(previous.entries).length !== Object.keys(entries).length;
   if (useCache && changed) writeCache(file, { version: 2, root, configs, entries });
   const runs = Object.entries(entries).map(
     ([name, e]): RunSummary => ({ ...e.summary, config: configs[e.config] ?? {}, dir: join(root, name) }),

@@ -7,7 +7,7 @@ import type { Project } from '../project/project.ts';
 import { RUN_FILES } from '../run/layout.ts';
 import { readRunState } from '../run/status.ts';
 import { downloadFolder, type Storage, uploadFolder } from './storage.ts';
-import type { Store } from './store.ts';
+import { assertSameConfig, type Store } from './store.ts';
 
 export interface PushOptions {
   /** Config names, files or result folders. */
@@ -44,17 +44,7 @@ export async function pushConfigs(options: PushOptions): Promise<PushOutcome[]> 
       const config = loadConfig(join(node.result, RUN_FILES.config), { name: node.name }).config;
       const existing = await options.store.get(node.name);
       if (existing) {
-        out.push({
-          name: node.name,
-          outcome: await options.store.pushDone({
-            name: node.name,
-            config,
-            config_hash: hashConfig(config),
-            sources: node.sources,
-            location: '',
-            files: [],
-          }),
-        });
+        out.push({ name: node.name, outcome: assertSameConfig(existing, node.name, hashConfig(config)) });
         continue;
       }
       if (!options.storage) {

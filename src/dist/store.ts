@@ -186,15 +186,7 @@ export class PgStore implements Store {
   }
 
   async #same(name: string, hash: string): Promise<'same'> {
-    const existing = await this.get(name);
-    if (existing && existing.config_hash !== hash) {
-      throw new StoreError(
-        'REPRO_STORE_CONFIG_CHANGED',
-        `the store already has a config named "${name}" with other content; configs are immutable`,
-        `Clone the config under a new name (repro clone configs/${name}.json ...) and push that.`,
-      );
-    }
-    return 'same';
+    return assertSameConfig(await this.get(name), name, hash);
   }
 
   async claim(owner: string, leaseSeconds: number): Promise<Lease | null> {
@@ -299,6 +291,18 @@ export class PgStore implements Store {
   async close(): Promise<void> {
     await this.#pool.end();
   }
+}
+
+/** A config already in the store must have the same content: configs are immutable. */
+export function assertSameConfig(existing: Job | null, name: string, hash: string): 'same' {
+  if (existing && existing.config_hash !== hash) {
+    throw new StoreError(
+      'REPRO_STORE_CONFIG_CHANGED',
+      `the store already has a config named "${name}" with other content; configs are immutable`,
+      `Clone the config under a new name (repro clone configs/${name}.json ...) and push that.`,
+    );
+  }
+  return 'same';
 }
 
 /** The database URL: --db, else REPRO_DB_URL. */

@@ -1,4 +1,4 @@
-import { fs, join, relative } from '../_builtins.ts';
+import { fs, join, relative, resolve } from '../_builtins.ts';
 import { sha256Hex } from '../config/hash.ts';
 import type { Json } from '../config/json.ts';
 import { NotAResultError, ReproError } from '../errors.ts';
@@ -64,7 +64,7 @@ export interface VerifyReport {
 export async function verifyResult(options: VerifyOptions): Promise<VerifyReport> {
   const cwd = options.cwd ?? process.cwd();
   const project = options.project ?? findProject({ cwd });
-  const dir = join(cwd, options.result);
+  const dir = resolve(cwd, options.result);
   if (!fs.existsSync(join(dir, RUN_FILES.config))) throw new NotAResultError(relative(cwd, dir) || dir);
   const record = readRecord(dir);
   const name = dir.split('/').pop() as string;

@@ -75,6 +75,29 @@ describe('the example pipeline (SpamAssassin corpus)', () => {
     expect(read('export', 'spam_filter.mjs')).toContain('export function spamProbability');
   }, 180_000);
 
+  it('keeps the promise: make builds every target from configs alone, and verify --all reproduces each exactly', async () => {
+    // a fresh copy: nothing but configs, scripts and the raw data
+    const fresh = join(tmp, 'fresh', 'examples', 'spam');
+    cpSync(join(REPO, 'examples', 'spam'), fresh, {
+      recursive: true,
+      filter: (src) => !src.includes('/runs'),
+    });
+    symlinkSync(join(REPO, 'node_modules'), join(tmp, 'fresh', 'node_modules'));
+    mkdirSync(join(fresh, 'node_modules'));
+    symlinkSync(REPO, join(fresh, 'node_modules', 'repro'));
+    writeFileSync(join(tmp, 'fresh', 'package.json'), '{"private": true, "type": "module"}\n');
+    const made = await runCli(fresh, ['make', 'evaluation', 'evaluationa', 'prediction', 'export']);
+    expect(made.code, made.stderr).toBe(0);
+    expect(made.stdout).toMatch(/^8 ran, 0 failed/m);
+    const python = JSON.parse(readFileSync(join(fresh, 'runs', 'evaluation', 'run.json'), 'utf8'));
+    expect(python.env.PYTHONHASHSEED).toBe('0');
+
+    const verified = await runCli(fresh, ['verify', '--all']);
+    expect(verified.stdout.match(/: reproduced/g)?.length, verified.stdout).toBe(8);
+    expect(verified.stdout).not.toContain('NOT reproduced');
+    expect(verified.code).toBe(0);
+  }, 240_000);
+
   it('reproduces the model byte for byte from its config', async () => {
     const r = await runCli(project, ['run', 'configs/model.json', '--postfix', 'again']);
     expect(r.code).toBe(0);

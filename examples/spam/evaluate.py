@@ -30,6 +30,10 @@ def tokenize(text):
 
 
 def features(tokens, bigrams):
+    # A set, as users write it: its iteration order follows Python's string hashing, and so
+    # does the order of the sum below. That order is reproducible because `repro run` starts
+    # Python with PYTHONHASHSEED=0 (unless you set it) and records it; `repro verify` reruns
+    # with the recorded value. Run by hand with a random seed, log_loss moves in the last bits.
     out = set(tokens)
     if bigrams:
         out.update(f"{a} {b}" for a, b in zip(tokens, tokens[1:]))

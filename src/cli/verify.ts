@@ -1,7 +1,7 @@
 import { relative } from '../_builtins.ts';
 import { UsageError } from '../errors.ts';
 import { assertValid, loadGraph, topologicalOrder } from '../graph/graph.ts';
-import { verifyResult } from '../graph/verify.ts';
+import { LAST_BITS_NOTE, verifyResult } from '../graph/verify.ts';
 import { findProject } from '../project/project.ts';
 import { parseCommand, print } from './args.ts';
 
@@ -43,6 +43,7 @@ export async function main(argv: string[]): Promise<number> {
     ok = false;
     const lines = [`${target}: NOT reproduced (rerun in ${rerun})`];
     if (r.failure) lines.push(`  ${r.failure}`);
+    if (r.lastBitsOnly) lines.push(`  ${LAST_BITS_NOTE}`);
     for (const f of r.missing) lines.push(`  missing in the rerun: ${f}`);
     for (const f of r.extra) lines.push(`  only in the rerun: ${f}`);
     for (const f of r.changed) lines.push(`  different content: ${f}`);

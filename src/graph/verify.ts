@@ -3,7 +3,7 @@ import { sha256Hex } from '../config/hash.ts';
 import type { Json } from '../config/json.ts';
 import { NotAResultError, ReproError } from '../errors.ts';
 import { findProject, type Project } from '../project/project.ts';
-import { RUN_FILES } from '../run/layout.ts';
+import { RUN_FILES, SCRIPT_ENV_DEFAULTS } from '../run/layout.ts';
 import { parseMetrics } from '../run/metrics.ts';
 import { readRecord } from '../run/record.ts';
 import { type RunResult, runConfig } from '../run/runner.ts';
@@ -53,7 +53,18 @@ export interface VerifyReport {
   }[];
   /** The rerun itself failed. */
   failure: string | null;
+  /**
+   * Every difference is a number within a relative LAST_BITS_RTOL (in metrics or in JSON
+   * files): the order of a floating-point sum changed, not the result.
+   */
+  lastBitsOnly: boolean;
 }
+
+/** Differences smaller than this (relative) come from the order of floating-point operations. */
+export const LAST_BITS_RTOL = 1e-12;
+
+/** What `verify` says when every difference is in the last bits. */
+export const LAST_BITS_NOTE = `differs only in the last bits (summation order: set or dict iteration, threads, BLAS); rerun with --rtol ${LAST_BITS_RTOL} to accept, or make the order deterministic`;
 
 /**
  * `repro verify`: reruns the saved config of a result with today's code into a new folder
@@ -86,6 +97,8 @@ export async function verifyResult(options: VerifyOptions): Promise<VerifyReport
       command,
       stdout: options.stdout,
       stderr: options.stderr,
+      // the same per-process seeds as the original (an older record lacks them: repro's default)
+      env: { ...process.env, ...seedsOf(record?.env) },
     });
   } catch (error) {
     if (error instanceof ReproError && /SOURCE/.test(error.code)) {
@@ -105,6 +118,7 @@ export async function verifyResult(options: VerifyOptions): Promise<VerifyReport
     extra: [],
     changed: [],
     metrics: [],
+    lastBitsOnly: false,
     failure:
       rerun.status === 'done'
         ? null
@@ -114,17 +128,29 @@ export async function verifyResult(options: VerifyOptions): Promise<VerifyReport
   const b = listFiles(rerun.dir);
   for (const f of a.keys()) if (!b.has(f)) report.missing.push(f);
   for (const f of b.keys()) if (!a.has(f)) report.extra.push(f);
+  const rtol = options.rtol ?? 0;
+  // a file whose bytes differ still counts as the same when it is JSON (or JSON lines) whose
+  // numbers agree within rtol; `nearly` collects those within the last bits
+  let nearly = 0;
   for (const [f, hash] of a) {
-    if (f === RUN_FILES.metrics || !b.has(f)) continue;
-    if (b.get(f) !== hash) report.changed.push(f);
+    if (f === RUN_FILES.metrics || !b.has(f) || b.get(f) === hash) continue;
+    const [x, y] = [readJsonish(join(dir, f)), readJsonish(join(rerun.dir, f))];
+    if (x !== undefined && y !== undefined && sameDeep(x, y, rtol)) continue;
+    report.changed.push(f);
+    if (x !== undefined && y !== undefined && sameDeep(x, y, LAST_BITS_RTOL)) nearly++;
   }
   if (a.has(RUN_FILES.metrics) && b.has(RUN_FILES.metrics)) {
-    report.metrics = compareMetrics(
-      join(dir, RUN_FILES.metrics),
-      join(rerun.dir, RUN_FILES.metrics),
-      options.rtol ?? 0,
-    );
+    const files = [join(dir, RUN_FILES.metrics), join(rerun.dir, RUN_FILES.metrics)] as const;
+    report.metrics = compareMetrics(...files, rtol);
+    if (report.metrics.length)
+      nearly += report.metrics.length - compareMetrics(...files, LAST_BITS_RTOL).length;
   }
+  report.lastBitsOnly =
+    !report.failure &&
+    !report.missing.length &&
+    !report.extra.length &&
+    nearly > 0 &&
+    nearly === report.changed.length + report.metrics.length;
   report.reproduced =
     !report.failure &&
     !report.missing.length &&
@@ -173,4 +199,50 @@ function same(x: Json | undefined, y: Json | undefined, rtol: number): boolean {
     return Math.abs(x - y) <= rtol * Math.max(Math.abs(x), Math.abs(y));
   }
   return JSON.stringify(x) === JSON.stringify(y);
+}
+
+/** Equal JSON values, numbers within rtol anywhere inside. */
+function sameDeep(x: Json | undefined, y: Json | undefined, rtol: number): boolean {
+  if (Array.isArray(x) && Array.isArray(y))
+    return x.length === y.length && x.every((v, i) => sameDeep(v, y[i], rtol));
+  if (x && y && typeof x === 'object' && typeof y === 'object' && !Array.isArray(x) && !Array.isArray(y)) {
+    const keys = Object.keys(x);
+    return (
+      keys.length === Object.keys(y).length &&
+      keys.every((k) => Object.hasOwn(y, k) && sameDeep(x[k], y[k], rtol))
+    );
+  }
+  return same(x, y, rtol);
+}
+
+/** A JSON file as a value, a JSON-lines file as an array of values; undefined for anything else. */
+function readJsonish(file: string): Json | undefined {
+  let text: string;
+  try {
+    if (fs.statSync(file).size > 64 * 2 ** 20) return undefined;
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    return JSON.parse(text) as Json;
+  } catch {}
+  try {
+    return text
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l) as Json);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The per-process seeds a run was started with (SCRIPT_ENV_DEFAULTS' names), for a rerun. */
+function seedsOf(env: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = { ...SCRIPT_ENV_DEFAULTS };
+  for (const name of Object.keys(SCRIPT_ENV_DEFAULTS)) {
+    const value = env?.[name];
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
 }

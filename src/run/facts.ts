@@ -166,10 +166,13 @@ function firstLine(out: Output): string | null {
 }
 
 /** The values of the recorded environment variables that are set. */
-export function recordedEnv(names: readonly string[]): Record<string, string> {
+export function recordedEnv(
+  names: readonly string[],
+  from: Readonly<Record<string, string | undefined>> = process.env,
+): Record<string, string> {
   const env: Record<string, string> = {};
   for (const name of names) {
-    const value = process.env[name];
+    const value = from[name];
     if (value !== undefined) env[name] = value;
   }
   return env;

@@ -85,6 +85,8 @@ export interface RecordInputs {
   script: ResolvedScript | null;
   /** The upstream results, resolved before the folder was made. */
   sources?: ResolvedSource[];
+  /** The environment the script runs in. @default process.env */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** The facts that take a process to learn: git state and the interpreter's version. */
@@ -147,7 +149,7 @@ export function buildRecord(
     host: gatherHostFacts(),
     pid: process.pid,
     pid_start: processStartTicks(process.pid),
-    env: recordedEnv([...RECORDED_ENV, ...project.env]),
+    env: recordedEnv([...RECORDED_ENV, ...project.env], inputs.env),
     sources: (inputs.sources ?? []).map((src) => ({
       name: src.name,
       started_at: src.record?.started_at ?? null,

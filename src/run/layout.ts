@@ -30,6 +30,13 @@ export const HEARTBEAT_MS = 30_000;
 /** A run on another host whose heartbeat is older than this is `crashed`. */
 export const HEARTBEAT_STALE_MS = 4 * HEARTBEAT_MS;
 
+/**
+ * What repro sets in a script's environment unless the user set it, because a per-process
+ * random value would make results differ from run to run: Python randomises string hashing,
+ * and with it the iteration order of sets (and so the order of a floating-point sum).
+ */
+export const SCRIPT_ENV_DEFAULTS: Readonly<Record<string, string>> = { PYTHONHASHSEED: '0' };
+
 /** Environment variables recorded in every run because they commonly change results. */
 export const RECORDED_ENV = [
   'CUDA_VISIBLE_DEVICES',

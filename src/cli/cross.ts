@@ -1,4 +1,4 @@
-import { crossConfigs } from '../compare/cross.ts';
+import { crossConfigs } from '../breed/cross.ts';
 import { formatValue, renderTable } from '../compare/table.ts';
 import { UsageError } from '../errors.ts';
 import { intOption, parseCommand, print } from './args.ts';

@@ -1,5 +1,5 @@
-import { dbUrl, PgStore } from '../dist/store.ts';
 import { UsageError } from '../errors.ts';
+import { dbUrl, PgStore } from '../remote/store.ts';
 import { parseCommand, print } from './args.ts';
 
 export const USAGE = `usage: repro db migrate [--db URL]

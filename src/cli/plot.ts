@@ -1,6 +1,6 @@
 import { extname, fs } from '../_builtins.ts';
-import { loadSeries, renderHtml, renderPng, renderSvg, renderTerminal } from '../compare/plot.ts';
 import { UsageError } from '../errors.ts';
+import { loadSeries, renderHtml, renderPng, renderSvg, renderTerminal } from '../plot/plot.ts';
 import { intOption, parseCommand, print } from './args.ts';
 import { projectFor, REMOTE_OPTIONS, REMOTE_USAGE } from './remote.ts';
 

@@ -1,9 +1,9 @@
 import { relative } from '../_builtins.ts';
-import { pullResult } from '../dist/queue.ts';
-import { openStorage } from '../dist/storage.ts';
-import { dbUrl, PgStore } from '../dist/store.ts';
 import { UsageError } from '../errors.ts';
 import { findProject } from '../project/project.ts';
+import { pullResult } from '../remote/queue.ts';
+import { openStorage } from '../remote/storage.ts';
+import { dbUrl, PgStore } from '../remote/store.ts';
 import { parseCommand, print } from './args.ts';
 
 export const USAGE = `usage: repro pull NAME... [--db URL] [--storage URI]

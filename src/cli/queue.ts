@@ -1,9 +1,9 @@
 import { renderTable } from '../compare/table.ts';
-import { orphanedUploads, pushConfigs } from '../dist/queue.ts';
-import { openStorage } from '../dist/storage.ts';
-import { dbUrl, type JobState, PgStore } from '../dist/store.ts';
 import { UsageError } from '../errors.ts';
 import { findProject } from '../project/project.ts';
+import { orphanedUploads, pushConfigs } from '../remote/queue.ts';
+import { openStorage } from '../remote/storage.ts';
+import { dbUrl, type JobState, PgStore } from '../remote/store.ts';
 import { intOption, parseCommand, print } from './args.ts';
 
 export const USAGE = `usage: repro queue push <config>... [--db URL] [--storage URI] [--max-attempts N]

@@ -1,7 +1,7 @@
-import { mirrorResults } from '../dist/queue.ts';
-import { openStorage } from '../dist/storage.ts';
-import { dbUrl, PgStore } from '../dist/store.ts';
 import { findProject, type Project } from '../project/project.ts';
+import { mirrorResults } from '../remote/queue.ts';
+import { openStorage } from '../remote/storage.ts';
+import { dbUrl, PgStore } from '../remote/store.ts';
 
 /** The usage lines of REMOTE_OPTIONS, for each command's help. */
 export const REMOTE_USAGE = `  --db URL        read the shared store's results (pulled once into a local mirror) instead of runs/

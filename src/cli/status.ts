@@ -1,8 +1,8 @@
 import { renderTable } from '../compare/table.ts';
-import { dbUrl, PgStore } from '../dist/store.ts';
 import { assertValid, loadGraph, nodeNamed, topologicalOrder } from '../graph/graph.ts';
 import { graphStatus, isGood } from '../graph/status.ts';
 import { findProject } from '../project/project.ts';
+import { dbUrl, PgStore } from '../remote/store.ts';
 import { parseCommand, print } from './args.ts';
 
 export const USAGE = `usage: repro status [NAME]... [--json]

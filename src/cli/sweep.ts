@@ -1,4 +1,4 @@
-import { sweepConfigs } from '../compare/sweep.ts';
+import { sweepConfigs } from '../breed/sweep.ts';
 import { formatValue, renderTable } from '../compare/table.ts';
 import { UsageError } from '../errors.ts';
 import { intOption, parseCommand, print } from './args.ts';

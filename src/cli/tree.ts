@@ -1,7 +1,7 @@
 import { fs } from '../_builtins.ts';
 import { selectConfigs } from '../compare/select.ts';
-import { averageLinkage, distanceMatrix, renderTreeSvg, renderTreeText } from '../compare/tree.ts';
 import { UsageError } from '../errors.ts';
+import { averageLinkage, distanceMatrix, renderTreeSvg, renderTreeText } from '../plot/tree.ts';
 import { parseCommand, print } from './args.ts';
 
 export const USAGE = `usage: repro tree <config|result|name|glob>... [--numeric exact|relative] [-o tree.svg] [--skip-bad]

@@ -1,7 +1,7 @@
-import { openStorage } from '../dist/storage.ts';
-import { dbUrl, PgStore } from '../dist/store.ts';
-import { runWorker } from '../dist/worker.ts';
 import { findProject } from '../project/project.ts';
+import { openStorage } from '../remote/storage.ts';
+import { dbUrl, PgStore } from '../remote/store.ts';
+import { runWorker } from '../remote/worker.ts';
 import { intOption, parseCommand, print } from './args.ts';
 
 export const USAGE = `usage: repro worker [--db URL] --storage URI [--concurrency N] [--once] [--idle-exit SECONDS] [--lease SECONDS]

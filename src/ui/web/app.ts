@@ -1,7 +1,7 @@
 // The dashboard's single-page app: plain DOM, uPlot for charts, state in the address.
 // Every value from a config or a file goes into the page as text (textContent), never as HTML.
 import uPlot from 'uplot';
-import { COLORS, movingAverage } from '../../compare/svg.ts';
+import { COLORS, movingAverage } from '../../plot/svg.ts';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 interface Metric {

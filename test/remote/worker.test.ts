@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { orphanedUploads, pullResult, pushConfigs } from '../../src/dist/queue.ts';
-import { openStorage, type Storage } from '../../src/dist/storage.ts';
-import { PgStore } from '../../src/dist/store.ts';
-import { runWorker } from '../../src/dist/worker.ts';
 import { findProject } from '../../src/project/project.ts';
+import { orphanedUploads, pullResult, pushConfigs } from '../../src/remote/queue.ts';
+import { openStorage, type Storage } from '../../src/remote/storage.ts';
+import { PgStore } from '../../src/remote/store.ts';
+import { runWorker } from '../../src/remote/worker.ts';
 import { CLI, makeProject, runCli } from '../helpers.ts';
 import { createBucket, type Postgres, type S3Server, startPostgres, startS3 } from './servers.ts';
 

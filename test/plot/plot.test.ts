@@ -1,14 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  decimate,
-  loadSeries,
-  renderPng,
-  renderSvg,
-  renderTerminal,
-  smooth,
-} from '../../src/compare/plot.ts';
+import { decimate, loadSeries, renderPng, renderSvg, renderTerminal, smooth } from '../../src/plot/plot.ts';
 import { makeProject, runCli } from '../helpers.ts';
 
 const rows = (n: number, f: (i: number) => number, key = 'loss') =>

@@ -1,11 +1,11 @@
 import { scaleLinear, scaleLog } from 'd3-scale';
 import { line } from 'd3-shape';
 import { fs, join } from '../_builtins.ts';
+import { metricSeries, readMetricRows } from '../compare/metrics.ts';
+import { type SelectConfigsOptions, selectConfigs } from '../compare/select.ts';
 import { ReproError } from '../errors.ts';
 import { findProject, type Project } from '../project/project.ts';
 import { RUN_FILES } from '../run/layout.ts';
-import { metricSeries, readMetricRows } from './metrics.ts';
-import { type SelectConfigsOptions, selectConfigs } from './select.ts';
 import { COLORS, escapeXml, movingAverage, svgOpen } from './svg.ts';
 
 /** One line of a chart: a run's metric against x. */

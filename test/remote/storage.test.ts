@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { downloadFolder, openStorage, type Storage, uploadFolder } from '../../src/dist/storage.ts';
+import { downloadFolder, openStorage, type Storage, uploadFolder } from '../../src/remote/storage.ts';
 import { createBucket, type S3Server, startS3 } from './servers.ts';
 
 let s3: S3Server;

@@ -1,10 +1,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cloneConfig } from '../../src/compare/clone.ts';
-import { crossConfigs } from '../../src/compare/cross.ts';
-import { gridPoints, parseSpace, sweepConfigs } from '../../src/compare/sweep.ts';
-import { nextLetterName } from '../../src/compare/write.ts';
+import { cloneConfig } from '../../src/breed/clone.ts';
+import { crossConfigs } from '../../src/breed/cross.ts';
+import { gridPoints, parseSpace, sweepConfigs } from '../../src/breed/sweep.ts';
+import { nextLetterName } from '../../src/breed/write.ts';
 import { findProject } from '../../src/project/project.ts';
 import { makeProject, runCli, writeFiles } from '../helpers.ts';
 

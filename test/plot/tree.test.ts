@@ -1,15 +1,15 @@
 import { agnes } from 'ml-hclust';
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../../src/compare/random.ts';
+import { seededRandom } from '../../src/breed/random.ts';
 import { configEntry } from '../../src/compare/select.ts';
+import type { JsonObject } from '../../src/config/json.ts';
 import {
   averageLinkage,
   distanceMatrix,
   mergeHeights,
   renderTreeSvg,
   renderTreeText,
-} from '../../src/compare/tree.ts';
-import type { JsonObject } from '../../src/config/json.ts';
+} from '../../src/plot/tree.ts';
 import { makeProject, runCli } from '../helpers.ts';
 
 const entry = (name: string, config: Record<string, unknown>) => configEntry(name, config as JsonObject);

@@ -1,11 +1,11 @@
 import { dirname, join, relative } from '../_builtins.ts';
+import { cellOf, cellToken, differingKeys } from '../compare/diff.ts';
+import { configEntry } from '../compare/select.ts';
 import type { Json, JsonObject } from '../config/json.ts';
 import { loadConfig } from '../config/load.ts';
 import { ReproError } from '../errors.ts';
 import { findProject, type Project } from '../project/project.ts';
-import { cellOf, cellToken, differingKeys } from './diff.ts';
 import { seededRandom } from './random.ts';
-import { configEntry } from './select.ts';
 import { nextLetterName, writeConfigs } from './write.ts';
 
 export interface CrossConfigsOptions {

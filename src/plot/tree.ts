@@ -1,7 +1,7 @@
 import { scaleLinear } from 'd3-scale';
+import { allKeys, cellOf } from '../compare/diff.ts';
+import type { ConfigEntry } from '../compare/select.ts';
 import { canonicalJson } from '../config/hash.ts';
-import { allKeys, cellOf } from './diff.ts';
-import type { ConfigEntry } from './select.ts';
 import { escapeXml, svgOpen } from './svg.ts';
 
 /** How two configs' values of one key count towards their distance. */

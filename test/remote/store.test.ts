@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { PgStore } from '../../src/dist/store.ts';
+import { PgStore } from '../../src/remote/store.ts';
 import { type Postgres, startPostgres } from './servers.ts';
 
 let server: Postgres;

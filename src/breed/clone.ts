@@ -1,11 +1,11 @@
 import { dirname, join, relative } from '../_builtins.ts';
+import { type ConfigDiff, diffConfigs } from '../compare/diff.ts';
+import { configEntry } from '../compare/select.ts';
 import type { JsonObject } from '../config/json.ts';
 import { isValidName, loadConfig } from '../config/load.ts';
 import { applyOverrides, type Override } from '../config/overrides.ts';
 import { ConfigNameError, ReproError } from '../errors.ts';
 import { findProject, type Project } from '../project/project.ts';
-import { type ConfigDiff, diffConfigs } from './diff.ts';
-import { configEntry } from './select.ts';
 import { ConfigExistsError, nameTaken, nextLetterName, writeConfigs } from './write.ts';
 
 export interface CloneConfigOptions {

@@ -45,6 +45,8 @@ await build({
   entryPoints: { tools: 'src/tools.ts', cli: 'src/cli/bin.ts' },
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
+  // commander is CommonJS and requires Node's built-ins: give the ES module chunks a require
+  banner: { js: "const require = process.getBuiltinModule('module').createRequire(import.meta.url);" },
 });
 // the dashboard's front end: one browser bundle, its page and styles (uPlot's included)
 await build({

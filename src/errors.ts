@@ -1,21 +1,218 @@
 /**
+ * Every error code repro reports, declared once: what it means, what to do in general, and the
+ * exit code of the CLI. A thrown error may give a sharper hint (with the names at hand);
+ * docs/errors.md is generated from this table (npm run docs), and a test keeps it true.
+ */
+export const ERROR_CODES = {
+  // configs
+  REPRO_CONFIG_NOT_FOUND: {
+    means: 'a config file does not exist',
+    hint: 'Check the path; configs are JSON files such as configs/model.json.',
+  },
+  REPRO_CONFIG_UNREADABLE: {
+    means: 'a config file cannot be read',
+    hint: 'Check the file permissions, or that the path is a file and not a folder.',
+  },
+  REPRO_CONFIG_INVALID_JSON: {
+    means: 'a config is not valid JSON (the line, column and a caret say where)',
+    hint: 'Configs are strict JSON: double-quoted keys and strings, no comments, no trailing commas.',
+  },
+  REPRO_CONFIG_NOT_OBJECT: {
+    means: "a config's top level is not a JSON object",
+    hint: 'Wrap the values in an object of flat keys: {"lr": 0.001, "filters": 5}.',
+  },
+  REPRO_CONFIG_BAD_NAME: {
+    means: "a config's file name is not a valid config name",
+    hint: 'Rename the file, for example to configs/model2.json.',
+  },
+  REPRO_CONFIG_EXISTS: {
+    means: 'clone, sweep or cross would write over an existing config',
+    hint: 'Configs are never overwritten: choose another --name or --prefix.',
+  },
+  REPRO_OVERRIDE_INVALID: {
+    means: 'a --conf or --set override does not parse',
+    hint: `--conf takes a JSON object, e.g. --conf '{"lr": 0.001}'; --set takes key=value, e.g. --set lr=0.001.`,
+  },
+  REPRO_PROJECT_CONFIG_INVALID: {
+    means: 'repro.json is invalid',
+    hint: 'See docs/config.md for the keys repro.json takes.',
+  },
+  REPRO_UNKNOWN_CONFIG: {
+    means: 'a name matches no config and no result',
+    hint: 'See the configs with repro graph, the results with repro ls.',
+  },
+  REPRO_BAD_INPUT: {
+    means: 'an input of diff, tree or plot is not a config or result',
+    hint: 'Fix or leave out those inputs, or pass --skip-bad to go on without them.',
+  },
+  REPRO_GRAPH_INVALID: {
+    means: 'the config graph has duplicate names, dangling sources, cycles or broken configs',
+    hint: 'Fix each config named; repro check lists them all.',
+  },
+  // breeding configs
+  REPRO_CLONE_UNCHANGED: {
+    means: 'a clone would equal its original',
+    hint: 'Give the changes with --set key=value or --conf JSON.',
+  },
+  REPRO_CROSS_SAME: {
+    means: 'the two parents of cross are the same config',
+    hint: 'Cross two configs that differ.',
+  },
+  REPRO_CROSS_CLONE: { means: "cross's child would equal a parent", hint: 'Try another --seed.' },
+  REPRO_SWEEP_SPACE_INVALID: {
+    means: "sweep's --grid is invalid",
+    hint: 'A grid is a JSON object of lists: --grid \'{"lr": [0.1, 0.01]}\'.',
+  },
+  // scripts
+  REPRO_SCRIPT_MISSING: {
+    means: 'a config has no "script" and no command was given',
+    hint: 'Add "script": "train.py" to the config, or give a command after "--".',
+  },
+  REPRO_SCRIPT_NOT_FOUND: {
+    means: 'the "script" of a config does not exist',
+    hint: 'The "script" key is a path relative to the project root (the folder with repro.json, else the git root).',
+  },
+  REPRO_SCRIPT_OUTSIDE_PROJECT: {
+    means: 'a script resolves outside the project',
+    hint: 'Move the script into the project, or give an explicit command after "--".',
+  },
+  REPRO_SCRIPT_NOT_RUNNABLE: {
+    means: 'repro does not know how to run a script',
+    hint: 'Known extensions: .ts .mts .cts .js .mjs .cjs .py .sh. Map others in repro.json ("interpreters": {".R": "Rscript"}) or make the file executable (chmod +x).',
+  },
+  // results
+  REPRO_RESULT_EXISTS: {
+    means: 'the result folder of a config already exists',
+    hint: 'Clone the config (a changed config is a new config), or keep both results with --postfix.',
+  },
+  REPRO_FILE_EXISTS: {
+    means: 'a file in a result folder already exists',
+    hint: 'Files in a result folder are never overwritten: write under another name.',
+  },
+  REPRO_PATH_OUTSIDE_RUN: {
+    means: 'a path given to a run leaves its result folder',
+    hint: 'Use a relative path such as "model.bin" or "plots/loss.svg".',
+  },
+  REPRO_NOT_A_RESULT: {
+    means: 'a folder is not a result folder (no config.json)',
+    hint: 'Result folders live under the runs root, e.g. runs/model.',
+  },
+  REPRO_METRIC_MISSING: {
+    means: 'no run has the metric to plot',
+    hint: 'See which metrics a run logged with repro ls, and pass one with --metric.',
+  },
+  REPRO_VERIFY_UPSTREAM_GONE: {
+    means: 'verify cannot rerun: an upstream result is gone',
+    hint: 'Produce the upstream results again (repro make), then verify.',
+  },
+  // sources and params
+  REPRO_SOURCE_INVALID: {
+    means: 'a "source" value is not a config name',
+    hint: '"source" names the upstream config: "source": "data".',
+  },
+  REPRO_SOURCE_MISSING: {
+    means: 'an upstream result does not exist',
+    hint: 'Make it first: repro make <name>.',
+  },
+  REPRO_SOURCE_UNFINISHED: {
+    means: 'an upstream result is still running or crashed',
+    hint: 'Wait for it, or see repro status.',
+  },
+  REPRO_SOURCE_FAILED: {
+    means: 'an upstream result failed or was interrupted',
+    hint: 'See its stderr.log; fix the cause and clone the upstream config.',
+  },
+  REPRO_PARAM_MISSING: {
+    means: 'the script requires a key the config lacks',
+    hint: 'Add it to the config, or set it for this run with --set key=value.',
+  },
+  REPRO_PARAM_TYPE: {
+    means: "a config value's type differs from the script's default",
+    hint: 'Fix the value in the config, or change the default in the script.',
+  },
+  // input data
+  REPRO_BAD_INPUTS: {
+    means: 'a config\'s "inputs" key is not a path, a glob or a list of them',
+    hint: 'For example "inputs": ["dataset/**/*.jpg", "labels.csv"] (relative to the project root).',
+  },
+  REPRO_BAD_LEVEL: {
+    means: 'an unknown paranoia level for input data',
+    hint: 'Levels: path (the patterns), list (each file with size and time), checksum (content hashes).',
+  },
+  REPRO_INPUTS_EMPTY: {
+    means: 'an input pattern matches no file',
+    hint: 'Check the pattern, or allow an empty match.',
+  },
+  REPRO_INPUT_UNREADABLE: { means: 'an input file cannot be read', hint: 'Check the file permissions.' },
+  // distributed runs
+  REPRO_NO_DB: {
+    means: 'no database URL was given',
+    hint: 'Pass --db postgres://user@host:5432/db or set REPRO_DB_URL (docs/distributed.md).',
+  },
+  REPRO_NO_STORAGE: {
+    means: 'no shared storage was given',
+    hint: 'Pass --storage file:///shared/results or s3://bucket/prefix, or set REPRO_STORAGE.',
+  },
+  REPRO_BAD_STORAGE: {
+    means: 'a storage URI has an unknown scheme',
+    hint: 'Use file:///path (a shared mount) or s3://bucket/prefix.',
+  },
+  REPRO_STORAGE_EXISTS: {
+    means: 'a key already exists in the storage',
+    hint: 'Nothing in the storage is overwritten: this upload belongs to another attempt.',
+  },
+  REPRO_STORAGE_CORRUPT: {
+    means: 'a stored file does not match its recorded digest',
+    hint: 'Recompute the result (repro queue retry) or restore the storage.',
+  },
+  REPRO_STORE_CONFIG_CHANGED: {
+    means: 'the store has a config of that name with other content',
+    hint: 'Configs are immutable: clone the config under a new name and push that.',
+  },
+  REPRO_PUSH_NO_CONFIG: {
+    means: 'a pushed name has no config file and no finished result',
+    hint: 'Push config files, or names of configs in the config folders.',
+  },
+  REPRO_PUSH_NO_STORAGE: {
+    means: 'an upstream with a local result is pushed without storage to upload it to',
+    hint: 'Pass --storage (or set REPRO_STORAGE), or push the upstream config without its result.',
+  },
+  REPRO_NOT_IN_STORE: { means: 'the store has no config of that name', hint: 'See repro queue ls.' },
+  REPRO_NOT_DONE: {
+    means: 'a config is not done in the store yet',
+    hint: 'Wait for the workers, or see repro queue ls.',
+  },
+  // the command line
+  REPRO_USAGE: {
+    means: 'a command was called wrongly (unknown command or option, missing argument)',
+    hint: 'See repro --help.',
+    exit: 2,
+  },
+} as const satisfies Record<string, { means: string; hint: string; exit?: number }>;
+
+/** Every code repro reports. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/**
  * Every failure repro reports on purpose is a `ReproError`: a stable `code`, a message that says
  * what went wrong and where, and a `hint` that says what to do next. The CLI prints
  * `error: <message>` and `hint: <hint>` and exits non-zero; the library throws.
  */
 export class ReproError extends Error {
-  /** Stable machine-readable code, e.g. `REPRO_RESULT_EXISTS`. */
-  readonly code: string;
-  /** What to do next, in one or two sentences. */
-  readonly hint: string | undefined;
+  /** Stable machine-readable code, e.g. `REPRO_RESULT_EXISTS` (ERROR_CODES). */
+  readonly code: ErrorCode;
+  /** What to do next, in one or two sentences. @default the code's hint in ERROR_CODES */
+  readonly hint: string;
   /** Exit code the CLI uses for this error. */
-  readonly exitCode: number = 1;
+  readonly exitCode: number;
 
-  constructor(code: string, message: string, hint?: string) {
+  constructor(code: ErrorCode, message: string, hint?: string) {
     super(message);
+    const declared: { hint: string; exit?: number } = ERROR_CODES[code];
     this.name = new.target.name;
     this.code = code;
-    this.hint = hint;
+    this.hint = hint ?? declared.hint;
+    this.exitCode = declared.exit ?? 1;
   }
 }
 
@@ -38,11 +235,7 @@ export function formatCaret(loc: TextLocation): string {
 
 export class ConfigNotFoundError extends ReproError {
   constructor(readonly file: string) {
-    super(
-      'REPRO_CONFIG_NOT_FOUND',
-      `config not found: ${file}`,
-      'Check the path; configs are JSON files such as configs/model.json.',
-    );
+    super('REPRO_CONFIG_NOT_FOUND', `config not found: ${file}`);
   }
 }
 
@@ -51,11 +244,7 @@ export class ConfigUnreadableError extends ReproError {
     readonly file: string,
     reason: string,
   ) {
-    super(
-      'REPRO_CONFIG_UNREADABLE',
-      `cannot read config ${file}: ${reason}`,
-      'Check the file permissions, or that the path is a file and not a folder.',
-    );
+    super('REPRO_CONFIG_UNREADABLE', `cannot read config ${file}: ${reason}`);
   }
 }
 
@@ -68,7 +257,6 @@ export class ConfigParseError extends ReproError {
     super(
       'REPRO_CONFIG_INVALID_JSON',
       `invalid JSON in ${file} at line ${location.line}, column ${location.column}: ${reason}\n${formatCaret(location)}`,
-      'Configs are strict JSON: double-quoted keys and strings, no comments, no trailing commas.',
     );
   }
 }
@@ -81,7 +269,6 @@ export class ConfigNotObjectError extends ReproError {
     super(
       'REPRO_CONFIG_NOT_OBJECT',
       `${file}: the top level of a config must be a JSON object, found ${found} (line 1, column 1)`,
-      'Wrap the values in an object of flat keys: {"lr": 0.001, "filters": 5}.',
     );
   }
 }
@@ -94,29 +281,19 @@ export class ConfigNameError extends ReproError {
     super(
       'REPRO_CONFIG_BAD_NAME',
       `bad config name "${configName}" (from ${file}): names use only letters, digits, ".", "_" and "-", start with a letter, digit or "_", and never contain ".."`,
-      'Rename the file, for example to configs/model2.json.',
     );
   }
 }
 
 export class OverrideError extends ReproError {
   constructor(message: string, hint?: string) {
-    super(
-      'REPRO_OVERRIDE_INVALID',
-      message,
-      hint ??
-        `--conf takes a JSON object, e.g. --conf '{"lr": 0.001}'; --set takes key=value, e.g. --set lr=0.001.`,
-    );
+    super('REPRO_OVERRIDE_INVALID', message, hint);
   }
 }
 
 export class ProjectConfigError extends ReproError {
   constructor(file: string, message: string, hint?: string) {
-    super(
-      'REPRO_PROJECT_CONFIG_INVALID',
-      `${file}: ${message}`,
-      hint ?? 'See docs/config.md for the keys repro.json takes.',
-    );
+    super('REPRO_PROJECT_CONFIG_INVALID', `${file}: ${message}`, hint);
   }
 }
 
@@ -140,7 +317,6 @@ export class ScriptNotFoundError extends ReproError {
     super(
       'REPRO_SCRIPT_NOT_FOUND',
       `script "${script}" named by ${configFile} (key "script") does not exist`,
-      'The "script" key is a path relative to the project root (the folder with repro.json, else the git root).',
     );
   }
 }
@@ -153,7 +329,6 @@ export class ScriptOutsideProjectError extends ReproError {
     super(
       'REPRO_SCRIPT_OUTSIDE_PROJECT',
       `script "${script}" resolves outside the project root ${projectRoot}; repro runs only scripts inside the project`,
-      'Move the script into the project, or give an explicit command after "--".',
     );
   }
 }
@@ -163,11 +338,7 @@ export class ScriptNotRunnableError extends ReproError {
     readonly script: string,
     reason: string,
   ) {
-    super(
-      'REPRO_SCRIPT_NOT_RUNNABLE',
-      `cannot run script "${script}": ${reason}`,
-      'Known extensions: .ts .mts .cts .js .mjs .cjs .py .sh. Map others in repro.json ("interpreters": {".R": "Rscript"}) or make the file executable (chmod +x).',
-    );
+    super('REPRO_SCRIPT_NOT_RUNNABLE', `cannot run script "${script}": ${reason}`);
   }
 }
 
@@ -198,21 +369,13 @@ export class ResultFileExistsError extends ReproError {
 
 export class PathOutsideRunError extends ReproError {
   constructor(readonly requested: string) {
-    super(
-      'REPRO_PATH_OUTSIDE_RUN',
-      `"${requested}" is not a path inside the result folder`,
-      'Use a relative path such as "model.bin" or "plots/loss.svg".',
-    );
+    super('REPRO_PATH_OUTSIDE_RUN', `"${requested}" is not a path inside the result folder`);
   }
 }
 
 export class NotAResultError extends ReproError {
   constructor(readonly dir: string) {
-    super(
-      'REPRO_NOT_A_RESULT',
-      `${dir} is not a result folder (it has no config.json)`,
-      'Result folders live under the runs root, e.g. runs/model.',
-    );
+    super('REPRO_NOT_A_RESULT', `${dir} is not a result folder (it has no config.json)`);
   }
 }
 
@@ -220,7 +383,7 @@ export class NotAResultError extends ReproError {
 
 export class SourceError extends ReproError {
   constructor(
-    code: 'REPRO_SOURCE_MISSING' | 'REPRO_SOURCE_UNFINISHED' | 'REPRO_SOURCE_FAILED' | 'REPRO_SOURCE_INVALID',
+    code: Extract<ErrorCode, `REPRO_SOURCE_${string}`>,
     readonly source: string,
     message: string,
     hint: string,
@@ -258,8 +421,7 @@ export class ParamTypeError extends ReproError {
 }
 
 export class UsageError extends ReproError {
-  override readonly exitCode = 2;
   constructor(message: string, hint?: string) {
-    super('REPRO_USAGE', message, hint ?? 'See repro --help.');
+    super('REPRO_USAGE', message, hint);
   }
 }

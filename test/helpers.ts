@@ -66,9 +66,7 @@ export function runCli(
   options: SpawnOptions & { onSpawn?: (pid: number) => void } = {},
 ): Promise<CliResult> {
   return new Promise((done, fail) => {
-    // a clean environment: no REPRO_* leaking in from a run that started the tests
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('REPRO_')));
-    Object.assign(env, options.env);
+    const env = cleanEnv(options.env);
     const child = spawn(process.execPath, [CLI, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
@@ -82,6 +80,37 @@ export function runCli(
     if (child.pid && options.onSpawn) options.onSpawn(child.pid);
     child.on('close', (code, signal) => done({ code, signal, stdout, stderr }));
   });
+}
+
+/** A clean environment: no REPRO_* leaking in from a run that started the tests. */
+function cleanEnv(extra: NodeJS.ProcessEnv | undefined): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('REPRO_')));
+  return Object.assign(env, extra);
+}
+
+/**
+ * Runs a repro command in this process, through the same `main` the binary calls, with the
+ * folder, environment and output of a context: what most CLI tests use (the source, never a
+ * stale build). The binary itself is tested by a few tests with runCli.
+ */
+export async function runRepro(
+  cwd: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; columns?: number } = {},
+): Promise<CliResult> {
+  const { main } = await import('../src/cli/main.ts');
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, {
+    cwd,
+    env: cleanEnv(options.env),
+    stdout: {
+      write: (c) => (stdout += typeof c === 'string' ? c : Buffer.from(c).toString()),
+      columns: options.columns,
+    },
+    stderr: { write: (c) => (stderr += typeof c === 'string' ? c : Buffer.from(c).toString()) },
+  });
+  return { code, signal: null, stdout, stderr };
 }
 
 /** Waits until `check` returns true, polling every 20 ms, for at most `ms`. */

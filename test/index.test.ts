@@ -11,6 +11,7 @@ describe('the public API', () => {
         "ConfigNotObjectError",
         "ConfigParseError",
         "ConfigUnreadableError",
+        "ERROR_CODES",
         "InputUnreadableError",
         "InputsEmptyError",
         "NotAResultError",

@@ -41,11 +41,7 @@ export function crossConfigs(options: CrossConfigsOptions): CrossResult {
   const [ea, eb] = [configEntry(a.name, a.config), configEntry(b.name, b.config)];
   const keys = differingKeys([ea, eb]);
   if (keys.length === 0) {
-    throw new ReproError(
-      'REPRO_CROSS_SAME',
-      `${a.name} and ${b.name} are the same config`,
-      'Cross two configs that differ.',
-    );
+    throw new ReproError('REPRO_CROSS_SAME', `${a.name} and ${b.name} are the same config`);
   }
   const random = seededRandom(options.seed ?? 1);
   const child: JsonObject = { ...a.config };
@@ -66,7 +62,6 @@ export function crossConfigs(options: CrossConfigsOptions): CrossResult {
       throw new ReproError(
         'REPRO_CROSS_CLONE',
         `with seed ${options.seed ?? 1} every differing key came from ${parent.name}: the child would be ${parent.name} again`,
-        'Try another --seed.',
       );
     }
   }

@@ -1,11 +1,11 @@
 // The `repro` executable: runs the CLI on this process's arguments.
-import { main, reportError } from './main.ts';
+import { main, processContext, reportError } from './main.ts';
 
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
   (error) => {
-    process.exitCode = reportError(error, true);
+    process.exitCode = reportError(error, true, processContext());
   },
 );

@@ -1,29 +1,32 @@
 import { cloneConfig } from '../breed/clone.ts';
 import { renderDiff } from '../compare/table.ts';
-import { parseRunArgs } from '../config/argv.ts';
 import { UsageError } from '../errors.ts';
-import { print } from './args.ts';
+import { defineCommand, print } from './spec.ts';
 
-export const USAGE = `usage: repro clone <config.json> [--set key=value]... [--conf JSON]... [--name NAME]
-
-Writes a copy of the config with the changes, next to it, named with the next free letter
-(model -> modela, modelb, ... modelz, modelza, ...) or --name. Prints the new file and how it
-differs from the original. A clone that changes nothing is refused.`;
-
-export async function main(argv: string[]): Promise<number> {
-  const args = parseRunArgs(argv, { name: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
-  if (args.values.help) {
-    print(USAGE);
+export default defineCommand({
+  name: 'clone',
+  summary: 'copy a config with changes, under the next free letter',
+  api: ['cloneConfig'],
+  description: `Writes a copy of the config with the changes next to the original, exclusively, and prints the new path and its diff against the original. The name is the next free letter: model -> modela, modelb, … modelz, then modelza … modelzz, then modelzza, a sequence that never ends; a name is free when no config folder, the runs root or the original's folder has it. --name gives a proper name instead. A clone that changes nothing is refused (REPRO_CLONE_UNCHANGED).`,
+  args: [{ name: 'config', description: 'the config file to copy (or give it with -c)' }],
+  overrides: true,
+  options: {
+    name: {
+      type: 'string',
+      value: 'NAME',
+      description: 'name the copy NAME instead of the next free letter',
+    },
+  },
+  examples: [
+    'repro clone configs/model.json --set lr=0.1',
+    'repro clone configs/model.json --conf \'{"bigrams": true}\' --name bigram',
+  ],
+  async run({ args, options, overrides, config }, ctx) {
+    const file = config ?? args[0];
+    if (!file || (config && args[0]))
+      throw new UsageError('repro clone takes one config', 'See repro clone --help');
+    const result = cloneConfig({ config: file, overrides, name: options.name, cwd: ctx.cwd });
+    print(ctx, `${result.file}\n${renderDiff(result.diff, { width: ctx.stdout.columns || 120 })}`);
     return 0;
-  }
-  const config = args.config ?? args.positionals[0];
-  if (!config || args.positionals.length > (args.config ? 0 : 1))
-    throw new UsageError('repro clone takes one config', USAGE);
-  const result = cloneConfig({
-    config,
-    overrides: args.overrides,
-    name: args.values.name as string | undefined,
-  });
-  print(`${result.file}\n${renderDiff(result.diff)}`);
-  return 0;
-}
+  },
+});

@@ -1,29 +1,35 @@
 import { crossConfigs } from '../breed/cross.ts';
 import { formatValue, renderTable } from '../compare/table.ts';
-import { UsageError } from '../errors.ts';
-import { intOption, parseCommand, print } from './args.ts';
+import { defineCommand, print } from './spec.ts';
 
-export const USAGE = `usage: repro cross <a.json> <b.json> [--seed S] [--json]
-
-Writes a child config that takes each key on which the parents differ from one of them
-(uniform crossover, reproducible by seed), named with the next free letter of the first
-parent, and prints which key came from whom.`;
-
-export async function main(argv: string[]): Promise<number> {
-  const args = parseCommand(argv, { seed: { type: 'string' }, json: { type: 'boolean' } }, USAGE);
-  if (!args) return 0;
-  const [a, b, ...rest] = args.positionals;
-  if (!a || !b || rest.length) throw new UsageError('repro cross takes two configs', USAGE);
-  const result = crossConfigs({ a, b, seed: intOption(args.values.seed, 'seed', 1) });
-  if (args.values.json) {
-    print(JSON.stringify(result, null, 2));
+export default defineCommand({
+  name: 'cross',
+  summary: 'breed a child config from two parents',
+  api: ['crossConfigs'],
+  description: `Uniform crossover: each top-level key on which the parents differ comes from one of them by a seeded coin (a key that parent lacks stays absent in the child). The child is written next to the first parent under its next free letter, and the table says which key came from whom. Parents that do not differ, and a child that would equal a parent, are refused (try another --seed).`,
+  args: [
+    { name: 'a', required: true, description: 'the first parent config (the child is named after it)' },
+    { name: 'b', required: true, description: 'the second parent config' },
+  ],
+  options: {
+    seed: { type: 'integer', default: 1, description: 'the coin flips, reproducibly' },
+    json: { type: 'boolean', description: 'the child and the origin of each key as JSON' },
+  },
+  examples: ['repro cross configs/modela.json configs/modelb.json --seed 4'],
+  async run({ args, options }, ctx) {
+    const [a, b] = args as [string, string];
+    const result = crossConfigs({ a, b, seed: options.seed, cwd: ctx.cwd });
+    if (options.json) {
+      print(ctx, JSON.stringify(result, null, 2));
+      return 0;
+    }
+    print(
+      ctx,
+      `${result.file}\n${renderTable(
+        ['key', 'from', 'value'],
+        result.origins.map((o) => [o.key, o.from, o.value === undefined ? '—' : formatValue(o.value)]),
+      )}`,
+    );
     return 0;
-  }
-  print(
-    `${result.file}\n${renderTable(
-      ['key', 'from', 'value'],
-      result.origins.map((o) => [o.key, o.from, o.value === undefined ? '—' : formatValue(o.value)]),
-    )}`,
-  );
-  return 0;
-}
+  },
+});

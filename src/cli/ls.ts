@@ -14,99 +14,108 @@ import { configEntry } from '../compare/select.ts';
 import { formatValue, renderFitted, truncate } from '../compare/table.ts';
 import type { Json } from '../config/json.ts';
 import { formatSeconds } from '../run/runner.ts';
-import { intOption, parseCommand, print } from './args.ts';
-import { projectFor, REMOTE_OPTIONS, REMOTE_USAGE } from './remote.ts';
+import { projectFor, REMOTE_OPTIONS } from './remote.ts';
+import { defineCommand, print } from './spec.ts';
 
-export const USAGE = `usage: repro ls [--where KEY=VALUE]... [--sort KEY] [--columns A,B,...] [--limit N] [--json|--csv] [--no-cache]
+export default defineCommand({
+  name: 'ls',
+  summary: 'list result folders with their status',
+  api: ['listRuns'],
+  description: `Lists the result folders under the runs root: name, status, start time, duration, the config keys that differ across the listed runs, and for each logged metric its last value (loss) and its best (loss.best). Best is the largest value for metrics whose name has a word such as acc, accuracy, f1, precision, recall, auc, score, reward, iou, map, bleu, rouge, r2, psnr, ssim, topN or ndcg (val_acc, f1/test), else the smallest; NaN is never best.
 
-Lists the result folders under the runs root: name, status (done, failed, interrupted, crashed,
-running), start time, duration, the config keys that differ across the listed runs, and the
-last and best value of each logged metric (best: the largest for accuracy-like names, else the
-smallest).
+Status is done, failed or interrupted from end.json; a folder without one is running while its process lives and crashed when it does not (docs/results.md).
 
-options:
-  --where K=V     keep runs whose config key, or metric (last value), matches; also K!=V, K>V,
-                  K<V, K>=V, K<=V for numbers (repeatable; all must hold)
-  --sort KEY      sort by a column, config key or metric; -KEY for descending (--sort=-acc)
-  --columns LIST  the columns to show, comma-separated (metric.best for a metric's best)
-  --limit N       show the first N after sorting
-  --json          the runs as JSON (name, dir, status, reason, config_name, started_at,
-                  duration_s, exit_code, config, defaults, metrics {last, best, count})
-  --csv           the table as RFC 4180 CSV
-  --no-cache      read every folder again (the cache is always right; this is for timing)
-${REMOTE_USAGE}`;
+--where and --sort take a key: name, status, a config key (a default the script used counts), a metric (its last value) or metric.best; --sort also started and duration. --json prints name, dir, status, reason, config_name, started_at, duration_s, exit_code, config (flat dotted keys), defaults, metrics ({"loss": {"last", "best", "count"}}; NaN and infinities as strings).
 
-export async function main(argv: string[]): Promise<number> {
-  const args = parseCommand(
-    argv,
-    {
-      ...REMOTE_OPTIONS,
-      where: { type: 'string', multiple: true },
-      sort: { type: 'string' },
-      columns: { type: 'string' },
-      limit: { type: 'string' },
-      json: { type: 'boolean' },
-      csv: { type: 'boolean' },
-      'no-cache': { type: 'boolean' },
+The listing keeps a cache in $XDG_CACHE_HOME/repro (else ~/.cache/repro), one file per runs root. It is always right: a folder is read again when its inode or modification time changed (a file added or removed), when its metrics.jsonl changed size or time, or when its run had not ended (a run can crash without touching a file); deleted folders drop out. A wide table is cut into blocks of columns that fit the terminal, each repeating the name.`,
+  options: {
+    where: {
+      type: 'string',
+      value: 'K=V',
+      multiple: true,
+      description:
+        'keep runs where K equals V; also K!=V, and K>V, K<V, K>=V, K<=V for numbers (repeatable; all must hold)',
     },
-    USAGE,
-  );
-  if (!args) return 0;
-  const filters = (args.values.where ?? []).map(parseWhere);
-  let runs = (
-    await listRuns({ cache: !args.values['no-cache'], project: await projectFor(args.values) })
-  ).filter((r) => filters.every((f) => matches(r, f)));
-  if (args.values.sort) runs = sortRuns(runs, args.values.sort);
-  if (args.values.limit !== undefined)
-    runs = runs.slice(0, Math.max(0, intOption(args.values.limit, 'limit', 0)));
-  if (args.values.json) {
-    print(stringifyNumbers(runs, 2));
-    return 0;
-  }
-  if (runs.length === 0) {
-    process.stderr.write(
-      filters.length ? 'no result matches\n' : 'no results yet (repro run configs/<name>.json makes one)\n',
-    );
-    return 0;
-  }
-  const columns = args.values.columns
-    ? args.values.columns
-        .split(',')
-        .map((c) => c.trim())
-        .filter(Boolean)
-    : defaultColumns(runs);
-  const cell = (run: RunSummary, column: string, csv: boolean): string => {
-    switch (column) {
-      case 'started':
-        return run.started_at ? (csv ? run.started_at : run.started_at.replace('T', ' ').slice(0, 19)) : '';
-      case 'duration':
-        return run.duration_s === null ? '' : csv ? String(run.duration_s) : formatSeconds(run.duration_s);
-      case 'reason':
-        return run.reason;
+    sort: {
+      type: 'string',
+      value: 'KEY',
+      description: 'sort by a key; --sort=-KEY for descending; runs without it go last',
+    },
+    columns: {
+      type: 'string',
+      value: 'A,B,...',
+      description: 'the columns, from the same keys plus started, duration, reason',
+    },
+    limit: { type: 'integer', description: 'show the first N after filtering and sorting' },
+    json: { type: 'boolean', description: 'the runs as JSON' },
+    csv: { type: 'boolean', description: 'the table as RFC 4180 CSV' },
+    'no-cache': {
+      type: 'boolean',
+      description: 'read every folder again (the cache is always right; this is for timing)',
+    },
+    ...REMOTE_OPTIONS,
+  },
+  examples: [
+    "repro ls --sort=-accuracy --where 'accuracy>0.9'",
+    'repro ls --columns name,lr,loss --csv > runs.csv',
+  ],
+  async run({ options }, ctx) {
+    const filters = (options.where ?? []).map(parseWhere);
+    let runs = (
+      await listRuns({ cache: !options['no-cache'], project: await projectFor(options, ctx) })
+    ).filter((r) => filters.every((f) => matches(r, f)));
+    if (options.sort) runs = sortRuns(runs, options.sort);
+    if (options.limit !== undefined) runs = runs.slice(0, Math.max(0, options.limit));
+    if (options.json) {
+      print(ctx, stringifyNumbers(runs, 2));
+      return 0;
     }
-    const v: Json | undefined = runValue(run, column);
-    if (v === undefined) return csv ? '' : '—';
-    if (typeof v === 'number') return csv ? String(v) : formatNumber(v);
-    const text = formatValue(v);
-    return csv ? text : truncate(text, 40);
-  };
-  if (args.values.csv) {
-    process.stdout.write(
-      stringify([columns, ...runs.map((r) => columns.map((c) => cell(r, c, true)))], {
-        record_delimiter: 'windows',
-      }),
+    if (runs.length === 0) {
+      ctx.stderr.write(
+        filters.length ? 'no result matches\n' : 'no results yet (repro run configs/<name>.json makes one)\n',
+      );
+      return 0;
+    }
+    const columns = options.columns
+      ? options.columns
+          .split(',')
+          .map((c) => c.trim())
+          .filter(Boolean)
+      : defaultColumns(runs);
+    const cell = (run: RunSummary, column: string, csv: boolean): string => {
+      switch (column) {
+        case 'started':
+          return run.started_at ? (csv ? run.started_at : run.started_at.replace('T', ' ').slice(0, 19)) : '';
+        case 'duration':
+          return run.duration_s === null ? '' : csv ? String(run.duration_s) : formatSeconds(run.duration_s);
+        case 'reason':
+          return run.reason;
+      }
+      const v: Json | undefined = runValue(run, column);
+      if (v === undefined) return csv ? '' : '—';
+      if (typeof v === 'number') return csv ? String(v) : formatNumber(v);
+      const text = formatValue(v);
+      return csv ? text : truncate(text, 40);
+    };
+    if (options.csv) {
+      ctx.stdout.write(
+        stringify([columns, ...runs.map((r) => columns.map((c) => cell(r, c, true)))], {
+          record_delimiter: 'windows',
+        }),
+      );
+      return 0;
+    }
+    print(
+      ctx,
+      renderFitted(
+        columns,
+        runs.map((r) => columns.map((c) => cell(r, c, false))),
+        ctx.stdout.columns || 120,
+      ),
     );
     return 0;
-  }
-  print(
-    renderFitted(
-      columns,
-      runs.map((r) => columns.map((c) => cell(r, c, false))),
-      process.stdout.columns || 120,
-    ),
-  );
-  return 0;
-}
+  },
+});
 
 /** name, status, started, duration, the config keys that differ, then each metric's last and best. */
 function defaultColumns(runs: RunSummary[]): string[] {

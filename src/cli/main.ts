@@ -1,104 +1,121 @@
-import { ReproError } from '../errors.ts';
+import { ReproError, UsageError } from '../errors.ts';
 import { reproVersion } from '../version.ts';
+import type { CommandContext, CommandSpec } from './spec.ts';
 
-/** A CLI command: parses its argv, calls the library, prints, returns the exit code. */
-export type Command = (argv: string[]) => Promise<number>;
-
-const COMMANDS: Record<string, { summary: string; load: () => Promise<{ main: Command }> }> = {
-  run: { summary: "run a config's script into a new result folder", load: () => import('./run.ts') },
-  ls: { summary: 'list result folders with their status', load: () => import('./ls.ts') },
-  diff: { summary: 'show the keys that differ across configs or results', load: () => import('./diff.ts') },
-  clone: {
-    summary: 'copy a config with changes, under the next free letter',
-    load: () => import('./clone.ts'),
-  },
-  sweep: {
-    summary: 'write one config per point of a grid or random search',
-    load: () => import('./sweep.ts'),
-  },
-  cross: { summary: 'breed a child config from two parents', load: () => import('./cross.ts') },
-  plot: { summary: 'draw a metric of several runs on one chart', load: () => import('./plot.ts') },
-  tree: { summary: 'cluster configs into a family tree (dendrogram)', load: () => import('./tree.ts') },
-  graph: { summary: "show the config graph with each node's status", load: () => import('./graph.ts') },
-  status: {
-    summary: 'say which results are missing, done, failed or stale',
-    load: () => import('./status.ts'),
-  },
-  make: { summary: 'compute every missing result upstream of targets', load: () => import('./make.ts') },
-  verify: { summary: "rerun a result's config and prove it reproduces", load: () => import('./verify.ts') },
-  check: { summary: "lint the project's configs, sources and scripts", load: () => import('./check.ts') },
-  fingerprint: {
-    summary: 'fingerprint input data: paths, file list or checksums',
-    load: () => import('./fingerprint.ts'),
-  },
-  queue: {
-    summary: 'push configs to the shared database; list, retry, cancel',
-    load: () => import('./queue.ts'),
-  },
-  worker: {
-    summary: 'compute queued configs from the database on this machine',
-    load: () => import('./worker.ts'),
-  },
-  pull: { summary: 'copy results from the shared storage into runs/', load: () => import('./pull.ts') },
-  db: { summary: 'create or upgrade the database schema', load: () => import('./db.ts') },
-  ui: { summary: 'serve a local dashboard over the runs', load: () => import('./ui.ts') },
+/**
+ * Every command, loaded only when asked for (a command's module brings its part of the
+ * library). Each module's default export declares the command: name, help, options, run.
+ */
+export const COMMANDS: Record<string, () => Promise<{ default: CommandSpec }>> = {
+  run: () => import('./run.ts') as never,
+  ls: () => import('./ls.ts') as never,
+  diff: () => import('./diff.ts') as never,
+  clone: () => import('./clone.ts') as never,
+  sweep: () => import('./sweep.ts') as never,
+  cross: () => import('./cross.ts') as never,
+  plot: () => import('./plot.ts') as never,
+  tree: () => import('./tree.ts') as never,
+  graph: () => import('./graph.ts') as never,
+  status: () => import('./status.ts') as never,
+  make: () => import('./make.ts') as never,
+  verify: () => import('./verify.ts') as never,
+  check: () => import('./check.ts') as never,
+  fingerprint: () => import('./fingerprint.ts') as never,
+  queue: () => import('./queue.ts') as never,
+  worker: () => import('./worker.ts') as never,
+  pull: () => import('./pull.ts') as never,
+  db: () => import('./db.ts') as never,
+  ui: () => import('./ui.ts') as never,
 };
 
-const USAGE = `repro ${reproVersion()}: reproducible experiments from flat JSON configs
+/** Every command's declaration, in the order of COMMANDS. */
+export async function loadCommands(): Promise<CommandSpec[]> {
+  return Promise.all(Object.values(COMMANDS).map(async (load) => (await load()).default));
+}
+
+/** The process's own context: its folder, streams and environment. */
+export function processContext(): CommandContext {
+  return { cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr, env: process.env };
+}
+
+/** `repro --help`: the commands with their summaries. */
+export async function usage(): Promise<string> {
+  const specs = await loadCommands();
+  const width = Math.max(...specs.map((s) => s.name.length)) + 2;
+  return `repro ${reproVersion()}: reproducible experiments from flat JSON configs
 
 usage: repro <command> [options]
 
 commands:
-${Object.entries(COMMANDS)
-  .map(([name, c]) => `  ${name.padEnd(8)}${c.summary}`)
-  .join('\n')}
+${specs.map((s) => `  ${s.name.padEnd(width)}${s.summary}`).join('\n')}
 
 global options:
-  --debug     show stack traces on errors
+  --debug     show stack traces on errors (before or after the command)
   -h, --help  show help (repro <command> --help for a command)
   --version   print the version
 
-docs: README.md and docs/cli.md`;
+docs: README.md and docs/cli.md
+`;
+}
 
 /** Runs the CLI on `argv` (without node and the script) and returns the exit code. */
-export async function main(argv: string[]): Promise<number> {
-  const debug = argv.includes('--debug');
-  const args = argv.filter((a, i) => a !== '--debug' || argv.indexOf('--') < i);
+export async function main(argv: readonly string[], ctx: CommandContext = processContext()): Promise<number> {
+  // --debug is global: anywhere before a "--" that ends repro's own arguments
+  const end = argv.indexOf('--');
+  const mine = (i: number) => end < 0 || i < end;
+  const debug = argv.some((a, i) => a === '--debug' && mine(i));
+  const args = argv.filter((a, i) => a !== '--debug' || !mine(i));
   const [name, ...rest] = args;
-  if (!name || name === '-h' || name === '--help' || name === 'help') {
-    process.stdout.write(`${USAGE}\n`);
-    return name ? 0 : 2;
-  }
-  if (name === '--version' || name === '-v') {
-    process.stdout.write(`${reproVersion()}\n`);
-    return 0;
-  }
-  const command = COMMANDS[name];
-  if (!command) {
-    process.stderr.write(
-      `error: unknown command "${name}"\nhint: commands are ${Object.keys(COMMANDS).join(', ')}; see repro --help\n`,
-    );
-    return 2;
-  }
   try {
-    const { main: run } = await command.load();
-    return await run(rest);
+    if (name === '--version' || name === '-v') {
+      ctx.stdout.write(`${reproVersion()}\n`);
+      return 0;
+    }
+    if (!name || name === '-h' || name === '--help') {
+      (name ? ctx.stdout : ctx.stderr).write(await usage());
+      return name ? 0 : 2;
+    }
+    if (name === 'help') {
+      const topic = rest[0] && COMMANDS[rest[0]];
+      const { helpText } = await import('./command.ts');
+      ctx.stdout.write(topic ? helpText((await topic()).default) : await usage());
+      return 0;
+    }
+    const load = COMMANDS[name];
+    if (!load) throw await unknownCommand(name);
+    // the parser loads with the command, never for --version
+    const [{ runCommand }, spec] = await Promise.all([import('./command.ts'), load()]);
+    return await runCommand(spec.default, rest, ctx);
   } catch (error) {
-    return reportError(error, debug);
+    return reportError(error, debug, ctx);
   }
 }
 
+/** An unknown command, with the closest one when it is near. */
+async function unknownCommand(name: string): Promise<ReproError> {
+  const { distance } = await import('fastest-levenshtein');
+  const names = Object.keys(COMMANDS);
+  const near = names
+    .map((n) => ({ n, d: distance(n, name) }))
+    .sort((a, b) => a.d - b.d)
+    .find((c) => c.d <= Math.max(1, Math.floor(name.length / 3)));
+  return new UsageError(
+    `unknown command "${name}"${near ? ` (did you mean ${near.n}?)` : ''}`,
+    `Commands are ${names.join(', ')}; see repro --help`,
+  );
+}
+
 /** Prints `error: ...` and `hint: ...`; the stack only with --debug. */
-export function reportError(error: unknown, debug: boolean): number {
+export function reportError(error: unknown, debug: boolean, ctx: Pick<CommandContext, 'stderr'>): number {
   if (error instanceof ReproError) {
-    process.stderr.write(`error: ${error.message}\n`);
-    if (error.hint) process.stderr.write(`hint: ${error.hint}\n`);
-    if (debug && error.stack) process.stderr.write(`${error.stack}\n`);
+    ctx.stderr.write(`error: ${error.message}\n`);
+    if (error.hint) ctx.stderr.write(`hint: ${error.hint}\n`);
+    if (debug && error.stack) ctx.stderr.write(`${error.stack}\n`);
     return error.exitCode;
   }
   const err = error as Error;
-  process.stderr.write(`error: ${err?.message ?? String(error)}\n`);
-  process.stderr.write(
+  ctx.stderr.write(`error: ${err?.message ?? String(error)}\n`);
+  ctx.stderr.write(
     debug && err?.stack
       ? `${err.stack}\n`
       : 'hint: this looks like a bug in repro; rerun with --debug and report the stack trace\n',

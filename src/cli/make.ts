@@ -1,48 +1,54 @@
 import { renderTable } from '../compare/table.ts';
-import { UsageError } from '../errors.ts';
 import { make } from '../graph/make.ts';
-import { intOption, parseCommand, print } from './args.ts';
+import { defineCommand, print, warnTo } from './spec.ts';
 
-export const USAGE = `usage: repro make NAME... [-j N] [--dry-run] [--keep-going]
-
-Computes every missing result upstream of the targets, in dependency order, running
-independent stages in parallel up to -j. Each stage runs exactly as repro run. A stage that
-already has a result is never rerun (results are immutable); a stale one is reported. A
-failure stops what depends on it, and everything else too unless --keep-going.
-
-options:
-  -j, --jobs N    stages at once (default 1; with more, their output is only saved, not shown)
-  --dry-run       say what would run
-  --keep-going    after a failure, go on with what does not depend on it`;
-
-export async function main(argv: string[]): Promise<number> {
-  const args = parseCommand(
-    argv,
+export default defineCommand({
+  name: 'make',
+  summary: 'compute every missing result upstream of targets',
+  api: ['make'],
+  description: `Computes every missing result upstream of the targets (and the targets), in dependency order, running independent stages in parallel up to -j. Each stage runs exactly as repro run (same folder, records and checks). A stage with a result is never rerun: a done one is used as it is (and reported when stale); a failed, crashed or interrupted one blocks what depends on it, since a result folder is never reused (fix the cause and clone the config). A failure stops the stages that depend on it, and everything not yet started unless --keep-going. Progress lines on stderr say which stage starts or ends and how many wait; with -j 1 the scripts' output is shown live, with more it is only saved in each result folder. The summary table lists every stage as ran, failed, skipped, exists or planned (--dry-run); exit 0 when nothing failed or was skipped.`,
+  args: [
     {
-      jobs: { type: 'string', short: 'j' },
-      'dry-run': { type: 'boolean' },
-      'keep-going': { type: 'boolean' },
+      name: 'targets',
+      required: true,
+      variadic: true,
+      description: 'the configs to produce, with everything upstream',
     },
-    USAGE,
-  );
-  if (!args) return 0;
-  if (args.positionals.length === 0)
-    throw new UsageError('repro make needs targets', 'Name the configs to produce: repro make evaluation');
-  const summary = await make({
-    targets: args.positionals,
-    jobs: intOption(args.values.jobs, 'jobs', 1),
-    dryRun: args.values['dry-run'],
-    keepGoing: args.values['keep-going'],
-  });
-  const count = (o: string) => summary.stages.filter((s) => s.outcome === o).length;
-  process.stderr.write(
-    `${renderTable(
-      ['stage', 'outcome', 'detail'],
-      summary.stages.map((s) => [s.name, s.outcome, s.detail]),
-    )}\n`,
-  );
-  print(
-    `${count('ran')} ran, ${count('failed')} failed, ${count('skipped')} skipped, ${count('exists')} already done${count('planned') ? `, ${count('planned')} would run` : ''}`,
-  );
-  return summary.ok ? 0 : 1;
-}
+  ],
+  options: {
+    jobs: {
+      type: 'integer',
+      short: 'j',
+      default: 1,
+      description: 'stages at once (with more than 1, their output is only saved)',
+    },
+    'dry-run': { type: 'boolean', description: 'say what would run; run nothing' },
+    'keep-going': { type: 'boolean', description: 'after a failure, go on with what does not depend on it' },
+  },
+  examples: ['repro make evaluation', 'repro make evaluation prediction export -j 2'],
+  async run({ args, options }, ctx) {
+    const summary = await make({
+      targets: args,
+      jobs: options.jobs,
+      dryRun: options['dry-run'],
+      keepGoing: options['keep-going'],
+      cwd: ctx.cwd,
+      env: ctx.env,
+      log: warnTo(ctx),
+      stdout: ctx.stdout,
+      stderr: ctx.stderr,
+    });
+    const count = (o: string) => summary.stages.filter((s) => s.outcome === o).length;
+    ctx.stderr.write(
+      `${renderTable(
+        ['stage', 'outcome', 'detail'],
+        summary.stages.map((s) => [s.name, s.outcome, s.detail]),
+      )}\n`,
+    );
+    print(
+      ctx,
+      `${count('ran')} ran, ${count('failed')} failed, ${count('skipped')} skipped, ${count('exists')} already done${count('planned') ? `, ${count('planned')} would run` : ''}`,
+    );
+    return summary.ok ? 0 : 1;
+  },
+});

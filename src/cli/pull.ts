@@ -1,29 +1,30 @@
 import { relative } from '../_builtins.ts';
-import { UsageError } from '../errors.ts';
 import { findProject } from '../project/project.ts';
 import { pullResult } from '../remote/queue.ts';
 import { openStorage } from '../remote/storage.ts';
 import { dbUrl, PgStore } from '../remote/store.ts';
-import { parseCommand, print } from './args.ts';
+import { DB_OPTION, STORAGE_OPTION } from './remote.ts';
+import { defineCommand, print } from './spec.ts';
 
-export const USAGE = `usage: repro pull NAME... [--db URL] [--storage URI]
-
-Copies results from the shared storage into the local runs root, each file checked against
-the digest recorded when it was uploaded. A local folder of the same name is never touched.`;
-
-export async function main(argv: string[]): Promise<number> {
-  const args = parseCommand(argv, { db: { type: 'string' }, storage: { type: 'string' } }, USAGE);
-  if (!args) return 0;
-  if (args.positionals.length === 0) throw new UsageError('repro pull needs names', USAGE);
-  const storage = openStorage(args.values.storage);
-  const store = await PgStore.connect(dbUrl(args.values.db));
-  try {
-    for (const name of args.positionals) {
-      const dir = await pullResult({ name, store, storage, project: findProject() });
-      print(`${name} -> ${relative(process.cwd(), dir)}`);
+export default defineCommand({
+  name: 'pull',
+  summary: 'copy results from the shared storage into runs/',
+  api: ['pullResult'],
+  description: `Copies results from the shared storage into the local runs root, each file checked against the digest recorded when it was uploaded. A local folder of the same name is never touched.`,
+  args: [{ name: 'names', required: true, variadic: true, description: "the store's config names" }],
+  options: { ...DB_OPTION, ...STORAGE_OPTION },
+  examples: ['repro pull model3'],
+  async run({ args, options }, ctx) {
+    const storage = openStorage(options.storage, ctx.env);
+    const store = await PgStore.connect(dbUrl(options.db, ctx.env));
+    try {
+      for (const name of args) {
+        const dir = await pullResult({ name, store, storage, project: findProject({ cwd: ctx.cwd }) });
+        print(ctx, `${name} -> ${relative(ctx.cwd, dir)}`);
+      }
+    } finally {
+      await store.close();
     }
-  } finally {
-    await store.close();
-  }
-  return 0;
-}
+    return 0;
+  },
+});

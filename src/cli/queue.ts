@@ -4,101 +4,115 @@ import { findProject } from '../project/project.ts';
 import { orphanedUploads, pushConfigs } from '../remote/queue.ts';
 import { openStorage } from '../remote/storage.ts';
 import { dbUrl, type JobState, PgStore } from '../remote/store.ts';
-import { intOption, parseCommand, print } from './args.ts';
+import { DB_OPTION, STORAGE_OPTION } from './remote.ts';
+import { defineCommand, print } from './spec.ts';
 
-export const USAGE = `usage: repro queue push <config>... [--db URL] [--storage URI] [--max-attempts N]
-       repro queue ls [--state S] [--storage URI] [--json] [--db URL]
-       repro queue retry NAME [--db URL]
-       repro queue cancel NAME [--db URL]
+const ACTIONS = ['push', 'ls', 'retry', 'cancel'];
 
-push adds configs to the store with the configs upstream of them (an upstream with a local
-result is uploaded to --storage and registered as done). The same name with the same content
-again is a no-op; with other content it is refused. ls lists name, state, attempts, worker,
-result location and last error, and with --storage the orphaned uploads of dead attempts.
-retry queues a failed or cancelled config again; cancel stops a queued or running one.`;
+export default defineCommand({
+  name: 'queue',
+  summary: 'push configs to the shared database; list, retry, cancel',
+  api: ['pushConfigs', 'PgStore'],
+  description: `push adds configs to the store with the configs upstream of them (an upstream with a local done result is uploaded to --storage and registered as done). The same name with the same content again is a no-op; with other content it is refused (REPRO_STORE_CONFIG_CHANGED). ls lists name, state, attempts, worker, result location and last error, and with --storage the orphaned uploads of dead attempts; ls --json prints {"jobs": [...], "orphans": [...]}. retry queues a failed or cancelled config again; cancel stops a queued or running one.
 
-export async function main(argv: string[]): Promise<number> {
-  const args = parseCommand(
-    argv,
-    {
-      db: { type: 'string' },
-      storage: { type: 'string' },
-      'max-attempts': { type: 'string' },
-      state: { type: 'string' },
-      json: { type: 'boolean' },
+The database URL comes from --db or REPRO_DB_URL, the storage from --storage or REPRO_STORAGE (file:///path or s3://bucket/prefix). How it all works, and how to run it on SLURM, Kubernetes or over ssh: docs/distributed.md.`,
+  args: [
+    { name: 'action', required: true, description: 'push, ls, retry or cancel' },
+    { name: 'names', variadic: true, description: 'configs to push; the one name to retry or cancel' },
+  ],
+  options: {
+    ...DB_OPTION,
+    ...STORAGE_OPTION,
+    'max-attempts': {
+      type: 'integer',
+      default: 3,
+      description: 'tries per pushed config before it is failed',
     },
-    USAGE,
-  );
-  if (!args) return 0;
-  const [sub, ...rest] = args.positionals;
-  if (!sub || !['push', 'ls', 'retry', 'cancel'].includes(sub))
-    throw new UsageError('repro queue takes push, ls, retry or cancel', USAGE);
-  const store = await PgStore.connect(dbUrl(args.values.db));
-  try {
-    if (sub === 'push') {
-      if (rest.length === 0) throw new UsageError('repro queue push needs configs', USAGE);
-      const storage =
-        args.values.storage || process.env.REPRO_STORAGE ? openStorage(args.values.storage) : undefined;
-      const out = await pushConfigs({
-        targets: rest,
-        store,
-        storage,
-        project: findProject(),
-        maxAttempts: intOption(args.values['max-attempts'], 'max-attempts', 3),
-      });
-      print(
-        renderTable(
-          ['name', 'pushed'],
-          out.map((o) => [o.name, o.outcome === 'same' ? 'already there' : o.outcome]),
-        ),
+    state: { type: 'string', value: 'STATE', description: 'ls: only configs in this state' },
+    json: { type: 'boolean', description: 'ls: the jobs as JSON' },
+  },
+  examples: [
+    'repro queue push configs/model*.json',
+    'repro queue ls --state failed',
+    'repro queue retry model3',
+  ],
+  async run({ args, options }, ctx) {
+    const [action, ...rest] = args as [string, ...string[]];
+    if (!ACTIONS.includes(action))
+      throw new UsageError(
+        `repro queue takes push, ls, retry or cancel, not "${action}"`,
+        'See repro queue --help',
       );
-      return 0;
-    }
-    if (sub === 'ls') {
-      const jobs = await store.list(args.values.state as JobState | undefined);
-      const orphans =
-        args.values.storage || process.env.REPRO_STORAGE
-          ? await orphanedUploads(store, openStorage(args.values.storage))
-          : [];
-      if (args.values.json) {
-        print(JSON.stringify({ jobs, orphans }, null, 2));
+    const storage = () =>
+      options.storage || ctx.env.REPRO_STORAGE ? openStorage(options.storage, ctx.env) : undefined;
+    const store = await PgStore.connect(dbUrl(options.db, ctx.env));
+    try {
+      if (action === 'push') {
+        if (rest.length === 0)
+          throw new UsageError('repro queue push needs configs', 'See repro queue --help');
+        const out = await pushConfigs({
+          targets: rest,
+          store,
+          storage: storage(),
+          project: findProject({ cwd: ctx.cwd }),
+          maxAttempts: options['max-attempts'],
+        });
+        print(
+          ctx,
+          renderTable(
+            ['name', 'pushed'],
+            out.map((o) => [o.name, o.outcome === 'same' ? 'already there' : o.outcome]),
+          ),
+        );
         return 0;
       }
-      print(
-        jobs.length
-          ? renderTable(
-              ['name', 'state', 'attempts', 'worker', 'result', 'last error'],
-              jobs.map((j) => [
-                j.name,
-                j.state,
-                `${j.attempts}/${j.max_attempts}`,
-                j.state === 'running' ? (j.lease_owner ?? '') : '',
-                j.result_location ?? '',
-                (j.last_error ?? '').split('\n').filter(Boolean).pop()?.slice(0, 60) ?? '',
-              ]),
-            )
-          : 'the queue is empty',
-      );
-      if (orphans.length)
+      if (action === 'ls') {
+        const jobs = await store.list(options.state as JobState | undefined);
+        const from = storage();
+        const orphans = from ? await orphanedUploads(store, from) : [];
+        if (options.json) {
+          print(ctx, JSON.stringify({ jobs, orphans }, null, 2));
+          return 0;
+        }
         print(
-          `orphaned uploads (attempts that did not complete):\n${orphans.map((o) => `  ${o}`).join('\n')}`,
+          ctx,
+          jobs.length
+            ? renderTable(
+                ['name', 'state', 'attempts', 'worker', 'result', 'last error'],
+                jobs.map((j) => [
+                  j.name,
+                  j.state,
+                  `${j.attempts}/${j.max_attempts}`,
+                  j.state === 'running' ? (j.lease_owner ?? '') : '',
+                  j.result_location ?? '',
+                  (j.last_error ?? '').split('\n').filter(Boolean).pop()?.slice(0, 60) ?? '',
+                ]),
+              )
+            : 'the queue is empty',
         );
+        if (orphans.length)
+          print(
+            ctx,
+            `orphaned uploads (attempts that did not complete):\n${orphans.map((o) => `  ${o}`).join('\n')}`,
+          );
+        return 0;
+      }
+      const name = rest[0];
+      if (!name || rest.length > 1)
+        throw new UsageError(`repro queue ${action} takes one name`, 'See repro queue --help');
+      const ok = action === 'retry' ? await store.retry(name) : await store.cancel(name);
+      if (!ok) {
+        const job = await store.get(name);
+        throw new UsageError(
+          job
+            ? `${name} is ${job.state}: ${action === 'retry' ? 'only failed or cancelled configs are retried' : 'only queued or running configs are cancelled'}`
+            : `the store has no config named "${name}"`,
+        );
+      }
+      print(ctx, `${name}: ${action === 'retry' ? 'queued again' : 'cancelled'}`);
       return 0;
+    } finally {
+      await store.close();
     }
-    const name = rest[0];
-    if (!name || rest.length > 1) throw new UsageError(`repro queue ${sub} takes one name`, USAGE);
-    const ok = sub === 'retry' ? await store.retry(name) : await store.cancel(name);
-    if (!ok) {
-      const job = await store.get(name);
-      throw new UsageError(
-        job
-          ? `${name} is ${job.state}: ${sub === 'retry' ? 'only failed or cancelled configs are retried' : 'only queued or running configs are cancelled'}`
-          : `the store has no config named "${name}"`,
-      );
-    }
-    print(`${name}: ${sub === 'retry' ? 'queued again' : 'cancelled'}`);
-    return 0;
-  } finally {
-    await store.close();
-  }
-}
+  },
+});

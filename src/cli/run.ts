@@ -1,49 +1,60 @@
-import { parseRunArgs } from '../config/argv.ts';
 import { UsageError } from '../errors.ts';
 import { runConfig } from '../run/runner.ts';
+import { defineCommand } from './spec.ts';
 
-export const USAGE = `usage: repro run <config.json> [--conf JSON]... [--set key=value]... [--postfix X] [--quiet] [-- command...]
+export default defineCommand({
+  name: 'run',
+  summary: "run a config's script into a new result folder",
+  api: ['runConfig'],
+  description: `Creates the result folder runs/<name> (plus a postfix when overrides change the config), saves the merged config and the run record into it, runs the config's "script" (or the command after --) with -c <folder>/config.json, and saves its output.
 
-Creates the result folder runs/<name> (plus a postfix when overrides change the config),
-saves the merged config and the run record into it, runs the config's "script" (or the
-command after --) with -c <folder>/config.json, and saves its output. Exits with the
-script's exit code; 130 when interrupted.
+1. Loads the config and merges the overrides, in the order given: --conf '{"lr": 0.001}' merges a JSON object; --set lr=0.001 sets one key (the value is JSON when it parses, else a string: --set opt=adam).
+2. Checks, before anything is written: the script exists, is inside the project and can be run; every \`source\` has a finished, successful result; the result folder does not exist.
+3. Creates runs/<name> with an exclusive mkdir (the name: docs/config.md), writes the merged config to config.json exclusively, and the run record run.json.
+4. Runs the config's \`script\` (or the command after --) from the project root with -c <folder>/config.json appended and REPRO_RUN_DIR, REPRO_CONFIG, REPRO_CONFIG_NAME, REPRO_RUN_NAME, REPRO_PROJECT_ROOT set (and PYTHONHASHSEED=0 unless set: docs/results.md). Its stdout and stderr are shown live and saved to stdout.log and stderr.log.
+5. Writes end.json with the status (done, failed, interrupted), exit code and duration.
 
-options:
-  -c, --config FILE   the config (or give it as the first argument)
-  --conf JSON         merge a JSON object into the config (repeatable, applied in order)
-  --set key=value     set one key; the value is JSON when it parses, else a string (repeatable)
-  --postfix X         name the result <name>~X
-  -q, --quiet         print only the script's output`;
+The script's interpreter comes from its extension: .ts, .mts, .cts through tsx (a dependency of repro), .js, .mjs, .cjs with this Node.js, .py with python3, .sh with bash; any other file must be executable. repro.json can map more (docs/config.md).
 
-export async function main(argv: string[]): Promise<number> {
-  const dashdash = argv.indexOf('--');
-  const own = dashdash < 0 ? argv : argv.slice(0, dashdash);
-  const command = dashdash < 0 ? undefined : argv.slice(dashdash + 1);
-  const args = parseRunArgs(own, {
-    quiet: { type: 'boolean', short: 'q' },
-    help: { type: 'boolean', short: 'h' },
-  });
-  if (args.values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  const config = args.config ?? args.positionals[0];
-  if (!config) throw new UsageError('repro run needs a config', USAGE);
-  if (args.positionals.length > (args.config ? 0 : 1)) {
-    throw new UsageError(
-      `unexpected argument "${args.positionals[args.config ? 0 : 1]}"`,
-      'Put a command after "--": repro run configs/x.json -- python train.py',
-    );
-  }
-  if (command && command.length === 0)
-    throw new UsageError('nothing after "--"', 'Give a command: -- python train.py');
-  const result = await runConfig({
-    config,
-    overrides: args.overrides,
-    postfix: args.postfix,
-    command,
-    quiet: Boolean(args.values.quiet),
-  });
-  return result.exitCode;
-}
+Exit code: the script's (128 + the signal number if a signal killed it). Ctrl-C (SIGINT) is passed on to the script, the run is marked interrupted and repro exits 130 (143 for SIGTERM); a second Ctrl-C sends SIGTERM, a third SIGKILL.`,
+  args: [{ name: 'config', description: 'the config file (or give it with -c)' }],
+  overrides: true,
+  passThrough: true,
+  options: {
+    postfix: { type: 'string', value: 'X', description: 'name the result <name>~X' },
+    quiet: {
+      type: 'boolean',
+      short: 'q',
+      description: "print only the script's output, not repro's two lines",
+    },
+  },
+  examples: [
+    'repro run configs/model.json',
+    'repro run configs/model.json --set lr=0.1',
+    'repro run configs/model.json -- python train.py',
+  ],
+  async run({ args, options, overrides, command, config }, ctx) {
+    const file = config ?? args[0];
+    if (!file) throw new UsageError('repro run needs a config', 'See repro run --help');
+    if (config && args[0]) {
+      throw new UsageError(
+        `unexpected argument "${args[0]}"`,
+        'Put a command after "--": repro run configs/x.json -- python train.py',
+      );
+    }
+    if (command && command.length === 0)
+      throw new UsageError('nothing after "--"', 'Give a command: -- python train.py');
+    const result = await runConfig({
+      config: file,
+      overrides,
+      postfix: options.postfix,
+      command,
+      quiet: options.quiet,
+      cwd: ctx.cwd,
+      env: ctx.env,
+      stdout: ctx.stdout,
+      stderr: ctx.stderr,
+    });
+    return result.exitCode;
+  },
+});

@@ -1,58 +1,60 @@
 import { sweepConfigs } from '../breed/sweep.ts';
 import { formatValue, renderTable } from '../compare/table.ts';
 import { UsageError } from '../errors.ts';
-import { intOption, parseCommand, print } from './args.ts';
+import { defineCommand, print } from './spec.ts';
 
-export const USAGE = `usage: repro sweep <config.json> --grid JSON [--random N [--seed S]] [--prefix NAME] [--dry-run] [--json]
+export default defineCommand({
+  name: 'sweep',
+  summary: 'write one config per point of a grid or random search',
+  api: ['sweepConfigs'],
+  description: `Writes one config per combination of the grid, the first key varying slowest, named with digits after the config's name (model1 … model4), zero-padded when there are more than nine (model01 … model12). All or nothing: if any name is taken, nothing is written. --prefix names them <prefix>1 … instead.
 
-Writes one config per combination of the grid, named with digits (model1 ... model4;
-zero-padded past nine: model01 ... model12), all or nothing: if any name is taken, nothing is
-written. With --random N, samples N configs instead, reproducibly for the seed; a key may then
-also be a range: {"uniform": [a, b]}, {"log_uniform": [a, b]}, {"int": [a, b]}.
-
-  repro sweep configs/model.json --grid '{"lr": [1e-3, 1e-4], "filters": [5, 10]}'
-  repro sweep configs/model.json --grid '{"lr": {"log_uniform": [1e-5, 1e-2]}}' --random 20 --seed 7`;
-
-export async function main(argv: string[]): Promise<number> {
-  const args = parseCommand(
-    argv,
-    {
-      grid: { type: 'string' },
-      random: { type: 'string' },
-      seed: { type: 'string' },
-      prefix: { type: 'string' },
-      'dry-run': { type: 'boolean' },
-      json: { type: 'boolean' },
+--random N --seed S (seed 1 by default) samples N configs instead, the same for the same seed on any machine. Then a key may also be a range: {"uniform": [a, b]}, {"log_uniform": [a, b]} (a > 0) or {"int": [a, b]} (both ends included); floats keep six significant digits. A list is sampled uniformly. --dry-run prints what would be written and writes nothing.`,
+  args: [{ name: 'config', required: true, description: 'the base config file' }],
+  options: {
+    grid: {
+      type: 'string',
+      value: 'JSON',
+      description: 'the values of each key: {"lr": [0.1, 0.01], "epochs": [2, 3]}',
     },
-    USAGE,
-  );
-  if (!args) return 0;
-  const config = args.positionals[0];
-  if (!config || args.positionals.length > 1) throw new UsageError('repro sweep takes one config', USAGE);
-  if (!args.values.grid) throw new UsageError('repro sweep needs --grid', USAGE);
-  const result = sweepConfigs({
-    config,
-    space: args.values.grid,
-    random: args.values.random === undefined ? undefined : intOption(args.values.random, 'random', 0),
-    seed: intOption(args.values.seed, 'seed', 1),
-    prefix: args.values.prefix,
-    dryRun: args.values['dry-run'],
-  });
-  if (args.values.json) {
-    print(JSON.stringify(result, null, 2));
+    random: { type: 'integer', description: 'sample N configs instead of the whole grid' },
+    seed: { type: 'integer', default: 1, description: 'the seed of --random' },
+    prefix: { type: 'string', value: 'NAME', description: 'name the configs NAME1, NAME2, …' },
+    'dry-run': { type: 'boolean', description: 'say what would be written; write nothing' },
+    json: { type: 'boolean', description: 'the configs as JSON' },
+  },
+  examples: [
+    'repro sweep configs/model.json --grid \'{"lr": [1e-3, 1e-4], "filters": [5, 10]}\'',
+    'repro sweep configs/model.json --grid \'{"lr": {"log_uniform": [1e-5, 1e-2]}}\' --random 20 --seed 7',
+  ],
+  async run({ args, options }, ctx) {
+    if (!options.grid) throw new UsageError('repro sweep needs --grid', 'See repro sweep --help');
+    const result = sweepConfigs({
+      config: args[0] as string,
+      space: options.grid,
+      random: options.random,
+      seed: options.seed,
+      prefix: options.prefix,
+      dryRun: options['dry-run'],
+      cwd: ctx.cwd,
+    });
+    if (options.json) {
+      print(ctx, JSON.stringify(result, null, 2));
+      return 0;
+    }
+    const keys = Object.keys(result.configs[0]?.changes ?? {});
+    print(
+      ctx,
+      renderTable(
+        ['file', ...keys],
+        result.configs.map((c) => [c.file, ...keys.map((k) => formatValue(c.changes[k] ?? null))]),
+      ),
+    );
+    ctx.stderr.write(
+      result.written
+        ? `wrote ${result.configs.length} configs\n`
+        : `dry run: ${result.configs.length} configs, nothing written\n`,
+    );
     return 0;
-  }
-  const keys = Object.keys(result.configs[0]?.changes ?? {});
-  print(
-    renderTable(
-      ['file', ...keys],
-      result.configs.map((c) => [c.file, ...keys.map((k) => formatValue(c.changes[k] ?? null))]),
-    ),
-  );
-  process.stderr.write(
-    result.written
-      ? `wrote ${result.configs.length} configs\n`
-      : `dry run: ${result.configs.length} configs, nothing written\n`,
-  );
-  return 0;
-}
+  },
+});

@@ -63,7 +63,7 @@ export function differingKeys(entries: readonly ConfigEntry[], base?: ConfigEntr
   });
 }
 
-/** The SPEC's jsondiff: only the keys that differ, one row per config. */
+/** jsondiff (docs/cli.md, repro diff): only the keys that differ, one row per config. */
 export function diffConfigs(entries: readonly ConfigEntry[], options: DiffConfigsOptions = {}): ConfigDiff {
   let ordered = [...entries];
   let base: ConfigEntry | undefined;

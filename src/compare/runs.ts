@@ -1,8 +1,9 @@
-import { fs, join, os } from '../_builtins.ts';
+import { fs, join } from '../_builtins.ts';
 import { sha256Hex } from '../config/hash.ts';
 import type { Json, JsonObject } from '../config/json.ts';
 import { parseSetValue } from '../config/overrides.ts';
 import { UsageError } from '../errors.ts';
+import { cacheDir } from '../project/cache.ts';
 import { findProject, type Project } from '../project/project.ts';
 import { RUN_FILES } from '../run/layout.ts';
 import { parseMetrics } from '../run/metrics.ts';
@@ -58,8 +59,7 @@ const FINAL: readonly RunStatus[] = ['done', 'failed', 'interrupted'];
 
 /** Where the ls cache of a runs root lives: `$XDG_CACHE_HOME/repro`, else `~/.cache/repro`. */
 export function cacheFile(runsRoot: string): string {
-  const base = process.env.XDG_CACHE_HOME || join(os.homedir(), '.cache');
-  return join(base, 'repro', `ls-${sha256Hex(runsRoot).slice(0, 16)}.json`);
+  return join(cacheDir(), `ls-${sha256Hex(runsRoot).slice(0, 16)}.json`);
 }
 
 /**

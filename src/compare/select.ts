@@ -60,7 +60,6 @@ export class BadInputsError extends ReproError {
     super(
       'REPRO_BAD_INPUT',
       `${problems.length === 1 ? 'an input is' : `${problems.length} inputs are`} not a config:\n${problems.map((p) => `  ${p.input}: ${p.reason}`).join('\n')}`,
-      'Fix or leave out those inputs, or pass --skip-bad to go on without them.',
     );
   }
 }

@@ -2,7 +2,7 @@ import { parseArgs } from '../_builtins.ts';
 import { UsageError } from '../errors.ts';
 import type { Override } from './overrides.ts';
 
-/** The arguments every repro script takes (the shape of SPEC.md). */
+/** The arguments every repro script takes (README, "Writing a script"). */
 export interface RunArgs {
   /** `-c/--config FILE` */
   config: string | undefined;

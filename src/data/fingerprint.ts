@@ -1,5 +1,6 @@
 import { fs, join, os, relative, resolve } from '../_builtins.ts';
 import { ReproError } from '../errors.ts';
+import { cacheDir } from '../project/cache.ts';
 
 /**
  * How much repro records about a run's input data (adjustable paranoia):
@@ -285,7 +286,7 @@ function progressMeter(files: number, bytes: number, enabled: boolean) {
 type CachedHash = [size: number, mtimeMs: number, ino: number, hash: string];
 
 function hashCacheFile(): string {
-  return join(process.env.XDG_CACHE_HOME || join(os.homedir(), '.cache'), 'repro', 'hashes-v2.json');
+  return join(cacheDir(), 'hashes-v2.json');
 }
 
 function readHashCache(): Map<string, CachedHash> {

@@ -28,7 +28,6 @@ export function inputPatterns(config: JsonObject, label: string): string[] {
     throw new ReproError(
       'REPRO_BAD_INPUTS',
       `${label}: key "inputs" must be a path or glob, or a list of them, not ${JSON.stringify(inputs)}`,
-      'For example "inputs": ["dataset/**/*.jpg", "labels.csv"] (relative to the project root).',
     );
   }
   return list as string[];

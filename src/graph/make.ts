@@ -2,7 +2,7 @@ import { join } from '../_builtins.ts';
 
 import { findProject, type Project } from '../project/project.ts';
 import type { EndStatus } from '../run/record.ts';
-import { runConfig } from '../run/runner.ts';
+import { type Output, runConfig } from '../run/runner.ts';
 import { assertValid, type GraphNode, loadGraph, nodeNamed, topologicalOrder, upstreamOf } from './graph.ts';
 import { graphStatus, type NodeStatus } from './status.ts';
 
@@ -21,8 +21,10 @@ export interface MakeOptions {
   /** Progress and the scripts' output. @default process.stderr / process.stdout */
   log?: (line: string) => void;
   /** Where the scripts' output goes with -j 1 (with more jobs it is only saved). @default process.stdout */
-  stdout?: NodeJS.WritableStream;
-  stderr?: NodeJS.WritableStream;
+  stdout?: Output;
+  stderr?: Output;
+  /** The scripts' environment. @default process.env */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 export type StageOutcome = 'exists' | 'ran' | 'failed' | 'skipped' | 'planned';
@@ -118,6 +120,7 @@ export async function make(options: MakeOptions): Promise<MakeSummary> {
           started++;
           log(`[${started}/${total}] ▶ ${node.name} (${running.size} running, ${total - started} waiting)`);
           runConfig({
+            env: options.env,
             config: join(project.root, node.file as string),
             cwd: options.cwd,
             project,

@@ -6,7 +6,7 @@ import { findProject, type Project } from '../project/project.ts';
 import { RUN_FILES, SCRIPT_ENV_DEFAULTS } from '../run/layout.ts';
 import { parseMetrics } from '../run/metrics.ts';
 import { readRecord } from '../run/record.ts';
-import { type RunResult, runConfig } from '../run/runner.ts';
+import { type Output, type RunResult, runConfig } from '../run/runner.ts';
 
 /**
  * Files that legitimately differ between two runs of the same config, left out of the
@@ -30,8 +30,10 @@ export interface VerifyOptions {
   /** @default process.cwd() */
   cwd?: string;
   project?: Project;
-  stdout?: NodeJS.WritableStream;
-  stderr?: NodeJS.WritableStream;
+  stdout?: Output;
+  stderr?: Output;
+  /** The rerun's environment (the recorded seeds are set over it). @default process.env */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface VerifyReport {
@@ -98,7 +100,7 @@ export async function verifyResult(options: VerifyOptions): Promise<VerifyReport
       stdout: options.stdout,
       stderr: options.stderr,
       // the same per-process seeds as the original (an older record lacks them: repro's default)
-      env: { ...process.env, ...seedsOf(record?.env) },
+      env: { ...(options.env ?? process.env), ...seedsOf(record?.env) },
     });
   } catch (error) {
     if (error instanceof ReproError && /SOURCE/.test(error.code)) {

@@ -29,7 +29,6 @@ export class MetricMissingError extends ReproError {
     super(
       'REPRO_METRIC_MISSING',
       `no run has the metric "${metric}" (${runs.slice(0, 5).join(', ')}${runs.length > 5 ? ', ...' : ''})`,
-      'See which metrics a run logged with repro ls, and pass one with --metric.',
     );
   }
 }

@@ -49,9 +49,8 @@ export async function pushConfigs(options: PushOptions): Promise<PushOutcome[]> 
       }
       if (!options.storage) {
         throw new ReproError(
-          'REPRO_NO_STORAGE',
+          'REPRO_PUSH_NO_STORAGE',
           `${node.name} has a local result that the workers need, but no storage was given to upload it to`,
-          'Pass --storage (or set REPRO_STORAGE), or push the upstream config without its result.',
         );
       }
       const location = `${node.name}/local-${crypto.randomUUID()}`;
@@ -97,18 +96,9 @@ export async function pullResult(options: {
   project: Project;
 }): Promise<string> {
   const job = await options.store.get(options.name);
-  if (!job)
-    throw new ReproError(
-      'REPRO_NOT_IN_STORE',
-      `the store has no config named "${options.name}"`,
-      'See repro queue ls.',
-    );
+  if (!job) throw new ReproError('REPRO_NOT_IN_STORE', `the store has no config named "${options.name}"`);
   if (job.state !== 'done' || !job.result_location) {
-    throw new ReproError(
-      'REPRO_NOT_DONE',
-      `${options.name} is ${job.state} in the store, not done`,
-      'Wait for the workers, or see repro queue ls.',
-    );
+    throw new ReproError('REPRO_NOT_DONE', `${options.name} is ${job.state} in the store, not done`);
   }
   const dir = join(options.project.runsRoot, options.name);
   const { fs } = await import('../_builtins.ts');
@@ -144,15 +134,10 @@ export async function orphanedUploads(store: Store, storage: Storage): Promise<s
  * is returned to be used as a runs root.
  */
 export async function mirrorResults(store: Store, storage: Storage, url: string): Promise<string> {
-  const { fs, os } = await import('../_builtins.ts');
+  const { fs } = await import('../_builtins.ts');
   const { sha256Hex } = await import('../config/hash.ts');
-  const root = join(
-    process.env.XDG_CACHE_HOME || join(os.homedir(), '.cache'),
-    'repro',
-    'remote',
-    sha256Hex(`${url}\n${storage.uri}`).slice(0, 16),
-    'runs',
-  );
+  const { cacheDir } = await import('../project/cache.ts');
+  const root = join(cacheDir(), 'remote', sha256Hex(`${url}\n${storage.uri}`).slice(0, 16), 'runs');
   fs.mkdirSync(root, { recursive: true });
   for (const job of await store.list('done')) {
     const dir = join(root, job.name);

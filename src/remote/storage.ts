@@ -210,22 +210,17 @@ export class S3Storage implements Storage {
 }
 
 /** The storage of a URI: `file:///path` or `s3://bucket/prefix`. */
-export function openStorage(uri: string | undefined): Storage {
-  const value = uri ?? process.env.REPRO_STORAGE;
+export function openStorage(
+  uri: string | undefined,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Storage {
+  const value = uri ?? env.REPRO_STORAGE;
   if (!value) {
-    throw new StorageError(
-      'REPRO_NO_STORAGE',
-      'no storage given',
-      'Pass --storage file:///shared/results or s3://bucket/prefix, or set REPRO_STORAGE.',
-    );
+    throw new StorageError('REPRO_NO_STORAGE', 'no storage given');
   }
   if (value.startsWith('file://')) return new FileStorage(value);
   if (value.startsWith('s3://')) return new S3Storage(value);
-  throw new StorageError(
-    'REPRO_BAD_STORAGE',
-    `unknown storage "${value}"`,
-    'Use file:///path (a shared mount) or s3://bucket/prefix.',
-  );
+  throw new StorageError('REPRO_BAD_STORAGE', `unknown storage "${value}"`);
 }
 
 /** Uploads every file below `dir` to `<prefix>/<path>`, exclusively, each with its digest. */

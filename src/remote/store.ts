@@ -306,14 +306,13 @@ export function assertSameConfig(existing: Job | null, name: string, hash: strin
 }
 
 /** The database URL: --db, else REPRO_DB_URL. */
-export function dbUrl(flag: string | undefined): string {
-  const url = flag ?? process.env.REPRO_DB_URL;
+export function dbUrl(
+  flag: string | undefined,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): string {
+  const url = flag ?? env.REPRO_DB_URL;
   if (!url) {
-    throw new StoreError(
-      'REPRO_NO_DB',
-      'no database given',
-      'Pass --db postgres://user@host:5432/db or set REPRO_DB_URL (docs/distributed.md).',
-    );
+    throw new StoreError('REPRO_NO_DB', 'no database given');
   }
   return url;
 }

@@ -1,5 +1,6 @@
 import { fs, join, os } from '../_builtins.ts';
 import { sha256Hex } from '../config/hash.ts';
+import { cacheDir as reproCacheDir } from '../project/cache.ts';
 import type { Project } from '../project/project.ts';
 import { runConfig } from '../run/runner.ts';
 import { downloadFolder, type Storage, uploadFolder } from './storage.ts';
@@ -73,8 +74,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
   const log = options.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const owner = options.owner ?? `${os.hostname()}:${process.pid}`;
   const leaseSeconds = options.leaseSeconds ?? 30;
-  const workDir =
-    options.workDir ?? join(process.env.XDG_CACHE_HOME || join(os.homedir(), '.cache'), 'repro', 'worker');
+  const workDir = options.workDir ?? join(reproCacheDir(), 'worker');
   const cacheDir = join(workDir, 'cache');
   fs.mkdirSync(cacheDir, { recursive: true });
   const summary: WorkerSummary = { done: 0, failed: 0, lost: 0 };

@@ -57,7 +57,7 @@ export interface PreparedRun {
   dir: string;
 }
 
-/** Steps 1–2 of every script: load the config and merge the overrides. Nothing is written. */
+/** The first step of every run: load the config and merge the overrides. Nothing is written. */
 export function prepareRun(options: PrepareRunOptions): PreparedRun {
   const cwd = options.cwd ?? process.cwd();
   const project = options.project ?? findProject({ cwd });
@@ -160,7 +160,7 @@ export function buildRecord(
 }
 
 /**
- * Steps 3–4: creates the result folder with an exclusive, non-recursive mkdir and writes the
+ * The second step: creates the result folder with an exclusive, non-recursive mkdir and writes the
  * merged config (and `extra` files, such as the inputs' fingerprint) into it exclusively. If that write fails, the new folder is removed again so
  * no half-made result is left looking whole; an existing folder is never touched.
  */

@@ -223,7 +223,7 @@ export class Run {
 }
 
 /**
- * Sets up a script in the shape of SPEC.md: parses `-c/--config`, `--conf`, `--set`,
+ * Sets up a script in the shape every repro script has (README, "Writing a script"): parses `-c/--config`, `--conf`, `--set`,
  * `--postfix`; merges; creates the result folder; writes the config exclusively; returns the
  * run. Started by `repro run`, it adopts the folder that repro made instead of making another.
  */

@@ -16,14 +16,19 @@ import type { EndRecord, EndStatus } from './record.ts';
 import { resolveCommand, resolveScript } from './script.ts';
 import { resolveSources } from './sources.ts';
 
+/** Where output goes: a stream, or anything with write (a test's buffer). */
+export interface Output {
+  write(chunk: string | Uint8Array): unknown;
+}
+
 export interface RunConfigOptions extends PrepareRunOptions {
   /** A command to run instead of the config's `script` (`repro run cfg.json -- python x.py`). */
   command?: string[];
   /** The argv to record. @default process.argv */
   argv?: string[];
   /** Where the script's output is shown live. @default process.stdout / process.stderr */
-  stdout?: NodeJS.WritableStream;
-  stderr?: NodeJS.WritableStream;
+  stdout?: Output;
+  stderr?: Output;
   /** Pass SIGINT/SIGTERM on to the script and mark the run `interrupted`. @default true */
   handleSignals?: boolean;
   /** Print only the script's own output, not repro's start and end lines. @default false */

@@ -6,7 +6,7 @@ import { crossConfigs } from '../../src/breed/cross.ts';
 import { gridPoints, parseSpace, sweepConfigs } from '../../src/breed/sweep.ts';
 import { nextLetterName } from '../../src/breed/write.ts';
 import { findProject } from '../../src/project/project.ts';
-import { makeProject, runCli, writeFiles } from '../helpers.ts';
+import { makeProject, runRepro, writeFiles } from '../helpers.ts';
 
 const json = (file: string) => JSON.parse(readFileSync(file, 'utf8'));
 const BASE = { script: 'train.ts', lr: 0.1, filters: 5 };
@@ -66,14 +66,14 @@ describe('repro clone', () => {
 
   it('refuses --set without "="', async () => {
     const root = makeProject({ 'configs/model.json': BASE });
-    const r = await runCli(root, ['clone', 'configs/model.json', '--set', 'lr']);
+    const r = await runRepro(root, ['clone', 'configs/model.json', '--set', 'lr']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('--set "lr" is not key=value');
   });
 
   it('prints the new path and its diff (binary)', async () => {
     const root = makeProject({ 'configs/model.json': BASE });
-    const r = await runCli(root, ['clone', 'configs/model.json', '--set', 'lr=0.001']);
+    const r = await runRepro(root, ['clone', 'configs/model.json', '--set', 'lr=0.001']);
     expect(r.stdout).toBe('configs/modela.json\nname    lr\nmodel   0.1\nmodela  0.001\n');
   });
 });

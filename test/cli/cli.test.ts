@@ -2,8 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.ts';
-import { makeProject, runCli, waitFor } from '../helpers.ts';
+import { helpText } from '../../src/cli/command.ts';
+import { renderCliDocs } from '../../src/cli/docs.ts';
+import { COMMANDS, loadCommands } from '../../src/cli/main.ts';
+import type { CommandSpec } from '../../src/cli/spec.ts';
+import { makeProject, REPO, runCli, runRepro, waitFor } from '../helpers.ts';
 
 const SLEEPER = `import time, sys
 print("started", flush=True)
@@ -42,7 +45,7 @@ describe('the repro binary', () => {
     expect(debug.stderr).toContain('    at ');
     const usage = await runCli(root, ['run', 'configs/bad.json', '--postifx', '1']);
     expect(usage.code).toBe(2);
-    expect(usage.stderr).toContain("Unknown option '--postifx'");
+    expect(usage.stderr).toContain("error: unknown option '--postifx' (did you mean --postfix?)");
     expect(existsSync(join(root, 'runs'))).toBe(false);
   });
 
@@ -102,23 +105,70 @@ describe('the repro binary', () => {
   it('answers --help, --version and unknown commands', async () => {
     const root = makeProject();
     expect((await runCli(root, ['--help'])).stdout).toContain('usage: repro <command>');
-    expect((await runCli(root, ['run', '--help'])).stdout).toContain('usage: repro run <config.json>');
+    expect((await runCli(root, ['run', '--help'])).stdout).toContain('Usage: repro run [options] [config]');
     expect((await runCli(root, ['--version'])).stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
     const unknown = await runCli(root, ['fly']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('error: unknown command "fly"');
   });
+});
 
-  it('works in-process as a function', async () => {
-    const root = makeProject({ 'configs/x.json': { a: 1 } });
-    const cwd = process.cwd();
-    process.chdir(root);
-    try {
-      expect(await main(['run', 'configs/x.json', '-q', '--', 'true'])).toBe(0);
-      expect(await main(['run', 'configs/x.json', '-q', '--', 'true'])).toBe(1);
-    } finally {
-      process.chdir(cwd);
+describe('commands declared once', () => {
+  it('declares every command under the name it is called by, with help for every option', async () => {
+    const specs = await loadCommands();
+    expect(specs.map((s) => s.name)).toEqual(Object.keys(COMMANDS));
+    for (const spec of specs) {
+      const help = helpText(spec);
+      expect(help, spec.name).toContain(`Usage: repro ${spec.name} [options]`);
+      expect(help).toContain(spec.description.split('\n')[0]?.slice(0, 40));
+      for (const name of Object.keys(spec.options))
+        expect(help, `${spec.name} --${name}`).toContain(`--${name}`);
+      for (const arg of spec.args ?? []) expect(help, `${spec.name} ${arg.name}`).toContain(arg.name);
     }
+    // the options that once drifted from their help
+    expect(helpText(specs.find((s) => s.name === 'tree') as CommandSpec)).toContain('--title <TEXT>');
+    expect(helpText(specs.find((s) => s.name === 'worker') as CommandSpec)).toContain('--poll <MS>');
+  });
+
+  it('keeps docs/cli.md generated from the declarations (npm run docs rewrites it)', async () => {
+    const docs = readFileSync(join(REPO, 'docs', 'cli.md'), 'utf8');
+    expect(docs === renderCliDocs(await loadCommands()), 'docs/cli.md is stale: run npm run docs').toBe(true);
+  });
+
+  it('runs in-process in a context: its folder, its output, its environment', async () => {
+    const root = makeProject({ 'configs/x.json': { a: 1 }, 'hi.sh': 'echo "hi $GREETING"\n' });
+    const r = await runRepro(root, ['run', 'configs/x.json', '--', 'bash', 'hi.sh'], {
+      env: { GREETING: 'there' },
+    });
+    expect(r).toMatchObject({ code: 0, stdout: 'hi there\n' });
+    expect(r.stderr).toContain('repro: runs/x <- configs/x.json');
+    const again = await runRepro(root, ['run', 'configs/x.json', '-q', '--', 'true']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('error: runs/x already exists');
     expect(existsSync(join(root, 'runs', 'x', 'end.json'))).toBe(true);
+  });
+
+  it('takes --debug before or after the command, and names the closest command or option', async () => {
+    const root = makeProject({ 'configs/bad.json': '{"lr": 0.1,}' });
+    for (const args of [
+      ['--debug', 'run', 'configs/bad.json'],
+      ['run', 'configs/bad.json', '--debug'],
+    ]) {
+      const r = await runRepro(root, args);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr, args.join(' ')).toContain('    at ');
+    }
+    const typo = await runRepro(root, ['stauts']);
+    expect(typo).toMatchObject({ code: 2 });
+    expect(typo.stderr).toContain('error: unknown command "stauts" (did you mean status?)');
+    const option = await runRepro(root, ['ls', '--sorte', 'x']);
+    expect(option.code).toBe(2);
+    expect(option.stderr).toContain("error: unknown option '--sorte' (did you mean --sort?)");
+    const value = await runRepro(root, ['make', 'x', '-j', 'two']);
+    expect(value.code).toBe(2);
+    expect(value.stderr).toContain('--jobs takes a whole number');
+    // -- ends repro's own arguments: a --debug after it belongs to the script
+    const passed = await runRepro(root, ['run', '-q', 'configs/bad.json', '--', 'echo', '--debug']);
+    expect(passed.stderr).not.toContain('    at ');
   });
 });

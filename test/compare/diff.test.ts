@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { diffConfigs } from '../../src/compare/diff.ts';
 import { BadInputsError, selectConfigs } from '../../src/compare/select.ts';
 import { diffToCsv, diffToJson, renderDiff } from '../../src/compare/table.ts';
-import { makeProject, runCli } from '../helpers.ts';
+import { makeProject, runRepro } from '../helpers.ts';
 
 const CONFIGS = {
   'configs/model.json': { script: 'train.ts', lr: 0.1, filters: 5, note: '', opt: null },
@@ -158,14 +158,14 @@ describe('diffConfigs', () => {
 describe('repro diff (binary)', () => {
   it('prints the table, CSV and JSON, and fails on a glob that matches nothing', async () => {
     const root = makeProject(CONFIGS);
-    const table = await runCli(root, ['diff', 'configs/*.json']);
+    const table = await runRepro(root, ['diff', 'configs/*.json']);
     expect(table.code).toBe(0);
     expect(table.stdout.split('\n')[0]).toBe('name    lr    note  opt   extra');
-    const csv = await runCli(root, ['diff', 'configs/*.json', '--csv']);
+    const csv = await runRepro(root, ['diff', 'configs/*.json', '--csv']);
     expect(csv.stdout.split('\r\n')[0]).toBe('name,lr,note,opt,extra,defaults');
-    const json = JSON.parse((await runCli(root, ['diff', 'model', 'modela', '--json'])).stdout);
+    const json = JSON.parse((await runRepro(root, ['diff', 'model', 'modela', '--json'])).stdout);
     expect(json.keys).toEqual(['lr', 'note', 'opt']);
-    const none = await runCli(root, ['diff', 'configs/zzz*.json']);
+    const none = await runRepro(root, ['diff', 'configs/zzz*.json']);
     expect(none.code).toBe(1);
     expect(none.stderr).toContain('configs/zzz*.json: the glob matches no config or result folder');
   });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { higherIsBetter, summarizeMetrics } from '../../src/compare/metrics.ts';
 import { cacheFile, listRuns, matches, parseWhere, sortRuns } from '../../src/compare/runs.ts';
-import { fakeRecord, isolateCache, makeProject, runCli, writeFiles } from '../helpers.ts';
+import { fakeRecord, isolateCache, makeProject, runCli, runRepro, writeFiles } from '../helpers.ts';
 
 const cacheDir = isolateCache();
 
@@ -118,7 +118,7 @@ describe('repro ls (binary)', () => {
     expect(lines[1]).toMatch(
       /^a\s+done\s+2026-01-01 00:00:01\s+2\.00 s\s+0\.1\s+adam\s+0\.6\s+0\.4\s+0\.7\s+0\.8$/,
     );
-    const sorted = await runCli(
+    const sorted = await runRepro(
       root,
       ['ls', '--sort=-lr', '--limit', '2', '--columns', 'name,lr', '--where', 'opt=adam'],
       { env },

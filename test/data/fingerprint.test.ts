@@ -7,7 +7,7 @@ import { loadGraph } from '../../src/graph/graph.ts';
 import { graphStatus } from '../../src/graph/status.ts';
 import { findProject } from '../../src/project/project.ts';
 import { runConfig } from '../../src/run/runner.ts';
-import { isolateCache, makeProject, runCli } from '../helpers.ts';
+import { isolateCache, makeProject, runCli, runRepro } from '../helpers.ts';
 
 const cacheDir = isolateCache();
 
@@ -111,10 +111,10 @@ describe('inputs of a run', () => {
       'x.sh': 'true\n',
       'configs/x.json': { script: 'x.sh', inputs: ['data/*.csv'], paranoia: 'list' },
     });
-    const r = await runCli(root, ['run', 'configs/x.json']);
+    const r = await runRepro(root, ['run', 'configs/x.json']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('the inputs "data/*.csv" match no file');
-    const ok = await runCli(root, ['run', 'configs/x.json', '--set', 'inputs_allow_empty=true', '-q']);
+    const ok = await runRepro(root, ['run', 'configs/x.json', '--set', 'inputs_allow_empty=true', '-q']);
     expect(ok.code).toBe(0);
   });
 
@@ -129,7 +129,7 @@ console.log(files.map((f) => readFileSync(f, 'utf8')).join(','));
 `,
       'configs/read.json': { script: 'read.ts' },
     });
-    const r = await runCli(root, ['run', 'configs/read.json', '-q']);
+    const r = await runRepro(root, ['run', 'configs/read.json', '-q']);
     expect(r.stdout).toBe('alpha\n');
     const manifests = JSON.parse(readFileSync(join(root, 'runs/read/inputs-read.json'), 'utf8'));
     expect(manifests).toEqual([
@@ -144,10 +144,10 @@ describe('repro fingerprint (binary)', () => {
     const r = await runCli(root, ['fingerprint', 'data/**/*.txt'], { env: { XDG_CACHE_HOME: cacheDir() } });
     expect(r.stdout).toMatch(/^3 files, 0\.0 MiB\nblake3 [0-9a-f]{64}\n/);
     const json = JSON.parse(
-      (await runCli(root, ['fingerprint', 'data', '--level', 'list', '--json'])).stdout,
+      (await runRepro(root, ['fingerprint', 'data', '--level', 'list', '--json'])).stdout,
     );
     expect(json.count).toBe(4);
-    const bad = await runCli(root, ['fingerprint', 'data', '--level', 'sha1']);
+    const bad = await runRepro(root, ['fingerprint', 'data', '--level', 'sha1']);
     expect(bad.code).toBe(2);
   });
 });

@@ -10,7 +10,7 @@ import { graphStatus } from '../../src/graph/status.ts';
 import { verifyResult } from '../../src/graph/verify.ts';
 import { findProject } from '../../src/project/project.ts';
 import { runConfig } from '../../src/run/runner.ts';
-import { makeProject, runCli, writeFiles } from '../helpers.ts';
+import { makeProject, runRepro, writeFiles } from '../helpers.ts';
 
 // a stage that copies its source's "value" file and adds its own number, logging a metric
 const STAGE = `import json, os, sys
@@ -194,7 +194,7 @@ open(os.path.join(out, "metrics.jsonl"), "x").write(json.dumps({"step": 0, "tota
     ]);
     const accepted = await verifyResult({ result: 'runs/sum', cwd: root, rtol: 1e-12, ...quiet });
     expect(accepted).toMatchObject({ reproduced: true, changed: [], metrics: [] });
-    const cli = await runCli(root, ['verify', 'runs/sum']);
+    const cli = await runRepro(root, ['verify', 'runs/sum']);
     expect(cli.code).toBe(1);
     expect(cli.stdout).toContain('differs only in the last bits (summation order');
     // a real difference is not "the last bits"
@@ -240,24 +240,24 @@ open(os.path.join(os.environ["REPRO_RUN_DIR"], "seed"), "x").write(os.environ.ge
 describe('the binary', () => {
   it('make, status (exit code gates CI), graph, verify and check', async () => {
     const root = pipeline();
-    const before = await runCli(root, ['status']);
+    const before = await runRepro(root, ['status']);
     expect(before.code).toBe(1);
     expect(before.stdout).toMatch(/^name\s+state\s+why\ndata\s+missing\s+no result yet/);
-    const made = await runCli(root, ['make', 'report', '-j', '2']);
+    const made = await runRepro(root, ['make', 'report', '-j', '2']);
     expect(made.code).toBe(0);
     expect(made.stdout).toBe('4 ran, 0 failed, 0 skipped, 0 already done\n');
     expect(made.stderr).toContain('[1/4] ▶ data');
-    expect((await runCli(root, ['status'])).code).toBe(0);
-    expect((await runCli(root, ['graph', 'model'])).stdout).toBe(
+    expect((await runRepro(root, ['status'])).code).toBe(0);
+    expect((await runRepro(root, ['graph', 'model'])).stdout).toBe(
       'data  done\n└─ features  done\n   └─ model  done\n      └─ report  done\n',
     );
-    const verify = await runCli(root, ['verify', 'runs/model']);
+    const verify = await runRepro(root, ['verify', 'runs/model']);
     expect(verify.stdout).toBe('runs/model: reproduced (runs/model~verify1)\n');
     expect(verify.code).toBe(0);
-    const check = await runCli(root, ['check']);
+    const check = await runRepro(root, ['check']);
     expect(check.stdout).toBe('no problems found\n');
     writeFiles(root, { 'configs/bad.json': { source: 'nothing', script: 'gone.py' } });
-    const bad = await runCli(root, ['check']);
+    const bad = await runRepro(root, ['check']);
     expect(bad.code).toBe(1);
     expect(bad.stdout).toContain('error: configs/bad.json [source]: bad names source "nothing"');
     expect(bad.stdout).toContain(
@@ -267,7 +267,7 @@ describe('the binary', () => {
 
   it('stops the stages after a failing upstream, and says so', async () => {
     const root = pipeline({ 'configs/data.json': { script: 'stage.py', fail: true } });
-    const r = await runCli(root, ['make', 'model']);
+    const r = await runRepro(root, ['make', 'model']);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('0 ran, 1 failed, 2 skipped, 0 already done\n');
     expect(r.stderr).toMatch(/✗ data: failed in [\d.]+ s, exit 3/);

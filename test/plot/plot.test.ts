@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decimate, loadSeries, renderPng, renderSvg, renderTerminal, smooth } from '../../src/plot/plot.ts';
-import { makeProject, runCli } from '../helpers.ts';
+import { makeProject, runRepro } from '../helpers.ts';
 
 const rows = (n: number, f: (i: number) => number, key = 'loss') =>
   `${Array.from({ length: n }, (_, i) => JSON.stringify({ step: i, [key]: f(i) })).join('\n')}\n`;
@@ -91,7 +91,7 @@ describe('repro plot (binary)', () => {
   it('writes svg, png and html, never over an existing file', async () => {
     const root = project();
     for (const file of ['losses.svg', 'losses.png', 'losses.html']) {
-      const r = await runCli(root, [
+      const r = await runRepro(root, [
         'plot',
         'runs/model',
         'runs/modela',
@@ -105,10 +105,10 @@ describe('repro plot (binary)', () => {
       expect(existsSync(join(root, file))).toBe(true);
     }
     expect(readFileSync(join(root, 'losses.html'), 'utf8')).toContain('<svg');
-    const again = await runCli(root, ['plot', 'runs/model', '-o', 'losses.svg']);
+    const again = await runRepro(root, ['plot', 'runs/model', '-o', 'losses.svg']);
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('losses.svg already exists');
-    const none = await runCli(root, ['plot', 'runs/*', '--metric', 'bleu']);
+    const none = await runRepro(root, ['plot', 'runs/*', '--metric', 'bleu']);
     expect(none.code).toBe(1);
     expect(none.stderr).toContain('no run has the metric "bleu"');
   });

@@ -10,7 +10,7 @@ import {
   renderTreeSvg,
   renderTreeText,
 } from '../../src/plot/tree.ts';
-import { makeProject, runCli } from '../helpers.ts';
+import { makeProject, runRepro } from '../helpers.ts';
 
 const entry = (name: string, config: Record<string, unknown>) => configEntry(name, config as JsonObject);
 
@@ -88,11 +88,11 @@ describe('repro tree (binary)', () => {
       'configs/modela.json': { lr: 2, f: 5 },
       'configs/data.json': { glob: '*.txt' },
     });
-    const r = await runCli(root, ['tree', 'configs/*.json']);
+    const r = await runRepro(root, ['tree', 'configs/*.json']);
     expect(r.stdout).toBe('3 ┬─ data\n  └─ 1 ┬─ model\n       └─ modela\n');
-    const svg = await runCli(root, ['tree', 'configs/*.json', '-o', 'tree.svg']);
+    const svg = await runRepro(root, ['tree', 'configs/*.json', '-o', 'tree.svg']);
     expect(svg.stderr).toBe('wrote tree.svg: 3 configs\n');
-    const one = await runCli(root, ['tree', 'configs/data.json']);
+    const one = await runRepro(root, ['tree', 'configs/data.json']);
     expect(one.code).toBe(2);
   });
 });

@@ -9,7 +9,7 @@ import { orphanedUploads, pullResult, pushConfigs } from '../../src/remote/queue
 import { openStorage, type Storage } from '../../src/remote/storage.ts';
 import { PgStore } from '../../src/remote/store.ts';
 import { runWorker } from '../../src/remote/worker.ts';
-import { CLI, makeProject, runCli } from '../helpers.ts';
+import { CLI, makeProject, runCli, runRepro } from '../helpers.ts';
 import { createBucket, type Postgres, type S3Server, startPostgres, startS3 } from './servers.ts';
 
 const STAGE = `import json, os, sys, time
@@ -86,29 +86,29 @@ describe('workers on a shared database and storage', () => {
   it('push, two workers, pull: the pipeline is computed in order and pulled back checked', async () => {
     const root = project();
     const storage = `file://${join(scratch, `store${db}`)}`;
-    const pushed = await runCli(root, ['queue', 'push', 'model', '--db', url]);
+    const pushed = await runRepro(root, ['queue', 'push', 'model', '--db', url]);
     expect(pushed.code).toBe(0);
     expect(pushed.stdout).toMatch(/data\s+added\nfeatures\s+added\nmodel\s+added/);
     // again: nothing changes
-    expect((await runCli(root, ['queue', 'push', 'model', '--db', url])).stdout).toContain('already there');
+    expect((await runRepro(root, ['queue', 'push', 'model', '--db', url])).stdout).toContain('already there');
     const a = worker(root, storage, ['--idle-exit', '2']);
     const b = worker(root, storage, ['--idle-exit', '2']);
     const [ra, rb] = await Promise.all([a.done, b.done]);
     expect(ra.code).toBe(0);
     expect(rb.code).toBe(0);
-    const ls = await runCli(root, ['queue', 'ls', '--db', url, '--json']);
+    const ls = await runRepro(root, ['queue', 'ls', '--db', url, '--json']);
     const jobs = JSON.parse(ls.stdout).jobs as { name: string; state: string; result_location: string }[];
     expect(jobs.map((j) => [j.name, j.state])).toEqual([
       ['data', 'done'],
       ['features', 'done'],
       ['model', 'done'],
     ]);
-    const pulled = await runCli(root, ['pull', 'model', '--db', url, '--storage', storage]);
+    const pulled = await runRepro(root, ['pull', 'model', '--db', url, '--storage', storage]);
     expect(pulled.stdout).toBe('model -> runs/model\n');
     expect(readFileSync(join(root, 'runs/model/value'), 'utf8')).toBe('111');
     expect(JSON.parse(readFileSync(join(root, 'runs/model/end.json'), 'utf8')).status).toBe('done');
     // pulling again never touches the local copy
-    expect((await runCli(root, ['pull', 'model', '--db', url, '--storage', storage])).code).toBe(1);
+    expect((await runRepro(root, ['pull', 'model', '--db', url, '--storage', storage])).code).toBe(1);
 
     // ls, diff, plot and status read the store's results with --db
     const remote = ['--db', url, '--storage', storage];
@@ -120,7 +120,7 @@ describe('workers on a shared database and storage', () => {
     const diff = await runCli(root, ['diff', 'features', 'model', ...remote], { env });
     // (JSONB keeps keys in its own order: the store's configs list "add" before "source")
     expect(diff.stdout).toMatch(/^name\s+add\s+source\nfeatures\s+10\s+data\nmodel\s+100\s+features\n$/);
-    const status = await runCli(root, ['status', '--db', url, 'model', 'nope']);
+    const status = await runRepro(root, ['status', '--db', url, 'model', 'nope']);
     expect(status.code).toBe(1);
     expect(status.stdout).toMatch(/model\s+done\s+model\/[0-9a-f-]{36}\nnope\s+missing\s+not in the store/);
   }, 60_000);
@@ -133,7 +133,7 @@ describe('workers on a shared database and storage', () => {
       const root = project();
       const storage = 's3://shared/results';
       // data is computed here first: push uploads it for the workers
-      expect((await runCli(root, ['run', 'configs/data.json', '-q'])).code).toBe(0);
+      expect((await runRepro(root, ['run', 'configs/data.json', '-q'])).code).toBe(0);
       const pushed = await runCli(root, ['queue', 'push', 'features', '--db', url, '--storage', storage], {
         env: s3.env,
       });
@@ -149,9 +149,9 @@ describe('workers on a shared database and storage', () => {
 
   it('a config pushed again with other content is refused', async () => {
     const root = project();
-    await runCli(root, ['queue', 'push', 'data', '--db', url]);
+    await runRepro(root, ['queue', 'push', 'data', '--db', url]);
     const changed = makeProject({ 'configs/data.json': { script: 'stage.py', add: 2 } });
-    const r = await runCli(changed, ['queue', 'push', 'data', '--db', url]);
+    const r = await runRepro(changed, ['queue', 'push', 'data', '--db', url]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('already has a config named "data" with other content');
   });
@@ -159,7 +159,7 @@ describe('workers on a shared database and storage', () => {
   it('survives a worker killed with SIGKILL: another computes it after the lease expires, one result recorded', async () => {
     const root = project({ slow: { script: 'stage.py', sleep: 3 } });
     const storage = `file://${join(scratch, `store${db}`)}`;
-    await runCli(root, ['queue', 'push', 'slow', '--db', url]);
+    await runRepro(root, ['queue', 'push', 'slow', '--db', url]);
     const store = await PgStore.connect(url);
     try {
       const dead = worker(root, storage, ['--lease', '2', '--once']);
@@ -191,12 +191,12 @@ describe('workers on a shared database and storage', () => {
   it('retries a failing script up to max attempts, then fails with the error tail stored', async () => {
     const root = project({ broken: { script: 'stage.py', fail: true } });
     const storage = `file://${join(scratch, `store${db}`)}`;
-    await runCli(root, ['queue', 'push', 'broken', '--db', url, '--max-attempts', '2']);
+    await runRepro(root, ['queue', 'push', 'broken', '--db', url, '--max-attempts', '2']);
     const r = await worker(root, storage, ['--idle-exit', '1']).done;
     expect(r.out).toContain('0 done, 2 failed, 0 lost');
-    const ls = await runCli(root, ['queue', 'ls', '--db', url]);
+    const ls = await runRepro(root, ['queue', 'ls', '--db', url]);
     expect(ls.stdout).toMatch(/broken\s+failed\s+2\/2\s+.*Traceback: the stage failed on purpose/);
-    expect((await runCli(root, ['queue', 'retry', 'broken', '--db', url])).stdout).toBe(
+    expect((await runRepro(root, ['queue', 'retry', 'broken', '--db', url])).stdout).toBe(
       'broken: queued again\n',
     );
   }, 60_000);
@@ -258,7 +258,7 @@ describe('workers on a shared database and storage', () => {
     );
     const root = project(configs);
     const storage = `file://${join(scratch, `store${db}`)}`;
-    await runCli(root, ['queue', 'push', ...Object.keys(configs), '--db', url]);
+    await runRepro(root, ['queue', 'push', ...Object.keys(configs), '--db', url]);
     const w = worker(root, storage, ['--idle-exit', '3']);
     await new Promise((r) => setTimeout(r, 1200));
     server.restart();

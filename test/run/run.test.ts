@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parseMetrics } from '../../src/run/metrics.ts';
 import type { EndRecord, RunRecord } from '../../src/run/record.ts';
 import { type StartRunOptions, startRun } from '../../src/run/run.ts';
-import { makeProject, runCli } from '../helpers.ts';
+import { makeProject, runRepro } from '../helpers.ts';
 
 function start(root: string, options: StartRunOptions) {
   const warnings: string[] = [];
@@ -183,7 +183,7 @@ describe('a TypeScript script using the API', () => {
 
   it('adopts the folder that repro run made instead of making another', async () => {
     const root = makeProject({ 'train.ts': TRAIN_TS, 'configs/model.json': { lr: 0.5, script: 'train.ts' } });
-    const r = await runCli(root, ['run', 'configs/model.json', '--set', 'filters=7']);
+    const r = await runRepro(root, ['run', 'configs/model.json', '--set', 'filters=7']);
     expect(r.stderr).not.toContain('error');
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('lr=0.5 filters=7 adopted=true\n');

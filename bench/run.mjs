@@ -4,13 +4,17 @@
 import { cpus } from 'node:os';
 import { benchCompare } from './compare.mjs';
 import { benchHashing } from './hashing.mjs';
+import { benchInstall } from './install.mjs';
 import { benchPipeline } from './pipeline.mjs';
 import { benchQueue } from './queue.mjs';
 import { benchRunOverhead } from './run-overhead.mjs';
+import { benchStartup } from './startup.mjs';
 import { benchTransfer } from './transfer.mjs';
 import { benchUi } from './ui.mjs';
 
 const BENCHES = {
+  startup: benchStartup,
+  install: benchInstall,
   overhead: benchRunOverhead,
   compare: benchCompare,
   hashing: benchHashing,

@@ -182,6 +182,10 @@ export const ERROR_CODES = {
     means: 'a config is not done in the store yet',
     hint: 'Wait for the workers, or see repro queue ls.',
   },
+  REPRO_MISSING_DEPENDENCY: {
+    means: 'an optional package a feature needs is not installed',
+    hint: 'Install it next to repro with npm install.',
+  },
   // the command line
   REPRO_USAGE: {
     means: 'a command was called wrongly (unknown command or option, missing argument)',

@@ -12,7 +12,7 @@ describe('one error registry', () => {
     const codes = Object.keys(ERROR_CODES);
     expect(codes.length).toBeGreaterThan(40);
     // every declared code is thrown somewhere: no dead codes in the docs
-    const used = execFileSync('git', ['grep', '-ohE', "'REPRO_[A-Z_]+'", '--', 'src'], {
+    const used = execFileSync('git', ['grep', '--untracked', '-ohE', "'REPRO_[A-Z_]+'", '--', 'src'], {
       cwd: REPO,
       encoding: 'utf8',
     });
@@ -34,5 +34,26 @@ describe('one error registry', () => {
   it('keeps docs/errors.md generated from the registry (npm run docs rewrites it)', () => {
     const docs = readFileSync(join(REPO, 'docs', 'errors.md'), 'utf8');
     expect(docs === renderErrorDocs(ERROR_CODES), 'docs/errors.md is stale: run npm run docs').toBe(true);
+  });
+});
+
+describe('optional dependencies', () => {
+  it('names the install command when an optional package is absent', async () => {
+    const { importOptional } = await import('../src/_optional.ts');
+    await expect(
+      importOptional(
+        'repro-no-such-package',
+        'this feature',
+        () => import('repro-no-such-package' as string),
+      ),
+    ).rejects.toMatchObject({
+      code: 'REPRO_MISSING_DEPENDENCY',
+      message: 'this feature needs the package repro-no-such-package, which is not installed',
+      hint: 'Install it next to repro: npm install repro-no-such-package',
+    });
+    // an installed one loads as usual
+    expect(typeof (await importOptional('pg', 'the store', () => import('pg'))).default.Pool).toBe(
+      'function',
+    );
   });
 });

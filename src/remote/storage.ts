@@ -1,4 +1,5 @@
 import { dirname, fs, join, relative } from '../_builtins.ts';
+import { importOptional } from '../_optional.ts';
 import { hasher } from '../data/fingerprint.ts';
 import { ReproError } from '../errors.ts';
 
@@ -105,7 +106,11 @@ export class S3Storage implements Storage {
   }
 
   async #s3() {
-    const sdk = await import('@aws-sdk/client-s3');
+    const sdk = await importOptional(
+      '@aws-sdk/client-s3',
+      's3:// storage',
+      () => import('@aws-sdk/client-s3'),
+    );
     if (!this.#client) {
       const endpoint = process.env.REPRO_S3_ENDPOINT ?? process.env.AWS_ENDPOINT_URL;
       this.#client = new sdk.S3Client({

@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { importOptional } from '../_optional.ts';
 import type { JsonObject } from '../config/json.ts';
 import { ReproError } from '../errors.ts';
 
@@ -122,7 +123,7 @@ export class PgStore implements Store {
 
   /** Connects to `url` (node-postgres; the pool reconnects by itself after a server restart). */
   static async connect(url: string): Promise<PgStore> {
-    const pg = await import('pg');
+    const pg = await importOptional('pg', 'the PostgreSQL store (--db, REPRO_DB_URL)', () => import('pg'));
     const PoolClass = (pg.default ?? pg).Pool;
     const pool = new PoolClass({ connectionString: url, max: 4, connectionTimeoutMillis: 10_000 });
     // an idle client whose server went away must not crash the process

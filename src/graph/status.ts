@@ -19,10 +19,13 @@ export interface NodeStatus {
 }
 
 /**
- * The state of every node (or of `names`). Stale reasons: the config file differs from the one
- * the result was made from (an immutability breach); an upstream result was replaced since, or
- * ended after this one started; the script changed since the run (its hash in run.json); the
- * input data changed (its fingerprints, at the level they were taken).
+ * The state of every node (or of `names`), with every reason its result is stale. A result is
+ * stale by itself when the config file differs from the one it was made from (an immutability
+ * breach), the script changed since the run (its hash in run.json), or the input data changed
+ * (its fingerprints, at the level they were taken). Staleness flows downstream: a result is also
+ * stale when an upstream result is stale, missing, not done, was replaced since, or ended after
+ * this one started; the reason names the chain (`upstream augmentation is stale: upstream data
+ * is stale: input data changed: raw/17.txt`). Each node is worked out once.
  */
 export async function graphStatus(graph: ProjectGraph, names?: readonly string[]): Promise<NodeStatus[]> {
   const states = new Map<string, RunState>();
@@ -34,22 +37,26 @@ export async function graphStatus(graph: ProjectGraph, names?: readonly string[]
     }
     return s;
   };
-  const selected = names
-    ? names.map((n) => graph.nodes.get(n)).filter((n): n is GraphNode => Boolean(n))
-    : [...graph.nodes.values()];
-  const out: NodeStatus[] = [];
-  for (const node of selected) {
+  const done = new Map<string, Promise<NodeStatus>>();
+  const statusOf = (node: GraphNode, path: readonly string[]): Promise<NodeStatus> => {
+    let p = done.get(node.name);
+    if (!p) {
+      p = nodeStatus(node, [...path, node.name]);
+      done.set(node.name, p);
+    }
+    return p;
+  };
+  const nodeStatus = async (node: GraphNode, path: readonly string[]): Promise<NodeStatus> => {
     const state = stateOf(node);
     if (!node.result || !state) {
-      out.push({
+      return {
         name: node.name,
         state: 'missing',
         stale: [],
         reason: 'no result yet',
         file: node.file,
         result: null,
-      });
-      continue;
+      };
     }
     const stale: string[] = [];
     const record = state.record;
@@ -68,20 +75,36 @@ export async function graphStatus(graph: ProjectGraph, names?: readonly string[]
     }
     for (const source of node.sources) {
       const up = graph.nodes.get(source);
-      const upState = up ? stateOf(up) : undefined;
-      if (!up?.result || !upState?.record) continue;
-      stale.push(...sourceStaleness(record, source, upState));
+      // a cycle is the graph's error to report, not a reason here
+      if (!up || path.includes(source)) continue;
+      const upStatus = await statusOf(up, path);
+      if (upStatus.state === 'missing') {
+        stale.push(`upstream ${source} is missing`);
+        continue;
+      }
+      if (upStatus.state !== 'done') stale.push(`upstream ${source} is ${upStatus.state}`);
+      const upState = stateOf(up);
+      if (upState?.record) stale.push(...sourceStaleness(record, source, upState));
+      if (upStatus.stale.length) {
+        const more = upStatus.stale.length > 1 ? ` (+${upStatus.stale.length - 1} more)` : '';
+        stale.push(`upstream ${source} is stale: ${upStatus.stale[0]}${more}`);
+      }
     }
     stale.push(...(await dataStaleness(node.result, graph.project)));
-    out.push({
+    return {
       name: node.name,
       state: state.status,
       stale,
       reason: state.reason,
       file: node.file,
       result: node.result,
-    });
-  }
+    };
+  };
+  const selected = names
+    ? names.map((n) => graph.nodes.get(n)).filter((n): n is GraphNode => Boolean(n))
+    : [...graph.nodes.values()];
+  const out: NodeStatus[] = [];
+  for (const node of selected) out.push(await statusOf(node, []));
   return out;
 }
 

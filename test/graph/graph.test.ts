@@ -153,9 +153,43 @@ describe('make, status and verify', () => {
     expect(model?.stale).toEqual([
       'configs/model.json changed since the run (configs are immutable: repro clone configs/model.json makes a new one)',
       'the script stage.py changed since the run',
+      // features runs the same script: its staleness flows down too
+      'upstream features is stale: the script stage.py changed since the run (+1 more)',
     ]);
     const breach = (await checkProject(findProject({ cwd: root }))).find((f) => f.kind === 'immutability');
     expect(breach).toMatchObject({ severity: 'error', file: 'configs/model.json' });
+  });
+
+  it('lets staleness flow downstream with the chain of reasons, and status exits 1 for the whole chain', async () => {
+    const root = pipeline({
+      'raw/a.txt': 'one\n',
+      'raw/b.txt': 'two\n',
+      'configs/data.json': { script: 'stage.py', add: 1, inputs: 'raw/*.txt', paranoia: 'checksum' },
+    });
+    await make({ targets: ['report'], cwd: root, ...quiet });
+    expect((await runRepro(root, ['status'])).code).toBe(0);
+    writeFileSync(join(root, 'raw', 'b.txt'), 'two, edited\n');
+
+    const all = await graphStatus(loadGraph(findProject({ cwd: root })));
+    const why = Object.fromEntries(all.map((s) => [s.name, s.stale]));
+    expect(why.data).toEqual(['data changed in raw/*.txt: 1 changed (raw/b.txt)']);
+    expect(why.features).toEqual(['upstream data is stale: data changed in raw/*.txt: 1 changed (raw/b.txt)']);
+    expect(why.report).toEqual([
+      'upstream model is stale: upstream features is stale: upstream data is stale: data changed in raw/*.txt: 1 changed (raw/b.txt)',
+    ]);
+    // the CI gate: a result built on stale data is never "done" and good
+    const model = await runRepro(root, ['status', 'model']);
+    expect(model.code).toBe(1);
+    expect(model.stdout).toMatch(/model\s+done, stale\s+upstream features is stale: upstream data is stale/);
+    const json = JSON.parse((await runRepro(root, ['status', 'report', '--json'])).stdout);
+    expect(json[0].stale[0]).toContain('upstream model is stale');
+    const graph = await runRepro(root, ['graph', '--format', 'json']);
+    expect(JSON.parse(graph.stdout).nodes.find((n: { name: string }) => n.name === 'report').stale).toHaveLength(1);
+
+    // an upstream that is gone makes its dependents stale too
+    rmSync(join(root, 'runs', 'data'), { recursive: true });
+    const gone = await graphStatus(loadGraph(findProject({ cwd: root })), ['features']);
+    expect(gone[0]?.stale).toEqual(['upstream data is missing']);
   });
 
   it('verifies that a result reproduces, and reports the first differing metric when not', async () => {

@@ -105,6 +105,18 @@ export const ERROR_CODES = {
     means: 'verify cannot rerun: an upstream result is gone',
     hint: 'Produce the upstream results again (repro make), then verify.',
   },
+  REPRO_RESULT_GONE: {
+    means: 'a result to move aside is no longer there',
+    hint: 'Another command moved it first; see repro ls --attic.',
+  },
+  REPRO_RESULT_RUNNING: {
+    means: 'a running result cannot be moved aside',
+    hint: 'Wait for it to end, or stop it (Ctrl-C in its terminal), then try again.',
+  },
+  REPRO_RESULT_FAILED: {
+    means: 'a result of the config exists but failed, was interrupted or crashed',
+    hint: 'Run it again with --retry: the old result moves to the attic, nothing is deleted.',
+  },
   // sources and params
   REPRO_SOURCE_INVALID: {
     means: 'a "source" value is not a config name',

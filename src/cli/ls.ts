@@ -13,6 +13,8 @@ import {
 import { configEntry } from '../compare/select.ts';
 import { formatValue, renderFitted, truncate } from '../compare/table.ts';
 import type { Json } from '../config/json.ts';
+import type { Project } from '../project/project.ts';
+import { atticDir } from '../run/attic.ts';
 import { formatSeconds } from '../run/runner.ts';
 import { projectFor, REMOTE_OPTIONS } from './remote.ts';
 import { defineCommand, print } from './spec.ts';
@@ -49,6 +51,10 @@ The listing keeps a cache in $XDG_CACHE_HOME/repro (else ~/.cache/repro), one fi
     limit: { type: 'integer', description: 'show the first N after filtering and sorting' },
     json: { type: 'boolean', description: 'the runs as JSON' },
     csv: { type: 'boolean', description: 'the table as RFC 4180 CSV' },
+    attic: {
+      type: 'boolean',
+      description: 'list the results moved aside into the attic (repro rm, --retry, --rebuild)',
+    },
     'no-cache': {
       type: 'boolean',
       description: 'read every folder again (the cache is always right; this is for timing)',
@@ -62,7 +68,10 @@ The listing keeps a cache in $XDG_CACHE_HOME/repro (else ~/.cache/repro), one fi
   async run({ options }, ctx) {
     const filters = (options.where ?? []).map(parseWhere);
     let runs = (
-      await listRuns({ cache: !options['no-cache'], project: await projectFor(options, ctx) })
+      await listRuns({
+        cache: !options['no-cache'],
+        project: inAttic(await projectFor(options, ctx), options.attic),
+      })
     ).filter((r) => filters.every((f) => matches(r, f)));
     if (options.sort) runs = sortRuns(runs, options.sort);
     if (options.limit !== undefined) runs = runs.slice(0, Math.max(0, options.limit));
@@ -116,6 +125,11 @@ The listing keeps a cache in $XDG_CACHE_HOME/repro (else ~/.cache/repro), one fi
     return 0;
   },
 });
+
+/** The project, or with --attic one whose runs root is the attic. */
+function inAttic(project: Project, attic: boolean): Project {
+  return attic ? { ...project, runsRoot: atticDir(project) } : project;
+}
 
 /** name, status, started, duration, the config keys that differ, then each metric's last and best. */
 function defaultColumns(runs: RunSummary[]): string[] {

@@ -19,6 +19,7 @@ export const COMMANDS: Record<string, () => Promise<{ default: CommandSpec }>> =
   status: () => import('./status.ts') as never,
   make: () => import('./make.ts') as never,
   verify: () => import('./verify.ts') as never,
+  rm: () => import('./rm.ts') as never,
   check: () => import('./check.ts') as never,
   fingerprint: () => import('./fingerprint.ts') as never,
   queue: () => import('./queue.ts') as never,

@@ -6,7 +6,7 @@ export default defineCommand({
   name: 'make',
   summary: 'compute every missing result upstream of targets',
   api: ['make'],
-  description: `Computes every missing result upstream of the targets (and the targets), in dependency order, running independent stages in parallel up to -j. Each stage runs exactly as repro run (same folder, records and checks). A stage with a result is never rerun: a done one is used as it is (and reported when stale); a failed, crashed or interrupted one blocks what depends on it, since a result folder is never reused (fix the cause and clone the config). A failure stops the stages that depend on it, and everything not yet started unless --keep-going. Progress lines on stderr say which stage starts or ends and how many wait; with -j 1 the scripts' output is shown live, with more it is only saved in each result folder. The summary table lists every stage as ran, failed, skipped, exists or planned (--dry-run); exit 0 when nothing failed or was skipped.`,
+  description: `Computes every missing result upstream of the targets (and the targets), in dependency order, running independent stages in parallel up to -j. Each stage runs exactly as repro run (same folder, records and checks). A stage with a result is never rerun unless --rebuild: a done one is used as it is (and reported when stale, with the command that rebuilds it); a failed, crashed or interrupted one blocks what depends on it. With --rebuild, every stale, failed, interrupted or crashed result upstream of the targets moves to the attic (runs/.attic; nothing is deleted), and they are built again in order; since staleness flows downstream, everything built on a stale result moves and is rebuilt too. A failure stops the stages that depend on it, and everything not yet started unless --keep-going. Progress lines on stderr say which stage starts or ends and how many wait; with -j 1 the scripts' output is shown live, with more it is only saved in each result folder. The summary table lists every stage as ran, failed, skipped, exists or planned (--dry-run); exit 0 when nothing failed or was skipped.`,
   args: [
     {
       name: 'targets',
@@ -22,15 +22,25 @@ export default defineCommand({
       default: 1,
       description: 'stages at once (with more than 1, their output is only saved)',
     },
-    'dry-run': { type: 'boolean', description: 'say what would run; run nothing' },
+    rebuild: {
+      type: 'boolean',
+      description:
+        'move stale, failed, interrupted and crashed results upstream of the targets to the attic, then build them again',
+    },
+    'dry-run': { type: 'boolean', description: 'say what would move and run; do nothing' },
     'keep-going': { type: 'boolean', description: 'after a failure, go on with what does not depend on it' },
   },
-  examples: ['repro make evaluation', 'repro make evaluation prediction export -j 2'],
+  examples: [
+    'repro make evaluation',
+    'repro make evaluation prediction export -j 2',
+    'repro make evaluation --rebuild --dry-run',
+  ],
   async run({ args, options }, ctx) {
     const summary = await make({
       targets: args,
       jobs: options.jobs,
       dryRun: options['dry-run'],
+      rebuild: options.rebuild,
       keepGoing: options['keep-going'],
       cwd: ctx.cwd,
       env: ctx.env,

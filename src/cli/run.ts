@@ -14,6 +14,8 @@ export default defineCommand({
 4. Runs the config's \`script\` (or the command after --) from the project root with -c <folder>/config.json appended and REPRO_RUN_DIR, REPRO_CONFIG, REPRO_CONFIG_NAME, REPRO_RUN_NAME, REPRO_PROJECT_ROOT set (and PYTHONHASHSEED=0 unless set: docs/results.md). Its stdout and stderr are shown live and saved to stdout.log and stderr.log.
 5. Writes end.json with the status (done, failed, interrupted), exit code and duration.
 
+A result that exists is never overwritten: a done one is refused; a failed, interrupted or crashed one is refused with a pointer to --retry, which moves it to the attic (runs/.attic, see repro rm) and runs the config again.
+
 The script's interpreter comes from its extension: .ts, .mts, .cts through tsx (a dependency of repro), .js, .mjs, .cjs with this Node.js, .py with python3, .sh with bash; any other file must be executable. repro.json can map more (docs/config.md).
 
 Exit code: the script's (128 + the signal number if a signal killed it). Ctrl-C (SIGINT) is passed on to the script, the run is marked interrupted and repro exits 130 (143 for SIGTERM); a second Ctrl-C sends SIGTERM, a third SIGKILL.`,
@@ -26,6 +28,10 @@ Exit code: the script's (128 + the signal number if a signal killed it). Ctrl-C 
       type: 'boolean',
       short: 'q',
       description: "print only the script's output, not repro's two lines",
+    },
+    retry: {
+      type: 'boolean',
+      description: 'when the result failed, was interrupted or crashed: move it to the attic and run again',
     },
   },
   examples: [
@@ -50,6 +56,7 @@ Exit code: the script's (128 + the signal number if a signal killed it). Ctrl-C 
       postfix: options.postfix,
       command,
       quiet: options.quiet,
+      retry: options.retry,
       cwd: ctx.cwd,
       env: ctx.env,
       stdout: ctx.stdout,

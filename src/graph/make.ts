@@ -1,10 +1,10 @@
-import { join } from '../_builtins.ts';
-
+import { join, relative } from '../_builtins.ts';
 import { findProject, type Project } from '../project/project.ts';
+import { type AtticMove, moveToAttic } from '../run/attic.ts';
 import type { EndStatus } from '../run/record.ts';
 import { type Output, runConfig } from '../run/runner.ts';
 import { assertValid, type GraphNode, loadGraph, nodeNamed, topologicalOrder, upstreamOf } from './graph.ts';
-import { graphStatus, type NodeStatus } from './status.ts';
+import { graphStatus, isGood, type NodeStatus } from './status.ts';
 
 export interface MakeOptions {
   /** Config names (or files, or result folders) to produce, with everything upstream. */
@@ -13,6 +13,11 @@ export interface MakeOptions {
   jobs?: number;
   /** Say what would run, run nothing. @default false */
   dryRun?: boolean;
+  /**
+   * Move every stale, failed, interrupted or crashed result upstream of the targets to the attic
+   * first, then build them again. @default false
+   */
+  rebuild?: boolean;
   /** After a failure, go on with the stages that do not depend on it. @default false */
   keepGoing?: boolean;
   /** @default process.cwd() */
@@ -33,6 +38,8 @@ export interface MakeSummary {
   stages: { name: string; outcome: StageOutcome; detail: string }[];
   /** Existing results that are stale: reported, never recomputed. */
   stale: NodeStatus[];
+  /** What --rebuild moved to the attic. */
+  moved: AtticMove[];
   ok: boolean;
 }
 
@@ -58,6 +65,29 @@ export async function make(options: MakeOptions): Promise<MakeSummary> {
   );
   const outcome = new Map<string, { outcome: StageOutcome; detail: string }>();
   const todo: GraphNode[] = [];
+  // --rebuild: every stale, failed, interrupted or crashed result upstream of the targets (and,
+  // since staleness flows down, everything built on one) moves to the attic and is made again
+  const moved: AtticMove[] = [];
+  if (options.rebuild) {
+    for (const node of [...order].reverse()) {
+      const s = statuses.get(node.name) as NodeStatus;
+      if (!node.result || !node.file || s.state === 'missing' || s.state === 'running' || isGood(s)) continue;
+      const why = s.stale.length ? `stale: ${s.stale[0]}` : `${s.state}`;
+      if (options.dryRun) log(`repro make: would move ${node.name} to the attic (${why})`);
+      else {
+        const move = moveToAttic(project, node.result, `make --rebuild (${why})`);
+        moved.push(move);
+        log(`repro make: moved ${node.name} to ${relative(project.runsRoot, move.to)} (${why})`);
+      }
+      statuses.set(node.name, {
+        ...s,
+        state: 'missing',
+        stale: [],
+        reason: 'moved to the attic',
+        result: null,
+      });
+    }
+  }
   for (const node of order) {
     const s = statuses.get(node.name) as NodeStatus;
     if (s.state === 'done')
@@ -68,17 +98,22 @@ export async function make(options: MakeOptions): Promise<MakeSummary> {
     else if (s.state !== 'missing') {
       outcome.set(node.name, {
         outcome: 'failed',
-        detail: `its result is ${s.state} (${s.reason}); results are never rerun: fix the cause and make a new config (repro clone)`,
+        detail: `its result is ${s.state} (${s.reason}); fix the cause, then repro make ${options.targets.join(' ')} --rebuild`,
       });
     } else if (!node.file) {
       outcome.set(node.name, { outcome: 'failed', detail: 'no config file to make it from' });
     } else todo.push(node);
   }
   const stale = [...statuses.values()].filter((s) => s.state === 'done' && s.stale.length > 0);
-  for (const s of stale) log(`repro make: ${s.name} is stale (${s.stale.join('; ')}); kept as it is`);
+  for (const s of stale) log(`repro make: ${s.name} is stale (${s.stale[0]}); kept as it is`);
+  if (stale.length) {
+    log(
+      `repro make: kept ${stale.length} stale result${stale.length === 1 ? '' : 's'}; to rebuild ${stale.length === 1 ? 'it' : 'them'} (the old ones move to the attic): repro make ${options.targets.join(' ')} --rebuild`,
+    );
+  }
   if (options.dryRun) {
     for (const node of todo) outcome.set(node.name, { outcome: 'planned', detail: `would run ${node.file}` });
-    return summarize(order, outcome, stale);
+    return summarize(order, outcome, stale, moved);
   }
 
   const jobs = Math.max(1, options.jobs ?? 1);
@@ -159,17 +194,18 @@ export async function make(options: MakeOptions): Promise<MakeSummary> {
   } finally {
     process.off('SIGINT', onSignal);
   }
-  return summarize(order, outcome, stale);
+  return summarize(order, outcome, stale, moved);
 }
 
 function summarize(
   order: GraphNode[],
   outcome: Map<string, { outcome: StageOutcome; detail: string }>,
   stale: NodeStatus[],
+  moved: AtticMove[],
 ): MakeSummary {
   const stages = order.map((n) => ({
     name: n.name,
     ...(outcome.get(n.name) ?? { outcome: 'skipped' as const, detail: '' }),
   }));
-  return { stages, stale, ok: stages.every((s) => s.outcome !== 'failed' && s.outcome !== 'skipped') };
+  return { stages, stale, moved, ok: stages.every((s) => s.outcome !== 'failed' && s.outcome !== 'skipped') };
 }

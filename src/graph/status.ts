@@ -38,15 +38,18 @@ export async function graphStatus(graph: ProjectGraph, names?: readonly string[]
     return s;
   };
   const done = new Map<string, Promise<NodeStatus>>();
-  const statusOf = (node: GraphNode, path: readonly string[]): Promise<NodeStatus> => {
+  // the nodes being worked out: sources are awaited one at a time, so this is the current path
+  const visiting = new Set<string>();
+  const statusOf = (node: GraphNode): Promise<NodeStatus> => {
     let p = done.get(node.name);
     if (!p) {
-      p = nodeStatus(node, [...path, node.name]);
+      visiting.add(node.name);
+      p = nodeStatus(node).finally(() => visiting.delete(node.name));
       done.set(node.name, p);
     }
     return p;
   };
-  const nodeStatus = async (node: GraphNode, path: readonly string[]): Promise<NodeStatus> => {
+  const nodeStatus = async (node: GraphNode): Promise<NodeStatus> => {
     const state = stateOf(node);
     if (!node.result || !state) {
       return {
@@ -76,8 +79,8 @@ export async function graphStatus(graph: ProjectGraph, names?: readonly string[]
     for (const source of node.sources) {
       const up = graph.nodes.get(source);
       // a cycle is the graph's error to report, not a reason here
-      if (!up || path.includes(source)) continue;
-      const upStatus = await statusOf(up, path);
+      if (!up || visiting.has(source)) continue;
+      const upStatus = await statusOf(up);
       if (upStatus.state === 'missing') {
         stale.push(`upstream ${source} is missing`);
         continue;
@@ -104,7 +107,7 @@ export async function graphStatus(graph: ProjectGraph, names?: readonly string[]
     ? names.map((n) => graph.nodes.get(n)).filter((n): n is GraphNode => Boolean(n))
     : [...graph.nodes.values()];
   const out: NodeStatus[] = [];
-  for (const node of selected) out.push(await statusOf(node, []));
+  for (const node of selected) out.push(await statusOf(node));
   return out;
 }
 

@@ -2,9 +2,11 @@ import type { WriteStream } from 'node:fs';
 import { childProcess, fs, join, os, relative } from '../_builtins.ts';
 import type { JsonObject } from '../config/json.ts';
 import { fingerprintConfigInputs } from '../data/inputs.ts';
-import { ResultExistsError } from '../errors.ts';
+import { ReproError, ResultExistsError } from '../errors.ts';
+import { type AtticMove, atticDir, moveToAttic } from './attic.ts';
 import {
   openRunFolder,
+  type PreparedRun,
   type PrepareRunOptions,
   prepareRun,
   type RecordInputs,
@@ -12,9 +14,10 @@ import {
 } from './folder.ts';
 import { startHeartbeat } from './heartbeat.ts';
 import { RUN_FILES, SCRIPT_ENV_DEFAULTS } from './layout.ts';
-import type { EndRecord, EndStatus } from './record.ts';
+import type { EndRecord, EndStatus, RunStatus } from './record.ts';
 import { resolveCommand, resolveScript } from './script.ts';
 import { resolveSources } from './sources.ts';
+import { readRunState } from './status.ts';
 
 /** Where output goes: a stream, or anything with write (a test's buffer). */
 export interface Output {
@@ -35,6 +38,11 @@ export interface RunConfigOptions extends PrepareRunOptions {
   quiet?: boolean;
   /** Stops the script (SIGTERM) when aborted; the run ends `interrupted`. */
   signal?: AbortSignal;
+  /**
+   * When the result exists and failed, was interrupted or crashed: move it to the attic and run
+   * again. A done result is still refused. @default false
+   */
+  retry?: boolean;
   /**
    * The environment the script runs in (plus SCRIPT_ENV_DEFAULTS for what it lacks).
    * @default process.env
@@ -71,9 +79,9 @@ export async function runConfig(options: RunConfigOptions): Promise<RunResult> {
   const sources = resolveSources(prepared.config as JsonObject, project, label, prepared.cwd);
   // the data's fingerprint, before anything is written (a missing input stops the run here)
   const manifest = await fingerprintConfigInputs(prepared.config as JsonObject, project, label);
-  if (fs.existsSync(prepared.dir)) {
-    throw new ResultExistsError(relative(prepared.cwd, prepared.dir) || prepared.dir, prepared.loaded.name);
-  }
+  const retried = makeRoomForRetry(prepared, options.retry);
+  if (retried && !options.quiet)
+    err.write(`repro: moved the ${retried.status} result to ${relative(prepared.cwd, retried.move.to)}\n`);
 
   const configInRun = join(prepared.dir, RUN_FILES.config);
   const command = [...script.command, '-c', configInRun];
@@ -177,6 +185,36 @@ export async function runConfig(options: RunConfigOptions): Promise<RunResult> {
     err.write(`repro: ${shown} ${how} in ${formatSeconds(end.duration_s)}\n`);
   }
   return { name: prepared.name, dir: prepared.dir, status, exitCode, end };
+}
+
+/**
+ * The result folder must be free. With `retry`, a failed, interrupted or crashed result there
+ * moves to the attic (nothing is deleted); a done or running one is refused either way.
+ */
+function makeRoomForRetry(
+  prepared: PreparedRun,
+  retry: boolean | undefined,
+): { status: RunStatus; move: AtticMove } | null {
+  const { dir, cwd, project, label } = prepared;
+  if (!fs.existsSync(dir)) return null;
+  const shown = relative(cwd, dir) || dir;
+  const state = readRunState(dir);
+  if (state.status === 'running')
+    throw new ReproError(
+      'REPRO_RESULT_RUNNING',
+      `${shown} is running (${state.reason}); results are never overwritten`,
+    );
+  if (state.status === 'done') throw new ResultExistsError(shown, prepared.loaded.name);
+  if (!retry) {
+    const how = state.status === 'interrupted' ? 'was interrupted' : state.status;
+    const exit = state.end?.exit_code == null ? '' : ` (exit ${state.end.exit_code})`;
+    throw new ReproError(
+      'REPRO_RESULT_FAILED',
+      `${shown} exists and ${how}${exit}; results are never overwritten`,
+      `Run it again with --retry (repro run ${label} --retry): the old result moves to ${relative(cwd, atticDir(project))}, nothing is deleted.`,
+    );
+  }
+  return { status: state.status, move: moveToAttic(project, dir, `retry of a ${state.status} result`) };
 }
 
 function closeStream(stream: WriteStream): Promise<void> {

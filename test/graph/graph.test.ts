@@ -173,7 +173,9 @@ describe('make, status and verify', () => {
     const all = await graphStatus(loadGraph(findProject({ cwd: root })));
     const why = Object.fromEntries(all.map((s) => [s.name, s.stale]));
     expect(why.data).toEqual(['data changed in raw/*.txt: 1 changed (raw/b.txt)']);
-    expect(why.features).toEqual(['upstream data is stale: data changed in raw/*.txt: 1 changed (raw/b.txt)']);
+    expect(why.features).toEqual([
+      'upstream data is stale: data changed in raw/*.txt: 1 changed (raw/b.txt)',
+    ]);
     expect(why.report).toEqual([
       'upstream model is stale: upstream features is stale: upstream data is stale: data changed in raw/*.txt: 1 changed (raw/b.txt)',
     ]);
@@ -184,7 +186,9 @@ describe('make, status and verify', () => {
     const json = JSON.parse((await runRepro(root, ['status', 'report', '--json'])).stdout);
     expect(json[0].stale[0]).toContain('upstream model is stale');
     const graph = await runRepro(root, ['graph', '--format', 'json']);
-    expect(JSON.parse(graph.stdout).nodes.find((n: { name: string }) => n.name === 'report').stale).toHaveLength(1);
+    expect(
+      JSON.parse(graph.stdout).nodes.find((n: { name: string }) => n.name === 'report').stale,
+    ).toHaveLength(1);
 
     // an upstream that is gone makes its dependents stale too
     rmSync(join(root, 'runs', 'data'), { recursive: true });

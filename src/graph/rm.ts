@@ -1,0 +1,48 @@
+import { ReproError } from '../errors.ts';
+import { findProject, type Project } from '../project/project.ts';
+import { type AtticMove, moveToAttic } from '../run/attic.ts';
+import { readRunState } from '../run/status.ts';
+import { assertValid, downstreamOf, loadGraph, nodeNamed, topologicalOrder } from './graph.ts';
+
+export interface RemoveResultsOptions {
+  /** Config or result names (or result folders) whose results move to the attic. */
+  targets: readonly string[];
+  /** Move the results built on them as well. @default false */
+  downstream?: boolean;
+  /** Say what would move; move nothing. @default false */
+  dryRun?: boolean;
+  /** @default process.cwd() */
+  cwd?: string;
+  project?: Project;
+}
+
+/**
+ * `repro rm`: moves results, whole and untouched, into the attic (`<runs root>/.attic`), the
+ * results built on them first. Nothing is deleted. A running result is refused before anything
+ * moves.
+ */
+export function removeResults(options: RemoveResultsOptions): { moved: AtticMove[]; planned: string[] } {
+  const project = options.project ?? findProject({ cwd: options.cwd });
+  const graph = loadGraph(project);
+  assertValid(graph);
+  const named = options.targets.map((t) => nodeNamed(graph, t).name);
+  const names = new Set([...named, ...(options.downstream ? downstreamOf(graph, named) : [])]);
+  // downstream first: a result never sits in the runs root without the upstream it was built on
+  const order = topologicalOrder(graph, names)
+    .filter((n) => n.result)
+    .reverse();
+  for (const t of named) {
+    if (!graph.nodes.get(t)?.result) throw new ReproError('REPRO_RESULT_GONE', `${t} has no result to move`);
+  }
+  for (const node of order) {
+    const state = readRunState(node.result as string);
+    if (state.status === 'running')
+      throw new ReproError(
+        'REPRO_RESULT_RUNNING',
+        `${node.name} is running (${state.reason}); nothing was moved`,
+      );
+  }
+  if (options.dryRun) return { moved: [], planned: order.map((n) => n.name) };
+  const moved = order.map((n) => moveToAttic(project, n.result as string, 'repro rm'));
+  return { moved, planned: order.map((n) => n.name) };
+}

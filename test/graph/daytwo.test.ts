@@ -1,0 +1,149 @@
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeProject, runCli, runRepro, waitFor } from '../helpers.ts';
+
+// a stage that adds its number to its source's value, reading raw data when it has inputs
+const STAGE = `import json, os, sys, time
+cfg = json.load(open(sys.argv[sys.argv.index("-c") + 1]))
+out = os.environ["REPRO_RUN_DIR"]
+value = sum(len(open(os.path.join("raw", f)).read()) for f in sorted(os.listdir("raw"))) if "inputs" in cfg else 0
+if "source" in cfg:
+    value += int(open(os.path.join(os.path.dirname(out), cfg["source"], "value")).read())
+if os.path.exists("fail-" + os.path.basename(out)):
+    sys.exit(3)
+time.sleep(cfg.get("sleep", 0))
+open(os.path.join(out, "value"), "x").write(str(value + cfg.get("add", 1)))
+`;
+
+function pipeline() {
+  return makeProject({
+    'stage.py': STAGE,
+    'raw/a.txt': 'one\n',
+    'raw/b.txt': 'two\n',
+    'configs/data.json': { script: 'stage.py', inputs: 'raw/*.txt', paranoia: 'checksum' },
+    'configs/features.json': { script: 'stage.py', source: 'data', add: 10 },
+    'configs/model.json': { script: 'stage.py', source: 'features', add: 100 },
+  });
+}
+
+const attic = (root: string) =>
+  existsSync(join(root, 'runs', '.attic')) ? readdirSync(join(root, 'runs', '.attic')).sort() : [];
+
+describe('day two: change without loss', () => {
+  it('rebuilds a pipeline on changed data: the old results move to the attic byte for byte', async () => {
+    const root = pipeline();
+    expect((await runRepro(root, ['make', 'model'])).code).toBe(0);
+    const before = readFileSync(join(root, 'runs', 'model', 'value'), 'utf8');
+    writeFileSync(join(root, 'raw', 'b.txt'), 'two, and more\n');
+
+    const status = await runRepro(root, ['status', 'model']);
+    expect(status.code).toBe(1);
+    expect(status.stdout).toContain(
+      'upstream features is stale: upstream data is stale: data changed in raw/*.txt',
+    );
+
+    // make without --rebuild keeps them and says how to rebuild
+    const kept = await runRepro(root, ['make', 'model']);
+    expect(kept.stderr).toContain(
+      'kept 3 stale results; to rebuild them (the old ones move to the attic): repro make model --rebuild',
+    );
+
+    const dry = await runRepro(root, ['make', 'model', '--rebuild', '--dry-run']);
+    expect(dry.stderr).toContain('would move model to the attic');
+    expect(attic(root)).toEqual([]);
+
+    const rebuilt = await runRepro(root, ['make', 'model', '--rebuild']);
+    expect(rebuilt.code, rebuilt.stderr).toBe(0);
+    expect(rebuilt.stdout).toMatch(/^3 ran, 0 failed/m);
+    const moved = attic(root).filter((n) => n !== 'moves.jsonl');
+    expect(moved.map((n) => n.split('@')[0])).toEqual(['data', 'features', 'model']);
+    const oldModel = join(root, 'runs', '.attic', moved[2] as string);
+    expect(readFileSync(join(oldModel, 'value'), 'utf8')).toBe(before);
+    expect(readdirSync(oldModel).sort()).toEqual(
+      ['config.json', 'end.json', 'run.json', 'stderr.log', 'stdout.log', 'value'].sort(),
+    );
+    expect(readFileSync(join(root, 'runs', 'model', 'value'), 'utf8')).not.toBe(before);
+    expect((await runRepro(root, ['status'])).code).toBe(0);
+
+    // the attic stays out of listings, and ls --attic shows it
+    const ls = JSON.parse((await runRepro(root, ['ls', '--json'])).stdout);
+    expect(ls.map((r: { name: string }) => r.name).sort()).toEqual(['data', 'features', 'model']);
+    const lsAttic = JSON.parse((await runRepro(root, ['ls', '--attic', '--json'])).stdout);
+    expect(lsAttic).toHaveLength(3);
+    const log = readFileSync(join(root, 'runs', '.attic', 'moves.jsonl'), 'utf8')
+      .trim()
+      .split('\n');
+    expect(JSON.parse(log[0] as string)).toMatchObject({
+      name: 'model',
+      why: expect.stringContaining('make --rebuild'),
+    });
+  });
+
+  it('refuses a failed result with a pointer to --retry, and --retry moves it aside and runs again', async () => {
+    const root = pipeline();
+    writeFileSync(join(root, 'fail-data'), '');
+    expect((await runRepro(root, ['run', 'configs/data.json', '-q'])).code).toBe(3);
+    const again = await runRepro(root, ['run', 'configs/data.json', '-q']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(
+      'error: runs/data exists and failed (exit 3); results are never overwritten',
+    );
+    expect(again.stderr).toContain('repro run configs/data.json --retry');
+    expect(attic(root)).toEqual([]);
+
+    writeFileSync(join(root, 'fail-data'), '');
+    const { rmSync } = await import('node:fs');
+    rmSync(join(root, 'fail-data'));
+    const retried = await runRepro(root, ['run', 'configs/data.json', '--retry']);
+    expect(retried.code, retried.stderr).toBe(0);
+    expect(retried.stderr).toMatch(/moved the failed result to runs\/\.attic\/data@/);
+    expect(JSON.parse(readFileSync(join(root, 'runs', 'data', 'end.json'), 'utf8')).status).toBe('done');
+    // a done result is still refused, --retry or not
+    const done = await runRepro(root, ['run', 'configs/data.json', '--retry']);
+    expect(done.code).toBe(1);
+    expect(done.stderr).toContain('runs/data already exists');
+  });
+
+  it('rm moves results (and with --downstream what is built on them), never a running one', async () => {
+    const root = pipeline();
+    expect((await runRepro(root, ['make', 'model'])).code).toBe(0);
+    const rm = await runRepro(root, ['rm', 'features', '--downstream']);
+    expect(rm.code, rm.stderr).toBe(0);
+    expect(rm.stdout).toMatch(
+      /^moved model -> runs\/\.attic\/model@.*\nmoved features -> runs\/\.attic\/features@/,
+    );
+    expect(readdirSync(join(root, 'runs')).sort()).toEqual(['.attic', 'data']);
+    const missing = await runRepro(root, ['rm', 'model']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('model has no result to move');
+
+    // a running result: refused, nothing moves
+    writeFileSync(join(root, 'configs', 'slow.json'), JSON.stringify({ script: 'stage.py', sleep: 30 }));
+    const slow = runCli(root, ['run', 'configs/slow.json', '-q']);
+    await waitFor(() => existsSync(join(root, 'runs', 'slow', 'run.json')));
+    const refused = await runRepro(root, ['rm', 'slow']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('slow is running');
+    expect(existsSync(join(root, 'runs', 'slow', 'config.json'))).toBe(true);
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('pkill', ['-INT', '-f', `${join(root, 'runs', 'slow')}`]);
+    await slow;
+  }, 60_000);
+
+  it('two make --rebuild at once lose nothing: every old result lands in the attic once', async () => {
+    const root = pipeline();
+    expect((await runRepro(root, ['make', 'model'])).code).toBe(0);
+    writeFileSync(join(root, 'raw', 'a.txt'), 'changed\n');
+    const [a, b] = await Promise.all([
+      runCli(root, ['make', 'model', '--rebuild']),
+      runCli(root, ['make', 'model', '--rebuild']),
+    ]);
+    // one of them may lose the race for a folder and fail cleanly; no result is lost either way
+    expect([a.code, b.code]).toContain(0);
+    for (const r of [a, b]) expect(r.stderr).not.toContain('looks like a bug');
+    const moved = attic(root).filter((n) => n !== 'moves.jsonl');
+    expect(moved.map((n) => n.split('@')[0]).sort()).toEqual(['data', 'features', 'model']);
+    expect((await runRepro(root, ['status'])).code).toBe(0);
+  }, 60_000);
+});

@@ -9,7 +9,7 @@ export default defineCommand({
   name: 'verify',
   summary: "rerun a result's config and prove it reproduces",
   api: ['verifyResult'],
-  description: `Rule 1, proved: reruns the saved config of a result (its config.json, with today's code) into a new folder named <name>~verify1 (then ~verify2, …; never over the original), and compares the set of files, each file's content (SHA-256), and every value in metrics.jsonl, row by row: exactly, or within --rtol (|a - b| <= rtol × max(|a|, |b|)). Prints "reproduced", or every difference: files missing or extra in the rerun, files with other content, and for each metric the first row (and step) where it differs. A file with other bytes that is JSON (or JSON lines) whose numbers agree within --rtol counts as the same. When every difference is a number within a relative 1e-12 the report says so: "${LAST_BITS_NOTE}". The rerun gets the recorded PYTHONHASHSEED. Exit 0 when all reproduced, else 1.
+  description: `Rule 1, proved: reruns the saved config of a result (its config.json, with today's code) into a new folder runs/.<name>~verify1 (then ~verify2, …; never over the original), a dot name that listings, globs and the graph leave out (--keep names it <name>~verify1, listed like any result), and compares the set of files, each file's content (SHA-256), and every value in metrics.jsonl, row by row: exactly, or within --rtol (|a - b| <= rtol × max(|a|, |b|)). Prints "reproduced", or every difference: files missing or extra in the rerun, files with other content, and for each metric the first row (and step) where it differs. A file with other bytes that is JSON (or JSON lines) whose numbers agree within --rtol counts as the same. When every difference is a number within a relative 1e-12 the report says so: "${LAST_BITS_NOTE}". The rerun gets the recorded PYTHONHASHSEED. When something changed since the original run that explains a difference (its script, its input data), the report says so first. Exit 0 when all reproduced, else 1.
 
 Not compared, by rule: run.json, end.json, stdout.log, stderr.log, git.diff and .heartbeat at the top of the folder (times, hosts, pids, output timing). Everything else the script wrote is. A result whose upstream results are gone cannot be verified (REPRO_VERIFY_UPSTREAM_GONE: produce them again first). --all verifies every result, in dependency order.`,
   args: [{ name: 'results', variadic: true, description: 'the result folders to reproduce' }],
@@ -22,6 +22,10 @@ Not compared, by rule: run.json, end.json, stdout.log, stderr.log, git.diff and 
     all: {
       type: 'boolean',
       description: 'every done result whose upstream results exist, in dependency order',
+    },
+    keep: {
+      type: 'boolean',
+      description: 'name the rerun <name>~verifyN, listed like any result, not the hidden .<name>~verifyN',
     },
   },
   examples: ['repro verify runs/model', 'repro verify --all'],
@@ -42,6 +46,7 @@ Not compared, by rule: run.json, end.json, stdout.log, stderr.log, git.diff and 
       const r = await verifyResult({
         result: target,
         rtol: options.rtol,
+        keep: options.keep,
         cwd: ctx.cwd,
         env: ctx.env,
         stdout: ctx.stdout,
@@ -56,6 +61,7 @@ Not compared, by rule: run.json, end.json, stdout.log, stderr.log, git.diff and 
       const lines = [`${target}: NOT reproduced (rerun in ${rerun})`];
       if (r.failure) lines.push(`  ${r.failure}`);
       if (r.lastBitsOnly) lines.push(`  ${LAST_BITS_NOTE}`);
+      for (const e of r.explanations) lines.push(`  ${e}`);
       for (const f of r.missing) lines.push(`  missing in the rerun: ${f}`);
       for (const f of r.extra) lines.push(`  only in the rerun: ${f}`);
       for (const f of r.changed) lines.push(`  different content: ${f}`);

@@ -3,7 +3,7 @@ import { sha256Hex } from '../config/hash.ts';
 import type { Json, JsonObject } from '../config/json.ts';
 import { parseSetValue } from '../config/overrides.ts';
 import { UsageError } from '../errors.ts';
-import { cacheDir } from '../project/cache.ts';
+import { cacheDir, writeCacheFile } from '../project/cache.ts';
 import { findProject, type Project } from '../project/project.ts';
 import { RUN_FILES } from '../run/layout.ts';
 import { parseMetrics } from '../run/metrics.ts';
@@ -227,16 +227,8 @@ function readCache(file: string): CacheFile | undefined {
   }
 }
 
-// a cache, not a result: replaced whole through a rename, and losing it costs only time
 function writeCache(file: string, cache: CacheFile): void {
-  try {
-    fs.mkdirSync(join(file, '..'), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, stringifyNumbers(cache));
-    fs.renameSync(tmp, file);
-  } catch {
-    // a read-only home: list without a cache
-  }
+  writeCacheFile(file, stringifyNumbers(cache));
 }
 
 /** A filter of `repro ls --where`: `key=value`, `key!=value`, `key>value`, `key<value`, `>=`, `<=`. */

@@ -1,6 +1,6 @@
 import { fs, join, os, relative, resolve } from '../_builtins.ts';
 import { ReproError } from '../errors.ts';
-import { cacheDir } from '../project/cache.ts';
+import { cacheDir, writeCacheFile } from '../project/cache.ts';
 
 /**
  * How much repro records about a run's input data (adjustable paranoia):
@@ -299,17 +299,8 @@ function readHashCache(): Map<string, CachedHash> {
   }
 }
 
-// a cache: replaced whole through a rename; losing it costs only time
 function writeHashCache(cache: Map<string, CachedHash>): void {
-  const file = hashCacheFile();
-  try {
-    fs.mkdirSync(join(file, '..'), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(Object.fromEntries(cache)));
-    fs.renameSync(tmp, file);
-  } catch {
-    // a read-only home: no cache
-  }
+  writeCacheFile(hashCacheFile(), JSON.stringify(Object.fromEntries(cache)));
 }
 
 /** What changed between two manifests of the same patterns. */

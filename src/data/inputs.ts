@@ -1,10 +1,7 @@
-import { join } from '../_builtins.ts';
 import type { JsonObject } from '../config/json.ts';
 import { ReproError } from '../errors.ts';
 import type { Project } from '../project/project.ts';
-import { RUN_FILES } from '../run/layout.ts';
-import { readJsonFile } from '../run/record.ts';
-import { diffManifests, type FingerprintLevel, fingerprint, LEVELS, type Manifest } from './fingerprint.ts';
+import { type FingerprintLevel, fingerprint, LEVELS, type Manifest } from './fingerprint.ts';
 
 /** The paranoia level of a config: its `paranoia` key, else the project's (repro.json). */
 export function paranoiaOf(config: JsonObject, project: Project, label: string): FingerprintLevel {
@@ -46,40 +43,4 @@ export async function fingerprintConfigInputs(
     root: project.root,
     allowEmpty: config.inputs_allow_empty === true,
   });
-}
-
-/**
- * Why a result's data no longer matches: its manifests (inputs.json, inputs-read.json) are
- * taken again at their level and compared. `path` level records no files, so it never goes
- * stale by data.
- */
-export async function dataStaleness(dir: string, project: Project): Promise<string[]> {
-  const manifests: Manifest[] = [];
-  const declared = readJsonFile<Manifest>(join(dir, RUN_FILES.inputs));
-  if (declared) manifests.push(declared);
-  manifests.push(...(readJsonFile<Manifest[]>(join(dir, RUN_FILES.inputsRead)) ?? []));
-  const reasons: string[] = [];
-  for (const before of manifests) {
-    if (before.level === 'path') continue;
-    const now = await fingerprint(before.patterns, {
-      level: before.level,
-      root: project.root,
-      allowEmpty: true,
-      progress: false,
-    });
-    const d = diffManifests(before, now);
-    const parts = [
-      d.added.length
-        ? `${d.added.length} added (${d.added.slice(0, 3).join(', ')}${d.added.length > 3 ? ', ...' : ''})`
-        : '',
-      d.removed.length
-        ? `${d.removed.length} removed (${d.removed.slice(0, 3).join(', ')}${d.removed.length > 3 ? ', ...' : ''})`
-        : '',
-      d.changed.length
-        ? `${d.changed.length} changed (${d.changed.slice(0, 3).join(', ')}${d.changed.length > 3 ? ', ...' : ''})`
-        : '',
-    ].filter(Boolean);
-    if (parts.length) reasons.push(`data changed in ${before.patterns.join(', ')}: ${parts.join(', ')}`);
-  }
-  return reasons;
 }

@@ -1,7 +1,9 @@
 import { join } from '../_builtins.ts';
 import { hashConfig } from '../config/hash.ts';
-import { dataStaleness } from '../data/inputs.ts';
-import type { RunRecord, RunStatus } from '../run/record.ts';
+import { diffManifests, fingerprint, type Manifest } from '../data/fingerprint.ts';
+import type { Project } from '../project/project.ts';
+import { RUN_FILES } from '../run/layout.ts';
+import { type RunRecord, type RunStatus, readJsonFile } from '../run/record.ts';
 import { hashFile } from '../run/script.ts';
 import { type RunState, readRunState } from '../run/status.ts';
 import type { GraphNode, ProjectGraph } from './graph.ts';
@@ -124,4 +126,40 @@ function sourceStaleness(record: RunRecord | undefined, source: string, up: RunS
 /** True when the status gates nothing: done and not stale. */
 export function isGood(s: NodeStatus): boolean {
   return s.state === 'done' && s.stale.length === 0;
+}
+
+/**
+ * Why a result's data no longer matches: its manifests (inputs.json, inputs-read.json) are
+ * taken again at their level and compared. `path` level records no files, so it never goes
+ * stale by data.
+ */
+export async function dataStaleness(dir: string, project: Project): Promise<string[]> {
+  const manifests: Manifest[] = [];
+  const declared = readJsonFile<Manifest>(join(dir, RUN_FILES.inputs));
+  if (declared) manifests.push(declared);
+  manifests.push(...(readJsonFile<Manifest[]>(join(dir, RUN_FILES.inputsRead)) ?? []));
+  const reasons: string[] = [];
+  for (const before of manifests) {
+    if (before.level === 'path') continue;
+    const now = await fingerprint(before.patterns, {
+      level: before.level,
+      root: project.root,
+      allowEmpty: true,
+      progress: false,
+    });
+    const d = diffManifests(before, now);
+    const parts = [
+      d.added.length
+        ? `${d.added.length} added (${d.added.slice(0, 3).join(', ')}${d.added.length > 3 ? ', ...' : ''})`
+        : '',
+      d.removed.length
+        ? `${d.removed.length} removed (${d.removed.slice(0, 3).join(', ')}${d.removed.length > 3 ? ', ...' : ''})`
+        : '',
+      d.changed.length
+        ? `${d.changed.length} changed (${d.changed.slice(0, 3).join(', ')}${d.changed.length > 3 ? ', ...' : ''})`
+        : '',
+    ].filter(Boolean);
+    if (parts.length) reasons.push(`data changed in ${before.patterns.join(', ')}: ${parts.join(', ')}`);
+  }
+  return reasons;
 }

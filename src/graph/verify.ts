@@ -5,8 +5,10 @@ import { NotAResultError, ReproError } from '../errors.ts';
 import { findProject, type Project } from '../project/project.ts';
 import { RUN_FILES, SCRIPT_ENV_DEFAULTS } from '../run/layout.ts';
 import { parseMetrics } from '../run/metrics.ts';
-import { readRecord } from '../run/record.ts';
+import { type RunRecord, readRecord } from '../run/record.ts';
 import { type Output, type RunResult, runConfig } from '../run/runner.ts';
+import { hashFile } from '../run/script.ts';
+import { dataStaleness } from './status.ts';
 
 /**
  * Files that legitimately differ between two runs of the same config, left out of the
@@ -27,6 +29,8 @@ export interface VerifyOptions {
   result: string;
   /** Relative tolerance for metrics: |a − b| <= rtol × max(|a|, |b|). @default 0 (exact) */
   rtol?: number;
+  /** Name the rerun `<name>~verifyN`, listed like any result, instead of the hidden `.<name>~verifyN`. @default false */
+  keep?: boolean;
   /** @default process.cwd() */
   cwd?: string;
   project?: Project;
@@ -55,6 +59,8 @@ export interface VerifyReport {
   }[];
   /** The rerun itself failed. */
   failure: string | null;
+  /** What changed since the original run that explains a difference: its script, its input data. */
+  explanations: string[];
   /**
    * Every difference is a number within a relative LAST_BITS_RTOL (in metrics or in JSON
    * files): the order of a floating-point sum changed, not the result.
@@ -70,7 +76,8 @@ export const LAST_BITS_NOTE = `differs only in the last bits (summation order: s
 
 /**
  * `repro verify`: reruns the saved config of a result with today's code into a new folder
- * (`<name>~verify1`, then `~verify2` ...; never over the original) and compares the set of
+ * (`runs/.<name>~verify1`, then `~verify2` ...: a dot name that listings leave out; never
+ * over the original; with `keep`, `<name>~verify1`) and compares the set of
  * files, each file's content hash, and every metric in metrics.jsonl (exactly, or within
  * `rtol`). Files in VERIFY_IGNORED are left out.
  */
@@ -83,7 +90,10 @@ export async function verifyResult(options: VerifyOptions): Promise<VerifyReport
   const name = dir.split('/').pop() as string;
   const configName = record?.config.name ?? name.split('~')[0] ?? name;
   let n = 1;
-  while (fs.existsSync(join(project.runsRoot, `${name}~verify${n}`))) n++;
+  // reruns go where listings do not look (a dot name), unless kept; beside the original either
+  // way, since scripts find their sources next to their own folder
+  const folder = options.keep ? '' : '.';
+  while (fs.existsSync(join(project.runsRoot, `${folder}${name}~verify${n}`))) n++;
   // a config with no script was run with an explicit command: run that again, without its -c
   const saved = JSON.parse(fs.readFileSync(join(dir, RUN_FILES.config), 'utf8')) as { script?: unknown };
   const command = saved.script === undefined && record?.command ? record.command.slice(0, -2) : undefined;
@@ -92,7 +102,7 @@ export async function verifyResult(options: VerifyOptions): Promise<VerifyReport
     rerun = await runConfig({
       config: join(dir, RUN_FILES.config),
       name: configName,
-      resultName: `${name}~verify${n}`,
+      resultName: `${folder}${name}~verify${n}`,
       cwd,
       project,
       quiet: true,
@@ -121,6 +131,7 @@ export async function verifyResult(options: VerifyOptions): Promise<VerifyReport
     changed: [],
     metrics: [],
     lastBitsOnly: false,
+    explanations: [],
     failure:
       rerun.status === 'done'
         ? null
@@ -153,6 +164,15 @@ export async function verifyResult(options: VerifyOptions): Promise<VerifyReport
     !report.extra.length &&
     nearly > 0 &&
     nearly === report.changed.length + report.metrics.length;
+  if (
+    report.missing.length ||
+    report.extra.length ||
+    report.changed.length ||
+    report.metrics.length ||
+    report.failure
+  ) {
+    report.explanations = await explainChanges(dir, record, project);
+  }
   report.reproduced =
     !report.failure &&
     !report.missing.length &&
@@ -246,5 +266,24 @@ function seedsOf(env: Record<string, string> | undefined): Record<string, string
     const value = env?.[name];
     if (value !== undefined) out[name] = value;
   }
+  return out;
+}
+
+/** What changed since the original run, in words a user acts on. */
+async function explainChanges(
+  dir: string,
+  record: RunRecord | undefined,
+  project: Project,
+): Promise<string[]> {
+  const out: string[] = [];
+  if (record?.script?.path && record.script.sha256) {
+    const now = hashFile(join(project.root, record.script.path));
+    if (now === null) out.push(`the script ${record.script.path} is gone since the original run`);
+    else if (now !== record.script.sha256)
+      out.push(
+        `the script ${record.script.path} changed since the original run (git diff ${record.git?.commit?.slice(0, 12) ?? 'HEAD'} -- ${record.script.path})`,
+      );
+  }
+  for (const reason of await dataStaleness(dir, project)) out.push(`input ${reason} since the original run`);
   return out;
 }

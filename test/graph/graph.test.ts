@@ -201,7 +201,7 @@ describe('make, status and verify', () => {
     await make({ targets: ['features'], cwd: root, ...quiet });
     const ok = await verifyResult({ result: 'runs/features', cwd: root, ...quiet });
     expect(ok).toMatchObject({ reproduced: true, missing: [], extra: [], changed: [], metrics: [] });
-    expect(ok.rerun).toBe(join(root, 'runs/features~verify1'));
+    expect(ok.rerun).toBe(join(root, 'runs/.features~verify1'));
     // today's code adds one more: the value and the metric differ
     writeFileSync(
       join(root, 'stage.py'),
@@ -209,7 +209,10 @@ describe('make, status and verify', () => {
     );
     const bad = await verifyResult({ result: 'runs/features', cwd: root, ...quiet });
     expect(bad.reproduced).toBe(false);
-    expect(bad.rerun).toBe(join(root, 'runs/features~verify2'));
+    expect(bad.rerun).toBe(join(root, 'runs/.features~verify2'));
+    expect(bad.explanations).toEqual([
+      expect.stringMatching(/^the script stage.py changed since the original run \(git diff /),
+    ]);
     expect(bad.changed).toEqual(['value']);
     expect(bad.metrics).toEqual([{ metric: 'value', row: 0, step: 0, original: 11, rerun: 12 }]);
   });
@@ -259,7 +262,7 @@ open(os.path.join(os.environ["REPRO_RUN_DIR"], "seed"), "x").write(os.environ.ge
     expect(JSON.parse(read('b/run.json')).env.PYTHONHASHSEED).toBe('7');
     const again = await verifyResult({ result: 'runs/b', cwd: root, ...quiet });
     expect(again.reproduced).toBe(true);
-    expect(read('b~verify1/seed')).toBe('7');
+    expect(read('.b~verify1/seed')).toBe('7');
   });
 
   it('refuses to verify a folder that is not a result, or one whose upstream is gone', async () => {
@@ -290,7 +293,9 @@ describe('the binary', () => {
       'data  done\n└─ features  done\n   └─ model  done\n      └─ report  done\n',
     );
     const verify = await runRepro(root, ['verify', 'runs/model']);
-    expect(verify.stdout).toBe('runs/model: reproduced (runs/model~verify1)\n');
+    expect(verify.stdout).toBe('runs/model: reproduced (runs/.model~verify1)\n');
+    // the rerun stays out of the listings
+    expect((await runRepro(root, ['ls', '--json'])).stdout).not.toContain('verify');
     expect(verify.code).toBe(0);
     const check = await runRepro(root, ['check']);
     expect(check.stdout).toBe('no problems found\n');

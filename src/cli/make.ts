@@ -27,6 +27,7 @@ export default defineCommand({
       description:
         'move stale, failed, interrupted and crashed results upstream of the targets to the attic, then build them again',
     },
+    downstream: { type: 'boolean', description: 'also make everything downstream of the targets' },
     'dry-run': { type: 'boolean', description: 'say what would move and run; do nothing' },
     'keep-going': { type: 'boolean', description: 'after a failure, go on with what does not depend on it' },
   },
@@ -41,6 +42,7 @@ export default defineCommand({
       jobs: options.jobs,
       dryRun: options['dry-run'],
       rebuild: options.rebuild,
+      downstream: options.downstream,
       keepGoing: options['keep-going'],
       cwd: ctx.cwd,
       env: ctx.env,

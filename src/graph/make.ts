@@ -3,7 +3,15 @@ import { findProject, type Project } from '../project/project.ts';
 import { type AtticMove, moveToAttic } from '../run/attic.ts';
 import type { EndStatus } from '../run/record.ts';
 import { type Output, runConfig } from '../run/runner.ts';
-import { assertValid, type GraphNode, loadGraph, nodeNamed, topologicalOrder, upstreamOf } from './graph.ts';
+import {
+  assertValid,
+  downstreamOf,
+  type GraphNode,
+  loadGraph,
+  nodeNamed,
+  topologicalOrder,
+  upstreamOf,
+} from './graph.ts';
 import { graphStatus, isGood, type NodeStatus } from './status.ts';
 
 export interface MakeOptions {
@@ -18,6 +26,8 @@ export interface MakeOptions {
    * first, then build them again. @default false
    */
   rebuild?: boolean;
+  /** Also make everything downstream of the targets. @default false */
+  downstream?: boolean;
   /** After a failure, go on with the stages that do not depend on it. @default false */
   keepGoing?: boolean;
   /** @default process.cwd() */
@@ -53,7 +63,9 @@ export async function make(options: MakeOptions): Promise<MakeSummary> {
   const graph = loadGraph(project);
   assertValid(graph);
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const wanted = options.targets.map((t) => nodeNamed(graph, t).name);
+  const named = options.targets.map((t) => nodeNamed(graph, t).name);
+  // --downstream: the targets and everything built on them (and so what those need upstream)
+  const wanted = options.downstream ? [...new Set([...named, ...downstreamOf(graph, named)])] : named;
   const order = topologicalOrder(graph, upstreamOf(graph, wanted));
   const statuses = new Map(
     (
@@ -98,7 +110,7 @@ export async function make(options: MakeOptions): Promise<MakeSummary> {
     else if (s.state !== 'missing') {
       outcome.set(node.name, {
         outcome: 'failed',
-        detail: `its result is ${s.state} (${s.reason}); fix the cause, then repro make ${options.targets.join(' ')} --rebuild`,
+        detail: `its result is ${s.state} (${s.reason}); fix the cause, then repro make ${options.targets.join(' ')}${options.downstream ? ' --downstream' : ''} --rebuild`,
       });
     } else if (!node.file) {
       outcome.set(node.name, { outcome: 'failed', detail: 'no config file to make it from' });
@@ -108,7 +120,7 @@ export async function make(options: MakeOptions): Promise<MakeSummary> {
   for (const s of stale) log(`repro make: ${s.name} is stale (${s.stale[0]}); kept as it is`);
   if (stale.length) {
     log(
-      `repro make: kept ${stale.length} stale result${stale.length === 1 ? '' : 's'}; to rebuild ${stale.length === 1 ? 'it' : 'them'} (the old ones move to the attic): repro make ${options.targets.join(' ')} --rebuild`,
+      `repro make: kept ${stale.length} stale result${stale.length === 1 ? '' : 's'}; to rebuild ${stale.length === 1 ? 'it' : 'them'} (the old ones move to the attic): repro make ${options.targets.join(' ')}${options.downstream ? ' --downstream' : ''} --rebuild`,
     );
   }
   if (options.dryRun) {

@@ -80,6 +80,20 @@ describe('day two: change without loss', () => {
     });
   });
 
+  it('make --downstream builds (and with --rebuild rebuilds) everything built on a config', async () => {
+    const root = pipeline();
+    const planned = await runRepro(root, ['make', 'data', '--downstream', '--dry-run']);
+    expect(planned.stdout).toMatch(/^0 ran, 0 failed, 0 skipped, 0 already done, 3 would run/m);
+    expect((await runRepro(root, ['make', 'data', '--downstream'])).code).toBe(0);
+    expect(readdirSync(join(root, 'runs')).sort()).toEqual(['data', 'features', 'model']);
+    writeFileSync(join(root, 'raw', 'a.txt'), 'changed\n');
+    const kept = await runRepro(root, ['make', 'data', '--downstream']);
+    expect(kept.stderr).toContain('repro make data --downstream --rebuild');
+    const rebuilt = await runRepro(root, ['make', 'data', '--downstream', '--rebuild']);
+    expect(rebuilt.stdout).toMatch(/^3 ran, 0 failed/m);
+    expect(attic(root).filter((n) => n !== 'moves.jsonl')).toHaveLength(3);
+  });
+
   it('refuses a failed result with a pointer to --retry, and --retry moves it aside and runs again', async () => {
     const root = pipeline();
     writeFileSync(join(root, 'fail-data'), '');

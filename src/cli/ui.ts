@@ -1,4 +1,5 @@
 import { childProcess } from '../_builtins.ts';
+import { UsageError } from '../errors.ts';
 import { serveUi } from '../ui/server.ts';
 import { projectFor, REMOTE_OPTIONS } from './remote.ts';
 import { defineCommand } from './spec.ts';
@@ -33,6 +34,11 @@ API: GET /api/runs, /api/runs/NAME, /api/runs/NAME/metrics, /api/runs/NAME/log/s
   examples: ['repro ui', 'repro ui --host 0.0.0.0 --port 8080'],
   async run({ options }, ctx) {
     const host = options.host;
+    if (options.token === '')
+      throw new UsageError(
+        '--token is empty',
+        'Give a token of your own, or leave --token out to get one made.',
+      );
     const token = options.token ?? (LOOPBACK.test(host) ? undefined : crypto.randomUUID().replace(/-/g, ''));
     const { url } = await serveUi({
       project: await projectFor(options, ctx),

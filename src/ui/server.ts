@@ -98,11 +98,13 @@ export function createUiApp(options: UiAppOptions): Hono {
   const webRoot = options.webRoot ?? fileURLDir('ui');
   const app = new Hono();
 
-  app.use('*', async (c, next) => {
+  // the token guards the data (/api); the page and its script hold none, and must load for the
+  // page to send the token it was opened with
+  app.use('/api/*', async (c, next) => {
     if (options.token) {
       const header = c.req.header('authorization');
       const given = header?.startsWith('Bearer ') ? header.slice(7) : c.req.query('token');
-      if (given !== options.token)
+      if (!sameToken(given, options.token))
         return c.json({ error: 'a token is needed: open the address repro ui printed' }, 401);
     }
     await next();
@@ -298,4 +300,12 @@ export async function serveUi(options: ServeUiOptions): Promise<{ url: string; c
       });
     });
   });
+}
+
+/** Compares tokens in constant time (of their digests, which have one length). */
+function sameToken(given: string | undefined, token: string): boolean {
+  if (given === undefined) return false;
+  const { createHash, timingSafeEqual } = process.getBuiltinModule('node:crypto');
+  const digest = (t: string) => createHash('sha256').update(t).digest();
+  return timingSafeEqual(digest(given), digest(token));
 }

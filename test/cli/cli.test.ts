@@ -167,6 +167,9 @@ describe('commands declared once', () => {
     const value = await runRepro(root, ['make', 'x', '-j', 'two']);
     expect(value.code).toBe(2);
     expect(value.stderr).toContain('--jobs takes a whole number');
+    const empty = await runRepro(root, ['ui', '--token', '']);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toContain('error: --token is empty');
     // -- ends repro's own arguments: a --debug after it belongs to the script
     const passed = await runRepro(root, ['run', '-q', 'configs/bad.json', '--', 'echo', '--debug']);
     expect(passed.stderr).not.toContain('    at ');

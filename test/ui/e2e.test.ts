@@ -103,4 +103,28 @@ describe('the dashboard in Chromium', () => {
     if (SHOTS) await page.screenshot({ path: join(SHOTS, 'tree.png') });
     await page.close();
   }, 60_000);
+
+  it('works in token mode: the page loads, sends its token, and shows the runs', async () => {
+    const root = makeProject({
+      'runs/model/config.json': { lr: 0.5 },
+      'runs/model/run.json': fakeRecord({ name: 'model', started_at: '2026-01-01T00:01:00Z' }),
+      'runs/model/end.json': end(61),
+      'runs/model/metrics.jsonl': curve(1),
+    });
+    const served = await serveUi({ project: findProject({ cwd: root }), port: 0, token: 't0ken' });
+    try {
+      expect(served.url).toContain('?token=t0ken');
+      const page = await browser.newPage();
+      const failed: string[] = [];
+      page.on('response', (r) => {
+        if (r.status() >= 400) failed.push(`${r.status()} ${new URL(r.url()).pathname}`);
+      });
+      await page.goto(`${served.url}#/runs`);
+      await page.waitForSelector('.row[data-name="model"]');
+      expect(failed).toEqual([]);
+      await page.close();
+    } finally {
+      await served.close();
+    }
+  }, 60_000);
 });

@@ -110,5 +110,9 @@ describe('the dashboard API', () => {
     expect((await app.request('/api/runs', { headers: { authorization: 'Bearer s3cret' } })).status).toBe(
       200,
     );
+    expect((await app.request('/api/events?token=s3cre')).status).toBe(401);
+    // the page and its script hold no data: they load without the token, so a page opened with
+    // ?token= can send it (the dashboard was blank in token mode when they needed it)
+    for (const path of ['/', '/app.js', '/app.css']) expect((await app.request(path)).status, path).toBe(200);
   });
 });

@@ -1,12 +1,13 @@
-import { dirname, join, relative } from '../_builtins.ts';
+import { basename, dirname, join, relative } from '../_builtins.ts';
 import { type ConfigDiff, diffConfigs } from '../compare/diff.ts';
 import { configEntry } from '../compare/select.ts';
+import { canonicalJson } from '../config/hash.ts';
 import type { JsonObject } from '../config/json.ts';
 import { isValidName, loadConfig } from '../config/load.ts';
 import { applyOverrides, type Override } from '../config/overrides.ts';
 import { ConfigNameError, ReproError } from '../errors.ts';
 import { findProject, type Project } from '../project/project.ts';
-import { ConfigExistsError, nameTaken, nextLetterName, writeConfigs } from './write.ts';
+import { ConfigExistsError, configsByContent, nameTaken, nextLetterName, writeConfigs } from './write.ts';
 
 export interface CloneConfigOptions {
   /** The config file to copy. */
@@ -18,6 +19,8 @@ export interface CloneConfigOptions {
   /** @default process.cwd() */
   cwd?: string;
   project?: Project;
+  /** Write the clone even when an existing config has the same content. @default false */
+  allowDuplicates?: boolean;
 }
 
 export interface CloneResult {
@@ -27,6 +30,8 @@ export interface CloneResult {
   config: JsonObject;
   /** The new config against the original. */
   diff: ConfigDiff;
+  /** The clone would equal this existing config: nothing was written, and `file` is that one. */
+  existing: boolean;
 }
 
 /**
@@ -57,6 +62,15 @@ export function cloneConfig(options: CloneConfigOptions): CloneResult {
       'Give the changes: --set key=value or --conf JSON.',
     );
   }
+  // the same content under another name would be the same config twice: name the one there is
+  const twin = options.allowDuplicates
+    ? undefined
+    : configsByContent(project, dir).get(canonicalJson(config));
+  if (twin) {
+    const twinFile = join(project.root, twin);
+    const twinName = basename(twinFile).replace(/\.json$/, '');
+    return { name: twinName, file: relative(cwd, twinFile) || twinFile, config, diff, existing: true };
+  }
   writeConfigs([{ file, config }]);
-  return { name, file: relative(cwd, file) || file, config, diff };
+  return { name, file: relative(cwd, file) || file, config, diff, existing: false };
 }

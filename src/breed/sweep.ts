@@ -1,4 +1,4 @@
-import { dirname, join, relative } from '../_builtins.ts';
+import { dirname, fs, join, relative } from '../_builtins.ts';
 import { canonicalJson } from '../config/hash.ts';
 import { describeJsonType, isJsonObject, type Json, type JsonObject, parseJson } from '../config/json.ts';
 import { loadConfig } from '../config/load.ts';
@@ -6,7 +6,7 @@ import { mergeConfig } from '../config/overrides.ts';
 import { ReproError, UsageError } from '../errors.ts';
 import { findProject, type Project } from '../project/project.ts';
 import { seededRandom } from './random.ts';
-import { ConfigExistsError, nameTaken, writeConfigs } from './write.ts';
+import { ConfigExistsError, configsByContent, nameTaken, writeConfigs } from './write.ts';
 
 /** A search space: each key maps to a list of values, or (for --random) a range. */
 export type SearchSpace = Record<
@@ -27,13 +27,18 @@ export interface SweepConfigsOptions {
   prefix?: string;
   /** Work out the configs and names, write nothing. @default false */
   dryRun?: boolean;
+  /** Write a config even when an existing one has the same content. @default false */
+  allowDuplicates?: boolean;
   /** @default process.cwd() */
   cwd?: string;
   project?: Project;
 }
 
 export interface SweepResult {
+  /** The new configs (written unless a dry run). */
   configs: { name: string; file: string; config: JsonObject; changes: JsonObject }[];
+  /** Points of the sweep that an existing config already is: named, not written again. */
+  existing: { file: string; changes: JsonObject }[];
   written: boolean;
 }
 
@@ -136,25 +141,60 @@ export function sweepConfigs(options: SweepConfigsOptions): SweepResult {
     ? randomPoints(space, options.random as number, options.seed ?? 1)
     : gridPoints(space);
   const prefix = options.prefix ?? base.name;
-  const digits = points.length > 9 ? String(points.length).length : 1;
   const dir = dirname(base.file);
-  const configs = points.map((changes, i) => {
-    const name = `${prefix}${String(i + 1).padStart(digits, '0')}`;
-    return { name, file: join(dir, `${name}.json`), config: mergeConfig(base.config, changes), changes };
-  });
-  const taken = configs.filter((c) => nameTaken(project, dir, c.name)).map((c) => c.name);
-  if (taken.length) throw new ConfigExistsError(taken);
-  const seen = new Map<string, string>();
-  for (const c of configs) {
-    const key = canonicalJson(c.config);
-    const twin = seen.get(key);
-    if (twin && !isRandom)
-      throw new SpaceError(`--grid makes ${twin} and ${c.name} the same config: a value is listed twice`);
-    seen.set(key, c.name);
+  // a point an existing config already is (the base itself, an earlier sweep, a clone) is named
+  // and not written again
+  const twins = options.allowDuplicates ? new Map<string, string>() : configsByContent(project, dir);
+  const fresh: { config: JsonObject; changes: JsonObject }[] = [];
+  const existing: SweepResult['existing'] = [];
+  const seen = new Set<string>();
+  for (const changes of points) {
+    const config = mergeConfig(base.config, changes);
+    const key = canonicalJson(config);
+    if (seen.has(key)) {
+      if (!isRandom) throw new SpaceError('--grid makes the same config twice: a value is listed twice');
+      continue;
+    }
+    seen.add(key);
+    const twin = twins.get(key);
+    if (twin) existing.push({ file: relative(cwd, join(project.root, twin)) || twin, changes });
+    else fresh.push({ config, changes });
   }
-  if (!options.dryRun) writeConfigs(configs);
+  // numbering goes on after the sweeps before: model1 ... model4, then model5 ...
+  const first = nextSweepNumber(project, dir, prefix);
+  const last = first + fresh.length - 1;
+  const digits = Math.max(fresh.length > 9 ? String(fresh.length).length : 1, String(last).length);
+  const configs = fresh.map((c, i) => {
+    const name = `${prefix}${String(first + i).padStart(digits, '0')}`;
+    return { name, file: join(dir, `${name}.json`), ...c };
+  });
+  if (!options.dryRun) {
+    const taken = configs.filter((c) => nameTaken(project, dir, c.name)).map((c) => c.name);
+    if (taken.length) throw new ConfigExistsError(taken);
+    writeConfigs(configs);
+  }
   return {
     configs: configs.map((c) => ({ ...c, file: relative(cwd, c.file) || c.file })),
+    existing,
     written: !options.dryRun,
   };
+}
+
+/** One past the highest `<prefix><digits>` config or result name: where a new sweep starts. */
+function nextSweepNumber(project: Project, dir: string, prefix: string): number {
+  const pattern = new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(\\d+)(\\.json)?$`);
+  let highest = 0;
+  for (const folder of new Set([dir, ...project.configDirs, project.runsRoot])) {
+    let names: string[] = [];
+    try {
+      names = fs.readdirSync(folder);
+    } catch {
+      // no such folder yet
+    }
+    for (const n of names) {
+      const m = pattern.exec(n);
+      if (m) highest = Math.max(highest, Number(m[1]));
+    }
+  }
+  return highest + 1;
 }

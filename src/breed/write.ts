@@ -1,5 +1,6 @@
-import { dirname, fs, join } from '../_builtins.ts';
-import type { JsonObject } from '../config/json.ts';
+import { dirname, fs, join, relative } from '../_builtins.ts';
+import { canonicalJson } from '../config/hash.ts';
+import { isJsonObject, type JsonObject } from '../config/json.ts';
 import { ReproError } from '../errors.ts';
 import type { Project } from '../project/project.ts';
 
@@ -61,4 +62,32 @@ export function writeConfigs(files: { file: string; config: JsonObject }[]): voi
       throw new ConfigExistsError([(error as { path?: string }).path ?? '?']);
     throw error;
   }
+}
+
+/**
+ * Every config of the project (its config folders, and `dir`) by its content (canonical JSON):
+ * what a new config would duplicate. Files that are not configs are passed over.
+ */
+export function configsByContent(project: Project, dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const folder of new Set([dir, ...project.configDirs])) {
+    let names: string[];
+    try {
+      names = fs.readdirSync(folder, { recursive: true }) as string[];
+    } catch {
+      continue;
+    }
+    for (const name of names.sort()) {
+      if (!name.endsWith('.json')) continue;
+      const file = join(folder, name);
+      try {
+        const value: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
+        const key = isJsonObject(value) ? canonicalJson(value) : undefined;
+        if (key && !out.has(key)) out.set(key, relative(project.root, file) || file);
+      } catch {
+        // not a config: the lint names it
+      }
+    }
+  }
+  return out;
 }

@@ -7,7 +7,7 @@ export default defineCommand({
   name: 'clone',
   summary: 'copy a config with changes, under the next free letter',
   api: ['cloneConfig'],
-  description: `Writes a copy of the config with the changes next to the original, exclusively, and prints the new path and its diff against the original. The name is the next free letter: model -> modela, modelb, … modelz, then modelza … modelzz, then modelzza, a sequence that never ends; a name is free when no config folder, the runs root or the original's folder has it. --name gives a proper name instead. A clone that changes nothing is refused (REPRO_CLONE_UNCHANGED).`,
+  description: `Writes a copy of the config with the changes next to the original, exclusively, and prints the new path and its diff against the original. The name is the next free letter: model -> modela, modelb, … modelz, then modelza … modelzz, then modelzza, a sequence that never ends; a name is free when no config folder, the runs root or the original's folder has it. --name gives a proper name instead. A clone that changes nothing is refused (REPRO_CLONE_UNCHANGED); a clone whose content an existing config already has is not written: that config is named instead (--allow-duplicates writes it anyway).`,
   args: [{ name: 'config', description: 'the config file to copy (or give it with -c)' }],
   overrides: true,
   options: {
@@ -15,6 +15,10 @@ export default defineCommand({
       type: 'string',
       value: 'NAME',
       description: 'name the copy NAME instead of the next free letter',
+    },
+    'allow-duplicates': {
+      type: 'boolean',
+      description: 'write the clone even when an existing config has the same content',
     },
   },
   examples: [
@@ -25,7 +29,17 @@ export default defineCommand({
     const file = config ?? args[0];
     if (!file || (config && args[0]))
       throw new UsageError('repro clone takes one config', 'See repro clone --help');
-    const result = cloneConfig({ config: file, overrides, name: options.name, cwd: ctx.cwd });
+    const result = cloneConfig({
+      config: file,
+      overrides,
+      name: options.name,
+      allowDuplicates: options['allow-duplicates'],
+      cwd: ctx.cwd,
+    });
+    if (result.existing)
+      ctx.stderr.write(
+        `${result.file} already has this content: nothing written (--allow-duplicates writes a copy)\n`,
+      );
     print(ctx, `${result.file}\n${renderDiff(result.diff, { width: ctx.stdout.columns || 120 })}`);
     return 0;
   },

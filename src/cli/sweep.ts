@@ -7,7 +7,7 @@ export default defineCommand({
   name: 'sweep',
   summary: 'write one config per point of a grid or random search',
   api: ['sweepConfigs'],
-  description: `Writes one config per combination of the grid, the first key varying slowest, named with digits after the config's name (model1 … model4), zero-padded when there are more than nine (model01 … model12). All or nothing: if any name is taken, nothing is written. --prefix names them <prefix>1 … instead.
+  description: `Writes one config per combination of the grid, the first key varying slowest, named with digits after the config's name (model1 … model4), zero-padded when there are more than nine (model01 … model12); a second sweep on the same base goes on from the highest number taken (model5 …). A point whose config already exists with the same content (the base itself, a clone, an earlier sweep) is named and not written again (--allow-duplicates writes it anyway). All or nothing: if any name is taken, nothing is written; --dry-run never refuses. --prefix names them <prefix>1 … instead.
 
 --random N --seed S (seed 1 by default) samples N configs instead, the same for the same seed on any machine. Then a key may also be a range: {"uniform": [a, b]}, {"log_uniform": [a, b]} (a > 0) or {"int": [a, b]} (both ends included); floats keep six significant digits. A list is sampled uniformly. --dry-run prints what would be written and writes nothing.`,
   args: [{ name: 'config', required: true, description: 'the base config file' }],
@@ -21,6 +21,10 @@ export default defineCommand({
     seed: { type: 'integer', default: 1, description: 'the seed of --random' },
     prefix: { type: 'string', value: 'NAME', description: 'name the configs NAME1, NAME2, …' },
     'dry-run': { type: 'boolean', description: 'say what would be written; write nothing' },
+    'allow-duplicates': {
+      type: 'boolean',
+      description: 'write a config even when an existing one has the same content',
+    },
     json: { type: 'boolean', description: 'the configs as JSON' },
   },
   examples: [
@@ -36,24 +40,29 @@ export default defineCommand({
       seed: options.seed,
       prefix: options.prefix,
       dryRun: options['dry-run'],
+      allowDuplicates: options['allow-duplicates'],
       cwd: ctx.cwd,
     });
     if (options.json) {
       print(ctx, JSON.stringify(result, null, 2));
       return 0;
     }
-    const keys = Object.keys(result.configs[0]?.changes ?? {});
-    print(
-      ctx,
-      renderTable(
-        ['file', ...keys],
-        result.configs.map((c) => [c.file, ...keys.map((k) => formatValue(c.changes[k] ?? null))]),
-      ),
-    );
+    const keys = Object.keys(result.configs[0]?.changes ?? result.existing[0]?.changes ?? {});
+    const rows = [
+      ...result.configs.map((c) => [c.file, ...keys.map((k) => formatValue(c.changes[k] ?? null))]),
+      ...result.existing.map((c) => [
+        `${c.file} (exists)`,
+        ...keys.map((k) => formatValue(c.changes[k] ?? null)),
+      ]),
+    ];
+    if (rows.length) print(ctx, renderTable(['file', ...keys], rows));
+    const same = result.existing.length
+      ? `; ${result.existing.length} already exist${result.existing.length === 1 ? 's' : ''} with the same content, not written again`
+      : '';
     ctx.stderr.write(
       result.written
-        ? `wrote ${result.configs.length} configs\n`
-        : `dry run: ${result.configs.length} configs, nothing written\n`,
+        ? `wrote ${result.configs.length} config${result.configs.length === 1 ? '' : 's'}${same}\n`
+        : `dry run: ${result.configs.length} config${result.configs.length === 1 ? '' : 's'} to write${same}; nothing written\n`,
     );
     return 0;
   },

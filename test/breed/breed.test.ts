@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { cloneConfig } from '../../src/breed/clone.ts';
 import { crossConfigs } from '../../src/breed/cross.ts';
 import { gridPoints, parseSpace, sweepConfigs } from '../../src/breed/sweep.ts';
-import { nextLetterName } from '../../src/breed/write.ts';
+import { nextLetterName, writeConfigs } from '../../src/breed/write.ts';
 import { findProject } from '../../src/project/project.ts';
 import { makeProject, runRepro, writeFiles } from '../helpers.ts';
 
@@ -102,14 +102,75 @@ describe('repro sweep', () => {
     expect(r.configs[11]?.name).toBe('m12');
   });
 
-  it('is all or nothing: one taken name writes nothing', () => {
-    const root = makeProject({ 'configs/model.json': BASE, 'configs/model3.json': {} });
+  it('does not clone into a config that already exists with the same content: it names that one', async () => {
+    const root = makeProject({ 'configs/model.json': BASE });
+    const first = cloneConfig({
+      config: 'configs/model.json',
+      overrides: [{ kind: 'set', text: 'lr=0.5' }],
+      cwd: root,
+    });
+    expect(first).toMatchObject({ name: 'modela', existing: false });
+    const again = cloneConfig({
+      config: 'configs/model.json',
+      overrides: [{ kind: 'set', text: 'lr=0.5' }],
+      cwd: root,
+    });
+    expect(again).toMatchObject({ name: 'modela', file: 'configs/modela.json', existing: true });
+    expect(readdirSync(join(root, 'configs')).sort()).toEqual(['model.json', 'modela.json']);
+    const cli = await runRepro(root, ['clone', 'configs/model.json', '--set', 'lr=0.5']);
+    expect(cli.code).toBe(0);
+    expect(cli.stderr).toContain('configs/modela.json already has this content: nothing written');
+    const forced = await runRepro(root, [
+      'clone',
+      'configs/model.json',
+      '--set',
+      'lr=0.5',
+      '--allow-duplicates',
+    ]);
+    expect(forced.stdout).toMatch(/^configs\/modelb.json\n/);
+  });
+
+  it('goes on numbering after earlier sweeps, and never writes a config that already exists', () => {
+    const root = makeProject({ 'configs/model.json': BASE, 'configs/model3.json': { other: 1 } });
+    const first = sweepConfigs({ config: 'configs/model.json', space: '{"lr": [1, 2]}', cwd: root });
+    expect(first.configs.map((c) => c.name)).toEqual(['model4', 'model5']);
+    // the same grid again, plus the base's own value: nothing new but lr=3
+    const again = sweepConfigs({
+      config: 'configs/model.json',
+      space: `{"lr": [1, 2, 3, ${BASE.lr}]}`,
+      cwd: root,
+    });
+    expect(again.configs.map((c) => c.name)).toEqual(['model6']);
+    expect(again.existing.map((e) => e.file)).toEqual([
+      'configs/model4.json',
+      'configs/model5.json',
+      'configs/model.json',
+    ]);
+    // a dry run never refuses, and --allow-duplicates writes a twin anyway
+    expect(
+      sweepConfigs({ config: 'configs/model.json', space: '{"lr": [1]}', cwd: root, dryRun: true }),
+    ).toMatchObject({
+      configs: [],
+      written: false,
+    });
+    const twin = sweepConfigs({
+      config: 'configs/model.json',
+      space: '{"lr": [1]}',
+      cwd: root,
+      allowDuplicates: true,
+    });
+    expect(twin.configs.map((c) => c.name)).toEqual(['model7']);
+  });
+
+  it('writes configs all or nothing: one taken file writes none', () => {
+    const root = makeProject({ 'configs/b.json': {} });
     expect(() =>
-      sweepConfigs({ config: 'configs/model.json', space: '{"lr": [1, 2, 3, 4]}', cwd: root }),
-    ).toThrow(
-      expect.objectContaining({ code: 'REPRO_CONFIG_EXISTS', message: expect.stringContaining('model3') }),
-    );
-    expect(readdirSync(join(root, 'configs')).sort()).toEqual(['model.json', 'model3.json']);
+      writeConfigs([
+        { file: join(root, 'configs', 'a.json'), config: { x: 1 } },
+        { file: join(root, 'configs', 'b.json'), config: { x: 2 } },
+      ]),
+    ).toThrow(expect.objectContaining({ code: 'REPRO_CONFIG_EXISTS' }));
+    expect(readdirSync(join(root, 'configs')).sort()).toEqual(['b.json']);
   });
 
   it('samples at random, the same for the same seed, within the ranges', () => {

@@ -1,4 +1,5 @@
-import { UsageError } from '../errors.ts';
+import { basename } from '../_builtins.ts';
+import { ReproError, ResultExistsError, UsageError } from '../errors.ts';
 import { runConfig } from '../run/runner.ts';
 import { defineCommand } from './spec.ts';
 
@@ -50,18 +51,43 @@ Exit code: the script's (128 + the signal number if a signal killed it). Ctrl-C 
     }
     if (command && command.length === 0)
       throw new UsageError('nothing after "--"', 'Give a command: -- python train.py');
-    const result = await runConfig({
-      config: file,
-      overrides,
-      postfix: options.postfix,
-      command,
-      quiet: options.quiet,
-      retry: options.retry,
-      cwd: ctx.cwd,
-      env: ctx.env,
-      stdout: ctx.stdout,
-      stderr: ctx.stderr,
-    });
+    let result: Awaited<ReturnType<typeof runConfig>>;
+    try {
+      result = await runConfig({
+        config: file,
+        overrides,
+        postfix: options.postfix,
+        command,
+        quiet: options.quiet,
+        retry: options.retry,
+        cwd: ctx.cwd,
+        env: ctx.env,
+        stdout: ctx.stdout,
+        stderr: ctx.stderr,
+      });
+    } catch (error) {
+      throw error instanceof ResultExistsError ? await explainExisting(error, ctx.cwd) : error;
+    }
     return result.exitCode;
   },
 });
+
+/** A refused done result that is stale says so, and how to rebuild it. */
+async function explainExisting(error: ResultExistsError, cwd: string): Promise<ReproError> {
+  try {
+    const { findProject } = await import('../project/project.ts');
+    const { loadGraph } = await import('../graph/graph.ts');
+    const { graphStatus } = await import('../graph/status.ts');
+    const name = basename(error.dir);
+    const graph = loadGraph(findProject({ cwd }));
+    const [status] = await graphStatus(graph, [name]);
+    if (!status?.stale.length) return error;
+    return new ReproError(
+      'REPRO_RESULT_EXISTS',
+      `${error.dir} already exists and is stale: ${status.stale[0]}`,
+      `Rebuild it and what it needs (the old results move to the attic, nothing is deleted): repro make ${name} --rebuild`,
+    );
+  } catch {
+    return error;
+  }
+}

@@ -1,4 +1,5 @@
 import { join } from '../_builtins.ts';
+import { canonicalJson } from '../config/hash.ts';
 import type { Project } from '../project/project.ts';
 import { RUN_FILES } from '../run/layout.ts';
 import type { UnreadKey } from '../run/params.ts';
@@ -11,7 +12,7 @@ import { graphStatus } from './status.ts';
 export type Finding =
   | GraphProblem
   | {
-      kind: 'flatness' | 'unread' | 'immutability' | 'script';
+      kind: 'flatness' | 'unread' | 'immutability' | 'script' | 'duplicate';
       severity: 'error' | 'warning';
       file: string;
       key?: string;
@@ -63,6 +64,21 @@ export async function checkProject(project: Project): Promise<Finding[]> {
         });
       }
     }
+  }
+  // the same content under two names: the same config twice, computed twice
+  const byContent = new Map<string, string>();
+  for (const node of graph.nodes.values()) {
+    if (!node.file) continue;
+    const key = canonicalJson(node.config);
+    const twin = byContent.get(key);
+    if (twin) {
+      findings.push({
+        kind: 'duplicate',
+        severity: 'warning',
+        file: node.file,
+        message: `same content as ${twin}: the same config under two names (make would compute it twice)`,
+      });
+    } else byContent.set(key, node.file);
   }
   for (const s of await graphStatus(graph)) {
     for (const reason of s.stale) {

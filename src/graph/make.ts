@@ -1,4 +1,5 @@
 import { join, relative } from '../_builtins.ts';
+import { canonicalJson } from '../config/hash.ts';
 import { findProject, type Project } from '../project/project.ts';
 import { type AtticMove, moveToAttic } from '../run/attic.ts';
 import type { EndStatus } from '../run/record.ts';
@@ -123,6 +124,15 @@ export async function make(options: MakeOptions): Promise<MakeSummary> {
       `repro make: kept ${stale.length} stale result${stale.length === 1 ? '' : 's'}; to rebuild ${stale.length === 1 ? 'it' : 'them'} (the old ones move to the attic): repro make ${options.targets.join(' ')}${options.downstream ? ' --downstream' : ''} --rebuild`,
     );
   }
+  // two configs with the same content would compute the same result twice: say so first
+  const twins = new Map<string, string>();
+  for (const node of todo) {
+    const key = canonicalJson(node.config);
+    const twin = twins.get(key);
+    if (twin) log(`repro make: warning: ${node.name} has the same content as ${twin}; both will run`);
+    else twins.set(key, node.name);
+  }
+
   if (options.dryRun) {
     for (const node of todo) outcome.set(node.name, { outcome: 'planned', detail: `would run ${node.file}` });
     return summarize(order, outcome, stale, moved);

@@ -43,6 +43,14 @@ describe('day two: change without loss', () => {
       'upstream features is stale: upstream data is stale: data changed in raw/*.txt',
     );
 
+    // running it again is refused, saying it is stale and how to rebuild
+    const refused = await runRepro(root, ['run', 'configs/model.json']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      'error: runs/model already exists and is stale: upstream features is stale',
+    );
+    expect(refused.stderr).toContain('repro make model --rebuild');
+
     // make without --rebuild keeps them and says how to rebuild
     const kept = await runRepro(root, ['make', 'model']);
     expect(kept.stderr).toContain(
@@ -160,4 +168,18 @@ describe('day two: change without loss', () => {
     expect(moved.map((n) => n.split('@')[0]).sort()).toEqual(['data', 'features', 'model']);
     expect((await runRepro(root, ['status'])).code).toBe(0);
   }, 60_000);
+
+  it('check names configs with the same content, and make warns before computing both', async () => {
+    const root = pipeline();
+    writeFileSync(
+      join(root, 'configs', 'model2.json'),
+      JSON.stringify({ source: 'features', add: 100, script: 'stage.py' }),
+    );
+    const check = await runRepro(root, ['check']);
+    expect(check.stdout).toContain(
+      'warning: configs/model2.json: same content as configs/model.json: the same config under two names',
+    );
+    const make = await runRepro(root, ['make', 'model', 'model2', '--dry-run']);
+    expect(make.stderr).toContain('warning: model2 has the same content as model; both will run');
+  });
 });

@@ -44,7 +44,7 @@ export { RECORDED_ENV, RUN_FILES } from './run/layout.ts';
 export { type MetricsRow, parseMetrics } from './run/metrics.ts';
 export { type EffectiveConfig, Params, type UnreadKey, type Widen } from './run/params.ts';
 export type { EndRecord, EndStatus, RunRecord, RunStatus } from './run/record.ts';
-export { Run, type StartRunOptions, startRun } from './run/run.ts';
 export { type RunConfigOptions, type RunResult, runConfig } from './run/runner.ts';
 export { type ResolvedSource, resolveSources } from './run/sources.ts';
+export { Run, type StartRunOptions, startRun } from './run/start.ts';
 export { type RunState, readRunState } from './run/status.ts';

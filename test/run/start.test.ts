@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseMetrics } from '../../src/run/metrics.ts';
 import type { EndRecord, RunRecord } from '../../src/run/record.ts';
-import { type StartRunOptions, startRun } from '../../src/run/run.ts';
+import { type StartRunOptions, startRun } from '../../src/run/start.ts';
 import { makeProject, runRepro } from '../helpers.ts';
 
 function start(root: string, options: StartRunOptions) {

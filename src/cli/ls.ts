@@ -17,7 +17,7 @@ import type { Project } from '../project/project.ts';
 import { atticDir } from '../run/attic.ts';
 import { formatSeconds } from '../run/runner.ts';
 import { projectFor, REMOTE_OPTIONS } from './remote.ts';
-import { defineCommand, print } from './spec.ts';
+import { type CommandContext, defineCommand, print } from './spec.ts';
 
 export default defineCommand({
   name: 'ls',
@@ -74,6 +74,7 @@ The listing keeps a cache in $XDG_CACHE_HOME/repro (else ~/.cache/repro), one fi
       })
     ).filter((r) => filters.every((f) => matches(r, f)));
     if (options.sort) runs = sortRuns(runs, options.sort);
+    if (!options.json) warnDamage(runs, ctx);
     if (options.limit !== undefined) runs = runs.slice(0, Math.max(0, options.limit));
     if (options.json) {
       print(ctx, stringifyNumbers(runs, 2));
@@ -125,6 +126,17 @@ The listing keeps a cache in $XDG_CACHE_HOME/repro (else ~/.cache/repro), one fi
     return 0;
   },
 });
+
+/** Says why a result is damaged and how many metric lines were skipped: never dropped in silence. */
+function warnDamage(runs: readonly RunSummary[], ctx: CommandContext): void {
+  for (const r of runs) {
+    if (r.status === 'damaged') ctx.stderr.write(`${r.name}: damaged: ${r.reason}\n`);
+    if (r.metrics_skipped)
+      ctx.stderr.write(
+        `${r.name}: ${r.metrics_skipped} line${r.metrics_skipped === 1 ? '' : 's'} of metrics.jsonl skipped (not a JSON object)\n`,
+      );
+  }
+}
 
 /** The project, or with --attic one whose runs root is the attic. */
 function inAttic(project: Project, attic: boolean): Project {

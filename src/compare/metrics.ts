@@ -1,7 +1,7 @@
 import { fs, join } from '../_builtins.ts';
 import type { Json } from '../config/json.ts';
 import { RUN_FILES } from '../run/layout.ts';
-import { parseMetrics } from '../run/metrics.ts';
+import { parseMetricsCounted } from '../run/metrics.ts';
 
 /** The last and best value of one logged metric. */
 export interface MetricSummary {
@@ -58,13 +58,18 @@ export function summarizeMetrics(rows: readonly Record<string, Json>[]): Record<
 
 /** The rows of a result folder's metrics.jsonl; none when it has no such file. */
 export function readMetricRows(dir: string): Record<string, Json>[] {
+  return readMetricRowsCounted(dir).rows;
+}
+
+/** readMetricRows, plus how many lines were skipped because they are not JSON objects. */
+export function readMetricRowsCounted(dir: string): { rows: Record<string, Json>[]; skipped: number } {
   let text: string;
   try {
     text = fs.readFileSync(join(dir, RUN_FILES.metrics), 'utf8');
   } catch {
-    return [];
+    return { rows: [], skipped: 0 };
   }
-  return parseMetrics(text);
+  return parseMetricsCounted(text);
 }
 
 /** One metric against an x key, in file order; rows without the metric are skipped. */

@@ -6,9 +6,17 @@ import { UsageError } from '../errors.ts';
 import { cacheDir, writeCacheFile } from '../project/cache.ts';
 import { findProject, type Project } from '../project/project.ts';
 import { RUN_FILES } from '../run/layout.ts';
-import { parseMetrics } from '../run/metrics.ts';
-import type { EndRecord, RunRecord, RunStatus } from '../run/record.ts';
-import { judgeRunState } from '../run/status.ts';
+import { parseMetricsCounted } from '../run/metrics.ts';
+import {
+  type Checked,
+  checkEndRecord,
+  checkRunRecord,
+  type EndRecord,
+  type RunRecord,
+  type RunStatus,
+  readChecked,
+} from '../run/record.ts';
+import { judgeRunState, type RunState } from '../run/status.ts';
 import { flattenConfig } from './flatten.ts';
 import { type MetricSummary, summarizeMetrics } from './metrics.ts';
 
@@ -30,6 +38,8 @@ export interface RunSummary {
   defaults: JsonObject;
   /** Last and best value of each logged metric. */
   metrics: Record<string, MetricSummary>;
+  /** Lines of metrics.jsonl that are not JSON objects: skipped, and counted here. */
+  metrics_skipped: number;
 }
 
 export interface ListRunsOptions {
@@ -53,7 +63,7 @@ type CacheEntry = {
   config: number;
   summary: Omit<Summary, 'config'>;
 };
-type CacheFile = { version: 2; root: string; configs: JsonObject[]; entries: Record<string, CacheEntry> };
+type CacheFile = { version: 3; root: string; configs: JsonObject[]; entries: Record<string, CacheEntry> };
 
 const FINAL: readonly RunStatus[] = ['done', 'failed', 'interrupted'];
 
@@ -130,7 +140,7 @@ export async function listRuns(options: ListRunsOptions = {}): Promise<RunSummar
   // rewrite the cache only when something was read again or a folder went away
   const changed =
     !previous || misses.length > 0 || Object.keys(previous.entries).length !== Object.keys(entries).length;
-  if (useCache && changed) writeCache(file, { version: 2, root, configs, entries });
+  if (useCache && changed) writeCache(file, { version: 3, root, configs, entries });
   const runs = Object.entries(entries).map(
     ([name, e]): RunSummary => ({ ...e.summary, config: configs[e.config] ?? {}, dir: join(root, name) }),
   );
@@ -142,6 +152,18 @@ export async function listRuns(options: ListRunsOptions = {}): Promise<RunSummar
 function statOrNull(file: string): { size: number; mtimeMs: number } | null {
   const st = fs.statSync(file, { throwIfNoEntry: false });
   return st ? { size: st.size, mtimeMs: st.mtimeMs } : null;
+}
+
+function isPlainObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function readTextOr(file: string, fallback: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return fallback;
+  }
 }
 
 function readJson<T>(file: string): T | undefined {
@@ -167,13 +189,23 @@ function summarize(
   // open only the files the folder has: a failed open costs an exception
   const read = <T>(f: string) => (files.has(f) ? readJson<T>(join(dir, f)) : undefined);
   const config = read<JsonObject>(RUN_FILES.config);
-  const record = read<RunRecord>(RUN_FILES.record);
-  const end = read<EndRecord>(RUN_FILES.end);
+  const check = <T>(f: string, c: (v: unknown) => string | null): Checked<T> =>
+    files.has(f) ? readChecked<T>(join(dir, f), c) : {};
   const effective = read<{ defaults?: JsonObject }>(RUN_FILES.effective);
   const metrics = files.has(RUN_FILES.metrics) ? statOrNull(join(dir, RUN_FILES.metrics)) : null;
-  const metricsText = metrics ? fs.readFileSync(join(dir, RUN_FILES.metrics), 'utf8') : '';
-  if (!config || typeof config !== 'object') return undefined;
-  const state = judgeRunState(dir, record, end);
+  const metricsText = metrics ? readTextOr(join(dir, RUN_FILES.metrics), '') : '';
+  const rows = metricsText ? parseMetricsCounted(metricsText) : { rows: [], skipped: 0 };
+  const state: RunState = isPlainObject(config)
+    ? judgeRunState(dir, {
+        record: check<RunRecord>(RUN_FILES.record, checkRunRecord),
+        end: check<EndRecord>(RUN_FILES.end, checkEndRecord),
+      })
+    : {
+        status: 'damaged',
+        reason: `${RUN_FILES.config} is ${config === undefined ? 'not JSON' : 'not an object'}`,
+        record: undefined,
+        end: undefined,
+      };
   const started = state.record?.started_at ?? null;
   return {
     metrics: metrics ? { size: metrics.size, mtimeMs: metrics.mtimeMs } : null,
@@ -187,9 +219,10 @@ function summarize(
         state.end?.duration_s ??
         (started && state.status === 'running' ? (Date.now() - Date.parse(started)) / 1000 : null),
       exit_code: state.end?.exit_code ?? null,
-      config: Object.fromEntries(flattenConfig(config)),
-      defaults: effective?.defaults ?? {},
-      metrics: metricsText ? summarizeMetrics(parseMetrics(metricsText)) : {},
+      config: isPlainObject(config) ? Object.fromEntries(flattenConfig(config)) : {},
+      defaults: isPlainObject(effective) && isPlainObject(effective.defaults) ? effective.defaults : {},
+      metrics: summarizeMetrics(rows.rows),
+      metrics_skipped: rows.skipped,
     },
   };
 }
@@ -212,7 +245,7 @@ const NON_FINITE: Record<string, number> = {
 function readCache(file: string): CacheFile | undefined {
   try {
     const cache = JSON.parse(fs.readFileSync(file, 'utf8')) as CacheFile;
-    if (cache.version !== 2) return undefined;
+    if (cache.version !== 3) return undefined;
     // metric numbers are the only ones stored as "NaN" or "Infinity" strings (a reviver would
     // cost a call per value)
     for (const entry of Object.values(cache.entries ?? {})) {

@@ -304,6 +304,23 @@ function writeHashCache(cache: Map<string, CachedHash>): void {
 }
 
 /** What changed between two manifests of the same patterns. */
+/** Why `value` is not a manifest as fingerprint() writes it, or null when it is one. */
+export function checkManifest(value: unknown): string | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not an object';
+  const m = value as Record<string, unknown>;
+  if (!LEVELS.includes(m.level as FingerprintLevel))
+    return `"level" is ${JSON.stringify(m.level) ?? 'missing'}`;
+  if (!Array.isArray(m.patterns) || !m.patterns.every((p) => typeof p === 'string'))
+    return '"patterns" is not a list of strings';
+  if (m.files !== null && m.files !== undefined) {
+    if (!Array.isArray(m.files)) return '"files" is not a list';
+    for (const f of m.files)
+      if (typeof f !== 'object' || f === null || typeof (f as { path?: unknown }).path !== 'string')
+        return '"files" holds an entry without a path';
+  }
+  return null;
+}
+
 export interface ManifestDiff {
   added: string[];
   removed: string[];

@@ -1,4 +1,4 @@
-import { join } from '../_builtins.ts';
+import { join, relative } from '../_builtins.ts';
 import { canonicalJson } from '../config/hash.ts';
 import type { Project } from '../project/project.ts';
 import { RUN_FILES } from '../run/layout.ts';
@@ -12,7 +12,7 @@ import { graphStatus } from './status.ts';
 export type Finding =
   | GraphProblem
   | {
-      kind: 'flatness' | 'unread' | 'immutability' | 'script' | 'duplicate';
+      kind: 'flatness' | 'unread' | 'immutability' | 'script' | 'duplicate' | 'damaged';
       severity: 'error' | 'warning';
       file: string;
       key?: string;
@@ -54,7 +54,9 @@ export async function checkProject(project: Project): Promise<Finding[]> {
     }
     if (node.result) {
       const effective = readJsonFile<{ unread?: UnreadKey[] }>(join(node.result, RUN_FILES.effective));
-      for (const u of effective?.unread ?? []) {
+      const unread = Array.isArray(effective?.unread) ? effective.unread : [];
+      for (const u of unread) {
+        if (typeof u?.key !== 'string' || typeof u.message !== 'string') continue;
         findings.push({
           kind: 'unread',
           severity: 'warning',
@@ -81,6 +83,13 @@ export async function checkProject(project: Project): Promise<Finding[]> {
     } else byContent.set(key, node.file);
   }
   for (const s of await graphStatus(graph)) {
+    if (s.state === 'damaged' && s.result)
+      findings.push({
+        kind: 'damaged',
+        severity: 'error',
+        file: relative(project.root, s.result),
+        message: `damaged: ${s.reason} (repro rm ${s.name} moves it to the attic)`,
+      });
     for (const reason of s.stale) {
       if (s.file && reason.startsWith(s.file))
         findings.push({ kind: 'immutability', severity: 'error', file: s.file, message: reason });

@@ -1,9 +1,9 @@
 import { join } from '../_builtins.ts';
 import { hashConfig } from '../config/hash.ts';
-import { diffManifests, fingerprint, type Manifest } from '../data/fingerprint.ts';
+import { checkManifest, diffManifests, fingerprint, type Manifest } from '../data/fingerprint.ts';
 import type { Project } from '../project/project.ts';
 import { RUN_FILES } from '../run/layout.ts';
-import { type RunRecord, type RunStatus, readJsonFile } from '../run/record.ts';
+import { type RunRecord, type RunStatus, readChecked } from '../run/record.ts';
 import { hashFile } from '../run/script.ts';
 import { type RunState, readRunState } from '../run/status.ts';
 import type { GraphNode, ProjectGraph } from './graph.ts';
@@ -135,10 +135,16 @@ export function isGood(s: NodeStatus): boolean {
  */
 export async function dataStaleness(dir: string, project: Project): Promise<string[]> {
   const manifests: Manifest[] = [];
-  const declared = readJsonFile<Manifest>(join(dir, RUN_FILES.inputs));
-  if (declared) manifests.push(declared);
-  manifests.push(...(readJsonFile<Manifest[]>(join(dir, RUN_FILES.inputsRead)) ?? []));
   const reasons: string[] = [];
+  // a manifest that cannot be read cannot vouch for the data: the result is stale
+  const declared = readChecked<Manifest>(join(dir, RUN_FILES.inputs), checkManifest);
+  if (declared.damage) reasons.push(`the data cannot be checked: ${declared.damage}`);
+  if (declared.value) manifests.push(declared.value);
+  const read = readChecked<Manifest[]>(join(dir, RUN_FILES.inputsRead), (v) =>
+    Array.isArray(v) ? (v.map(checkManifest).find(Boolean) ?? null) : 'not a list',
+  );
+  if (read.damage) reasons.push(`the data cannot be checked: ${read.damage}`);
+  manifests.push(...(read.value ?? []));
   for (const before of manifests) {
     if (before.level === 'path') continue;
     const now = await fingerprint(before.patterns, {

@@ -42,16 +42,31 @@ export class MetricsLog {
   }
 }
 
-/** Reads metrics.jsonl back; Python's bare NaN and Infinity are read as the strings "NaN" and "Infinity". */
+/**
+ * Reads metrics.jsonl back; Python's bare NaN and Infinity are read as the strings "NaN" and
+ * "Infinity". A line that is not a JSON object (a torn last line from a crash, `null`, a list,
+ * garbage) is skipped.
+ */
 export function parseMetrics(text: string): Record<string, Json>[] {
+  return parseMetricsCounted(text).rows;
+}
+
+/** parseMetrics, plus how many non-blank lines were skipped because they are not JSON objects. */
+export function parseMetricsCounted(text: string): { rows: Record<string, Json>[]; skipped: number } {
   const rows: Record<string, Json>[] = [];
+  let skipped = 0;
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
+    let row: unknown;
     try {
-      rows.push(JSON.parse(line.replace(/\b(-?Infinity|NaN)\b(?=(?:[^"]*"[^"]*")*[^"]*$)/g, '"$1"')));
+      row = JSON.parse(line.replace(/\b(-?Infinity|NaN)\b(?=(?:[^"]*"[^"]*")*[^"]*$)/g, '"$1"'));
     } catch {
-      // a torn last line from a crash: skip it
+      skipped++;
+      continue;
     }
+    if (typeof row === 'object' && row !== null && !Array.isArray(row))
+      rows.push(row as Record<string, Json>);
+    else skipped++;
   }
-  return rows;
+  return { rows, skipped };
 }

@@ -1,12 +1,21 @@
 import { join } from '../_builtins.ts';
 import { gatherHostFacts, processStartTicks } from './facts.ts';
 import { HEARTBEAT_STALE_MS, RUN_FILES } from './layout.ts';
-import { type EndRecord, mtimeMs, type RunRecord, type RunStatus, readEnd, readRecord } from './record.ts';
+import {
+  type Checked,
+  checkEndRecord,
+  checkRunRecord,
+  type EndRecord,
+  mtimeMs,
+  type RunRecord,
+  type RunStatus,
+  readChecked,
+} from './record.ts';
 
 /** What is known of a result folder's run right now. */
 export interface RunState {
   status: RunStatus;
-  /** Why a run is `crashed` or still `running`, in a few words. */
+  /** Why a run is `crashed`, `damaged` or still `running`, in a few words. */
   reason: string;
   record: RunRecord | undefined;
   end: EndRecord | undefined;
@@ -21,16 +30,30 @@ const RECORD_GRACE_MS = 60_000;
  * its start time; after a reboot at once; from another host by the heartbeat's age.
  */
 export function readRunState(dir: string, now = Date.now()): RunState {
-  return judgeRunState(dir, readRecord(dir), readEnd(dir), now);
+  return judgeRunState(dir, readRecordFiles(dir), now);
 }
 
-/** The status from records already read (readRunState reads them itself). */
+/** The start and end records of a result folder, each checked. */
+export function readRecordFiles(dir: string): { record: Checked<RunRecord>; end: Checked<EndRecord> } {
+  return {
+    record: readChecked<RunRecord>(join(dir, RUN_FILES.record), checkRunRecord),
+    end: readChecked<EndRecord>(join(dir, RUN_FILES.end), checkEndRecord),
+  };
+}
+
+/**
+ * The status from records already read (readRunState reads them itself). A record file that is
+ * there but is not a record makes the result `damaged`, with the reason; the valid parts are kept.
+ */
 export function judgeRunState(
   dir: string,
-  record: RunRecord | undefined,
-  end: EndRecord | undefined,
+  files: { record: Checked<RunRecord>; end: Checked<EndRecord> },
   now = Date.now(),
 ): RunState {
+  const record = files.record.value;
+  const end = files.end.value;
+  const damage = files.record.damage ?? files.end.damage;
+  if (damage) return { status: 'damaged', reason: damage, record, end };
   if (end) return { status: end.status, reason: `ended ${end.ended_at}`, record, end };
   if (!record) {
     const made = mtimeMs(join(dir, RUN_FILES.config)) ?? mtimeMs(dir) ?? 0;

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { fs, join, relative, resolve } from '../_builtins.ts';
 import { allKeys, diffConfigs, differingKeys } from '../compare/diff.ts';
-import { metricSeries, readMetricRows, X_KEYS } from '../compare/metrics.ts';
+import { metricSeries, readMetricRows, readMetricRowsCounted, X_KEYS } from '../compare/metrics.ts';
 import { listRuns, type RunSummary, stringifyNumbers } from '../compare/runs.ts';
 import { configEntry, selectConfigs } from '../compare/select.ts';
 import { diffToJson } from '../compare/table.ts';
@@ -12,7 +12,7 @@ import { decimate } from '../plot/plot.ts';
 import { averageLinkage, distanceMatrix, renderTreeSvg } from '../plot/tree.ts';
 import type { Project } from '../project/project.ts';
 import { RUN_FILES } from '../run/layout.ts';
-import { readEnd, readJsonFile, readRecord } from '../run/record.ts';
+import { readJsonFile } from '../run/record.ts';
 import { readRunState } from '../run/status.ts';
 
 export interface UiAppOptions {
@@ -137,8 +137,9 @@ export function createUiApp(options: UiAppOptions): Hono {
       reason: state.reason,
       config: readJsonFile(join(dir, RUN_FILES.config)),
       effective: readJsonFile(join(dir, RUN_FILES.effective)) ?? null,
-      record: readRecord(dir) ?? null,
-      end: readEnd(dir) ?? null,
+      record: state.record ?? null,
+      end: state.end ?? null,
+      metrics_skipped: readMetricRowsCounted(dir).skipped,
       files: listFiles(dir),
       sources: node?.sources ?? [],
       dependents: [...downstreamOf(graph, [name])].filter((d) => graph.nodes.get(d)?.sources.includes(name)),

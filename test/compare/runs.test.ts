@@ -11,7 +11,7 @@ const end = (status: string) => ({
   status,
   exit_code: status === 'done' ? 0 : 1,
   signal: null,
-  ended_at: 'x',
+  ended_at: '2026-01-01T00:01:00Z',
   duration_s: 2,
 });
 const metrics = (rows: object[]) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';

@@ -18,7 +18,7 @@ describe('readRunState', () => {
         status: 'interrupted',
         exit_code: null,
         signal: 'SIGINT',
-        ended_at: 'now',
+        ended_at: '2026-01-01T00:01:00Z',
         duration_s: 1,
       },
     });

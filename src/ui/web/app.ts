@@ -138,7 +138,7 @@ async function runsPage(params: URLSearchParams): Promise<void> {
   const filter = el('input', { type: 'text', placeholder: 'filter: name words, key=value', value: q });
   filter.onchange = () => go('runs', { ...state(), q: filter.value });
   const statusSelect = el('select', {}, el('option', { value: '', textContent: 'any status' }));
-  for (const s of ['done', 'running', 'failed', 'crashed', 'interrupted'])
+  for (const s of ['done', 'running', 'failed', 'crashed', 'interrupted', 'damaged'])
     statusSelect.append(el('option', { value: s, textContent: s, selected: s === status }));
   statusSelect.onchange = () => go('runs', { ...state(), status: statusSelect.value });
   const addColumn = el('select', {}, el('option', { value: '', textContent: 'add a column…' }));
@@ -354,6 +354,7 @@ async function runPage(name: string): Promise<void> {
     files: { path: string; size: number }[];
     sources: string[];
     dependents: string[];
+    metrics_skipped: number;
   }>(`/api/runs/${encodeURIComponent(name)}`);
   const rows = await api<Record<string, Json>[]>(`/api/runs/${encodeURIComponent(name)}/metrics`);
   const record = run.record ?? {};
@@ -364,6 +365,12 @@ async function runPage(name: string): Promise<void> {
     ['started', record.started_at],
     ['duration', run.end ? seconds(Number(run.end.duration_s)) : ''],
     ['exit code', run.end?.exit_code],
+    [
+      'metrics',
+      run.metrics_skipped
+        ? `${rows.length} rows; ${run.metrics_skipped} line${run.metrics_skipped === 1 ? '' : 's'} skipped (not a JSON object)`
+        : `${rows.length} rows`,
+    ],
     [
       'git',
       git.commit

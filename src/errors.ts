@@ -113,6 +113,14 @@ export const ERROR_CODES = {
     means: 'a running result cannot be moved aside',
     hint: 'Wait for it to end, or stop it (Ctrl-C in its terminal), then try again.',
   },
+  REPRO_FOLDER_LOST: {
+    means: 'a result folder was removed or replaced while its run went on',
+    hint: "Nothing was written into the folder now at that path; the run's output is in the terminal. Run the config again once the path is free.",
+  },
+  REPRO_FILESYSTEM: {
+    means: 'the file system refused a write or read: disk full, read-only, no permission, name too long',
+    hint: 'Free space, fix the permissions, or point "runs" in repro.json at another disk; nothing else was changed.',
+  },
   REPRO_RESULT_FAILED: {
     means: 'a result of the config exists but failed, was interrupted or crashed',
     hint: 'Run it again with --retry: the old result moves to the attic, nothing is deleted.',
@@ -381,6 +389,48 @@ export class ResultFileExistsError extends ReproError {
       'Write under another name.',
     );
   }
+}
+
+/** A run's folder was removed or replaced while the run went on: nothing is written there. */
+export class FolderLostError extends ReproError {
+  constructor(
+    readonly dir: string,
+    readonly file: string,
+  ) {
+    super(
+      'REPRO_FOLDER_LOST',
+      `${dir} was removed or replaced while the run went on; ${file} was not written (the folder now at that path is not this run's)`,
+    );
+  }
+}
+
+/** Plain words for the errors a file system gives (disk full, read-only ...). */
+const ERRNO_WORDS: Record<string, string> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'the disk quota is used up',
+  EROFS: 'the file system is read-only',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENAMETOOLONG: 'the name is too long',
+  EIO: 'an input/output error from the device',
+  EMFILE: 'too many open files',
+  ENFILE: 'too many open files on the system',
+};
+
+/**
+ * A file system error in plain words, with the path and the errno, as a ReproError (so the CLI
+ * never calls it a bug); other errors come back as they are.
+ */
+export function fileSystemError(error: unknown, what?: string): unknown {
+  const e = error as NodeJS.ErrnoException;
+  const words = e?.code ? ERRNO_WORDS[e.code] : undefined;
+  if (!words) return error;
+  const path = e.path ?? what ?? '';
+  const verb = e.syscall ? ` (${e.syscall})` : '';
+  return new ReproError(
+    'REPRO_FILESYSTEM',
+    `cannot ${what ? `write ${what}` : `use ${path}`}: ${words} (${e.code}${verb})${what && e.path && e.path !== what ? ` at ${e.path}` : ''}`,
+  );
 }
 
 export class PathOutsideRunError extends ReproError {

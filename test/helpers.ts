@@ -67,7 +67,14 @@ export function runCli(
 ): Promise<CliResult> {
   return new Promise((done, fail) => {
     const env = cleanEnv(options.env);
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // its own process group, as a shell gives a foreground job: process.kill(-pid) is then
+      // what a terminal's Ctrl-C does
+      detached: options.detached ?? false,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout?.on('data', (c) => {

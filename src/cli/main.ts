@@ -1,4 +1,4 @@
-import { ReproError, UsageError } from '../errors.ts';
+import { fileSystemError, ReproError, UsageError } from '../errors.ts';
 import { reproVersion } from '../version.ts';
 import type { CommandContext, CommandSpec } from './spec.ts';
 
@@ -107,7 +107,8 @@ async function unknownCommand(name: string): Promise<ReproError> {
 }
 
 /** Prints `error: ...` and `hint: ...`; the stack only with --debug. */
-export function reportError(error: unknown, debug: boolean, ctx: Pick<CommandContext, 'stderr'>): number {
+export function reportError(thrown: unknown, debug: boolean, ctx: Pick<CommandContext, 'stderr'>): number {
+  const error = fileSystemError(thrown);
   if (error instanceof ReproError) {
     ctx.stderr.write(`error: ${error.message}\n`);
     if (error.hint) ctx.stderr.write(`hint: ${error.hint}\n`);

@@ -1,4 +1,5 @@
 import { fs, join, os, relative, resolve } from '../_builtins.ts';
+import { sha256Hex } from '../config/hash.ts';
 import { ReproError } from '../errors.ts';
 import { cacheDir, writeCacheFile } from '../project/cache.ts';
 
@@ -153,7 +154,7 @@ export async function fingerprint(
     return { ...manifest, files: entries.map(({ path, size, mtime_ms }) => ({ path, size, mtime_ms })) };
 
   // checksum: the cache first, then hash what is left
-  const cache = options.cache === false ? new Map<string, CachedHash>() : readHashCache();
+  const cache = options.cache === false ? new Map<string, CachedHash>() : readHashCache(root);
   const todo = entries.filter((e) => {
     const c = cache.get(e.abs);
     if (c && c[0] === e.size && c[1] === e.mtime_ms && c[2] === e.ino) {
@@ -174,7 +175,7 @@ export async function fingerprint(
       e.hash = h.hash;
       cache.set(e.abs, [e.size, e.mtime_ms, e.ino, h.hash as string]);
     }
-    if (options.cache !== false) writeHashCache(cache);
+    if (options.cache !== false) writeHashCache(root, cache);
   }
   const total = (await hasher()).hashText(entries.map((e) => `${e.path}\0${e.hash}\n`).join(''));
   return {
@@ -285,22 +286,26 @@ function progressMeter(files: number, bytes: number, enabled: boolean) {
 
 type CachedHash = [size: number, mtimeMs: number, ino: number, hash: string];
 
-function hashCacheFile(): string {
-  return join(cacheDir(), 'hashes-v2.json');
+/**
+ * One cache file per project root: it holds that project's inputs only, so reading it costs what
+ * the project's data costs, not what every project (or every test folder) ever hashed.
+ */
+function hashCacheFile(root: string): string {
+  return join(cacheDir(), `hashes-v3-${sha256Hex(resolve(root)).slice(0, 16)}.json`);
 }
 
-function readHashCache(): Map<string, CachedHash> {
+function readHashCache(root: string): Map<string, CachedHash> {
   try {
     return new Map(
-      Object.entries(JSON.parse(fs.readFileSync(hashCacheFile(), 'utf8')) as Record<string, CachedHash>),
+      Object.entries(JSON.parse(fs.readFileSync(hashCacheFile(root), 'utf8')) as Record<string, CachedHash>),
     );
   } catch {
     return new Map();
   }
 }
 
-function writeHashCache(cache: Map<string, CachedHash>): void {
-  writeCacheFile(hashCacheFile(), JSON.stringify(Object.fromEntries(cache)));
+function writeHashCache(root: string, cache: Map<string, CachedHash>): void {
+  writeCacheFile(hashCacheFile(root), JSON.stringify(Object.fromEntries(cache)));
 }
 
 /** What changed between two manifests of the same patterns. */

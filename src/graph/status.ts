@@ -116,6 +116,9 @@ export async function graphStatus(graph: ProjectGraph, names?: readonly string[]
 function sourceStaleness(record: RunRecord | undefined, source: string, up: RunState): string[] {
   if (!record || !up.record) return [];
   const seen = record.sources?.find((s) => s.name === source);
+  // by id when both runs have one: the upstream run this result read, or another
+  if (seen?.id && up.record.id)
+    return seen.id === up.record.id ? [] : [`upstream ${source} was rebuilt since this run`];
   if (seen && seen.started_at !== up.record.started_at)
     return [`upstream ${source} was replaced since this run`];
   const upEnd = up.end ? Date.parse(up.end.ended_at) : Date.parse(up.record.started_at);

@@ -1,4 +1,5 @@
 import { fs, join } from '../_builtins.ts';
+import type { RunFolder } from './folder.ts';
 import { HEARTBEAT_MS, RUN_FILES } from './layout.ts';
 
 /**
@@ -6,9 +7,11 @@ import { HEARTBEAT_MS, RUN_FILES } from './layout.ts';
  * host can tell a crash (readRunState). The file is made at the first beat: a short run never
  * needs one. Its content is never written. Returns the function that stops the beat.
  */
-export function startHeartbeat(dir: string): () => void {
-  const file = join(dir, RUN_FILES.heartbeat);
+export function startHeartbeat(folder: RunFolder): () => void {
+  const file = join(folder.dir, RUN_FILES.heartbeat);
   const timer = setInterval(() => {
+    // never into a folder that is no longer the run's
+    if (!folder.owns()) return;
     try {
       fs.closeSync(fs.openSync(file, 'a'));
       const now = new Date();

@@ -23,7 +23,15 @@ export const RUN_FILES = {
   diff: 'git.diff',
   /** Touched (never written) while the run is alive, so other hosts can tell a crash. */
   heartbeat: '.heartbeat',
+  /**
+   * 64 KiB that `repro run` holds while the script runs and gives back at its end, so that a
+   * disk the script filled still takes end.json and the tail of stderr.log.
+   */
+  reserve: '.reserve',
 } as const;
+
+/** The size of RUN_FILES.reserve. */
+export const RESERVE_BYTES = 64 * 1024;
 
 /** How often a live run touches its heartbeat file, in milliseconds. */
 export const HEARTBEAT_MS = 30_000;

@@ -16,7 +16,11 @@ export class MetricsLog {
   readonly file: string;
   #fd: number | undefined;
 
-  constructor(dir: string) {
+  /** `beforeCreate` may throw to refuse making the file (a folder that is no longer the run's). */
+  constructor(
+    dir: string,
+    private readonly beforeCreate?: () => void,
+  ) {
     this.file = join(dir, RUN_FILES.metrics);
   }
 
@@ -26,6 +30,7 @@ export class MetricsLog {
     }
     const line = `${JSON.stringify(row, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v))}\n`;
     if (this.#fd === undefined) {
+      this.beforeCreate?.();
       try {
         this.#fd = fs.openSync(this.file, 'ax');
       } catch (error) {

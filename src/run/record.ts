@@ -1,6 +1,25 @@
-import { basename, fs, join } from '../_builtins.ts';
-import type { GitFacts, HostFacts } from './facts.ts';
-import { RUN_FILES } from './layout.ts';
+import { basename, fs, join, os, relative } from '../_builtins.ts';
+import { hashConfig } from '../config/hash.ts';
+import type { JsonObject } from '../config/json.ts';
+import { fileSystemError } from '../errors.ts';
+import type { Project } from '../project/project.ts';
+import { reproVersion } from '../version.ts';
+import {
+  type GitFacts,
+  type GitResult,
+  gatherGitFacts,
+  gatherGitFactsSync,
+  gatherHostFacts,
+  type HostFacts,
+  interpreterVersion,
+  interpreterVersionSync,
+  processStartTicks,
+  recordedEnv,
+} from './facts.ts';
+import type { PreparedRun, RunFolder } from './folder.ts';
+import { RECORDED_ENV, RUN_FILES } from './layout.ts';
+import { hashFile, type ResolvedScript } from './script.ts';
+import type { ResolvedSource } from './sources.ts';
 
 /** How a run ended. `crashed` and `running` are never written: they are told from the outside. */
 export type EndStatus = 'done' | 'failed' | 'interrupted';
@@ -61,6 +80,8 @@ export interface SourceRecord {
   started_at: string | null;
   ended_at?: string | null;
   config_hash: string | null;
+  /** Why the upstream result was stale when this run started (the run was warned). */
+  stale?: string[];
 }
 
 /** The end record, `end.json`: created when the run ends. */
@@ -187,4 +208,176 @@ export function mtimeMs(file: string): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+// --- writing the records ----------------------------------------------------------------------
+
+/** What the caller knows that the record needs. */
+export interface RecordInputs {
+  mode: RunRecord['mode'];
+  argv: string[];
+  command: string[] | null;
+  script: ResolvedScript | null;
+  /** The upstream results, resolved before the folder was made. */
+  sources?: ResolvedSource[];
+  /** Why an upstream result was stale when the run started, by source name. */
+  staleSources?: ReadonlyMap<string, readonly string[]>;
+  /** The environment the script runs in. @default process.env */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** The facts that take a process to learn: git state and the interpreter's version. */
+export interface SlowFacts {
+  git: GitResult;
+  interpreterVersion: string | null;
+}
+
+/** Starts learning the slow facts, in parallel; nothing is written. */
+export async function gatherSlowFacts(project: Project, script: ResolvedScript | null): Promise<SlowFacts> {
+  const [git, version] = await Promise.all([
+    project.gitRoot ? gatherGitFacts(project.root) : null,
+    script?.versionOf ? interpreterVersion(script.versionOf) : null,
+  ]);
+  return { git, interpreterVersion: version };
+}
+
+export function gatherSlowFactsSync(project: Project, script: ResolvedScript | null): SlowFacts {
+  return {
+    git: project.gitRoot ? gatherGitFactsSync(project.root) : null,
+    interpreterVersion: script?.versionOf ? interpreterVersionSync(script.versionOf) : null,
+  };
+}
+
+/** A new run id: a random UUID (v4). */
+export function newRunId(): string {
+  return globalThis.crypto.randomUUID();
+}
+
+/** The start record from what is known now plus the slow facts. */
+export function buildRecord(
+  prepared: PreparedRun,
+  id: string,
+  inputs: RecordInputs,
+  startedAt: Date,
+  slow: SlowFacts,
+): RunRecord {
+  const { project, loaded } = prepared;
+  const configRel = relative(project.root, loaded.file);
+  return {
+    format: 1,
+    id,
+    repro_version: reproVersion(),
+    name: prepared.name,
+    mode: inputs.mode,
+    config: {
+      name: loaded.name,
+      file: configRel.startsWith('..') ? loaded.file : configRel,
+      hash: hashConfig(prepared.config as JsonObject),
+      base_hash: hashConfig(loaded.config),
+    },
+    overrides: prepared.overrides.map(({ kind, text }) => ({ kind, text })),
+    postfix: prepared.postfix ?? null,
+    argv: inputs.argv,
+    command: inputs.command,
+    cwd: prepared.cwd,
+    project_root: project.root,
+    script: inputs.script
+      ? {
+          path: inputs.script.path ?? '',
+          sha256: hashFile(inputs.script.file),
+          interpreter: inputs.script.interpreter,
+          interpreter_version: slow.interpreterVersion,
+        }
+      : null,
+    git: slow.git ? { ...slow.git.facts, diff: slow.git.diffText ? RUN_FILES.diff : null } : null,
+    host: gatherHostFacts(),
+    pid: process.pid,
+    pid_start: processStartTicks(process.pid),
+    env: recordedEnv([...RECORDED_ENV, ...project.env], inputs.env),
+    sources: (inputs.sources ?? []).map((src) => {
+      const stale = inputs.staleSources?.get(src.name);
+      return {
+        name: src.name,
+        id: src.record?.id ?? null,
+        started_at: src.record?.started_at ?? null,
+        ended_at: src.end?.ended_at ?? null,
+        config_hash: src.record?.config.hash ?? null,
+        ...(stale?.length ? { stale: [...stale] } : {}),
+      };
+    }),
+    started_at: startedAt.toISOString(),
+  };
+}
+
+/**
+ * Writes run.json (and git.diff) once the slow facts arrive, so that neither the script nor the
+ * caller waits for git. `flushSync` writes it at once, learning the facts synchronously if they
+ * have not arrived: an end record is never written before its start record. Nothing is written
+ * when the folder is no longer the run's (RunFolder).
+ */
+export class PendingRecord {
+  readonly done: Promise<void>;
+  #written = false;
+
+  constructor(
+    private readonly prepared: PreparedRun,
+    private readonly folder: RunFolder,
+    readonly id: string,
+    private readonly inputs: RecordInputs,
+    private readonly startedAt: Date,
+    slow: Promise<SlowFacts>,
+    private readonly warn: (line: string) => void,
+  ) {
+    this.done = slow.then(
+      (facts) => this.#write(facts),
+      () => this.#write({ git: null, interpreterVersion: null }),
+    );
+  }
+
+  flushSync(): void {
+    if (!this.#written) this.#write(gatherSlowFactsSync(this.prepared.project, this.inputs.script));
+  }
+
+  #write(slow: SlowFacts): void {
+    if (this.#written) return;
+    this.#written = true;
+    try {
+      const record = buildRecord(this.prepared, this.id, this.inputs, this.startedAt, slow);
+      if (slow.git?.diffText) this.folder.write(RUN_FILES.diff, slow.git.diffText);
+      this.folder.write(RUN_FILES.record, `${JSON.stringify(record, null, 2)}\n`);
+    } catch (error) {
+      const e = fileSystemError(error, RUN_FILES.record) as Error;
+      this.warn(`repro: warning: the run record was not written: ${e.message}`);
+    }
+  }
+}
+
+/** How a run ended, from what happened to its process. */
+export function endOf(
+  interrupted: NodeJS.Signals | undefined,
+  code: number | null,
+  signal: NodeJS.Signals | string | null,
+): { status: EndStatus; exitCode: number } {
+  if (interrupted) return { status: 'interrupted', exitCode: interrupted === 'SIGTERM' ? 143 : 130 };
+  const exitCode = code ?? 128 + (signal ? (os.constants.signals[signal as NodeJS.Signals] ?? 0) : 0);
+  return { status: code === 0 ? 'done' : 'failed', exitCode };
+}
+
+/** Creates `end.json`, the only record of how the run ended; throws when it cannot. */
+export function writeEndRecord(
+  folder: RunFolder,
+  startedAt: Date,
+  status: EndStatus,
+  exitCode: number | null,
+  signal: string | null,
+): EndRecord {
+  const end: EndRecord = {
+    status,
+    exit_code: exitCode,
+    signal,
+    ended_at: new Date().toISOString(),
+    duration_s: Math.round((Date.now() - startedAt.getTime()) / 10) / 100,
+  };
+  folder.write(RUN_FILES.end, `${JSON.stringify(end, null, 2)}\n`);
+  return end;
 }

@@ -1,22 +1,13 @@
-import type { WriteStream } from 'node:fs';
-import { childProcess, fs, join, os, relative } from '../_builtins.ts';
-import type { JsonObject } from '../config/json.ts';
-import { fingerprintConfigInputs } from '../data/inputs.ts';
-import { ReproError, ResultExistsError } from '../errors.ts';
+import type { ChildProcess } from 'node:child_process';
+import { basename, childProcess, fs, join, relative } from '../_builtins.ts';
+import { fileSystemError, ReproError, ResultExistsError } from '../errors.ts';
 import { type AtticMove, atticDir, moveToAttic } from './attic.ts';
-import {
-  openRunFolder,
-  type PreparedRun,
-  type PrepareRunOptions,
-  prepareRun,
-  type RecordInputs,
-  writeEndRecord,
-} from './folder.ts';
+import { beginRun } from './begin.ts';
+import { type PreparedRun, type PrepareRunOptions, prepareRun, type RunFolder } from './folder.ts';
 import { startHeartbeat } from './heartbeat.ts';
-import { RUN_FILES, SCRIPT_ENV_DEFAULTS } from './layout.ts';
-import type { EndRecord, EndStatus, RunStatus } from './record.ts';
+import { RESERVE_BYTES, RUN_FILES, SCRIPT_ENV_DEFAULTS } from './layout.ts';
+import { type EndRecord, type EndStatus, endOf, type RunStatus, writeEndRecord } from './record.ts';
 import { resolveCommand, resolveScript } from './script.ts';
-import { resolveSources } from './sources.ts';
 import { readRunState } from './status.ts';
 
 /** Where output goes: a stream, or anything with write (a test's buffer). */
@@ -52,11 +43,18 @@ export interface RunConfigOptions extends PrepareRunOptions {
 
 export interface RunResult {
   name: string;
+  /** The run's unique id (run.json `id`). */
+  id: string;
   dir: string;
   status: EndStatus;
   /** The script's exit code (128 + signal number when it died of a signal); 130 when interrupted. */
   exitCode: number;
   end: EndRecord;
+  /**
+   * False when end.json could not be written: the disk was full, or the folder was removed or
+   * replaced during the run (nothing is then written into the folder at that path).
+   */
+  recorded: boolean;
 }
 
 /**
@@ -70,49 +68,48 @@ export async function runConfig(options: RunConfigOptions): Promise<RunResult> {
   const err = options.stderr ?? process.stderr;
   const prepared = prepareRun(options);
   const { project, label } = prepared;
-  for (const w of prepared.loaded.warnings) err.write(`repro: warning: ${label}: ${w.message}\n`);
 
   // every check before anything is written
   const script = options.command?.length
     ? resolveCommand(project, options.command)
     : resolveScript(project, prepared.config.script, label);
-  const sources = resolveSources(prepared.config as JsonObject, project, label, prepared.cwd);
-  // the data's fingerprint, before anything is written (a missing input stops the run here)
-  const manifest = await fingerprintConfigInputs(prepared.config as JsonObject, project, label);
-  const retried = makeRoomForRetry(prepared, options.retry);
-  if (retried && !options.quiet)
-    err.write(`repro: moved the ${retried.status} result to ${relative(prepared.cwd, retried.move.to)}\n`);
-
   const configInRun = join(prepared.dir, RUN_FILES.config);
   const command = [...script.command, '-c', configInRun];
   const env = { ...SCRIPT_ENV_DEFAULTS, ...(options.env ?? process.env) };
-  const inputs: RecordInputs = {
-    mode: 'cli',
-    argv: options.argv ?? process.argv,
-    command,
-    script,
-    sources,
-    env,
-  };
+  const warn = (line: string) => err.write(`${line}\n`);
   // git and the interpreter's version are learned while the folder is made and the script
   // starts; run.json is written when they answer, always before end.json
-  const { startedAt, record } = await openRunFolder(prepared, inputs, manifest, (line) =>
-    err.write(`${line}\n`),
-  );
+  const begun = await beginRun(prepared, {
+    inputs: { mode: 'cli', argv: options.argv ?? process.argv, command, script, env },
+    warn,
+    beforeCreate: () => {
+      const retried = makeRoomForRetry(prepared, options.retry);
+      if (retried && !options.quiet)
+        err.write(
+          `repro: moved the ${retried.status} result to ${relative(prepared.cwd, retried.move.to)}\n`,
+        );
+    },
+  });
+  const { folder, startedAt, record } = begun;
   const shown = relative(prepared.cwd, prepared.dir) || prepared.dir;
   if (!options.quiet) err.write(`repro: ${shown} <- ${label}${script.path ? ` (${script.path})` : ''}\n`);
 
+  const reserve = holdReserve(folder);
   const logs = {
-    stdout: fs.createWriteStream(join(prepared.dir, RUN_FILES.stdout), { flags: 'wx' }),
-    stderr: fs.createWriteStream(join(prepared.dir, RUN_FILES.stderr), { flags: 'wx' }),
+    stdout: openLog(join(prepared.dir, RUN_FILES.stdout), shown, warn),
+    stderr: openLog(join(prepared.dir, RUN_FILES.stderr), shown, warn),
   };
   const [bin, ...args] = command as [string, ...string[]];
   const child = childProcess().spawn(bin, args, {
     cwd: project.root,
     stdio: ['inherit', 'pipe', 'pipe'],
+    // its own session and process group: a Ctrl-C in the terminal reaches repro alone, which
+    // passes it on once (the script would otherwise get the terminal's signal and ours)
+    detached: true,
     env: {
       ...env,
       REPRO_RUN_DIR: prepared.dir,
+      REPRO_RUN_ID: begun.id,
       REPRO_CONFIG: configInRun,
       REPRO_CONFIG_NAME: prepared.loaded.name,
       REPRO_RUN_NAME: prepared.name,
@@ -130,9 +127,10 @@ export async function runConfig(options: RunConfigOptions): Promise<RunResult> {
     logs.stderr.write(chunk);
   });
 
-  const stopHeartbeat = startHeartbeat(prepared.dir);
+  const stopHeartbeat = startHeartbeat(folder);
 
-  // Ctrl-C: pass it on; a second one sends SIGTERM, a third SIGKILL
+  // Ctrl-C, `kill`, a closed terminal: the script's process group gets exactly one signal per
+  // signal repro gets; a second one sends SIGTERM, a third SIGKILL
   let interrupted: NodeJS.Signals | undefined;
   let presses = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -140,12 +138,10 @@ export async function runConfig(options: RunConfigOptions): Promise<RunResult> {
     presses++;
     const send: NodeJS.Signals = presses === 1 ? signal : presses === 2 ? 'SIGTERM' : 'SIGKILL';
     if (presses > 1) err.write(`repro: sending ${send} to the script\n`);
-    child.kill(send);
+    signalGroup(child, send);
   };
-  if (options.handleSignals ?? true) {
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  }
+  const handled: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  if (options.handleSignals ?? true) for (const s of handled) process.on(s, onSignal);
   const onAbort = () => onSignal('SIGTERM');
   options.signal?.addEventListener('abort', onAbort, { once: true });
 
@@ -158,23 +154,22 @@ export async function runConfig(options: RunConfigOptions): Promise<RunResult> {
     child.on('close', (c, s) => done({ code: c, signal: s }));
   });
   stopHeartbeat();
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
+  for (const s of handled) process.off(s, onSignal);
   options.signal?.removeEventListener('abort', onAbort);
   if (spawnError) {
     const line = `repro: cannot start ${bin}: ${spawnError.message}\n`;
     err.write(line);
     logs.stderr.write(line);
   }
-  await Promise.all([closeStream(logs.stdout), closeStream(logs.stderr), record.done]);
+  await Promise.all([logs.stdout.close(), logs.stderr.close(), record.done]);
 
-  const status: EndStatus = interrupted ? 'interrupted' : code === 0 ? 'done' : 'failed';
-  const exitCode = interrupted
-    ? interrupted === 'SIGTERM'
-      ? 143
-      : 130
-    : (code ?? 128 + signalNumber(signal));
-  const end = writeEndRecord(prepared.dir, startedAt, status, code, signal);
+  const { status, exitCode } = endOf(interrupted, code, signal);
+  // the space held back makes room for the end record, and for the tail of stderr that a full
+  // disk kept out of stderr.log
+  reserve.release();
+  const end = finishFolder(folder, shown, startedAt, { status, exitCode, code, signal }, warn);
+  logs.stderr.salvage(folder);
+  folder.close();
   if (!options.quiet) {
     const how =
       status === 'done'
@@ -184,7 +179,130 @@ export async function runConfig(options: RunConfigOptions): Promise<RunResult> {
           : 'interrupted';
     err.write(`repro: ${shown} ${how} in ${formatSeconds(end.duration_s)}\n`);
   }
-  return { name: prepared.name, dir: prepared.dir, status, exitCode, end };
+  return {
+    name: prepared.name,
+    id: begun.id,
+    dir: prepared.dir,
+    status,
+    exitCode,
+    end,
+    recorded: end.recorded,
+  };
+}
+
+/**
+ * Writes end.json when the folder is still the run's and the disk allows; otherwise says why
+ * in plain words. The end as it happened comes back either way.
+ */
+function finishFolder(
+  folder: RunFolder,
+  shown: string,
+  startedAt: Date,
+  how: { status: EndStatus; exitCode: number; code: number | null; signal: NodeJS.Signals | null },
+  warn: (line: string) => void,
+): EndRecord & { recorded: boolean } {
+  try {
+    return { ...writeEndRecord(folder, startedAt, how.status, how.code, how.signal), recorded: true };
+  } catch (error) {
+    const e = fileSystemError(error, `${shown}/${RUN_FILES.end}`) as Error;
+    warn(
+      `repro: warning: the end of the run (${how.status}, exit ${how.exitCode}) is not recorded: ${e.message}`,
+    );
+    return {
+      status: how.status,
+      exit_code: how.code,
+      signal: how.signal,
+      ended_at: new Date().toISOString(),
+      duration_s: Math.round((Date.now() - startedAt.getTime()) / 10) / 100,
+      recorded: false,
+    };
+  }
+}
+
+/** Sends a signal to the script's process group (its own children too), else to it alone. */
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || child.exitCode !== null) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    child.kill(signal);
+  }
+}
+
+/** RUN_FILES.reserve, written now (when the disk allows) and removed by `release`. */
+function holdReserve(folder: RunFolder): { release(): void } {
+  let held = false;
+  try {
+    folder.write(RUN_FILES.reserve, new Uint8Array(RESERVE_BYTES));
+    held = true;
+  } catch {
+    // a disk already this full fails at the logs, and says so there
+  }
+  return {
+    release() {
+      if (held && folder.owns()) fs.rmSync(join(folder.dir, RUN_FILES.reserve), { force: true });
+      held = false;
+    },
+  };
+}
+
+/**
+ * A log file of the run that never crashes the runner: a failed write is said once, then
+ * skipped. The last TAIL_BYTES written are kept, so that what a full disk kept out of the file
+ * can be added at the end (`salvage`) once the reserve is given back.
+ */
+interface Log {
+  write(chunk: Buffer | string): void;
+  close(): Promise<void>;
+  salvage(folder: RunFolder): void;
+}
+
+const TAIL_BYTES = 16 * 1024;
+
+function openLog(file: string, shown: string, warn: (line: string) => void): Log {
+  let broken = false;
+  let tail: Buffer[] = [];
+  let tailBytes = 0;
+  const stream = fs.createWriteStream(file, { flags: 'wx' });
+  stream.on('error', (error) => {
+    if (broken) return;
+    broken = true;
+    const e = fileSystemError(error, `${shown}/${basename(file)}`) as Error;
+    warn(`repro: warning: ${e.message}; the script goes on, its output still shows here`);
+  });
+  return {
+    write(chunk) {
+      const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      tail.push(buffer);
+      tailBytes += buffer.length;
+      while (tailBytes - (tail[0]?.length ?? 0) >= TAIL_BYTES) tailBytes -= tail.shift()?.length ?? 0;
+      if (!broken) stream.write(buffer);
+    },
+    salvage(folder) {
+      if (!broken || !folder.owns()) return;
+      const text = Buffer.concat(tail).subarray(-TAIL_BYTES);
+      try {
+        fs.appendFileSync(
+          file,
+          Buffer.concat([
+            Buffer.from(
+              `\n[repro: the disk was full; the last ${text.length} bytes the script wrote here follow]\n`,
+            ),
+            text,
+          ]),
+        );
+      } catch {
+        // the terminal had it all
+      }
+      tail = [];
+    },
+    close: () =>
+      new Promise((done) => {
+        if (broken || stream.destroyed) return done();
+        stream.end(() => done());
+        stream.once('error', () => done());
+      }),
+  };
 }
 
 /**
@@ -215,14 +333,6 @@ function makeRoomForRetry(
     );
   }
   return { status: state.status, move: moveToAttic(project, dir, `retry of a ${state.status} result`) };
-}
-
-function closeStream(stream: WriteStream): Promise<void> {
-  return new Promise((done) => stream.end(() => done()));
-}
-
-function signalNumber(signal: NodeJS.Signals | null): number {
-  return signal ? (os.constants.signals[signal] ?? 0) : 0;
 }
 
 export function formatSeconds(s: number): string {

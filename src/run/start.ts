@@ -5,22 +5,16 @@ import type { JsonObject } from '../config/json.ts';
 import { loadConfig } from '../config/load.ts';
 import type { Override } from '../config/overrides.ts';
 import { type FingerprintLevel, fingerprint, type Manifest, matchInputs } from '../data/fingerprint.ts';
-import { fingerprintConfigInputs, paranoiaOf } from '../data/inputs.ts';
-import { PathOutsideRunError, ResultFileExistsError, UsageError } from '../errors.ts';
+import { paranoiaOf } from '../data/inputs.ts';
+import { fileSystemError, PathOutsideRunError, ResultFileExistsError, UsageError } from '../errors.ts';
 import { findProject, type Project } from '../project/project.ts';
-import {
-  openRunFolder,
-  type PendingRecord,
-  prepareRun,
-  type RecordInputs,
-  writeEndRecord,
-  writeExclusive,
-} from './folder.ts';
+import { beginRun } from './begin.ts';
+import { prepareRun, RunFolder, writeExclusive } from './folder.ts';
 import { startHeartbeat } from './heartbeat.ts';
 import { RUN_FILES } from './layout.ts';
 import { MetricsLog, type MetricsRow } from './metrics.ts';
 import { type EffectiveConfig, Params } from './params.ts';
-import type { EndStatus } from './record.ts';
+import { type EndStatus, newRunId, type PendingRecord, writeEndRecord } from './record.ts';
 import { type ResolvedSource, resolveSources } from './sources.ts';
 
 export interface StartRunOptions {
@@ -64,6 +58,10 @@ export class Run {
   readonly project: Project;
   /** True when `repro run` made the folder and this process adopted it. */
   readonly adopted: boolean;
+  /** The run's unique id (run.json `id`). */
+  readonly id: string;
+  /** The folder, held so that nothing is written once it is no longer this run's. */
+  readonly folder: RunFolder;
 
   readonly #metrics: MetricsLog;
   readonly #warn: (line: string) => void;
@@ -87,10 +85,14 @@ export class Run {
     config: Readonly<JsonObject>;
     project: Project;
     adopted: boolean;
+    id: string;
+    folder: RunFolder;
     warn: (line: string) => void;
     startedAt?: Date;
     record?: PendingRecord;
   }) {
+    this.id = init.id;
+    this.folder = init.folder;
     this.#startedAt = init.startedAt ?? new Date();
     this.#record = init.record;
     this.recorded = init.record?.done ?? Promise.resolve();
@@ -101,7 +103,7 @@ export class Run {
     this.project = init.project;
     this.adopted = init.adopted;
     this.params = new Params(init.config as JsonObject, init.configName);
-    this.#metrics = new MetricsLog(init.dir);
+    this.#metrics = new MetricsLog(init.dir, () => init.folder.check(RUN_FILES.metrics));
     this.#warn = init.warn;
   }
 
@@ -118,6 +120,7 @@ export class Run {
   /** Writes a new file into the folder (sub-folders are made); an existing file is an error. */
   async writeFile(name: string, data: string | Uint8Array): Promise<string> {
     const file = this.path(name);
+    this.folder.check(name);
     fs.mkdirSync(dirname(file), { recursive: true });
     writeExclusive(file, data);
     return file;
@@ -126,6 +129,7 @@ export class Run {
   /** An exclusive write stream for a new file in the folder (sub-folders are made). */
   create(name: string): WriteStream {
     const file = this.path(name);
+    this.folder.check(name);
     fs.mkdirSync(dirname(file), { recursive: true });
     // open synchronously so an existing file fails here, not later on the stream
     let fd: number;
@@ -206,13 +210,21 @@ export class Run {
     for (const u of effective.unread) this.#warn(`repro: warning: ${u.message}`);
     for (const undo of this.#cleanup.splice(0)) undo();
     this.#metrics.close();
-    writeExclusive(join(this.dir, RUN_FILES.effective), `${JSON.stringify(effective, null, 2)}\n`);
-    if (this.#inputs.length)
-      writeExclusive(join(this.dir, RUN_FILES.inputsRead), `${JSON.stringify(this.#inputs, null, 2)}\n`);
-    if (!this.adopted) {
-      // the start record first, even when the run ends before git answered
-      this.#record?.flushSync();
-      writeEndRecord(this.dir, this.#startedAt, status, exitCode, signal);
+    try {
+      this.folder.write(RUN_FILES.effective, `${JSON.stringify(effective, null, 2)}\n`);
+      if (this.#inputs.length)
+        this.folder.write(RUN_FILES.inputsRead, `${JSON.stringify(this.#inputs, null, 2)}\n`);
+      if (!this.adopted) {
+        // the start record first, even when the run ends before git answered
+        this.#record?.flushSync();
+        writeEndRecord(this.folder, this.#startedAt, status, exitCode, signal);
+      }
+    } catch (error) {
+      // at the end of a run there is no one to throw to: say it, in plain words
+      const e = fileSystemError(error, RUN_FILES.end) as Error;
+      this.#warn(`repro: warning: the end of the run (${status}) is not fully recorded: ${e.message}`);
+    } finally {
+      this.folder.close();
     }
   }
 
@@ -246,6 +258,8 @@ export async function startRun(options: StartRunOptions = {}): Promise<Run> {
       config: Object.freeze(loaded.config),
       project,
       adopted: true,
+      id: adopted.id,
+      folder: new RunFolder(adopted.dir),
       warn,
     });
     if (handleExit) installExitHandlers(run);
@@ -261,32 +275,26 @@ export async function startRun(options: StartRunOptions = {}): Promise<Run> {
     postfix: options.postfix ?? args.postfix,
     cwd,
   });
-  for (const w of prepared.loaded.warnings) warn(`repro: warning: ${prepared.label}: ${w.message}`);
-  // a missing or unfinished upstream stops the run before anything is written
-  const sources = resolveSources(prepared.config as JsonObject, prepared.project, prepared.label, cwd);
   const script = process.argv[1] ? resolve(process.argv[1]) : null;
-  const inputs: RecordInputs = {
-    mode: 'api',
-    argv: process.argv,
-    command: null,
-    sources,
-    script: script
-      ? {
-          file: script,
-          path: relative(prepared.project.root, script),
-          interpreter: [process.execPath],
-          command: [],
-          versionOf: null,
-        }
-      : null,
-  };
-  const manifest = await fingerprintConfigInputs(
-    prepared.config as JsonObject,
-    prepared.project,
-    prepared.label,
-  );
-  // git runs while the folder is made and the script gets going; run.json follows when it answers
-  const { startedAt, record } = await openRunFolder(prepared, inputs, manifest, warn);
+  // a missing or unfinished upstream stops the run before anything is written; git runs while
+  // the folder is made and the script gets going, and run.json follows when it answers
+  const begun = await beginRun(prepared, {
+    inputs: {
+      mode: 'api',
+      argv: process.argv,
+      command: null,
+      script: script
+        ? {
+            file: script,
+            path: relative(prepared.project.root, script),
+            interpreter: [process.execPath],
+            command: [],
+            versionOf: null,
+          }
+        : null,
+    },
+    warn,
+  });
   const run = new Run({
     name: prepared.name,
     dir: prepared.dir,
@@ -294,12 +302,14 @@ export async function startRun(options: StartRunOptions = {}): Promise<Run> {
     config: prepared.config,
     project: prepared.project,
     adopted: false,
+    id: begun.id,
+    folder: begun.folder,
     warn,
-    startedAt,
-    record,
+    startedAt: begun.startedAt,
+    record: begun.record,
   });
   if (options.captureOutput ?? true) captureOutput(run);
-  run._onFinish(startHeartbeat(run.dir));
+  run._onFinish(startHeartbeat(begun.folder));
   if (handleExit) installExitHandlers(run);
   return run;
 }
@@ -312,7 +322,13 @@ function adoptedFolder(configFile: string | undefined, cwd: string) {
   if (!dir || !config || !configName) return undefined;
   // a script that a run starts with another config is a run of its own
   if (configFile && resolve(cwd, configFile) !== resolve(config)) return undefined;
-  return { dir, config, configName, name: process.env.REPRO_RUN_NAME ?? configName };
+  return {
+    dir,
+    config,
+    configName,
+    name: process.env.REPRO_RUN_NAME ?? configName,
+    id: process.env.REPRO_RUN_ID ?? newRunId(),
+  };
 }
 
 function captureOutput(run: Run): void {

@@ -1,0 +1,94 @@
+import type { JsonObject } from '../config/json.ts';
+import { fingerprintConfigInputs } from '../data/inputs.ts';
+import type { Project } from '../project/project.ts';
+import { createRunFolder, type PreparedRun, type RunFolder } from './folder.ts';
+import { RUN_FILES } from './layout.ts';
+import { gatherSlowFacts, newRunId, PendingRecord, type RecordInputs } from './record.ts';
+import { type ResolvedSource, resolveSources } from './sources.ts';
+
+/** A run whose folder exists: what the process runner and the in-process API go on with. */
+export interface BegunRun {
+  /** The run's unique id (run.json `id`). */
+  id: string;
+  folder: RunFolder;
+  startedAt: Date;
+  /** run.json, written when git and the interpreter have answered. */
+  record: PendingRecord;
+  sources: ResolvedSource[];
+}
+
+export interface BeginRunOptions {
+  /** What the record needs besides the sources, which beginRun resolves. */
+  inputs: Omit<RecordInputs, 'sources' | 'staleSources'>;
+  /** Where warnings go, one line each. */
+  warn: (line: string) => void;
+  /** Runs after every check and before the folder is made (the runner's --retry makes room). */
+  beforeCreate?: () => void;
+}
+
+/**
+ * The one "begin a run" step of `repro run` and `startRun()`: warns about the config (flatness),
+ * resolves the sources (a missing or unfinished upstream stops the run here), warns when an
+ * upstream result is stale and records why, fingerprints the declared input data, then makes the
+ * result folder with config.json (and inputs.json) while git and the interpreter's version are
+ * learned; run.json follows when they answer. Every check happens before anything is written.
+ */
+export async function beginRun(prepared: PreparedRun, options: BeginRunOptions): Promise<BegunRun> {
+  const { project, label, warn } = { ...prepared, ...options };
+  const config = prepared.config as JsonObject;
+  for (const w of prepared.loaded.warnings) warn(`repro: warning: ${label}: ${w.message}`);
+  const sources = resolveSources(config, project, label, prepared.cwd);
+  const [manifest, staleSources] = await Promise.all([
+    fingerprintConfigInputs(config, project, label),
+    upstreamStaleness(project, sources, warn),
+  ]);
+  for (const [name, reasons] of staleSources) {
+    const more = reasons.length > 1 ? ` (+${reasons.length - 1} more)` : '';
+    warn(
+      `repro: warning: ${label}: upstream ${name} is stale: ${reasons[0]}${more}; this run reads it as it is and records that (repro make ${prepared.loaded.name} --rebuild builds everything again from fresh data)`,
+    );
+  }
+  options.beforeCreate?.();
+  const id = newRunId();
+  const inputs: RecordInputs = { ...options.inputs, sources, staleSources };
+  const slow = gatherSlowFacts(project, inputs.script);
+  let made: ReturnType<typeof createRunFolder>;
+  try {
+    made = createRunFolder(
+      prepared,
+      manifest ? { [RUN_FILES.inputs]: `${JSON.stringify(manifest, null, 2)}\n` } : {},
+    );
+  } catch (error) {
+    await slow.catch(() => undefined);
+    throw error;
+  }
+  const record = new PendingRecord(prepared, made.folder, id, inputs, made.startedAt, slow, warn);
+  return { id, folder: made.folder, startedAt: made.startedAt, record, sources };
+}
+
+/**
+ * Why each source is stale, by name (only the stale ones). The graph is loaded only for a config
+ * with sources, and lazily (it sits above run/); a graph that cannot be read never stops a run.
+ */
+async function upstreamStaleness(
+  project: Project,
+  sources: readonly ResolvedSource[],
+  warn: (line: string) => void,
+): Promise<Map<string, string[]>> {
+  const stale = new Map<string, string[]>();
+  if (sources.length === 0) return stale;
+  try {
+    const [{ loadGraph }, { graphStatus }] = await Promise.all([
+      import('../graph/graph.ts'),
+      import('../graph/status.ts'),
+    ]);
+    const graph = loadGraph(project);
+    const names = sources.map((s) => s.name).filter((n) => graph.nodes.has(n));
+    for (const s of await graphStatus(graph, names)) if (s.stale.length) stale.set(s.name, s.stale);
+  } catch (error) {
+    warn(
+      `repro: warning: could not tell whether the upstream results are stale: ${(error as Error).message}`,
+    );
+  }
+  return stale;
+}

@@ -1,0 +1,123 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { makeProject, runCli, waitFor, writeFiles } from '../helpers.ts';
+
+/**
+ * A script that saves a checkpoint when interrupted: 20 lines over a second. A second signal
+ * inside its handler would cut the checkpoint short (KeyboardInterrupt raised again).
+ */
+const CHECKPOINTER = `import os, signal, sys, time
+def on_term(signum, frame):
+    raise KeyboardInterrupt
+signal.signal(signal.SIGTERM, on_term)
+print("ready", flush=True)
+try:
+    time.sleep(60)
+except KeyboardInterrupt:
+    with open(os.path.join(os.environ["REPRO_RUN_DIR"], "checkpoint.txt"), "x") as f:
+        for i in range(20):
+            f.write(f"{i}\\n")
+            f.flush()
+            time.sleep(0.05)
+    sys.exit(1)
+`;
+
+const json = (file: string) => JSON.parse(readFileSync(file, 'utf8'));
+
+describe('one signal reaches the script once', () => {
+  for (const [how, signal, code] of [
+    ['Ctrl-C in a terminal (the whole process group)', 'SIGINT', 130],
+    ['kill -INT to repro alone', 'SIGINT', 130],
+    ['kill -TERM to the process group', 'SIGTERM', 143],
+    ['kill -TERM to repro alone', 'SIGTERM', 143],
+  ] as const) {
+    it(`${how}: the handler writes all 20 lines, exit ${code}, state interrupted`, async () => {
+      const root = makeProject({ 'ckpt.py': CHECKPOINTER, 'configs/c.json': { script: 'ckpt.py' } });
+      let pid = 0;
+      const done = runCli(root, ['run', 'configs/c.json'], { detached: true, onSpawn: (p) => (pid = p) });
+      const dir = join(root, 'runs', 'c');
+      const log = join(dir, 'stdout.log');
+      await waitFor(() => existsSync(log) && readFileSync(log, 'utf8').includes('ready'));
+      process.kill(how.includes('group') || how.includes('terminal') ? -pid : pid, signal);
+      const r = await done;
+      expect(r.code, r.stderr).toBe(code);
+      expect(readFileSync(join(dir, 'checkpoint.txt'), 'utf8').split('\n').filter(Boolean)).toHaveLength(20);
+      expect(json(join(dir, 'end.json'))).toMatchObject({ status: 'interrupted' });
+      expect(r.stderr).not.toContain('Traceback');
+    });
+  }
+});
+
+describe('a runner writes only into the folder it made', () => {
+  it('a folder removed during the run and made again by a second run gets nothing from the first', async () => {
+    const slow = `setTimeout(() => console.log('slept', process.env.REPRO_RUN_ID), Number(process.env.MS));\n`;
+    const root = makeProject({ 'slow.mjs': slow, 'configs/s.json': { script: 'slow.mjs' } });
+    const dir = join(root, 'runs', 's');
+    const first = runCli(root, ['run', 'configs/s.json'], { env: { MS: '1500' } });
+    await waitFor(() => existsSync(join(dir, 'run.json')));
+    const firstId = json(join(dir, 'run.json')).id;
+    rmSync(dir, { recursive: true });
+    const second = runCli(root, ['run', 'configs/s.json'], { env: { MS: '3000' } });
+    await waitFor(() => existsSync(join(dir, 'run.json')));
+    const a = await first;
+    expect(a.code).toBe(0);
+    expect(a.stderr).toContain('runs/s was removed or replaced while the run went on');
+    expect(a.stderr).toContain('the end of the run (done, exit 0) is not recorded');
+    // the second run's folder is its own: its record, no end yet, no heartbeat from the first
+    expect(existsSync(join(dir, 'end.json'))).toBe(false);
+    const b = await second;
+    expect(b.code, b.stderr).toBe(0);
+    const record = json(join(dir, 'run.json'));
+    expect(record.id).not.toBe(firstId);
+    expect(json(join(dir, 'end.json'))).toMatchObject({ status: 'done' });
+    expect(readFileSync(join(dir, 'stdout.log'), 'utf8')).toBe(`slept ${record.id}\n`);
+  });
+});
+
+// a 2 MB tmpfs is a real full disk; mounting one needs root
+const isRoot = process.getuid?.() === 0;
+const mounts: string[] = [];
+afterAll(() => {
+  for (const m of mounts) {
+    execFileSync('umount', [m]);
+    rmSync(m, { recursive: true, force: true });
+  }
+});
+
+describe('a full disk', () => {
+  if (!isRoot)
+    console.warn(
+      'SKIPPED "a full disk": mounting a 2 MB tmpfs needs root (run the suite as root to test ENOSPC)',
+    );
+  it.skipIf(!isRoot)(
+    'keeps the exit code, says ENOSPC and the path in plain words, and still records the end',
+    async () => {
+      const mount = mkdtempSync(join(tmpdir(), 'repro-full-'));
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mount]);
+      mounts.push(mount);
+      const root = join(mount, 'p');
+      mkdirSync(root);
+      writeFiles(root, {
+        'repro.json': {},
+        'big.py': `import sys
+for i in range(5000):
+    sys.stdout.write("x" * 1000 + "\\n")
+raise SystemExit("Traceback (most recent call last): the disk filled up")
+`,
+        'configs/big.json': { script: 'big.py' },
+      });
+      const r = await runCli(root, ['run', 'configs/big.json']);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain('no space left on the device (ENOSPC');
+      expect(r.stderr).toContain('runs/big/stdout.log');
+      expect(r.stderr).not.toMatch(/bug in repro|Unhandled 'error'/);
+      const dir = join(root, 'runs', 'big');
+      expect(json(join(dir, 'end.json'))).toMatchObject({ status: 'failed', exit_code: 1 });
+      expect(readFileSync(join(dir, 'stderr.log'), 'utf8')).toContain('the disk filled up');
+      expect(existsSync(join(dir, '.reserve'))).toBe(false);
+    },
+  );
+});

@@ -13,6 +13,7 @@ import {
 import { configEntry } from '../compare/select.ts';
 import { formatValue, renderFitted, truncate } from '../compare/table.ts';
 import type { Json } from '../config/json.ts';
+import { markStale } from '../graph/status.ts';
 import type { Project } from '../project/project.ts';
 import { atticDir } from '../run/attic.ts';
 import { formatSeconds } from '../run/runner.ts';
@@ -25,7 +26,7 @@ export default defineCommand({
   api: ['listRuns'],
   description: `Lists the result folders under the runs root: name, status, start time, duration, the config keys that differ across the listed runs, and for each logged metric its last value (loss) and its best (loss.best). Best is the largest value for metrics whose name has a word such as acc, accuracy, f1, precision, recall, auc, score, reward, iou, map, bleu, rouge, r2, psnr, ssim, topN or ndcg (val_acc, f1/test), else the smallest; NaN is never best.
 
-Status is done, failed or interrupted from end.json; a folder without one is running while its process lives and crashed when it does not (docs/results.md).
+Status is done, failed or interrupted from end.json; a folder without one is running while its process lives and crashed when it does not; a folder whose records are not records is damaged, with the reason below the table (docs/results.md). A done result built on something that changed since (its config, its script, its input data, or an upstream result, as repro status tells) shows as "done, stale", and --json gives the reasons in "stale"; --no-stale skips that check.
 
 --where and --sort take a key: name, status, a config key (a default the script used counts), a metric (its last value) or metric.best; --sort also started and duration. --json prints name, dir, status, reason, config_name, started_at, duration_s, exit_code, config (flat dotted keys), defaults, metrics ({"loss": {"last", "best", "count"}}; NaN and infinities as strings).
 
@@ -55,6 +56,11 @@ The listing keeps a cache in $XDG_CACHE_HOME/repro (else ~/.cache/repro), one fi
       type: 'boolean',
       description: 'list the results moved aside into the attic (repro rm, --retry, --rebuild)',
     },
+    'no-stale': {
+      type: 'boolean',
+      description:
+        'skip the staleness check (configs, scripts, data, upstream results): faster on a large project',
+    },
     'no-cache': {
       type: 'boolean',
       description: 'read every folder again (the cache is always right; this is for timing)',
@@ -67,14 +73,18 @@ The listing keeps a cache in $XDG_CACHE_HOME/repro (else ~/.cache/repro), one fi
   ],
   async run({ options }, ctx) {
     const filters = (options.where ?? []).map(parseWhere);
-    let runs = (
-      await listRuns({
-        cache: !options['no-cache'],
-        project: inAttic(await projectFor(options, ctx), options.attic),
-      })
-    ).filter((r) => filters.every((f) => matches(r, f)));
+    const project = inAttic(await projectFor(options, ctx), options.attic);
+    const all = await listRuns({ cache: !options['no-cache'], project });
+    // the attic and the store have no configs to be stale against
+    if (!options.attic && !options.db && !options['no-stale']) await markStale(project, all);
+    let runs = all.filter((r) => filters.every((f) => matches(r, f)));
     if (options.sort) runs = sortRuns(runs, options.sort);
     if (!options.json) warnDamage(runs, ctx);
+    const stale = runs.filter((r) => r.stale?.length).length;
+    if (stale && !options.json)
+      ctx.stderr.write(
+        `${stale} result${stale === 1 ? ' is' : 's are'} stale: built on a config, script, data or upstream result that changed since (repro status says why)\n`,
+      );
     if (options.limit !== undefined) runs = runs.slice(0, Math.max(0, options.limit));
     if (options.json) {
       print(ctx, stringifyNumbers(runs, 2));
@@ -99,7 +109,7 @@ The listing keeps a cache in $XDG_CACHE_HOME/repro (else ~/.cache/repro), one fi
         case 'duration':
           return run.duration_s === null ? '' : csv ? String(run.duration_s) : formatSeconds(run.duration_s);
         case 'reason':
-          return run.reason;
+          return run.stale?.length ? run.stale.join('; ') : run.reason;
       }
       const v: Json | undefined = runValue(run, column);
       if (v === undefined) return csv ? '' : '—';

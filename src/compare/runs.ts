@@ -40,6 +40,16 @@ export interface RunSummary {
   metrics: Record<string, MetricSummary>;
   /** Lines of metrics.jsonl that are not JSON objects: skipped, and counted here. */
   metrics_skipped: number;
+  /**
+   * Why a done result is stale (its config, script, data or an upstream changed); empty when
+   * it is not, or when it was not checked (`listRuns` does not check; `ls` and the dashboard do).
+   */
+  stale?: string[];
+}
+
+/** The status as listings show it: `done, stale` for a done result that is stale. */
+export function shownStatus(run: Pick<RunSummary, 'status' | 'stale'>): string {
+  return run.stale?.length ? `${run.status}, stale` : run.status;
 }
 
 export interface ListRunsOptions {
@@ -292,7 +302,9 @@ export function runValue(run: RunSummary, key: string): Json | undefined {
     case 'name':
       return run.name;
     case 'status':
-      return run.status;
+      return shownStatus(run);
+    case 'stale':
+      return Boolean(run.stale?.length);
     case 'started':
       return run.started_at;
     case 'duration':

@@ -1,4 +1,5 @@
 import { join } from '../_builtins.ts';
+import type { RunSummary } from '../compare/runs.ts';
 import { hashConfig } from '../config/hash.ts';
 import { checkManifest, diffManifests, fingerprint, type Manifest } from '../data/fingerprint.ts';
 import type { Project } from '../project/project.ts';
@@ -6,7 +7,7 @@ import { RUN_FILES } from '../run/layout.ts';
 import { type RunRecord, type RunStatus, readChecked } from '../run/record.ts';
 import { hashFile } from '../run/script.ts';
 import { type RunState, readRunState } from '../run/status.ts';
-import type { GraphNode, ProjectGraph } from './graph.ts';
+import { type GraphNode, loadGraph, type ProjectGraph } from './graph.ts';
 
 /** A config's state: its result's status, `missing` without one, plus every reason it is stale. */
 export interface NodeStatus {
@@ -124,6 +125,31 @@ function sourceStaleness(record: RunRecord | undefined, source: string, up: RunS
   const upEnd = up.end ? Date.parse(up.end.ended_at) : Date.parse(up.record.started_at);
   if (upEnd > Date.parse(record.started_at)) return [`upstream ${source} is newer than this result`];
   return [];
+}
+
+/**
+ * Why each of the named done results is stale, by name (only the stale ones): what listings
+ * (`ls`, the dashboard) add to a run's status so that they never show `done` alone for a result
+ * built on what has changed.
+ */
+export async function staleResults(
+  project: Project,
+  names: readonly string[],
+): Promise<Map<string, string[]>> {
+  const graph = loadGraph(project);
+  const wanted = names.filter((n) => graph.nodes.has(n));
+  const out = new Map<string, string[]>();
+  for (const s of await graphStatus(graph, wanted)) if (s.stale.length) out.set(s.name, s.stale);
+  return out;
+}
+
+/** Adds to each done run of a listing why it is stale (RunSummary.stale; empty when it is not). */
+export async function markStale(project: Project, runs: RunSummary[]): Promise<void> {
+  const stale = await staleResults(
+    project,
+    runs.filter((r) => r.status === 'done').map((r) => r.name),
+  );
+  for (const r of runs) r.stale = stale.get(r.name) ?? [];
 }
 
 /** True when the status gates nothing: done and not stale. */

@@ -7,7 +7,7 @@ import { configEntry, selectConfigs } from '../compare/select.ts';
 import { diffToJson } from '../compare/table.ts';
 import { downstreamOf, loadGraph } from '../graph/graph.ts';
 import { renderGraphJson } from '../graph/render.ts';
-import { graphStatus } from '../graph/status.ts';
+import { graphStatus, markStale, staleResults } from '../graph/status.ts';
 import { decimate } from '../plot/plot.ts';
 import { averageLinkage, distanceMatrix, renderTreeSvg } from '../plot/tree.ts';
 import type { Project } from '../project/project.ts';
@@ -112,6 +112,7 @@ export function createUiApp(options: UiAppOptions): Hono {
 
   app.get('/api/runs', async (c) => {
     const runs = await listRuns({ project });
+    await markStale(project, runs);
     const entries = runs.map((r) => configEntry(r.name, r.config, { kind: 'result', defaults: r.defaults }));
     const keys = runs.length > 1 ? differingKeys(entries) : [];
     const metrics = [...new Set(runs.flatMap((r) => Object.keys(r.metrics)))].filter((m) => !X_KEYS.has(m));
@@ -131,10 +132,12 @@ export function createUiApp(options: UiAppOptions): Hono {
     const graph = loadGraph(project);
     const node = graph.nodes.get(name);
     const state = readRunState(dir);
+    const stale = state.status === 'done' ? ((await staleResults(project, [name])).get(name) ?? []) : [];
     return c.json({
       name,
       status: state.status,
       reason: state.reason,
+      stale,
       config: readJsonFile(join(dir, RUN_FILES.config)),
       effective: readJsonFile(join(dir, RUN_FILES.effective)) ?? null,
       record: state.record ?? null,

@@ -1,6 +1,9 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { findProject } from '../../src/project/project.ts';
+import { startRun } from '../../src/run/start.ts';
+import { createUiApp } from '../../src/ui/server.ts';
 import { makeProject, runCli, runRepro, waitFor } from '../helpers.ts';
 
 // a stage that adds its number to its source's value, reading raw data when it has inputs
@@ -31,6 +34,43 @@ const attic = (root: string) =>
   existsSync(join(root, 'runs', '.attic')) ? readdirSync(join(root, 'runs', '.attic')).sort() : [];
 
 describe('day two: change without loss', () => {
+  it('warns before running on a stale upstream and records why, in repro run and startRun', async () => {
+    const root = pipeline();
+    expect((await runRepro(root, ['make', 'features'])).code).toBe(0);
+    writeFileSync(join(root, 'raw', 'a.txt'), 'one, changed\n');
+    const r = await runRepro(root, ['run', 'configs/model.json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(
+      'repro: warning: configs/model.json: upstream features is stale: upstream data is stale: data changed in raw/*.txt: 1 changed (raw/a.txt)',
+    );
+    const json = (run: string) => JSON.parse(readFileSync(join(root, 'runs', run, 'run.json'), 'utf8'));
+    const features = json('features');
+    expect(json('model').sources).toEqual([
+      {
+        name: 'features',
+        id: features.id,
+        started_at: features.started_at,
+        ended_at: JSON.parse(readFileSync(join(root, 'runs', 'features', 'end.json'), 'utf8')).ended_at,
+        config_hash: features.config.hash,
+        stale: [expect.stringContaining('upstream data is stale: data changed in raw/*.txt')],
+      },
+    ]);
+
+    const warned: string[] = [];
+    const run = await startRun({
+      argv: ['-c', 'configs/model.json', '--postfix', 'api'],
+      cwd: root,
+      handleExit: false,
+      captureOutput: false,
+      warn: (line) => warned.push(line),
+    });
+    run.finish();
+    await run.recorded;
+    expect(warned.join('\n')).toContain('upstream features is stale: upstream data is stale');
+    expect(json('model~api').sources[0].stale[0]).toContain('upstream data is stale');
+    expect(json('model~api').id).toBe(run.id);
+  });
+
   it('rebuilds a pipeline on changed data: the old results move to the attic byte for byte', async () => {
     const root = pipeline();
     expect((await runRepro(root, ['make', 'model'])).code).toBe(0);
@@ -42,6 +82,21 @@ describe('day two: change without loss', () => {
     expect(status.stdout).toContain(
       'upstream features is stale: upstream data is stale: data changed in raw/*.txt',
     );
+
+    // listings say it too: ls, ls --json and the dashboard never show a plain done
+    const shown = await runRepro(root, ['ls']);
+    expect(shown.stdout).toMatch(/^model\s+done, stale/m);
+    expect(shown.stderr).toContain('3 results are stale');
+    const listed = JSON.parse((await runRepro(root, ['ls', '--json'])).stdout);
+    expect(listed.find((r: { name: string }) => r.name === 'model').stale[0]).toContain(
+      'upstream features is stale',
+    );
+    const app = createUiApp({ project: findProject({ cwd: root }) });
+    const api = await (await app.request('/api/runs')).json();
+    expect(api.runs.find((r: { name: string }) => r.name === 'data').stale[0]).toContain(
+      'data changed in raw/*.txt',
+    );
+    expect((await (await app.request('/api/runs/model')).json()).stale.length).toBeGreaterThan(0);
 
     // running it again is refused, saying it is stale and how to rebuild
     const refused = await runRepro(root, ['run', 'configs/model.json']);

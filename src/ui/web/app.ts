@@ -12,6 +12,8 @@ interface Metric {
 interface Run {
   name: string;
   status: string;
+  /** Why a done result is stale; empty when it is not. */
+  stale?: string[];
   started_at: string | null;
   duration_s: number | null;
   config: Record<string, Json>;
@@ -80,7 +82,7 @@ interface RunsData {
 
 function value(run: Run, column: string): Json | undefined {
   if (column === 'name') return run.name;
-  if (column === 'status') return run.status;
+  if (column === 'status') return run.stale?.length ? `${run.status}, stale` : run.status;
   if (column === 'started') return run.started_at;
   if (column === 'duration') return run.duration_s;
   if (column.endsWith(' (best)')) {
@@ -115,7 +117,7 @@ async function runsPage(params: URLSearchParams): Promise<void> {
   const words = q.split(/\s+/).filter(Boolean);
   let rows = data.runs.filter(
     (r) =>
-      (!status || r.status === status) &&
+      (!status || value(r, 'status') === status) &&
       words.every((w) => {
         const eq = w.indexOf('=');
         if (eq > 0) return fmt(value(r, w.slice(0, eq))) === w.slice(eq + 1);
@@ -138,7 +140,7 @@ async function runsPage(params: URLSearchParams): Promise<void> {
   const filter = el('input', { type: 'text', placeholder: 'filter: name words, key=value', value: q });
   filter.onchange = () => go('runs', { ...state(), q: filter.value });
   const statusSelect = el('select', {}, el('option', { value: '', textContent: 'any status' }));
-  for (const s of ['done', 'running', 'failed', 'crashed', 'interrupted', 'damaged'])
+  for (const s of ['done', 'done, stale', 'running', 'failed', 'crashed', 'interrupted', 'damaged'])
     statusSelect.append(el('option', { value: s, textContent: s, selected: s === status }));
   statusSelect.onchange = () => go('runs', { ...state(), status: statusSelect.value });
   const addColumn = el('select', {}, el('option', { value: '', textContent: 'add a column…' }));
@@ -199,10 +201,11 @@ async function runsPage(params: URLSearchParams): Promise<void> {
             : c === 'started'
               ? (r.started_at ?? '').replace('T', ' ').slice(0, 19)
               : fmt(v);
+        const stale = c === 'status' && Boolean(r.stale?.length);
         const cell = el('div', {
-          className: `cell${c === 'status' ? ` status-${r.status}` : ''}`,
+          className: `cell${c === 'status' ? ` status-${stale ? 'stale' : r.status}` : ''}`,
           textContent: text,
-          title: text,
+          title: stale ? `stale: ${r.stale?.join('; ')}` : text,
         });
         cell.style.width = `${widths[k]}px`;
         if (c === 'name') {
@@ -355,13 +358,17 @@ async function runPage(name: string): Promise<void> {
     sources: string[];
     dependents: string[];
     metrics_skipped: number;
+    stale: string[];
   }>(`/api/runs/${encodeURIComponent(name)}`);
   const rows = await api<Record<string, Json>[]>(`/api/runs/${encodeURIComponent(name)}/metrics`);
   const record = run.record ?? {};
   const git = (record.git ?? {}) as Record<string, Json>;
   const host = (record.host ?? {}) as Record<string, Json>;
   const facts = [
-    ['status', `${run.status} (${run.reason})`],
+    [
+      'status',
+      run.stale.length ? `${run.status}, stale: ${run.stale.join('; ')}` : `${run.status} (${run.reason})`,
+    ],
     ['started', record.started_at],
     ['duration', run.end ? seconds(Number(run.end.duration_s)) : ''],
     ['exit code', run.end?.exit_code],

@@ -1,12 +1,13 @@
-import { dirname, join, relative } from '../_builtins.ts';
+import { basename, dirname, join, relative } from '../_builtins.ts';
 import { cellOf, cellToken, differingKeys } from '../compare/diff.ts';
 import { configEntry } from '../compare/select.ts';
+import { canonicalJson } from '../config/hash.ts';
 import type { Json, JsonObject } from '../config/json.ts';
 import { loadConfig } from '../config/load.ts';
 import { ReproError } from '../errors.ts';
 import { findProject, type Project } from '../project/project.ts';
 import { seededRandom } from './random.ts';
-import { nextLetterName, writeConfigs } from './write.ts';
+import { configsByContent, nextLetterName, writeConfigs } from './write.ts';
 
 export interface CrossConfigsOptions {
   /** The first parent: the child is named after it. */
@@ -17,6 +18,8 @@ export interface CrossConfigsOptions {
   /** @default process.cwd() */
   cwd?: string;
   project?: Project;
+  /** Write the child even when an existing config has the same content. @default false */
+  allowDuplicates?: boolean;
 }
 
 export interface CrossResult {
@@ -25,13 +28,16 @@ export interface CrossResult {
   config: JsonObject;
   /** Each key where the parents differ, with the parent it came from. */
   origins: { key: string; from: string; value: Json | undefined }[];
+  /** The child would equal this existing config: nothing was written, and `file` is that one. */
+  existing: boolean;
 }
 
 /**
  * `repro cross`: uniform crossover of two configs. Each top-level key on which the parents
  * differ comes from one parent chosen by a seeded coin (a key that parent lacks stays absent);
  * the child is named with the next free letter of the first parent. A child equal to a parent
- * is refused, since it would be that parent under a new name.
+ * is refused, since it would be that parent under a new name; a child whose content an existing
+ * config already has is not written: that config is named instead (`existing`).
  */
 export function crossConfigs(options: CrossConfigsOptions): CrossResult {
   const cwd = options.cwd ?? process.cwd();
@@ -66,8 +72,17 @@ export function crossConfigs(options: CrossConfigsOptions): CrossResult {
     }
   }
   const dir = dirname(a.file);
+  // a child an existing config already is (an earlier cross, a clone) is named, not written again
+  const twin = options.allowDuplicates
+    ? undefined
+    : configsByContent(project, dir).get(canonicalJson(ordered));
+  if (twin) {
+    const twinFile = join(project.root, twin);
+    const name = basename(twinFile).replace(/\.json$/, '');
+    return { name, file: relative(cwd, twinFile) || twinFile, config: ordered, origins, existing: true };
+  }
   const name = nextLetterName(project, dir, a.name);
   const file = join(dir, `${name}.json`);
   writeConfigs([{ file, config: ordered }]);
-  return { name, file: relative(cwd, file) || file, config: ordered, origins };
+  return { name, file: relative(cwd, file) || file, config: ordered, origins, existing: false };
 }

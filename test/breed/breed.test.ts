@@ -254,6 +254,26 @@ describe('repro cross', () => {
     expect(json(join(again, 'configs/aa.json'))).toEqual(child);
   });
 
+  it('names an existing config with the same content instead of writing a twin', async () => {
+    const a = { lr: 0.1, f: 5, opt: 'adam' };
+    const b = { lr: 0.2, f: 7, opt: 'sgd' };
+    const root = makeProject({ 'configs/a.json': a, 'configs/b.json': b });
+    const first = crossConfigs({ a: 'configs/a.json', b: 'configs/b.json', seed: 3, cwd: root });
+    expect(first.existing).toBe(false);
+    const again = await runRepro(root, ['cross', 'configs/a.json', 'configs/b.json', '--seed', '3']);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain('configs/aa.json already has this content; nothing written');
+    expect(existsSync(join(root, 'configs/ab.json'))).toBe(false);
+    const forced = crossConfigs({
+      a: 'configs/a.json',
+      b: 'configs/b.json',
+      seed: 3,
+      cwd: root,
+      allowDuplicates: true,
+    });
+    expect(forced).toMatchObject({ name: 'ab', existing: false });
+  });
+
   it('refuses identical parents and a child that is a parent again', () => {
     const root = makeProject({
       'configs/a.json': { x: 1 },

@@ -113,6 +113,11 @@ export const ERROR_CODES = {
     means: 'a running result cannot be moved aside',
     hint: 'Wait for it to end, or stop it (Ctrl-C in its terminal), then try again.',
   },
+  REPRO_UNCOMMITTED: {
+    means:
+      'tracked files have uncommitted changes, and --require-clean (or "requireClean" in repro.json) asks for none',
+    hint: 'Commit or stash the changes (git stash), then run again; or run without --require-clean.',
+  },
   REPRO_FOLDER_LOST: {
     means: 'a result folder was removed or replaced while its run went on',
     hint: "Nothing was written into the folder now at that path; the run's output is in the terminal. Run the config again once the path is free.",

@@ -29,6 +29,11 @@ export default defineCommand({
     },
     downstream: { type: 'boolean', description: 'also make everything downstream of the targets' },
     'dry-run': { type: 'boolean', description: 'say what would move and run; do nothing' },
+    'require-clean': {
+      type: 'boolean',
+      description:
+        'refuse to start while tracked files have uncommitted changes (also "requireClean": true in repro.json)',
+    },
     'keep-going': { type: 'boolean', description: 'after a failure, go on with what does not depend on it' },
   },
   examples: [
@@ -44,6 +49,7 @@ export default defineCommand({
       rebuild: options.rebuild,
       downstream: options.downstream,
       keepGoing: options['keep-going'],
+      requireClean: options['require-clean'] || undefined,
       cwd: ctx.cwd,
       env: ctx.env,
       log: warnTo(ctx),

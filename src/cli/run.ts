@@ -30,6 +30,11 @@ Exit code: the script's (128 + the signal number if a signal killed it). Ctrl-C 
       short: 'q',
       description: "print only the script's output, not repro's two lines",
     },
+    'require-clean': {
+      type: 'boolean',
+      description:
+        'refuse to start while tracked files have uncommitted changes (also "requireClean": true in repro.json)',
+    },
     retry: {
       type: 'boolean',
       description: 'when the result failed, was interrupted or crashed: move it to the attic and run again',
@@ -60,6 +65,7 @@ Exit code: the script's (128 + the signal number if a signal killed it). Ctrl-C 
         command,
         quiet: options.quiet,
         retry: options.retry,
+        requireClean: options['require-clean'] || undefined,
         cwd: ctx.cwd,
         env: ctx.env,
         stdout: ctx.stdout,

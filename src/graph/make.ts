@@ -41,6 +41,8 @@ export interface MakeOptions {
   stderr?: Output;
   /** The scripts' environment. @default process.env */
   env?: Readonly<Record<string, string | undefined>>;
+  /** Refuse to start a stage while tracked files have uncommitted changes. @default repro.json requireClean */
+  requireClean?: boolean;
 }
 
 export type StageOutcome = 'exists' | 'ran' | 'failed' | 'skipped' | 'planned';
@@ -182,6 +184,7 @@ export async function make(options: MakeOptions): Promise<MakeSummary> {
             cwd: options.cwd,
             project,
             quiet: true,
+            requireClean: options.requireClean,
             stdout: jobs === 1 ? (options.stdout ?? process.stdout) : quiet,
             stderr: jobs === 1 ? (options.stderr ?? process.stderr) : quiet,
           }).then(

@@ -22,6 +22,8 @@ export const VERIFY_IGNORED = [
   RUN_FILES.stderr,
   RUN_FILES.diff,
   RUN_FILES.heartbeat,
+  RUN_FILES.reserve,
+  RUN_FILES.code,
 ];
 
 export interface VerifyOptions {

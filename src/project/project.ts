@@ -18,6 +18,13 @@ export interface ProjectSettings {
   env?: string[];
   /** How much to record about input data: path, list or checksum. @default "path" */
   paranoia?: 'path' | 'list' | 'checksum';
+  /** Refuse to start a run while tracked files have uncommitted changes. @default false */
+  requireClean?: boolean;
+  /**
+   * Files git does not track (the script, files the config names) are copied into each result
+   * up to this many bytes in all. @default 1048576 (1 MiB)
+   */
+  copyLimitBytes?: number;
 }
 
 /** A resolved project: its root and its settings with defaults applied. */
@@ -35,6 +42,8 @@ export interface Project {
   interpreters: Record<string, string[]>;
   env: string[];
   paranoia: 'path' | 'list' | 'checksum';
+  requireClean: boolean;
+  copyLimitBytes: number;
   /** Absolute path of the git work tree that holds the project, if any. */
   gitRoot: string | undefined;
 }
@@ -44,7 +53,18 @@ export interface FindProjectOptions {
   cwd?: string;
 }
 
-const KNOWN_KEYS = ['runs', 'configs', 'interpreters', 'env', 'paranoia'] as const;
+const KNOWN_KEYS = [
+  'runs',
+  'configs',
+  'interpreters',
+  'env',
+  'paranoia',
+  'requireClean',
+  'copyLimitBytes',
+] as const;
+
+/** The default of repro.json `copyLimitBytes`. */
+export const COPY_LIMIT_BYTES = 1024 * 1024;
 
 /**
  * Finds the project that holds `cwd`: the nearest folder upward with a `repro.json`; without one,
@@ -71,6 +91,8 @@ export function findProject(options: FindProjectOptions = {}): Project {
     ),
     env: settings.env ?? [],
     paranoia: settings.paranoia ?? 'path',
+    requireClean: settings.requireClean ?? false,
+    copyLimitBytes: settings.copyLimitBytes ?? COPY_LIMIT_BYTES,
     gitRoot,
   };
 }
@@ -109,7 +131,16 @@ export function readSettings(file: string): ProjectSettings {
       );
     }
   }
-  const { runs, configs, interpreters, env, paranoia } = value;
+  const { runs, configs, interpreters, env, paranoia, requireClean, copyLimitBytes } = value;
+  if (requireClean !== undefined && typeof requireClean !== 'boolean') {
+    throw new ProjectConfigError(file, 'key "requireClean" must be true or false');
+  }
+  if (
+    copyLimitBytes !== undefined &&
+    !(typeof copyLimitBytes === 'number' && Number.isSafeInteger(copyLimitBytes) && copyLimitBytes >= 0)
+  ) {
+    throw new ProjectConfigError(file, 'key "copyLimitBytes" must be a whole number of bytes, e.g. 1048576');
+  }
   if (paranoia !== undefined && !['path', 'list', 'checksum'].includes(paranoia as string)) {
     throw new ProjectConfigError(file, 'key "paranoia" must be "path", "list" or "checksum"');
   }

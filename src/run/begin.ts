@@ -1,9 +1,13 @@
+import { fs, isAbsolute, relative, resolve } from '../_builtins.ts';
 import type { JsonObject } from '../config/json.ts';
 import { fingerprintConfigInputs } from '../data/inputs.ts';
+import { ReproError } from '../errors.ts';
 import type { Project } from '../project/project.ts';
+import { uncommittedChanges } from './facts.ts';
 import { createRunFolder, type PreparedRun, type RunFolder } from './folder.ts';
 import { RUN_FILES } from './layout.ts';
 import { gatherSlowFacts, newRunId, PendingRecord, type RecordInputs } from './record.ts';
+import type { ResolvedScript } from './script.ts';
 import { type ResolvedSource, resolveSources } from './sources.ts';
 
 /** A run whose folder exists: what the process runner and the in-process API go on with. */
@@ -19,11 +23,13 @@ export interface BegunRun {
 
 export interface BeginRunOptions {
   /** What the record needs besides the sources, which beginRun resolves. */
-  inputs: Omit<RecordInputs, 'sources' | 'staleSources'>;
+  inputs: Omit<RecordInputs, 'sources' | 'staleSources' | 'code'>;
   /** Where warnings go, one line each. */
   warn: (line: string) => void;
   /** Runs after every check and before the folder is made (the runner's --retry makes room). */
   beforeCreate?: () => void;
+  /** Refuse to start while tracked files have uncommitted changes. @default repro.json requireClean */
+  requireClean?: boolean;
 }
 
 /**
@@ -37,6 +43,7 @@ export async function beginRun(prepared: PreparedRun, options: BeginRunOptions):
   const { project, label, warn } = { ...prepared, ...options };
   const config = prepared.config as JsonObject;
   for (const w of prepared.loaded.warnings) warn(`repro: warning: ${label}: ${w.message}`);
+  if (options.requireClean ?? project.requireClean) requireClean(project, warn);
   const sources = resolveSources(config, project, label, prepared.cwd);
   const [manifest, staleSources] = await Promise.all([
     fingerprintConfigInputs(config, project, label),
@@ -50,8 +57,9 @@ export async function beginRun(prepared: PreparedRun, options: BeginRunOptions):
   }
   options.beforeCreate?.();
   const id = newRunId();
-  const inputs: RecordInputs = { ...options.inputs, sources, staleSources };
-  const slow = gatherSlowFacts(project, inputs.script);
+  const code = codeFiles(project, options.inputs.script, config);
+  const inputs: RecordInputs = { ...options.inputs, sources, staleSources, code };
+  const slow = gatherSlowFacts(project, inputs.script, code);
   let made: ReturnType<typeof createRunFolder>;
   try {
     made = createRunFolder(
@@ -64,6 +72,45 @@ export async function beginRun(prepared: PreparedRun, options: BeginRunOptions):
   }
   const record = new PendingRecord(prepared, made.folder, id, inputs, made.startedAt, slow, warn);
   return { id, folder: made.folder, startedAt: made.startedAt, record, sources };
+}
+
+/**
+ * `--require-clean`: tracked files with uncommitted changes stop the run; outside git there is
+ * nothing to check, which a one-line notice says (run.json then has `"git": null`).
+ */
+function requireClean(project: Project, warn: (line: string) => void): void {
+  const changed = project.gitRoot ? uncommittedChanges(project.root) : null;
+  if (changed === null) {
+    warn(
+      'repro: notice: not a git work tree, so --require-clean cannot check the code (run.json records "git": null)',
+    );
+    return;
+  }
+  if (changed.length)
+    throw new ReproError(
+      'REPRO_UNCOMMITTED',
+      `tracked files have uncommitted changes: ${changed.slice(0, 5).join(', ')}${changed.length > 5 ? `, and ${changed.length - 5} more` : ''}; --require-clean runs only committed code`,
+    );
+}
+
+/**
+ * The code a rebuild needs besides what git keeps: the script, and every file a config value
+ * names inside the project (not results, not folders), relative to the project root.
+ */
+function codeFiles(project: Project, script: ResolvedScript | null, config: JsonObject): string[] {
+  const out = new Set<string>();
+  const add = (abs: string) => {
+    const rel = relative(project.root, abs);
+    if (!rel || rel.startsWith('..') || isAbsolute(rel)) return;
+    const inRuns = relative(project.runsRoot, abs);
+    if (!inRuns.startsWith('..') && !isAbsolute(inRuns)) return;
+    if (fs.statSync(abs, { throwIfNoEntry: false })?.isFile()) out.add(rel);
+  };
+  if (script?.file) add(script.file);
+  for (const value of Object.values(config))
+    if (typeof value === 'string' && value.length < 4096 && /[./]/.test(value) && !value.includes('*'))
+      add(resolve(project.root, value));
+  return [...out].sort();
 }
 
 /**

@@ -151,13 +151,119 @@ export function processStartTicks(pid: number): string | null {
   }
 }
 
-/** `python3 --version` and the like: the first line it prints, or null. */
-export async function interpreterVersion(command: string): Promise<string | null> {
-  return firstLine(await execAsync(command, ['--version'], undefined, 5_000));
+/** The version of a script's interpreter and the packages its runtime has installed. */
+export interface RuntimeFacts {
+  version: string | null;
+  /**
+   * Python: every installed distribution (importlib.metadata); Node.js: the project's direct
+   * dependencies as installed. Null when they could not be learned.
+   */
+  packages: { runtime: 'python' | 'node'; versions: Record<string, string> } | null;
 }
 
-export function interpreterVersionSync(command: string): string | null {
-  return firstLine(execSync(command, ['--version'], undefined, 5_000) as Output);
+/** One Python start for both: the version line, then the distributions as JSON. */
+const PYTHON_FACTS = `import sys, json
+print("Python " + sys.version.split()[0])
+try:
+    import importlib.metadata as m
+    d = {}
+    for x in m.distributions():
+        n = x.metadata["Name"]
+        if n:
+            d[n] = x.version
+    print(json.dumps(d, sort_keys=True))
+except Exception:
+    print("null")
+`;
+
+/** True for a command that is a Python interpreter (python, python3, python3.11, a venv's). */
+export function isPython(command: string): boolean {
+  return /^python[\d.]*$/.test(command.split('/').pop() ?? '');
+}
+
+function parseRuntime(command: string, out: Output): RuntimeFacts {
+  if (!isPython(command)) return { version: firstLine(out), packages: null };
+  const [version, packages] = (out?.stdout ?? '').split('\n');
+  let versions: Record<string, string> | null = null;
+  try {
+    versions = JSON.parse(packages ?? 'null');
+  } catch {
+    // an interpreter that printed something else: the version line is still worth keeping
+  }
+  return {
+    version: version?.trim() || null,
+    packages: versions ? { runtime: 'python', versions } : null,
+  };
+}
+
+/** `python3 --version` and the like (for Python, the installed distributions too). */
+export async function interpreterFacts(command: string): Promise<RuntimeFacts> {
+  const args = isPython(command) ? ['-c', PYTHON_FACTS] : ['--version'];
+  return parseRuntime(command, await execAsync(command, args, undefined, 10_000));
+}
+
+export function interpreterFactsSync(command: string): RuntimeFacts {
+  const args = isPython(command) ? ['-c', PYTHON_FACTS] : ['--version'];
+  return parseRuntime(command, execSync(command, args, undefined, 10_000) as Output);
+}
+
+/**
+ * The project's direct dependencies (package.json) as installed: each one's version from the
+ * nearest node_modules/<name>/package.json up from the project root; null without package.json.
+ */
+export function nodePackages(root: string): RuntimeFacts['packages'] {
+  let manifest: { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+  try {
+    manifest = JSON.parse(fs.readFileSync(`${root}/package.json`, 'utf8'));
+  } catch {
+    return null;
+  }
+  const versions: Record<string, string> = {};
+  for (const name of Object.keys({ ...manifest.dependencies, ...manifest.devDependencies }).sort()) {
+    for (let dir = root; ; ) {
+      try {
+        versions[name] = JSON.parse(
+          fs.readFileSync(`${dir}/node_modules/${name}/package.json`, 'utf8'),
+        ).version;
+        break;
+      } catch {
+        const up = dir.slice(0, dir.lastIndexOf('/'));
+        if (!up || up === dir) {
+          versions[name] = 'not installed';
+          break;
+        }
+        dir = up;
+      }
+    }
+  }
+  return { runtime: 'node', versions };
+}
+
+/** The files among `paths` (relative to root) that git tracks; null outside git. */
+export async function trackedFiles(root: string, paths: readonly string[]): Promise<Set<string> | null> {
+  if (paths.length === 0) return new Set();
+  const out = await execAsync('git', ['--no-optional-locks', 'ls-files', '-z', '--', ...paths], root);
+  return out ? new Set(out.stdout.split('\0').filter(Boolean)) : null;
+}
+
+export function trackedFilesSync(root: string, paths: readonly string[]): Set<string> | null {
+  if (paths.length === 0) return new Set();
+  const out = execSync('git', ['--no-optional-locks', 'ls-files', '-z', '--', ...paths], root) as Output;
+  return out ? new Set(out.stdout.split('\0').filter(Boolean)) : null;
+}
+
+/** Tracked files with uncommitted changes (`git status`, untracked files left out); null outside git. */
+export function uncommittedChanges(root: string): string[] | null {
+  const out = execSync(
+    'git',
+    ['--no-optional-locks', 'status', '--porcelain=v1', '-z', '--untracked-files=no'],
+    root,
+  ) as Output;
+  if (!out) return null;
+  return out.stdout
+    .split('\0')
+    .filter((e) => e.length > 3)
+    .map((e) => e.slice(3));
 }
 
 function firstLine(out: Output): string | null {

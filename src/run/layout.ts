@@ -21,6 +21,8 @@ export const RUN_FILES = {
   inputsRead: 'inputs-read.json',
   /** `git diff HEAD` when the work tree was dirty at the start. */
   diff: 'git.diff',
+  /** Copies of the code git does not track: the script, files the config names. */
+  code: 'repro-code',
   /** Touched (never written) while the run is alive, so other hosts can tell a crash. */
   heartbeat: '.heartbeat',
   /**

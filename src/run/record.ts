@@ -1,4 +1,4 @@
-import { basename, fs, join, os, relative } from '../_builtins.ts';
+import { basename, dirname, fs, join, os, relative } from '../_builtins.ts';
 import { hashConfig } from '../config/hash.ts';
 import type { JsonObject } from '../config/json.ts';
 import { fileSystemError } from '../errors.ts';
@@ -11,10 +11,14 @@ import {
   gatherGitFactsSync,
   gatherHostFacts,
   type HostFacts,
-  interpreterVersion,
-  interpreterVersionSync,
+  interpreterFacts,
+  interpreterFactsSync,
+  nodePackages,
   processStartTicks,
+  type RuntimeFacts,
   recordedEnv,
+  trackedFiles,
+  trackedFilesSync,
 } from './facts.ts';
 import type { PreparedRun, RunFolder } from './folder.ts';
 import { RECORDED_ENV, RUN_FILES } from './layout.ts';
@@ -69,6 +73,13 @@ export interface RunRecord {
   env: Record<string, string>;
   /** The upstream results this run read, as they were when it started. */
   sources?: SourceRecord[];
+  /** The runtime's installed packages: Python's distributions, or the project's Node.js dependencies. */
+  packages?: RuntimeFacts['packages'];
+  /**
+   * Files git does not track (the script, files the config names) copied into `repro-code/`
+   * so that a rebuild a year later has them; those over the size limit are listed, not copied.
+   */
+  code?: { copied: string[]; skipped: { path: string; bytes: number }[]; limit_bytes: number };
   started_at: string;
 }
 
@@ -224,27 +235,56 @@ export interface RecordInputs {
   staleSources?: ReadonlyMap<string, readonly string[]>;
   /** The environment the script runs in. @default process.env */
   env?: Readonly<Record<string, string | undefined>>;
+  /** The code files to copy when git does not track them (relative to the project root). */
+  code?: readonly string[];
 }
 
-/** The facts that take a process to learn: git state and the interpreter's version. */
+/**
+ * The facts that take a process to learn: git state, the interpreter's version and packages,
+ * and which of the code files git tracks. Learned in the background while the script starts.
+ */
 export interface SlowFacts {
   git: GitResult;
-  interpreterVersion: string | null;
+  runtime: RuntimeFacts;
+  /** The code files (relative to the project root) git tracks; null outside git. */
+  tracked: Set<string> | null;
+}
+
+const NO_RUNTIME: RuntimeFacts = { version: null, packages: null };
+
+/** Node.js scripts (and the API) record the project's dependencies; others ask the interpreter. */
+function runtimeOf(
+  project: Project,
+  script: ResolvedScript | null,
+  ask: (c: string) => RuntimeFacts | Promise<RuntimeFacts>,
+) {
+  if (script?.versionOf) return ask(script.versionOf);
+  return script ? { version: null, packages: nodePackages(project.root) } : NO_RUNTIME;
 }
 
 /** Starts learning the slow facts, in parallel; nothing is written. */
-export async function gatherSlowFacts(project: Project, script: ResolvedScript | null): Promise<SlowFacts> {
-  const [git, version] = await Promise.all([
+export async function gatherSlowFacts(
+  project: Project,
+  script: ResolvedScript | null,
+  code: readonly string[] = [],
+): Promise<SlowFacts> {
+  const [git, runtime, tracked] = await Promise.all([
     project.gitRoot ? gatherGitFacts(project.root) : null,
-    script?.versionOf ? interpreterVersion(script.versionOf) : null,
+    runtimeOf(project, script, interpreterFacts),
+    project.gitRoot ? trackedFiles(project.root, code) : null,
   ]);
-  return { git, interpreterVersion: version };
+  return { git, runtime, tracked };
 }
 
-export function gatherSlowFactsSync(project: Project, script: ResolvedScript | null): SlowFacts {
+export function gatherSlowFactsSync(
+  project: Project,
+  script: ResolvedScript | null,
+  code: readonly string[] = [],
+): SlowFacts {
   return {
     git: project.gitRoot ? gatherGitFactsSync(project.root) : null,
-    interpreterVersion: script?.versionOf ? interpreterVersionSync(script.versionOf) : null,
+    runtime: runtimeOf(project, script, interpreterFactsSync) as RuntimeFacts,
+    tracked: project.gitRoot ? trackedFilesSync(project.root, code) : null,
   };
 }
 
@@ -286,7 +326,7 @@ export function buildRecord(
           path: inputs.script.path ?? '',
           sha256: hashFile(inputs.script.file),
           interpreter: inputs.script.interpreter,
-          interpreter_version: slow.interpreterVersion,
+          interpreter_version: slow.runtime.version,
         }
       : null,
     git: slow.git ? { ...slow.git.facts, diff: slow.git.diffText ? RUN_FILES.diff : null } : null,
@@ -305,6 +345,7 @@ export function buildRecord(
         ...(stale?.length ? { stale: [...stale] } : {}),
       };
     }),
+    packages: slow.runtime.packages,
     started_at: startedAt.toISOString(),
   };
 }
@@ -330,12 +371,13 @@ export class PendingRecord {
   ) {
     this.done = slow.then(
       (facts) => this.#write(facts),
-      () => this.#write({ git: null, interpreterVersion: null }),
+      () => this.#write({ git: null, runtime: NO_RUNTIME, tracked: null }),
     );
   }
 
   flushSync(): void {
-    if (!this.#written) this.#write(gatherSlowFactsSync(this.prepared.project, this.inputs.script));
+    if (!this.#written)
+      this.#write(gatherSlowFactsSync(this.prepared.project, this.inputs.script, this.inputs.code));
   }
 
   #write(slow: SlowFacts): void {
@@ -343,6 +385,13 @@ export class PendingRecord {
     this.#written = true;
     try {
       const record = buildRecord(this.prepared, this.id, this.inputs, this.startedAt, slow);
+      const code = copyUntrackedCode(
+        this.prepared.project,
+        this.folder,
+        this.inputs.code ?? [],
+        slow.tracked,
+      );
+      if (code) record.code = code;
       if (slow.git?.diffText) this.folder.write(RUN_FILES.diff, slow.git.diffText);
       this.folder.write(RUN_FILES.record, `${JSON.stringify(record, null, 2)}\n`);
     } catch (error) {
@@ -350,6 +399,43 @@ export class PendingRecord {
       this.warn(`repro: warning: the run record was not written: ${e.message}`);
     }
   }
+}
+
+/**
+ * Copies the code files git does not track (all of them outside git) into `repro-code/`, each at
+ * its path under the project root, until their total passes the project's `copyLimitBytes`; the
+ * rest are listed with their size. Null when every file is tracked.
+ */
+function copyUntrackedCode(
+  project: Project,
+  folder: RunFolder,
+  files: readonly string[],
+  tracked: Set<string> | null,
+): RunRecord['code'] | null {
+  const untracked = files.filter((f) => !tracked?.has(f));
+  if (untracked.length === 0) return null;
+  const limit = project.copyLimitBytes;
+  const copied: string[] = [];
+  const skipped: { path: string; bytes: number }[] = [];
+  let total = 0;
+  for (const path of untracked) {
+    let data: Buffer;
+    try {
+      data = fs.readFileSync(join(project.root, path));
+    } catch {
+      continue;
+    }
+    if (total + data.length > limit) {
+      skipped.push({ path, bytes: data.length });
+      continue;
+    }
+    const target = join(RUN_FILES.code, path);
+    fs.mkdirSync(join(folder.dir, dirname(target)), { recursive: true });
+    folder.write(target, data);
+    copied.push(path);
+    total += data.length;
+  }
+  return { copied, skipped, limit_bytes: limit };
 }
 
 /** How a run ended, from what happened to its process. */

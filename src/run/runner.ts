@@ -34,6 +34,8 @@ export interface RunConfigOptions extends PrepareRunOptions {
    * again. A done result is still refused. @default false
    */
   retry?: boolean;
+  /** Refuse to start while tracked files have uncommitted changes. @default repro.json requireClean */
+  requireClean?: boolean;
   /**
    * The environment the script runs in (plus SCRIPT_ENV_DEFAULTS for what it lacks).
    * @default process.env
@@ -82,6 +84,7 @@ export async function runConfig(options: RunConfigOptions): Promise<RunResult> {
   const begun = await beginRun(prepared, {
     inputs: { mode: 'cli', argv: options.argv ?? process.argv, command, script, env },
     warn,
+    requireClean: options.requireClean,
     beforeCreate: () => {
       const retried = makeRoomForRetry(prepared, options.retry);
       if (retried && !options.quiet)

@@ -129,7 +129,8 @@ describe('day two: change without loss', () => {
     const oldModel = join(root, 'runs', '.attic', moved[2] as string);
     expect(readFileSync(join(oldModel, 'value'), 'utf8')).toBe(before);
     expect(readdirSync(oldModel).sort()).toEqual(
-      ['config.json', 'end.json', 'run.json', 'stderr.log', 'stdout.log', 'value'].sort(),
+      // repro-code: the project is not in git, so the script was copied
+      ['config.json', 'end.json', 'repro-code', 'run.json', 'stderr.log', 'stdout.log', 'value'].sort(),
     );
     expect(readFileSync(join(root, 'runs', 'model', 'value'), 'utf8')).not.toBe(before);
     expect((await runRepro(root, ['status'])).code).toBe(0);

@@ -6,7 +6,7 @@ import { ReproError } from '../../src/errors.ts';
 import type { EndRecord, RunRecord } from '../../src/run/record.ts';
 import { type RunConfigOptions, runConfig } from '../../src/run/runner.ts';
 import { readRunState } from '../../src/run/status.ts';
-import { fakeRecord, git, makeProject, writeFiles } from '../helpers.ts';
+import { fakeRecord, git, makeProject, REPO, runRepro, writeFiles } from '../helpers.ts';
 
 const PY_ECHO = `import json, os, sys
 cfg = json.load(open(sys.argv[sys.argv.index("-c") + 1]))
@@ -254,9 +254,93 @@ describe('runConfig (repro run)', () => {
 /** Every file in a folder with its bytes and modification time. */
 function snapshot(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const name of readdirSync(dir)) {
+  for (const name of readdirSync(dir, { recursive: true }) as string[]) {
     const file = join(dir, name);
-    out[name] = `${statSync(file).mtimeMs}:${readFileSync(file, 'base64')}`;
+    const st = statSync(file);
+    out[name] = st.isDirectory() ? `dir ${st.mtimeMs}` : `${st.mtimeMs}:${readFileSync(file, 'base64')}`;
   }
   return out;
 }
+
+describe('provenance that survives rebuilds', () => {
+  it('copies what git does not track, up to the limit, and records the runtime packages', async () => {
+    const root = makeProject(
+      {
+        'repro.json': { copyLimitBytes: 2000 },
+        'tracked.py': PY_ECHO,
+        'configs/t.json': { script: 'tracked.py', lr: 1 },
+      },
+      { git: true },
+    );
+    writeFiles(root, {
+      'untracked.py': PY_ECHO,
+      'vocab.txt': 'a b c\n',
+      'big.bin': 'x'.repeat(5000),
+      'configs/u.json': { script: 'untracked.py', lr: 2, vocab: 'vocab.txt', weights: 'big.bin' },
+    });
+    const t = await run(root, { config: 'configs/t.json' });
+    expect(t.status).toBe('done');
+    const tracked = json<RunRecord>(join(t.dir, 'run.json'));
+    expect(tracked.code).toBeUndefined();
+    expect(existsSync(join(t.dir, 'repro-code'))).toBe(false);
+    expect(tracked.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(tracked.packages?.runtime).toBe('python');
+    expect(Object.keys(tracked.packages?.versions ?? {}).length).toBeGreaterThan(0);
+
+    const u = await run(root, { config: 'configs/u.json' });
+    const record = json<RunRecord>(join(u.dir, 'run.json'));
+    expect(record.code).toEqual({
+      copied: ['untracked.py', 'vocab.txt'],
+      skipped: [{ path: 'big.bin', bytes: 5000 }],
+      limit_bytes: 2000,
+    });
+    expect(readFileSync(join(u.dir, 'repro-code', 'untracked.py'), 'utf8')).toBe(PY_ECHO);
+    expect(readFileSync(join(u.dir, 'repro-code', 'vocab.txt'), 'utf8')).toBe('a b c\n');
+  });
+
+  it('records a Node.js script with the project dependencies as installed', async () => {
+    const root = makeProject({
+      'package.json': { private: true, type: 'module', dependencies: { repro: '*', absent: '1' } },
+      'n.mjs': 'console.log(process.env.REPRO_RUN_ID)\n',
+      'configs/n.json': { script: 'n.mjs' },
+    });
+    const r = await run(root, { config: 'configs/n.json' });
+    const record = json<RunRecord>(join(r.dir, 'run.json'));
+    expect(r.stdout.trim()).toBe(record.id);
+    expect(record.packages).toEqual({
+      runtime: 'node',
+      versions: {
+        absent: 'not installed',
+        repro: json<{ version: string }>(join(REPO, 'package.json')).version,
+      },
+    });
+    // outside git every code file is copied (nothing else keeps it)
+    expect(record.code?.copied).toEqual(['n.mjs']);
+  });
+
+  it('--require-clean refuses uncommitted tracked changes and writes nothing; outside git it says so', async () => {
+    const root = makeProject(
+      { 'tracked.py': PY_ECHO, 'configs/t.json': { script: 'tracked.py', lr: 1 } },
+      { git: true },
+    );
+    writeFileSync(join(root, 'tracked.py'), `${PY_ECHO}# edited\n`);
+    const refused = await runRepro(root, ['run', 'configs/t.json', '--require-clean']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('error: tracked files have uncommitted changes: tracked.py');
+    expect(existsSync(join(root, 'runs', 't'))).toBe(false);
+    git(root, 'commit', '-qam', 'edit');
+    expect((await runRepro(root, ['run', 'configs/t.json', '--require-clean'])).code).toBe(0);
+
+    // the same from repro.json, and outside git a notice
+    const plain = makeProject({
+      'repro.json': { requireClean: true },
+      'tracked.py': PY_ECHO,
+      'configs/t.json': { script: 'tracked.py', lr: 1 },
+    });
+    const r = await runRepro(plain, ['run', 'configs/t.json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(
+      'repro: notice: not a git work tree, so --require-clean cannot check the code',
+    );
+  });
+});

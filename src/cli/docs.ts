@@ -12,6 +12,20 @@ option, with the closest one named); \`--debug\`, before or after the command, a
 trace. Each command is also a library function (named beside it) that tests and other tools call
 in-process, and the command itself runs in-process with \`main(argv, { cwd, stdout, stderr, env })\`
 from \`src/cli/main.ts\`.
+
+## Targets
+
+\`make\`, \`status\`, \`graph\`, \`verify\`, \`rm\`, \`ls\`, \`plot\`, \`diff\`, \`tree\` and \`queue push\` take
+the same targets, resolved by one function (\`resolveTargets\` in \`src/graph/targets.ts\`):
+
+- a config or result name: \`model\`, \`model~lr=0.1\`;
+- a glob over names, quoted so the shell leaves it alone: \`'model*'\`, \`'model~lr=*'\`;
+- a config file or a glob over config files: \`configs/model.json\`, \`configs/model*.json\`;
+- a result folder or a glob over them: \`runs/model\`, \`runs/model*\`.
+
+Globs never match the attic (\`runs/.attic\`) or verify's hidden reruns; \`diff\`, \`plot\` and
+\`verify\` take an attic result by its path, and \`ls --attic\` filters the attic by name or glob.
+A target that matches nothing is an error that names the closest names.
 `;
 
 /** docs/cli.md: the intro, then each command's help as \`repro <name> --help\` prints it. */

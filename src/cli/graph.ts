@@ -1,6 +1,7 @@
-import { assertValid, downstreamOf, loadGraph, nodeNamed, upstreamOf } from '../graph/graph.ts';
+import { assertValid, downstreamOf, loadGraph, upstreamOf } from '../graph/graph.ts';
 import { renderDot, renderGraphJson, renderGraphText, renderMermaid } from '../graph/render.ts';
 import { graphStatus } from '../graph/status.ts';
+import { resolveTargets } from '../graph/targets.ts';
 import { findProject } from '../project/project.ts';
 import { defineCommand, print } from './spec.ts';
 
@@ -11,7 +12,13 @@ export default defineCommand({
   description: `Configs form a directed graph through \`source\`. The graph is read from every *.json below the config folders (configs/ unless repro.json says otherwise) and from every result folder in the runs root (a result whose config file is not in the config folders, such as model~lr=0.1, is a node of its own). Prints the graph as a tree from its roots with each node's status (missing, done, failed, interrupted, crashed, running, and stale), or only what is upstream and downstream of NAME. --format mermaid and --format dot draw it with nodes coloured by status; --format json gives {"nodes": [{"name", "file", "result", "sources", "state", "stale"}], "edges": [{"from", "to"}]}.
 
 Errors stop every graph command (REPRO_GRAPH_INVALID), each with its file: two config files with the same name (both paths named), a source naming no config and no result (with the closest name), a cycle (printed as a -> b -> c -> a), a config that does not load.`,
-  args: [{ name: 'name', description: 'show only what is upstream and downstream of this config' }],
+  args: [
+    {
+      name: 'targets',
+      variadic: true,
+      description: 'show only what is upstream and downstream of these (names, globs, paths: see Targets)',
+    },
+  ],
   options: {
     format: {
       type: 'string',
@@ -25,12 +32,9 @@ Errors stop every graph command (REPRO_GRAPH_INVALID), each with its file: two c
   async run({ args, options }, ctx) {
     const graph = loadGraph(findProject({ cwd: ctx.cwd }));
     assertValid(graph);
-    const name = args[0];
-    const names = name
-      ? (() => {
-          const node = nodeNamed(graph, name).name;
-          return new Set([...upstreamOf(graph, [node]), ...downstreamOf(graph, [node])]);
-        })()
+    const named = args.length ? resolveTargets(graph, args, ctx.cwd) : [];
+    const names = named.length
+      ? new Set([...upstreamOf(graph, named), ...downstreamOf(graph, named)])
       : new Set(graph.nodes.keys());
     const status = new Map((await graphStatus(graph, [...names])).map((s) => [s.name, s]));
     const format = options.format;

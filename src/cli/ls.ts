@@ -13,7 +13,9 @@ import {
 import { configEntry } from '../compare/select.ts';
 import { formatValue, renderFitted, truncate } from '../compare/table.ts';
 import type { Json } from '../config/json.ts';
+import { loadGraph } from '../graph/graph.ts';
 import { markStale } from '../graph/status.ts';
+import { isGlob, matchNames, resolveTargets } from '../graph/targets.ts';
 import type { Project } from '../project/project.ts';
 import { atticDir } from '../run/attic.ts';
 import { formatSeconds } from '../run/runner.ts';
@@ -31,6 +33,13 @@ Status is done, failed or interrupted from end.json; a folder without one is run
 --where and --sort take a key: name, status, a config key (a default the script used counts), a metric (its last value) or metric.best; --sort also started and duration. --json prints name, dir, status, reason, config_name, started_at, duration_s, exit_code, config (flat dotted keys), defaults, metrics ({"loss": {"last", "best", "count"}}; NaN and infinities as strings).
 
 The listing keeps a cache in $XDG_CACHE_HOME/repro (else ~/.cache/repro), one file per runs root. It is always right: a folder is read again when its inode or modification time changed (a file added or removed), when its metrics.jsonl changed size or time, or when its run had not ended (a run can crash without touching a file); deleted folders drop out. A wide table is cut into blocks of columns that fit the terminal, each repeating the name.`,
+  args: [
+    {
+      name: 'targets',
+      variadic: true,
+      description: 'list only these results: names, globs or folders (see Targets)',
+    },
+  ],
   options: {
     where: {
       type: 'string',
@@ -71,13 +80,14 @@ The listing keeps a cache in $XDG_CACHE_HOME/repro (else ~/.cache/repro), one fi
     "repro ls --sort=-accuracy --where 'accuracy>0.9'",
     'repro ls --columns name,lr,loss --csv > runs.csv',
   ],
-  async run({ options }, ctx) {
+  async run({ args, options }, ctx) {
     const filters = (options.where ?? []).map(parseWhere);
     const project = inAttic(await projectFor(options, ctx), options.attic);
     const all = await listRuns({ cache: !options['no-cache'], project });
     // the attic and the store have no configs to be stale against
     if (!options.attic && !options.db && !options['no-stale']) await markStale(project, all);
-    let runs = all.filter((r) => filters.every((f) => matches(r, f)));
+    const named = args.length ? chosen(project, all, args, options.attic, ctx.cwd) : undefined;
+    let runs = all.filter((r) => (!named || named.has(r.name)) && filters.every((f) => matches(r, f)));
     if (options.sort) runs = sortRuns(runs, options.sort);
     if (!options.json) warnDamage(runs, ctx);
     const stale = runs.filter((r) => r.stale?.length).length;
@@ -136,6 +146,19 @@ The listing keeps a cache in $XDG_CACHE_HOME/repro (else ~/.cache/repro), one fi
     return 0;
   },
 });
+
+/** The names the targets pick; in the attic (no graph) by name or glob over names only. */
+function chosen(
+  project: Project,
+  runs: readonly RunSummary[],
+  targets: readonly string[],
+  attic: boolean,
+  cwd: string,
+): Set<string> {
+  if (!attic) return new Set(resolveTargets(loadGraph(project), targets, cwd));
+  const names = runs.map((r) => r.name);
+  return new Set(targets.flatMap((t) => (isGlob(t) ? matchNames(t, names) : names.filter((n) => n === t))));
+}
 
 /** Says why a result is damaged and how many metric lines were skipped: never dropped in silence. */
 function warnDamage(runs: readonly RunSummary[], ctx: CommandContext): void {

@@ -55,6 +55,7 @@ The database URL comes from --db or REPRO_DB_URL, the storage from --storage or 
           store,
           storage: storage(),
           project: findProject({ cwd: ctx.cwd }),
+          cwd: ctx.cwd,
           maxAttempts: options['max-attempts'],
         });
         print(

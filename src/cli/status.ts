@@ -1,6 +1,7 @@
 import { renderTable } from '../compare/table.ts';
-import { assertValid, loadGraph, nodeNamed, topologicalOrder } from '../graph/graph.ts';
+import { assertValid, loadGraph, topologicalOrder } from '../graph/graph.ts';
 import { graphStatus, isGood } from '../graph/status.ts';
+import { resolveTargets } from '../graph/targets.ts';
 import { findProject } from '../project/project.ts';
 import { dbUrl, PgStore } from '../remote/store.ts';
 import { type CommandContext, defineCommand, print } from './spec.ts';
@@ -28,7 +29,7 @@ Exit code 0 when everything asked for is done and not stale, else 1: it can gate
     const graph = loadGraph(findProject({ cwd: ctx.cwd }));
     assertValid(graph);
     const names = args.length
-      ? args.map((n) => nodeNamed(graph, n).name)
+      ? resolveTargets(graph, args, ctx.cwd)
       : topologicalOrder(graph).map((n) => n.name);
     const statuses = await graphStatus(graph, names);
     if (options.json) print(ctx, JSON.stringify(statuses, null, 2));

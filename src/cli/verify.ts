@@ -1,8 +1,10 @@
-import { relative } from '../_builtins.ts';
-import { UsageError } from '../errors.ts';
+import { fs, join, relative, resolve } from '../_builtins.ts';
+import { ReproError, UsageError } from '../errors.ts';
 import { assertValid, loadGraph, topologicalOrder } from '../graph/graph.ts';
+import { resolveTargets } from '../graph/targets.ts';
 import { LAST_BITS_NOTE, verifyResult } from '../graph/verify.ts';
 import { findProject } from '../project/project.ts';
+import { RUN_FILES } from '../run/layout.ts';
 import { defineCommand, print } from './spec.ts';
 
 export default defineCommand({
@@ -12,7 +14,14 @@ export default defineCommand({
   description: `Rule 1, proved: reruns the saved config of a result (its config.json, with today's code) into a new folder runs/.<name>~verify1 (then ~verify2, …; never over the original), a dot name that listings, globs and the graph leave out (--keep names it <name>~verify1, listed like any result), and compares the set of files, each file's content (SHA-256), and every value in metrics.jsonl, row by row: exactly, or within --rtol (|a - b| <= rtol × max(|a|, |b|)). Prints "reproduced", or every difference: files missing or extra in the rerun, files with other content, and for each metric the first row (and step) where it differs. A file with other bytes that is JSON (or JSON lines) whose numbers agree within --rtol counts as the same. When every difference is a number within a relative 1e-12 the report says so: "${LAST_BITS_NOTE}". The rerun gets the recorded PYTHONHASHSEED. When something changed since the original run that explains a difference (its script, its input data), the report says so first. Exit 0 when all reproduced, else 1.
 
 Not compared, by rule: run.json, end.json, stdout.log, stderr.log, git.diff, repro-code/ (copies of untracked code), .heartbeat and .reserve at the top of the folder (times, hosts, pids, output timing). Everything else the script wrote is. A result whose upstream results are gone cannot be verified (REPRO_VERIFY_UPSTREAM_GONE: produce them again first). --all verifies every result, in dependency order.`,
-  args: [{ name: 'results', variadic: true, description: 'the result folders to reproduce' }],
+  args: [
+    {
+      name: 'results',
+      variadic: true,
+      description:
+        'the results to reproduce: names, globs or folders (see Targets); an attic result by its path',
+    },
+  ],
   options: {
     rtol: {
       type: 'number',
@@ -31,7 +40,7 @@ Not compared, by rule: run.json, end.json, stdout.log, stderr.log, git.diff, rep
   examples: ['repro verify runs/model', 'repro verify --all'],
   async run({ args, options }, ctx) {
     if (options.rtol < 0) throw new UsageError(`--rtol takes a number >= 0, not ${options.rtol}`);
-    let targets = args;
+    let targets = args.length ? resultsOf(args, ctx.cwd) : args;
     if (options.all) {
       const graph = loadGraph(findProject({ cwd: ctx.cwd }));
       assertValid(graph);
@@ -75,3 +84,30 @@ Not compared, by rule: run.json, end.json, stdout.log, stderr.log, git.diff, rep
     return ok ? 0 : 1;
   },
 });
+
+/**
+ * The result folders of the targets (names, globs, config files, result folders: one resolver
+ * for every command); a result folder outside the graph (in the attic) is taken by its path.
+ */
+function resultsOf(targets: readonly string[], cwd: string): string[] {
+  const graph = loadGraph(findProject({ cwd }));
+  return targets.flatMap((target) => {
+    let names: string[];
+    try {
+      names = resolveTargets(graph, [target], cwd);
+    } catch (error) {
+      if (fs.existsSync(join(resolve(cwd, target), RUN_FILES.config))) return [target];
+      throw error;
+    }
+    return names.map((name) => {
+      const result = graph.nodes.get(name)?.result;
+      if (!result)
+        throw new ReproError(
+          'REPRO_UNKNOWN_CONFIG',
+          `${name} has no result to verify`,
+          `Make it first: repro make ${name}`,
+        );
+      return relative(cwd, result) || result;
+    });
+  });
+}

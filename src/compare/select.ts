@@ -3,6 +3,7 @@ import { basename, fs, join, relative, resolve } from '../_builtins.ts';
 import type { Json, JsonObject } from '../config/json.ts';
 import { loadConfig } from '../config/load.ts';
 import { ReproError } from '../errors.ts';
+import { matchNames } from '../graph/targets.ts';
 import { findProject, type Project } from '../project/project.ts';
 import { RUN_FILES } from '../run/layout.ts';
 import { readJsonFile } from '../run/record.ts';
@@ -88,13 +89,20 @@ export function selectConfigs(inputs: readonly string[], options: SelectConfigsO
     }
   };
   for (const input of inputs) {
+    if (GLOB.test(input) && !input.includes('/') && !globSync(input, { cwd, onlyFiles: false }).length) {
+      // a glob over names ('model*'): configs first, then results, as for a name
+      const hits = matchNames(input, namesIn(project));
+      if (hits.length === 0) problems.push({ input, reason: 'the glob matches no config or result' });
+      for (const name of hits) add(byName(project, name) as string, input);
+      continue;
+    }
     if (GLOB.test(input)) {
       const matches = globSync(input, { cwd, onlyFiles: false, expandDirectories: false, absolute: true })
         .map((m) => m.replace(/\/$/, ''))
         .filter((m) => m.endsWith('.json') || fs.existsSync(join(m, RUN_FILES.config)))
         .sort();
       if (matches.length === 0)
-        problems.push({ input, reason: 'the glob matches no config or result folder' });
+        problems.push({ input, reason: 'the glob matches no config or result' });
       for (const m of matches) add(m, input);
       continue;
     }
@@ -103,11 +111,8 @@ export function selectConfigs(inputs: readonly string[], options: SelectConfigsO
       add(abs, input);
       continue;
     }
-    const byName = [
-      ...project.configDirs.map((d) => join(d, `${input}.json`)),
-      join(project.runsRoot, input),
-    ].find((f) => fs.existsSync(f));
-    if (byName) add(byName, input);
+    const named = byName(project, input);
+    if (named) add(named, input);
     else problems.push({ input, reason: 'no such file, and no config or result by that name' });
   }
   if (problems.length > 0) {
@@ -116,6 +121,31 @@ export function selectConfigs(inputs: readonly string[], options: SelectConfigsO
     for (const p of problems) warn(`repro: skipped ${p.input}: ${p.reason}`);
   }
   return entries;
+}
+
+/** The config file of a name (configs first), else its result folder; undefined when neither. */
+function byName(project: Project, name: string): string | undefined {
+  return [...project.configDirs.map((d) => join(d, `${name}.json`)), join(project.runsRoot, name)].find((f) =>
+    fs.existsSync(f),
+  );
+}
+
+/** Every config name (the top of each config folder) and result name in the project. */
+function namesIn(project: Project): Set<string> {
+  const names = new Set<string>();
+  for (const dir of project.configDirs)
+    for (const f of safeReaddir(dir)) if (f.endsWith('.json')) names.add(f.slice(0, -5));
+  for (const r of safeReaddir(project.runsRoot))
+    if (!r.startsWith('.') && fs.existsSync(join(project.runsRoot, r, RUN_FILES.config))) names.add(r);
+  return names;
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
 }
 
 function readEntry(abs: string, cwd: string): ConfigEntry {

@@ -222,22 +222,3 @@ export function downstreamOf(graph: ProjectGraph, names: readonly string[]): Set
   for (const n of names) visit(n);
   return out;
 }
-
-/** The node of a name, or an error with the closest names. */
-export function nodeNamed(graph: ProjectGraph, name: string): GraphNode {
-  const node = graph.nodes.get(
-    name
-      .replace(/\.json$/, '')
-      .split('/')
-      .pop() ?? name,
-  );
-  if (node) return node;
-  const names = [...graph.nodes.keys()];
-  throw new ReproError(
-    'REPRO_UNKNOWN_CONFIG',
-    `no config or result named "${name}"`,
-    names.length
-      ? `Closest: "${closest(name, names)}". Configs live in ${graph.project.configDirs.map((d) => relative(graph.project.root, d)).join(', ')}.`
-      : 'The project has no configs yet.',
-  );
-}

@@ -9,11 +9,11 @@ import {
   downstreamOf,
   type GraphNode,
   loadGraph,
-  nodeNamed,
   topologicalOrder,
   upstreamOf,
 } from './graph.ts';
 import { graphStatus, isGood, type NodeStatus } from './status.ts';
+import { resolveTargets } from './targets.ts';
 
 export interface MakeOptions {
   /** Config names (or files, or result folders) to produce, with everything upstream. */
@@ -66,7 +66,7 @@ export async function make(options: MakeOptions): Promise<MakeSummary> {
   const graph = loadGraph(project);
   assertValid(graph);
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const named = options.targets.map((t) => nodeNamed(graph, t).name);
+  const named = resolveTargets(graph, options.targets, options.cwd ?? process.cwd());
   // --downstream: the targets and everything built on them (and so what those need upstream)
   const wanted = options.downstream ? [...new Set([...named, ...downstreamOf(graph, named)])] : named;
   const order = topologicalOrder(graph, upstreamOf(graph, wanted));

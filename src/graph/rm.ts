@@ -2,7 +2,8 @@ import { ReproError } from '../errors.ts';
 import { findProject, type Project } from '../project/project.ts';
 import { type AtticMove, moveToAttic } from '../run/attic.ts';
 import { readRunState } from '../run/status.ts';
-import { assertValid, downstreamOf, loadGraph, nodeNamed, topologicalOrder } from './graph.ts';
+import { assertValid, downstreamOf, loadGraph, topologicalOrder } from './graph.ts';
+import { resolveTargets } from './targets.ts';
 
 export interface RemoveResultsOptions {
   /** Config or result names (or result folders) whose results move to the attic. */
@@ -25,7 +26,7 @@ export function removeResults(options: RemoveResultsOptions): { moved: AtticMove
   const project = options.project ?? findProject({ cwd: options.cwd });
   const graph = loadGraph(project);
   assertValid(graph);
-  const named = options.targets.map((t) => nodeNamed(graph, t).name);
+  const named = resolveTargets(graph, options.targets, options.cwd ?? process.cwd());
   const names = new Set([...named, ...(options.downstream ? downstreamOf(graph, named) : [])]);
   // downstream first: a result never sits in the runs root without the upstream it was built on
   const order = topologicalOrder(graph, names)

@@ -2,7 +2,8 @@ import { join, relative } from '../_builtins.ts';
 import { hashConfig } from '../config/hash.ts';
 import { loadConfig } from '../config/load.ts';
 import { ReproError } from '../errors.ts';
-import { assertValid, loadGraph, nodeNamed, topologicalOrder, upstreamOf } from '../graph/graph.ts';
+import { assertValid, loadGraph, topologicalOrder, upstreamOf } from '../graph/graph.ts';
+import { resolveTargets } from '../graph/targets.ts';
 import type { Project } from '../project/project.ts';
 import { RUN_FILES } from '../run/layout.ts';
 import { readRunState } from '../run/status.ts';
@@ -16,6 +17,8 @@ export interface PushOptions {
   /** Needed when an upstream config already has a local result: it is uploaded for the workers. */
   storage?: Storage;
   project: Project;
+  /** Where target paths resolve. @default process.cwd() */
+  cwd?: string;
   /** @default 3 */
   maxAttempts?: number;
 }
@@ -34,7 +37,7 @@ export interface PushOutcome {
 export async function pushConfigs(options: PushOptions): Promise<PushOutcome[]> {
   const graph = loadGraph(options.project);
   assertValid(graph);
-  const wanted = options.targets.map((t) => nodeNamed(graph, t).name);
+  const wanted = resolveTargets(graph, options.targets, options.cwd ?? process.cwd());
   const out: PushOutcome[] = [];
   for (const node of topologicalOrder(graph, upstreamOf(graph, wanted))) {
     const isTarget = wanted.includes(node.name);

@@ -146,7 +146,7 @@ describe('diffConfigs', () => {
       expect(e.problems.map((p) => p.input)).toEqual(['bad.json', 'list.json', 'nothing*.json', 'missing']);
       expect(e.problems[0]?.reason).toMatch(/invalid JSON at line 1, column 7/);
       expect(e.problems[1]?.reason).toMatch(/must be a JSON object/);
-      expect(e.problems[2]?.reason).toBe('the glob matches no config or result folder');
+      expect(e.problems[2]?.reason).toBe('the glob matches no config or result');
     }
     const warnings: string[] = [];
     const entries = selectConfigs(['*.json'], { cwd, skipBad: true, warn: (l) => warnings.push(l) });
@@ -167,6 +167,6 @@ describe('repro diff (binary)', () => {
     expect(json.keys).toEqual(['lr', 'note', 'opt']);
     const none = await runRepro(root, ['diff', 'configs/zzz*.json']);
     expect(none.code).toBe(1);
-    expect(none.stderr).toContain('configs/zzz*.json: the glob matches no config or result folder');
+    expect(none.stderr).toContain('configs/zzz*.json: the glob matches no config or result');
   });
 });

@@ -244,3 +244,48 @@ describe('day two: change without loss', () => {
     expect(make.stderr).toContain('warning: model2 has the same content as model; both will run');
   });
 });
+
+describe('one way to name targets', () => {
+  it('every command that takes targets takes names, globs over names, config paths and result folders', async () => {
+    const root = makeProject({
+      'stage.py': STAGE,
+      'raw/a.txt': 'one\n',
+      'configs/data.json': { script: 'stage.py', inputs: 'raw/*.txt' },
+      'configs/model.json': { script: 'stage.py', source: 'data', add: 100 },
+      'configs/modela.json': { script: 'stage.py', source: 'data', add: 200 },
+      'configs/other.json': { script: 'stage.py', add: 5 },
+    });
+    // make by a glob over names
+    const made = await runRepro(root, ['make', 'model*']);
+    expect(made.code, made.stderr).toBe(0);
+    expect(made.stdout).toMatch(/^3 ran/m);
+    expect(existsSync(join(root, 'runs', 'other'))).toBe(false);
+    // status by a glob over config paths; graph by a result folder
+    const status = await runRepro(root, ['status', 'configs/model*.json']);
+    expect(status.stdout.split('\n').filter((l) => /^model/.test(l))).toHaveLength(2);
+    expect(status.stdout).not.toMatch(/^data/m);
+    const graph = await runRepro(root, ['graph', 'runs/modela']);
+    expect(graph.stdout).toContain('data');
+    expect(graph.stdout).not.toContain('other');
+    // ls, diff, plot and tree by a glob over names
+    const ls = JSON.parse((await runRepro(root, ['ls', 'model*', '--json'])).stdout);
+    expect(ls.map((r: { name: string }) => r.name).sort()).toEqual(['model', 'modela']);
+    const diff = await runRepro(root, ['diff', 'model*']);
+    expect(diff.code).toBe(0);
+    expect(diff.stdout).toMatch(/add/);
+    expect((await runRepro(root, ['plot', 'model*', '--metric', 'loss'])).stderr).not.toContain('matches no');
+    expect((await runRepro(root, ['tree', 'model*'])).code).toBe(0);
+    // verify and rm by name globs
+    const verify = await runRepro(root, ['verify', 'modela']);
+    expect(verify.stdout).toContain('runs/modela: reproduced');
+    const dry = await runRepro(root, ['rm', 'model*', '--dry-run']);
+    expect(dry.stdout.trim().split('\n').sort()).toEqual(['would move model', 'would move modela']);
+    // a target that matches nothing names the closest
+    const none = await runRepro(root, ['status', 'modle*']);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('error: the glob "modle*" matches no config or result');
+    expect(none.stderr).toContain('hint: Closest: "model"');
+    const typo = await runRepro(root, ['make', 'modl']);
+    expect(typo.stderr).toContain('error: no config or result named "modl"');
+  });
+});

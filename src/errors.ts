@@ -21,6 +21,15 @@ export const ERROR_CODES = {
     means: "a config's top level is not a JSON object",
     hint: 'Wrap the values in an object of flat keys: {"lr": 0.001, "filters": 5}.',
   },
+  REPRO_CONFIG_BAD_VALUE: {
+    means:
+      'a config holds what JSON allows but repro refuses: a number a 64-bit float cannot hold as written, a __proto__, constructor or prototype key, a NUL character, bytes that are not UTF-8, a string, file or nesting over the limits',
+    hint: 'See docs/config.md, "Limits"; write an id too long for a float as a string.',
+  },
+  REPRO_NAME_TOO_LONG: {
+    means: 'a result folder name would be longer than the 255 bytes a file system allows',
+    hint: 'Name the result with --postfix instead of the overrides: repro run configs/x.json --set ... --postfix short.',
+  },
   REPRO_CONFIG_BAD_NAME: {
     means: "a config's file name is not a valid config name",
     hint: 'Rename the file, for example to configs/model2.json.',
@@ -286,6 +295,27 @@ export class ConfigParseError extends ReproError {
     super(
       'REPRO_CONFIG_INVALID_JSON',
       `invalid JSON in ${file} at line ${location.line}, column ${location.column}: ${reason}\n${formatCaret(location)}`,
+    );
+  }
+}
+
+/** A config value JSON allows and repro refuses (docs/config.md, "Limits"). */
+export class ConfigValueError extends ReproError {
+  constructor(
+    readonly file: string,
+    readonly key: string | null,
+    reason: string,
+    hint?: string,
+    readonly location?: TextLocation,
+  ) {
+    const shown = key && key.length > 60 ? `${key.slice(0, 60)}…` : key;
+    const head = shown ? `${file}: key "${shown}"` : file;
+    super(
+      'REPRO_CONFIG_BAD_VALUE',
+      location
+        ? `${head} at line ${location.line}, column ${location.column}: ${reason}\n${formatCaret(location)}`
+        : `${head}${shown ? ' ' : ': '}${reason}`,
+      hint,
     );
   }
 }

@@ -11,6 +11,7 @@ describe('the public API', () => {
         "ConfigNotObjectError",
         "ConfigParseError",
         "ConfigUnreadableError",
+        "ConfigValueError",
         "ERROR_CODES",
         "FolderLostError",
         "InputUnreadableError",

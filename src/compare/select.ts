@@ -101,8 +101,7 @@ export function selectConfigs(inputs: readonly string[], options: SelectConfigsO
         .map((m) => m.replace(/\/$/, ''))
         .filter((m) => m.endsWith('.json') || fs.existsSync(join(m, RUN_FILES.config)))
         .sort();
-      if (matches.length === 0)
-        problems.push({ input, reason: 'the glob matches no config or result' });
+      if (matches.length === 0) problems.push({ input, reason: 'the glob matches no config or result' });
       for (const m of matches) add(m, input);
       continue;
     }

@@ -97,7 +97,8 @@ export function findDuplicateKeys(text: string): { key: string; location: TextLo
   // fast path: no key text occurs twice anywhere, so no object can repeat one
   const seenAnywhere = new Set<string>();
   let repeated = false;
-  for (const match of text.matchAll(/"((?:[^"\\]|\\.)*)"\s*:/g)) {
+  // the unrolled form of a string, which never backtracks deeply (a 1 MiB string is fine)
+  for (const match of text.matchAll(/"([^"\\]*(?:\\.[^"\\]*)*)"\s*:/g)) {
     if (seenAnywhere.has(match[1] as string)) {
       repeated = true;
       break;

@@ -1,5 +1,6 @@
 import { ConfigNotObjectError, ConfigParseError, OverrideError } from '../errors.ts';
 import { isJsonObject, type Json, type JsonObject, parseJson } from './json.ts';
+import { checkConfigSize, checkConfigValue, FORBIDDEN_KEYS } from './limits.ts';
 import { parseConfigText } from './load.ts';
 
 /** One command-line change to a config, in the order given: `--conf JSON` or `--set key=value`. */
@@ -36,7 +37,12 @@ export function parseOverride(override: Override, index = 0): ParsedOverride {
   }
   const key = override.text.slice(0, eq);
   const raw = override.text.slice(eq + 1);
-  return { ...override, value: { [key]: parseSetValue(raw) } };
+  const label = `--set ${key.length > 40 ? `${key.slice(0, 40)}…` : key}`;
+  checkConfigSize(raw, label);
+  const value = parseSetValue(raw);
+  // the key and the value pass the same limits as a config file's
+  checkConfigValue({ [key]: value }, label, raw);
+  return { ...override, value: { [key]: value } };
 }
 
 /** `0.1` -> 0.1, `true` -> true, `[1,2]` -> [1,2], `"x"` -> "x", `adam` -> "adam". */
@@ -56,6 +62,9 @@ export function parseSetValue(raw: string): Json {
 export function mergeConfig(base: JsonObject, patch: JsonObject): JsonObject {
   const out: JsonObject = { ...base };
   for (const [key, value] of Object.entries(patch)) {
+    // `out[key] =` with these would change out's prototype, not add a key
+    if (FORBIDDEN_KEYS.has(key))
+      throw new OverrideError(`key "${key}" cannot be set: it would change an object's prototype`);
     const prev = out[key];
     out[key] = isJsonObject(prev) && isJsonObject(value) ? mergeConfig(prev, value) : value;
   }

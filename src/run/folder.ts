@@ -3,7 +3,13 @@ import type { JsonObject } from '../config/json.ts';
 import { type LoadedConfig, loadConfig } from '../config/load.ts';
 import { applyOverrides, type Override, type ParsedOverride } from '../config/overrides.ts';
 import { resultName } from '../config/postfix.ts';
-import { FolderLostError, fileSystemError, ResultExistsError, ResultFileExistsError } from '../errors.ts';
+import {
+  FolderLostError,
+  fileSystemError,
+  ReproError,
+  ResultExistsError,
+  ResultFileExistsError,
+} from '../errors.ts';
 import { findProject, type Project } from '../project/project.ts';
 import { RUN_FILES } from './layout.ts';
 
@@ -49,6 +55,11 @@ export function prepareRun(options: PrepareRunOptions): PreparedRun {
   const loaded = loadConfig(options.config, { cwd, name: options.name });
   const { config, applied } = applyOverrides(loaded.config, options.overrides ?? []);
   const name = options.resultName ?? resultName(loaded.name, loaded.config, config, options.postfix);
+  if (Buffer.byteLength(name) > 255)
+    throw new ReproError(
+      'REPRO_NAME_TOO_LONG',
+      `the result folder name would be ${Buffer.byteLength(name)} bytes (${name.slice(0, 60)}…); file systems allow 255`,
+    );
   return {
     project,
     loaded,

@@ -1,9 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configNameOf, isValidName, loadConfig } from '../../src/config/load.ts';
 import { ReproError } from '../../src/errors.ts';
-import { makeProject, writeFiles } from '../helpers.ts';
+import { makeProject, runRepro, writeFiles } from '../helpers.ts';
 
 function loadError(text: string | undefined, file = 'configs/model.json'): ReproError {
   const root = makeProject(text === undefined ? {} : { [file]: text });
@@ -125,5 +125,91 @@ describe('config names', () => {
       expect.objectContaining({ code: 'REPRO_CONFIG_BAD_NAME' }),
     );
     expect(() => loadConfig('configs/my model.json', { cwd: root })).toThrow(/bad config name "my model"/);
+  });
+});
+
+describe('config limits: refused before anything is written', () => {
+  const PY = 'import sys\nprint("ran", sys.argv[-1])\n';
+  it.each([
+    [
+      'a number that overflows',
+      '{"script": "s.py", "lr": 1e400}',
+      /at line 1, column 26: the number 1e400 overflows/,
+    ],
+    [
+      'an integer beyond 2^53',
+      '{"script": "s.py", "id": 18446744073709551615}',
+      /the number 18446744073709551615 is an integer beyond 2\^53/,
+    ],
+    ['a __proto__ key', '{"script": "s.py", "__proto__": {"x": 1}}', /key "__proto__" is not allowed/],
+    [
+      'a NUL character',
+      '{"script": "s.py", "name": "a\\u0000b"}',
+      /key "name" has a value with a NUL character/,
+    ],
+    [
+      'deep nesting',
+      `{"script": "s.py", "a": ${'['.repeat(1900)}${']'.repeat(1900)}}`,
+      /nests deeper than 32 levels/,
+    ],
+    [
+      'an 8 MB string',
+      JSON.stringify({ script: 's.py', a: 'x'.repeat(8 * 1024 * 1024) }),
+      /is 8\.0 MiB; a config holds at most 4 MiB/,
+    ],
+  ])('%s', async (_name, text, message) => {
+    const root = makeProject({ 's.py': PY });
+    mkdirSync(join(root, 'configs'));
+    writeFileSync(join(root, 'configs', 'c.json'), text);
+    const r = await runRepro(root, ['run', 'configs/c.json']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).toContain('configs/c.json');
+    expect(r.stderr).not.toContain('bug in repro');
+    expect(existsSync(join(root, 'runs'))).toBe(false);
+  });
+
+  it('refuses bytes that are not UTF-8, with the line and column', async () => {
+    const root = makeProject({ 's.py': PY });
+    mkdirSync(join(root, 'configs'));
+    writeFileSync(
+      join(root, 'configs', 'c.json'),
+      Buffer.concat([
+        Buffer.from('{"script": "s.py",\n "name": "caf'),
+        Buffer.from([0xe9]),
+        Buffer.from('"}'),
+      ]),
+    );
+    const r = await runRepro(root, ['run', 'configs/c.json']);
+    expect(r.stderr).toContain('configs/c.json at line 2, column 14: byte 0xe9 at offset 32 is not UTF-8');
+    expect(existsSync(join(root, 'runs'))).toBe(false);
+  });
+
+  it('refuses --set of __proto__ (which would run another script) and of lossy numbers', async () => {
+    const root = makeProject({
+      's.py': PY,
+      'scripts/evil.py': 'print("evil")\n',
+      'configs/c.json': { script: 's.py', lr: 1 },
+    });
+    const proto = await runRepro(root, [
+      'run',
+      'configs/c.json',
+      '--set',
+      '__proto__={"script":"scripts/evil.py"}',
+      '--postfix',
+      'p',
+    ]);
+    expect(proto.code).toBe(1);
+    expect(proto.stderr).toContain('--set __proto__: key "__proto__" is not allowed');
+    expect(proto.stdout).not.toContain('evil');
+    expect(existsSync(join(root, 'runs'))).toBe(false);
+    const big = await runRepro(root, ['run', 'configs/c.json', '--set', 'lr=1e400']);
+    expect(big.stderr).toContain('--set lr at line 1, column 1: the number 1e400 overflows');
+    expect(existsSync(join(root, 'runs'))).toBe(false);
+    // a folder name longer than a file system allows
+    const long = await runRepro(root, ['run', 'configs/c.json', '--postfix', 'x'.repeat(300)]);
+    expect(long.stderr).toContain('the result folder name would be');
+    expect(long.stderr).toContain('--postfix');
+    expect(existsSync(join(root, 'runs'))).toBe(false);
   });
 });

@@ -63,7 +63,7 @@ function walk(value: Json, label: string, path: string, depth: number): void {
   }
   if (value === null || typeof value !== 'object') return;
   if (Array.isArray(value)) {
-    value.forEach((v, i) => walk(v, label, `${path}[${i}]`, depth + 1));
+    for (const [i, v] of value.entries()) walk(v, label, `${path}[${i}]`, depth + 1);
     return;
   }
   for (const [key, v] of Object.entries(value)) {

@@ -11,7 +11,7 @@ import {
   stringifyNumbers,
 } from '../compare/runs.ts';
 import { configEntry } from '../compare/select.ts';
-import { formatValue, renderFitted, truncate } from '../compare/table.ts';
+import { CSV_OPTIONS, formatValue, renderFitted, truncate } from '../compare/table.ts';
 import type { Json } from '../config/json.ts';
 import { loadGraph } from '../graph/graph.ts';
 import { markStale } from '../graph/status.ts';
@@ -129,9 +129,7 @@ The listing keeps a cache in $XDG_CACHE_HOME/repro (else ~/.cache/repro), one fi
     };
     if (options.csv) {
       ctx.stdout.write(
-        stringify([columns, ...runs.map((r) => columns.map((c) => cell(r, c, true)))], {
-          record_delimiter: 'windows',
-        }),
+        stringify([columns, ...runs.map((r) => columns.map((c) => cell(r, c, true)))], CSV_OPTIONS),
       );
       return 0;
     }

@@ -12,6 +12,12 @@ export const DEFAULT_MARK = '*';
 const PRINTABLE_ASCII = /^[\x20-\x7e—…]*$/;
 
 /** Terminal columns of a string: its length when it is plain ASCII, else string-width's count. */
+/**
+ * RFC 4180 with CRLF records. csv-stringify quotes a field holding the record delimiter (CRLF)
+ * but not a bare LF or CR, which breaks the row for every reader: those are quoted too.
+ */
+export const CSV_OPTIONS = { record_delimiter: 'windows', quoted_match: /[\r\n]/ } as const;
+
 export function displayWidth(text: string): number {
   return PRINTABLE_ASCII.test(text) ? text.length : stringWidth(text);
 }
@@ -180,7 +186,7 @@ export function diffToCsv(diff: ConfigDiff): string {
       })
       .join(' '),
   ]);
-  return stringify([['name', ...diff.keys, 'defaults'], ...rows], { record_delimiter: 'windows' });
+  return stringify([['name', ...diff.keys, 'defaults'], ...rows], CSV_OPTIONS);
 }
 
 /** A value for a CSV field: see diffToCsv. */

@@ -1,3 +1,6 @@
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { diffConfigs } from '../../src/compare/diff.ts';
@@ -170,3 +173,26 @@ describe('repro diff (binary)', () => {
     expect(none.stderr).toContain('configs/zzz*.json: the glob matches no config or result');
   });
 });
+
+describe('CSV that every reader reads back', () => {
+  it('quotes a bare newline or carriage return; Python\'s csv module reads the rows whole', async () => {
+    const root = makeProject({
+      'configs/a.json': { note: 'line one\nline two', lr: 1 },
+      'configs/b.json': { note: 'cr\ronly, and a comma', lr: 2 },
+    });
+    const csv = await runRepro(root, ['diff', 'a', 'b', '--csv']);
+    const file = join(root, 'out.csv');
+    writeFileSync(file, csv.stdout);
+    const read = execFileSync(
+      'python3',
+      ['-c', 'import csv, json, sys; print(json.dumps(list(csv.reader(open(sys.argv[1], newline="")))))', file],
+      { encoding: 'utf8' },
+    );
+    expect(JSON.parse(read)).toEqual([
+      ['name', 'note', 'lr', 'defaults'],
+      ['a', 'line one\nline two', '1', ''],
+      ['b', 'cr\ronly, and a comma', '2', ''],
+    ]);
+  });
+});
+

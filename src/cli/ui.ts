@@ -17,7 +17,7 @@ export default defineCommand({
 - Run (#/run/NAME): config, effective config and unread-key warnings, the record (git, host, timing, status), the tail of stdout (followed while running), the files with download links, a chart per metric, links to sources and dependents.
 - Graph (#/graph): the config graph, each node coloured by status (stale too), click through to runs. Tree (#/tree?sel=…): the dendrogram of the selected results.
 
-Everything on the page lives in the address (selection, filters, sort), so a link shows the same view. Security: it binds 127.0.0.1; with another --host every request needs the token it prints (?token= or Authorization: Bearer), else 401. File downloads are confined to the result folder: .., encoded %2e%2e, absolute paths and links that lead outside are refused. Config values are put into the page as text, never as HTML. With --db URL (and --storage URI) it shows the shared store's results, mirrored locally when it starts.
+Everything on the page lives in the address (selection, filters, sort), so a link shows the same view. Security: it binds 127.0.0.1; with another --host every request for data needs the token it prints (?token= or Authorization: Bearer), else 401; tokens are compared in constant time and an empty one is refused. It answers only to IP addresses, localhost, this machine's name and names given with --allow-host, so a web page on a DNS-rebinding name cannot read it (403). Every response carries a Content-Security-Policy (nothing from elsewhere, frame-ancestors 'none'), X-Content-Type-Options: nosniff and Referrer-Policy: no-referrer. File downloads are confined to their own result folder (.., encoded %2e%2e, absolute paths and links that lead outside it, even to a sibling result, are refused) and streamed; log tails are read from the end of the file (1 to 5000 lines); at most 16 live-update connections are open at once. Config values are put into the page as text, never as HTML. With --db URL (and --storage URI) it shows the shared store's results, mirrored locally when it starts.
 
 API: GET /api/runs, /api/runs/NAME, /api/runs/NAME/metrics, /api/runs/NAME/log/stdout?tail=N, /api/runs/NAME/file/PATH, /api/diff?runs=a,b, /api/series?runs=a,b&metric=loss, /api/graph, /api/tree.svg?runs=…, /api/events.`,
   options: {
@@ -27,6 +27,13 @@ API: GET /api/runs, /api/runs/NAME, /api/runs/NAME/metrics, /api/runs/NAME/log/s
       type: 'string',
       value: 'T',
       description: 'the token every request needs (one is made for a non-loopback --host)',
+    },
+    'allow-host': {
+      type: 'string',
+      value: 'NAME',
+      multiple: true,
+      description:
+        "a host name to answer to besides IP addresses, localhost and this machine's name (repeatable)",
     },
     open: { type: 'boolean', description: 'open the page in the browser' },
     ...REMOTE_OPTIONS,
@@ -45,6 +52,7 @@ API: GET /api/runs, /api/runs/NAME, /api/runs/NAME/metrics, /api/runs/NAME/log/s
       port: options.port,
       host,
       token,
+      allowedHosts: options['allow-host'] ?? [],
     });
     ctx.stderr.write(
       `repro ui: ${url}\n${token ? 'every request needs this token (it is in the address)\n' : ''}(Ctrl-C stops it)\n`,

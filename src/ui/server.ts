@@ -21,6 +21,42 @@ export interface UiAppOptions {
   token?: string;
   /** The built front end (index.html, app.js). @default dist/ui next to this code */
   webRoot?: string;
+  /**
+   * Host names the dashboard answers to besides IP addresses, localhost and this machine's name
+   * (a DNS-rebinding page's name is refused). @default []
+   */
+  allowedHosts?: readonly string[];
+  /** Live-update connections open at once; more get 503. @default 16 */
+  maxEventStreams?: number;
+}
+
+/** The most lines a log tail returns, and the most bytes read from the end to find them. */
+export const TAIL_MAX_LINES = 5000;
+const TAIL_MAX_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Sent with every response: no script, style or frame from elsewhere, no framing of the page,
+ * no sniffing of downloads into pages, and no token leaking in a Referer.
+ */
+const SECURITY_HEADERS = {
+  'content-security-policy':
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-resource-policy': 'same-origin',
+};
+
+/**
+ * True when a request's host may be answered: an IP address (a rebinding attack needs a name),
+ * localhost, this machine's name, or a name given with --allow-host.
+ */
+export function allowedHost(hostname: string, allowed: readonly string[] = []): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(h) || h.includes(':')) return true;
+  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  const { hostname: machine } = process.getBuiltinModule('node:os');
+  return h === machine().toLowerCase() || allowed.some((a) => a.toLowerCase() === h);
 }
 
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9._~=,+-]*$/;
@@ -33,8 +69,9 @@ function runDir(project: Project, name: string): string | null {
 }
 
 /**
- * A file path from a URL, confined to a result folder: no absolute paths, no `..` (also
- * encoded), and no link that leads outside the runs root. Null when refused.
+ * A file path from a URL, confined to its result folder: no absolute paths, no `..` (also
+ * encoded), and no link that leads outside the folder (to a sibling result, say). Null when
+ * refused.
  */
 export function confinedFile(project: Project, dir: string, path: string): string | null {
   let decoded: string;
@@ -52,21 +89,47 @@ export function confinedFile(project: Project, dir: string, path: string): strin
   } catch {
     return null;
   }
-  const root = fs.realpathSync(project.runsRoot);
+  // the result's own folder: a link to a sibling result is refused as well
+  const root = fs.realpathSync(dir);
   const rel = relative(root, real);
   if (rel.startsWith('..') || rel === '' || resolve(root, rel) !== real) return null;
   return fs.statSync(real).isFile() ? real : null;
 }
 
-function tail(file: string, lines: number): string {
+/**
+ * The last `lines` lines of a file, read from its end in 64 KiB blocks (at most TAIL_MAX_BYTES):
+ * the cost is the tail's, not the file's. A first line cut by the byte limit is dropped.
+ */
+export function tailLines(file: string, lines: number): string {
+  let fd: number;
   try {
-    const text = fs.readFileSync(file, 'utf8');
-    return text
-      .split('\n')
-      .slice(-lines - 1)
-      .join('\n');
+    fd = fs.openSync(file, 'r');
   } catch {
     return '';
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    const blocks: Buffer[] = [];
+    let pos = size;
+    let newlines = 0;
+    let read = 0;
+    while (pos > 0 && newlines <= lines && read < TAIL_MAX_BYTES) {
+      const len = Math.min(64 * 1024, pos);
+      pos -= len;
+      const block = Buffer.alloc(len);
+      fs.readSync(fd, block, 0, len, pos);
+      blocks.unshift(block);
+      read += len;
+      for (const byte of block) if (byte === 10) newlines++;
+    }
+    const text = Buffer.concat(blocks).toString('utf8');
+    const all = text.split('\n');
+    // a trailing newline ends the last line; it does not start another
+    const keep = all.slice(text.endsWith('\n') ? -lines - 1 : -lines);
+    if (pos > 0 && keep.length === all.length) keep.shift();
+    return keep.join('\n');
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
@@ -97,6 +160,20 @@ export function createUiApp(options: UiAppOptions): Hono {
   const { project } = options;
   const webRoot = options.webRoot ?? fileURLDir('ui');
   const app = new Hono();
+  let streams = 0;
+
+  app.use('*', async (c, next) => {
+    const host = new URL(c.req.url).hostname;
+    if (!allowedHost(host, options.allowedHosts)) {
+      return c.text(
+        `refused: this dashboard does not answer to the host "${host}" (repro ui --allow-host ${host} to allow it)\n`,
+        403,
+        SECURITY_HEADERS,
+      );
+    }
+    await next();
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) c.res.headers.set(k, v);
+  });
 
   // the token guards the data (/api); the page and its script hold none, and must load for the
   // page to send the token it was opened with
@@ -159,8 +236,10 @@ export function createUiApp(options: UiAppOptions): Hono {
     const dir = runDir(project, c.req.param('name'));
     const stream = c.req.param('stream');
     if (!dir || (stream !== 'stdout' && stream !== 'stderr')) return c.json({ error: 'no such log' }, 404);
-    const lines = Math.min(5000, Number(c.req.query('tail') ?? 200) || 200);
-    return c.text(tail(join(dir, stream === 'stdout' ? RUN_FILES.stdout : RUN_FILES.stderr), lines));
+    const lines = Number(c.req.query('tail') ?? 200);
+    if (!Number.isInteger(lines) || lines < 1 || lines > TAIL_MAX_LINES)
+      return c.json({ error: `tail takes a whole number of lines from 1 to ${TAIL_MAX_LINES}` }, 400);
+    return c.text(tailLines(join(dir, stream === 'stdout' ? RUN_FILES.stdout : RUN_FILES.stderr), lines));
   });
 
   app.get('/api/runs/:name/file/*', (c) => {
@@ -170,8 +249,12 @@ export function createUiApp(options: UiAppOptions): Hono {
     const raw = new URL(c.req.url).pathname.split(`/file/`).slice(1).join('/file/');
     const file = confinedFile(project, dir, raw);
     if (!file) return c.json({ error: 'refused: not a file inside this result folder' }, 403);
-    return c.body(fs.readFileSync(file), 200, {
+    // streamed: memory stays flat for a file of any size
+    const { Readable } = process.getBuiltinModule('node:stream');
+    const body = Readable.toWeb(fs.createReadStream(file)) as ReadableStream<Uint8Array>;
+    return c.body(body, 200, {
       'content-type': 'application/octet-stream',
+      'content-length': String(fs.statSync(file).size),
       'content-disposition': `attachment; filename="${encodeURIComponent(file.split('/').pop() ?? 'file')}"`,
     });
   });
@@ -231,7 +314,10 @@ export function createUiApp(options: UiAppOptions): Hono {
   });
 
   // new and finished runs without a reload: the runs' status and metric counts, every 2 s
-  app.get('/api/events', () => {
+  app.get('/api/events', (c) => {
+    if (streams >= (options.maxEventStreams ?? 16))
+      return c.json({ error: 'too many live-update connections; reload later' }, 503);
+    streams++;
     let last = '';
     let timer: NodeJS.Timeout | undefined;
     const stream = new ReadableStream({
@@ -257,6 +343,7 @@ export function createUiApp(options: UiAppOptions): Hono {
       },
       cancel() {
         clearInterval(timer);
+        streams--;
       },
     });
     return new Response(stream, {

@@ -175,7 +175,7 @@ describe('repro diff (binary)', () => {
 });
 
 describe('CSV that every reader reads back', () => {
-  it('quotes a bare newline or carriage return; Python\'s csv module reads the rows whole', async () => {
+  it("quotes a bare newline or carriage return; Python's csv module reads the rows whole", async () => {
     const root = makeProject({
       'configs/a.json': { note: 'line one\nline two', lr: 1 },
       'configs/b.json': { note: 'cr\ronly, and a comma', lr: 2 },
@@ -185,7 +185,11 @@ describe('CSV that every reader reads back', () => {
     writeFileSync(file, csv.stdout);
     const read = execFileSync(
       'python3',
-      ['-c', 'import csv, json, sys; print(json.dumps(list(csv.reader(open(sys.argv[1], newline="")))))', file],
+      [
+        '-c',
+        'import csv, json, sys; print(json.dumps(list(csv.reader(open(sys.argv[1], newline="")))))',
+        file,
+      ],
       { encoding: 'utf8' },
     );
     expect(JSON.parse(read)).toEqual([
@@ -195,4 +199,3 @@ describe('CSV that every reader reads back', () => {
     ]);
   });
 });
-

@@ -1,4 +1,4 @@
-import { symlinkSync } from 'node:fs';
+import { appendFileSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findProject } from '../../src/project/project.ts';
@@ -85,7 +85,10 @@ describe('the dashboard API', () => {
     symlinkSync(join(root, 'secret.txt'), join(root, 'runs/model/link.txt'));
     writeFiles(root, { 'runs/model/inside.txt': 'in' });
     symlinkSync(join(root, 'runs/model/inside.txt'), join(root, 'runs/model/good-link.txt'));
+    // a link to a sibling result is a way out too
+    symlinkSync(join(root, 'runs/modela/stdout.log'), join(root, 'runs/model/sibling.txt'));
     for (const bad of [
+      '/api/runs/model/file/sibling.txt',
       '/api/runs/model/file/../../secret.txt',
       '/api/runs/model/file/%2e%2e/%2e%2e/secret.txt',
       '/api/runs/model/file/%2E%2E%2F%2E%2E%2Fsecret.txt',
@@ -114,5 +117,60 @@ describe('the dashboard API', () => {
     // the page and its script hold no data: they load without the token, so a page opened with
     // ?token= can send it (the dashboard was blank in token mode when they needed it)
     for (const path of ['/', '/app.js', '/app.css']) expect((await app.request(path)).status, path).toBe(200);
+  });
+});
+
+describe('the dashboard against a hostile page or a large file', () => {
+  it('refuses a Host that is a name it was not given (DNS rebinding), answers IPs and localhost', async () => {
+    const { app } = project();
+    const at = (host: string) => app.request(`http://${host}/api/runs`);
+    for (const host of ['127.0.0.1:8080', 'localhost:8080', '[::1]:8080', '10.1.2.3']) {
+      expect((await at(host)).status, host).toBe(200);
+    }
+    const evil = await at('attacker.example:8080');
+    expect(evil.status).toBe(403);
+    expect(await evil.text()).toContain('--allow-host attacker.example');
+    const named = createUiApp({ project: findProject({ cwd: project().root }), allowedHosts: ['lab.box'] });
+    expect((await named.request('http://lab.box/api/runs')).status).toBe(200);
+    // every response says what the page may load and that it must not be framed
+    const r = await at('127.0.0.1');
+    expect(r.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(r.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(evil.headers.get('content-security-policy')).toContain("default-src 'self'");
+  });
+
+  it('reads a log tail from the end, bounds tail, and streams a large download', async () => {
+    const { root, app } = project();
+    const log = join(root, 'runs/modela/stdout.log');
+    // 40 MB of log: the tail costs its own size, not the file's
+    const line = `${'x'.repeat(99)}\n`;
+    const block = line.repeat(10_000);
+    for (let i = 0; i < 40; i++) appendFileSync(log, block);
+    appendFileSync(log, 'the last line\n');
+    const heap = process.memoryUsage().rss;
+    const r = await app.request('/api/runs/modela/log/stdout?tail=3');
+    expect(await r.text()).toBe(`${line}${line}the last line\n`);
+    expect(process.memoryUsage().rss - heap).toBeLessThan(30 * 1024 * 1024);
+    for (const bad of ['-1', '0', '5001', 'x', '1.5']) {
+      expect((await app.request(`/api/runs/modela/log/stdout?tail=${bad}`)).status, bad).toBe(400);
+    }
+    const big = await app.request('/api/runs/modela/file/stdout.log');
+    expect(big.headers.get('content-length')).toBe(String(statSync(log).size));
+    let bytes = 0;
+    for await (const chunk of big.body as unknown as AsyncIterable<Uint8Array>) bytes += chunk.length;
+    expect(bytes).toBe(statSync(log).size);
+  });
+
+  it('caps the live-update connections', async () => {
+    const app = createUiApp({ project: findProject({ cwd: project().root }), maxEventStreams: 2 });
+    const a = await app.request('/api/events');
+    const b = await app.request('/api/events');
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect((await app.request('/api/events')).status).toBe(503);
+    await a.body?.cancel();
+    const c = await app.request('/api/events');
+    expect(c.status).toBe(200);
+    await b.body?.cancel();
+    await c.body?.cancel();
   });
 });

@@ -3,7 +3,7 @@ import { renderDot, renderGraphJson, renderGraphText, renderMermaid } from '../g
 import { graphStatus } from '../graph/status.ts';
 import { resolveTargets } from '../graph/targets.ts';
 import { findProject } from '../project/project.ts';
-import { defineCommand, print } from './spec.ts';
+import { defineCommand, print, warnTo } from './spec.ts';
 
 export default defineCommand({
   name: 'graph',
@@ -31,8 +31,12 @@ Errors stop every graph command (REPRO_GRAPH_INVALID), each with its file: two c
   examples: ['repro graph', 'repro graph model --format mermaid'],
   async run({ args, options }, ctx) {
     const graph = loadGraph(findProject({ cwd: ctx.cwd }));
-    assertValid(graph);
     const named = args.length ? resolveTargets(graph, args, ctx.cwd) : [];
+    assertValid(
+      graph,
+      named.length ? [...upstreamOf(graph, named), ...downstreamOf(graph, named)] : undefined,
+      warnTo(ctx),
+    );
     const names = named.length
       ? new Set([...upstreamOf(graph, named), ...downstreamOf(graph, named)])
       : new Set(graph.nodes.keys());

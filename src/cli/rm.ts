@@ -1,6 +1,6 @@
 import { relative } from '../_builtins.ts';
 import { removeResults } from '../graph/rm.ts';
-import { defineCommand, print } from './spec.ts';
+import { defineCommand, print, warnTo } from './spec.ts';
 
 export default defineCommand({
   name: 'rm',
@@ -23,6 +23,7 @@ A running result is refused, and nothing moves then. --downstream moves the resu
       downstream: options.downstream,
       dryRun: options['dry-run'],
       cwd: ctx.cwd,
+      warn: warnTo(ctx),
     });
     if (options['dry-run']) {
       print(ctx, planned.length ? planned.map((n) => `would move ${n}`).join('\n') : 'nothing to move');

@@ -4,7 +4,7 @@ import { graphStatus, isGood } from '../graph/status.ts';
 import { resolveTargets } from '../graph/targets.ts';
 import { findProject } from '../project/project.ts';
 import { dbUrl, PgStore } from '../remote/store.ts';
-import { type CommandContext, defineCommand, print } from './spec.ts';
+import { type CommandContext, defineCommand, print, warnTo } from './spec.ts';
 
 export default defineCommand({
   name: 'status',
@@ -27,10 +27,9 @@ Exit code 0 when everything asked for is done and not stale, else 1: it can gate
   async run({ args, options }, ctx) {
     if (options.db) return storeStatus(options.db, args, options.json, ctx);
     const graph = loadGraph(findProject({ cwd: ctx.cwd }));
-    assertValid(graph);
-    const names = args.length
-      ? resolveTargets(graph, args, ctx.cwd)
-      : topologicalOrder(graph).map((n) => n.name);
+    const named = args.length ? resolveTargets(graph, args, ctx.cwd) : undefined;
+    assertValid(graph, named, warnTo(ctx));
+    const names = named ?? topologicalOrder(graph).map((n) => n.name);
     const statuses = await graphStatus(graph, names);
     if (options.json) print(ctx, JSON.stringify(statuses, null, 2));
     else {

@@ -31,6 +31,8 @@ export interface GraphProblem {
   file: string;
   key?: string;
   message: string;
+  /** The nodes it is about, when known: a target that reaches none of them is not blocked. */
+  nodes?: string[];
 }
 
 export interface ProjectGraph {
@@ -63,7 +65,7 @@ export function loadGraph(project: Project): ProjectGraph {
   for (const dir of project.configDirs) {
     if (!fs.existsSync(dir)) continue;
     for (const file of globSync('**/*.json', { cwd: dir, absolute: true }).sort()) {
-      let name: string;
+      let name: string | undefined;
       try {
         name = configNameOf(file);
         const loaded = loadConfig(file);
@@ -72,6 +74,7 @@ export function loadGraph(project: Project): ProjectGraph {
           problems.push({
             kind: 'duplicate',
             severity: 'error',
+            nodes: [name],
             file: rel(file),
             message: `config name "${name}" is taken twice: ${other.file} and ${rel(file)}; config names are unique in a project`,
           });
@@ -89,6 +92,9 @@ export function loadGraph(project: Project): ProjectGraph {
         problems.push({
           kind: 'load',
           severity: 'error',
+          // a config that does not load is no node: it blocks the targets that name it, or reach
+          // it through a source
+          nodes: name ? [name] : [],
           file: rel(file),
           message: (error as Error).message.split('\n')[0] ?? '',
         });
@@ -113,6 +119,7 @@ export function loadGraph(project: Project): ProjectGraph {
         problems.push({
           kind: 'source',
           severity: 'error',
+          nodes: [name],
           file: rel(dir),
           key: 'source',
           message: (error as Error).message,
@@ -130,6 +137,7 @@ export function loadGraph(project: Project): ProjectGraph {
         problems.push({
           kind: 'dangling',
           severity: 'error',
+          nodes: [node.name],
           file: node.file ?? rel(node.result ?? node.name),
           key: 'source',
           message: `${node.name} names source "${source}", which is no config and no result${near ? `; closest: "${near}"` : ''}`,
@@ -142,6 +150,7 @@ export function loadGraph(project: Project): ProjectGraph {
     problems.push({
       kind: 'cycle',
       severity: 'error',
+      nodes: [...cycle],
       file: first?.file ?? cycle[0] ?? '',
       key: 'source',
       message: `sources form a cycle: ${[...cycle, cycle[0]].join(' -> ')}`,
@@ -170,10 +179,27 @@ export function findCycles(nodes: Map<string, GraphNode>): string[][] {
   return cycles;
 }
 
-/** Throws a GraphError when the graph has errors. */
-export function assertValid(graph: ProjectGraph): void {
+/**
+ * Throws a GraphError when the graph has errors. With `targets`, only the errors about what the
+ * targets reach upstream block them; the others go to `warn` (one broken config elsewhere in the
+ * project never stops healthy work).
+ */
+export function assertValid(
+  graph: ProjectGraph,
+  targets?: readonly string[],
+  warn?: (line: string) => void,
+): void {
   const errors = graph.problems.filter((p) => p.severity === 'error');
-  if (errors.length) throw new GraphError(errors);
+  if (!targets) {
+    if (errors.length) throw new GraphError(errors);
+    return;
+  }
+  const reach = upstreamOf(graph, targets);
+  const blocking = errors.filter((p) => !p.nodes || p.nodes.some((n) => reach.has(n)));
+  for (const p of errors)
+    if (!blocking.includes(p))
+      warn?.(`repro: warning: ${p.file}: ${p.message} (not needed here, so not blocking)`);
+  if (blocking.length) throw new GraphError(blocking);
 }
 
 /** Nodes in dependency order: every node after its sources. Assumes no cycles. */

@@ -64,11 +64,11 @@ export interface MakeSummary {
 export async function make(options: MakeOptions): Promise<MakeSummary> {
   const project = options.project ?? findProject({ cwd: options.cwd });
   const graph = loadGraph(project);
-  assertValid(graph);
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const named = resolveTargets(graph, options.targets, options.cwd ?? process.cwd());
   // --downstream: the targets and everything built on them (and so what those need upstream)
   const wanted = options.downstream ? [...new Set([...named, ...downstreamOf(graph, named)])] : named;
+  assertValid(graph, wanted, log);
   const order = topologicalOrder(graph, upstreamOf(graph, wanted));
   const statuses = new Map(
     (

@@ -68,7 +68,9 @@ export function renderMermaid(
   names: Set<string>,
   status: Map<string, NodeStatus>,
 ): string {
-  const id = (n: string) => `n_${n.replace(/[^A-Za-z0-9_]/g, '_')}`;
+  // ids by position: names such as m.1, m-1 and m_1 would collide once made safe for Mermaid
+  const ids = new Map([...names].sort().map((n, i) => [n, `n${i}`]));
+  const id = (n: string) => ids.get(n) ?? `n_${ids.size}`;
   const lines = ['flowchart LR'];
   for (const n of [...names].sort()) lines.push(`  ${id(n)}["${n}<br/>${label(status.get(n))}"]`);
   for (const [a, b] of edges(graph, names)) lines.push(`  ${id(a)} --> ${id(b)}`);

@@ -15,6 +15,8 @@ export interface RemoveResultsOptions {
   /** @default process.cwd() */
   cwd?: string;
   project?: Project;
+  /** Where warnings go (errors elsewhere in the graph). @default process.stderr */
+  warn?: (line: string) => void;
 }
 
 /**
@@ -25,9 +27,9 @@ export interface RemoveResultsOptions {
 export function removeResults(options: RemoveResultsOptions): { moved: AtticMove[]; planned: string[] } {
   const project = options.project ?? findProject({ cwd: options.cwd });
   const graph = loadGraph(project);
-  assertValid(graph);
   const named = resolveTargets(graph, options.targets, options.cwd ?? process.cwd());
   const names = new Set([...named, ...(options.downstream ? downstreamOf(graph, named) : [])]);
+  assertValid(graph, [...names], options.warn);
   // downstream first: a result never sits in the runs root without the upstream it was built on
   const order = topologicalOrder(graph, names)
     .filter((n) => n.result)

@@ -3,7 +3,7 @@ import picomatch from 'picomatch';
 import { globSync } from 'tinyglobby';
 import { basename, dirname, fs, relative, resolve } from '../_builtins.ts';
 import { ReproError } from '../errors.ts';
-import type { ProjectGraph } from './graph.ts';
+import { GraphError, type ProjectGraph } from './graph.ts';
 
 /** True when a target is a glob (`model*`, `configs/model*.json`, `runs/*`). */
 export const isGlob = (target: string): boolean => /[*?[\]{}]/.test(target);
@@ -83,6 +83,11 @@ function configFolders(graph: ProjectGraph): string {
 }
 
 function noMatch(graph: ProjectGraph, target: string, message: string): ReproError {
+  // a config that is there but does not load: its own error says more than "no such name"
+  const broken = graph.problems.filter(
+    (p) => p.kind === 'load' && p.nodes?.includes(basename(target).replace(/\.json$/, '')),
+  );
+  if (broken.length) return new GraphError(broken);
   const near = closestNames(basename(target).replace(/\.json$/, ''), [...graph.nodes.keys()]);
   return new ReproError(
     'REPRO_UNKNOWN_CONFIG',

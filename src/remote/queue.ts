@@ -36,8 +36,8 @@ export interface PushOutcome {
  */
 export async function pushConfigs(options: PushOptions): Promise<PushOutcome[]> {
   const graph = loadGraph(options.project);
-  assertValid(graph);
   const wanted = resolveTargets(graph, options.targets, options.cwd ?? process.cwd());
+  assertValid(graph, wanted);
   const out: PushOutcome[] = [];
   for (const node of topologicalOrder(graph, upstreamOf(graph, wanted))) {
     const isTarget = wanted.includes(node.name);

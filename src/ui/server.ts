@@ -73,7 +73,7 @@ function runDir(project: Project, name: string): string | null {
  * encoded), and no link that leads outside the folder (to a sibling result, say). Null when
  * refused.
  */
-export function confinedFile(project: Project, dir: string, path: string): string | null {
+export function confinedFile(dir: string, path: string): string | null {
   let decoded: string;
   try {
     decoded = decodeURIComponent(path);
@@ -247,7 +247,7 @@ export function createUiApp(options: UiAppOptions): Hono {
     const dir = runDir(project, name);
     if (!dir) return c.json({ error: 'no such result' }, 404);
     const raw = new URL(c.req.url).pathname.split(`/file/`).slice(1).join('/file/');
-    const file = confinedFile(project, dir, raw);
+    const file = confinedFile(dir, raw);
     if (!file) return c.json({ error: 'refused: not a file inside this result folder' }, 403);
     // streamed: memory stays flat for a file of any size
     const { Readable } = process.getBuiltinModule('node:stream');

@@ -90,7 +90,10 @@ describe('the config graph', () => {
         '└─ other  missing',
       ].join('\n'),
     );
-    expect(renderMermaid(graph, names, status)).toContain('n_data --> n_features');
+    // ids by sorted position: data n0, features n1
+    const mermaid = renderMermaid(graph, names, status);
+    expect(mermaid).toContain('n0["data<br/>missing"]');
+    expect(mermaid).toContain('n0 --> n1');
     expect(renderDot(graph, names, status)).toContain('"data" -> "features";');
   });
 });
@@ -314,5 +317,52 @@ describe('the binary', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('0 ran, 1 failed, 2 skipped, 0 already done\n');
     expect(r.stderr).toMatch(/✗ data: failed in [\d.]+ s, exit 3/);
+  });
+});
+
+describe('errors block only the targets that reach them', () => {
+  it('an unrelated cycle, dangling source or broken config warns; the target still works', async () => {
+    const root = makeProject({
+      'stage.py': 'import os\nopen(os.path.join(os.environ["REPRO_RUN_DIR"], "out"), "x").write("1")\n',
+      'configs/data.json': { script: 'stage.py' },
+      'configs/model.json': { script: 'stage.py', source: 'data' },
+      'configs/x.json': { script: 'stage.py', source: 'y' },
+      'configs/y.json': { script: 'stage.py', source: 'x' },
+      'configs/z.json': { script: 'stage.py', source: 'nope' },
+      'configs/bad.json': '{"script": ',
+    });
+    const make = await runRepro(root, ['make', 'model']);
+    expect(make.code, make.stderr).toBe(0);
+    expect(make.stderr).toContain('repro: warning: configs/x.json: sources form a cycle');
+    expect(make.stderr).toContain('(not needed here, so not blocking)');
+    const status = await runRepro(root, ['status', 'model']);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/^model\s+done/m);
+    expect((await runRepro(root, ['graph', 'model'])).code).toBe(0);
+    // what reaches an error is blocked, with that error only
+    const x = await runRepro(root, ['status', 'x']);
+    expect(x.code).toBe(1);
+    expect(x.stderr).toContain('sources form a cycle');
+    expect(x.stderr).toMatch(/warning: configs\/z\.json: .*"nope".*not blocking/);
+    const bad = await runRepro(root, ['make', 'bad']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('configs/bad.json');
+    // the whole project still reports every error
+    expect((await runRepro(root, ['status'])).code).toBe(1);
+  });
+
+  it('keeps Mermaid ids unique for names that differ only in punctuation', async () => {
+    const root = makeProject({
+      'configs/m.1.json': { a: 1 },
+      'configs/m-1.json': { a: 2 },
+      'configs/m_1.json': { a: 3, source: 'm.1' },
+    });
+    const out = (await runRepro(root, ['graph', '--format', 'mermaid'])).stdout;
+    const ids = [...out.matchAll(/^ {2}(\S+)\["/gm)].map((m) => m[1]);
+    expect(new Set(ids).size).toBe(3);
+    expect(out).toContain('m.1<br/>');
+    expect(out).toMatch(/n\d+ --> n\d+/);
+    const dot = (await runRepro(root, ['graph', '--format', 'dot'])).stdout;
+    expect(dot).toContain('"m.1" -> "m_1"');
   });
 });

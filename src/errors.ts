@@ -372,10 +372,12 @@ export class ScriptNotFoundError extends ReproError {
   constructor(
     readonly script: string,
     readonly configFile: string,
+    readonly closest?: string,
   ) {
     super(
       'REPRO_SCRIPT_NOT_FOUND',
-      `script "${script}" named by ${configFile} (key "script") does not exist`,
+      `script "${script}" named by ${configFile} (key "script") does not exist${closest ? `; the closest file is "${closest}"` : ''}`,
+      closest ? `Did you mean "script": "${closest}"? Paths are relative to the project root.` : undefined,
     );
   }
 }

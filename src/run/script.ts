@@ -1,4 +1,16 @@
-import { extname, fs, isAbsolute, packageRequire, pathToFileURL, relative, resolve } from '../_builtins.ts';
+import { distance } from 'fastest-levenshtein';
+import {
+  basename,
+  dirname,
+  extname,
+  fs,
+  isAbsolute,
+  join,
+  packageRequire,
+  pathToFileURL,
+  relative,
+  resolve,
+} from '../_builtins.ts';
 import { sha256Hex } from '../config/hash.ts';
 import {
   ScriptMissingError,
@@ -68,7 +80,7 @@ export function resolveScript(project: Project, script: unknown, configFile: str
   try {
     real = fs.realpathSync(file);
   } catch {
-    throw new ScriptNotFoundError(script, configFile);
+    throw new ScriptNotFoundError(script, configFile, closestFile(project, script));
   }
   const rel = relative(fs.realpathSync(project.root), real);
   if (rel.startsWith('..') || isAbsolute(rel)) throw new ScriptOutsideProjectError(script, project.root);
@@ -121,6 +133,34 @@ export function resolveCommand(project: Project, command: string[]): ResolvedScr
     command,
     versionOf: first && fileArg !== first && first !== 'node' ? first : null,
   };
+}
+
+/**
+ * The file a mistyped script path most likely meant: the nearest name in its folder, else a file
+ * of the same name elsewhere in the project (not in node_modules or the runs root).
+ */
+function closestFile(project: Project, script: string): string | undefined {
+  const file = resolve(project.root, script);
+  const dir = dirname(file);
+  const want = basename(file);
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(dir).filter((n) => fs.statSync(join(dir, n)).isFile());
+  } catch {
+    // the folder itself is wrong: look for the name elsewhere
+  }
+  const near = names
+    .map((n) => ({ n, d: distance(n, want) }))
+    .sort((a, b) => a.d - b.d)
+    .find((c) => c.d <= Math.max(2, Math.floor(want.length / 3)));
+  if (near) return relative(project.root, join(dir, near.n));
+  const { globSync } = packageRequire()('tinyglobby') as typeof import('tinyglobby');
+  const elsewhere = globSync(`**/${want.replace(/[*?[\]{}()!]/g, '\\$&')}`, {
+    cwd: project.root,
+    ignore: ['**/node_modules/**', '**/.git/**', `${relative(project.root, project.runsRoot) || 'runs'}/**`],
+    deep: 6,
+  });
+  return elsewhere.sort((a, b) => a.length - b.length)[0];
 }
 
 /** `sha256:<hex>` of a file's bytes, or null when it cannot be read. */

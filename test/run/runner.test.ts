@@ -221,6 +221,20 @@ describe('runConfig (repro run)', () => {
     expect(existsSync(join(root, 'runs', 'bad'))).toBe(false);
   });
 
+  it('names the closest file for a mistyped script, in its folder or elsewhere in the project', async () => {
+    const root = makeProject({
+      'train.py': PY_ECHO,
+      'src/evaluate.py': PY_ECHO,
+      'configs/a.json': { script: 'trian.py' },
+      'configs/b.json': { script: 'scripts/evaluate.py' },
+    });
+    const a = await failure(run(root, { config: 'configs/a.json' }));
+    expect(a.message).toContain('does not exist; the closest file is "train.py"');
+    expect(a.hint).toContain('"script": "train.py"');
+    const b = await failure(run(root, { config: 'configs/b.json' }));
+    expect(b.message).toContain('the closest file is "src/evaluate.py"');
+  });
+
   it('checks sources: missing (with the command that makes it), failed, then fine', async () => {
     const root = makeProject({
       'train.py': PY_ECHO,

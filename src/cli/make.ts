@@ -6,7 +6,7 @@ export default defineCommand({
   name: 'make',
   summary: 'compute every missing result upstream of targets',
   api: ['make'],
-  description: `Computes every missing result upstream of the targets (and the targets), in dependency order, running independent stages in parallel up to -j. Each stage runs exactly as repro run (same folder, records and checks). A stage with a result is never rerun unless --rebuild: a done one is used as it is (and reported when stale, with the command that rebuilds it); a failed, crashed or interrupted one blocks what depends on it. With --rebuild, every stale, failed, interrupted or crashed result upstream of the targets moves to the attic (runs/.attic; nothing is deleted), and they are built again in order; since staleness flows downstream, everything built on a stale result moves and is rebuilt too. A failure stops the stages that depend on it, and everything not yet started unless --keep-going. Progress lines on stderr say which stage starts or ends and how many wait; with -j 1 the scripts' output is shown live, with more it is only saved in each result folder. The summary table lists every stage as ran, failed, skipped, exists or planned (--dry-run); exit 0 when nothing failed or was skipped.`,
+  description: `Computes every missing result upstream of the targets (and the targets), in dependency order, running independent stages in parallel up to -j. Each stage runs exactly as repro run (same folder, records and checks). A stage with a result is never rerun unless --rebuild: a done one is used as it is (and reported when stale, with the command that rebuilds it); a failed, crashed or interrupted one blocks what depends on it. With --rebuild, every stale, failed, interrupted or crashed result upstream of the targets moves to the attic (runs/.attic; nothing is deleted), and they are built again in order; since staleness flows downstream, everything built on a stale result moves and is rebuilt too. A failure stops the stages that depend on it, and everything not yet started unless --keep-going. Progress lines on stderr say which stage starts or ends and how many wait; with -j 1 the scripts' output is shown live, with more it is only saved in each result folder. The summary table lists every stage as ran, failed, skipped, exists, running (another process, such as a second make, is making it right now) or planned (--dry-run); progress counts finished stages, so it only goes up. Exit 0 when nothing failed, was skipped or is still being made elsewhere.`,
   args: [
     {
       name: 'targets',
@@ -65,7 +65,7 @@ export default defineCommand({
     );
     print(
       ctx,
-      `${count('ran')} ran, ${count('failed')} failed, ${count('skipped')} skipped, ${count('exists')} already done${count('planned') ? `, ${count('planned')} would run` : ''}`,
+      `${count('ran')} ran, ${count('failed')} failed, ${count('skipped')} skipped, ${count('exists')} already done${count('running') ? `, ${count('running')} being made elsewhere` : ''}${count('planned') ? `, ${count('planned')} would run` : ''}`,
     );
     return summary.ok ? 0 : 1;
   },

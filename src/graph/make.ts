@@ -45,7 +45,8 @@ export interface MakeOptions {
   requireClean?: boolean;
 }
 
-export type StageOutcome = 'exists' | 'ran' | 'failed' | 'skipped' | 'planned';
+/** `running`: another process (a second make, a run) is making it right now. */
+export type StageOutcome = 'exists' | 'ran' | 'failed' | 'skipped' | 'planned' | 'running';
 
 export interface MakeSummary {
   stages: { name: string; outcome: StageOutcome; detail: string }[];
@@ -110,7 +111,12 @@ export async function make(options: MakeOptions): Promise<MakeSummary> {
         outcome: 'exists',
         detail: s.stale.length ? `stale: ${s.stale.join('; ')}` : 'done',
       });
-    else if (s.state !== 'missing') {
+    else if (s.state === 'running') {
+      outcome.set(node.name, {
+        outcome: 'running',
+        detail: `another process is making it (${s.reason}); run make again when it ends`,
+      });
+    } else if (s.state !== 'missing') {
       outcome.set(node.name, {
         outcome: 'failed',
         detail: `its result is ${s.state} (${s.reason}); fix the cause, then repro make ${options.targets.join(' ')}${options.downstream ? ' --downstream' : ''} --rebuild`,
@@ -150,7 +156,7 @@ export async function make(options: MakeOptions): Promise<MakeSummary> {
   let stopping = false;
   const running = new Set<string>();
   const blocked = (node: GraphNode) =>
-    node.sources.find((s) => ['failed', 'skipped'].includes(outcome.get(s)?.outcome ?? ''));
+    node.sources.find((s) => ['failed', 'skipped', 'running'].includes(outcome.get(s)?.outcome ?? ''));
   const ready = (node: GraphNode) =>
     node.sources.every((s) => ['exists', 'ran'].includes(outcome.get(s)?.outcome ?? ''));
   const onSignal = () => {
@@ -167,7 +173,11 @@ export async function make(options: MakeOptions): Promise<MakeSummary> {
           if (cause || stopping) {
             outcome.set(node.name, {
               outcome: 'skipped',
-              detail: cause ? `upstream ${cause} did not finish` : 'stopped',
+              detail: cause
+                ? outcome.get(cause)?.outcome === 'running'
+                  ? `upstream ${cause} is still being made by another process`
+                  : `upstream ${cause} did not finish`
+                : 'stopped',
             });
             finished++;
           }
@@ -177,7 +187,8 @@ export async function make(options: MakeOptions): Promise<MakeSummary> {
           if (outcome.has(node.name) || running.has(node.name) || !ready(node)) continue;
           running.add(node.name);
           started++;
-          log(`[${started}/${total}] ▶ ${node.name} (${running.size} running, ${total - started} waiting)`);
+          // the count is of finished stages, so it only ever goes up, whatever -j interleaves
+          log(`[${finished}/${total}] ▶ ${node.name} (${running.size} running, ${total - started} waiting)`);
           runConfig({
             env: options.env,
             config: join(project.root, node.file as string),
@@ -232,5 +243,10 @@ function summarize(
     name: n.name,
     ...(outcome.get(n.name) ?? { outcome: 'skipped' as const, detail: '' }),
   }));
-  return { stages, stale, moved, ok: stages.every((s) => s.outcome !== 'failed' && s.outcome !== 'skipped') };
+  return {
+    stages,
+    stale,
+    moved,
+    ok: stages.every((s) => s.outcome !== 'failed' && s.outcome !== 'skipped' && s.outcome !== 'running'),
+  };
 }

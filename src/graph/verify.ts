@@ -1,7 +1,7 @@
 import { fs, join, relative, resolve } from '../_builtins.ts';
 import { sha256Hex } from '../config/hash.ts';
 import type { Json } from '../config/json.ts';
-import { NotAResultError, ReproError } from '../errors.ts';
+import { NotAResultError, ReproError, ResultExistsError } from '../errors.ts';
 import { findProject, type Project } from '../project/project.ts';
 import { RUN_FILES, SCRIPT_ENV_DEFAULTS } from '../run/layout.ts';
 import { parseMetrics } from '../run/metrics.ts';
@@ -99,21 +99,29 @@ export async function verifyResult(options: VerifyOptions): Promise<VerifyReport
   // a config with no script was run with an explicit command: run that again, without its -c
   const saved = JSON.parse(fs.readFileSync(join(dir, RUN_FILES.config), 'utf8')) as { script?: unknown };
   const command = saved.script === undefined && record?.command ? record.command.slice(0, -2) : undefined;
-  let rerun: RunResult;
+  let rerun: RunResult | undefined;
   try {
-    rerun = await runConfig({
-      config: join(dir, RUN_FILES.config),
-      name: configName,
-      resultName: `${folder}${name}~verify${n}`,
-      cwd,
-      project,
-      quiet: true,
-      command,
-      stdout: options.stdout,
-      stderr: options.stderr,
-      // the same per-process seeds as the original (an older record lacks them: repro's default)
-      env: { ...(options.env ?? process.env), ...seedsOf(record?.env) },
-    });
+    while (!rerun) {
+      try {
+        rerun = await runConfig({
+          config: join(dir, RUN_FILES.config),
+          name: configName,
+          resultName: `${folder}${name}~verify${n}`,
+          cwd,
+          project,
+          quiet: true,
+          command,
+          stdout: options.stdout,
+          stderr: options.stderr,
+          // the same per-process seeds as the original (an older record lacks them: repro's default)
+          env: { ...(options.env ?? process.env), ...seedsOf(record?.env) },
+        });
+      } catch (error) {
+        // another verify took this number between the look and the mkdir: take the next
+        if (error instanceof ResultExistsError && n < 1000) n++;
+        else throw error;
+      }
+    }
   } catch (error) {
     if (error instanceof ReproError && /SOURCE/.test(error.code)) {
       throw new ReproError(

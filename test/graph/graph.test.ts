@@ -10,7 +10,7 @@ import { graphStatus } from '../../src/graph/status.ts';
 import { verifyResult } from '../../src/graph/verify.ts';
 import { findProject } from '../../src/project/project.ts';
 import { runConfig } from '../../src/run/runner.ts';
-import { makeProject, runRepro, writeFiles } from '../helpers.ts';
+import { makeProject, runCli, runRepro, waitFor, writeFiles } from '../helpers.ts';
 
 // a stage that copies its source's "value" file and adds its own number, logging a metric
 const STAGE = `import json, os, sys
@@ -290,7 +290,7 @@ describe('the binary', () => {
     const made = await runRepro(root, ['make', 'report', '-j', '2']);
     expect(made.code).toBe(0);
     expect(made.stdout).toBe('4 ran, 0 failed, 0 skipped, 0 already done\n');
-    expect(made.stderr).toContain('[1/4] ▶ data');
+    expect(made.stderr).toContain('[0/4] ▶ data');
     expect((await runRepro(root, ['status'])).code).toBe(0);
     expect((await runRepro(root, ['graph', 'model'])).stdout).toBe(
       'data  done\n└─ features  done\n   └─ model  done\n      └─ report  done\n',
@@ -364,5 +364,46 @@ describe('errors block only the targets that reach them', () => {
     expect(out).toMatch(/n\d+ --> n\d+/);
     const dot = (await runRepro(root, ['graph', '--format', 'dot'])).stdout;
     expect(dot).toContain('"m.1" -> "m_1"');
+  });
+});
+
+describe('make and verify side by side', () => {
+  const SLOW = `import json, os, sys, time
+cfg = json.load(open(sys.argv[sys.argv.index("-c") + 1]))
+time.sleep(cfg.get("sleep", 0))
+open(os.path.join(os.environ["REPRO_RUN_DIR"], "out"), "x").write(str(cfg.get("v", 0)))
+`;
+  it("progress counts up under -j; a second make calls the first one's stage running, not failed", async () => {
+    const root = makeProject({
+      'slow.py': SLOW,
+      'configs/a.json': { script: 'slow.py', sleep: 1.5 },
+      'configs/b.json': { script: 'slow.py', v: 1 },
+      'configs/c.json': { script: 'slow.py', v: 2 },
+      'configs/d.json': { script: 'slow.py', source: 'a', v: 3 },
+    });
+    const first = runCli(root, ['make', 'd', 'b', 'c', '-j', '3']);
+    await waitFor(() => existsSync(join(root, 'runs', 'a', 'run.json')));
+    const second = await runRepro(root, ['make', 'd']);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(/a\s+running\s+another process is making it/);
+    expect(second.stderr).toMatch(/d\s+skipped\s+upstream a is still being made by another process/);
+    expect(second.stderr).not.toMatch(/a\s+failed/);
+    const r = await first;
+    expect(r.code, r.stderr).toBe(0);
+    const counts = [...r.stderr.matchAll(/^\[(\d+)\/4\]/gm)].map((m) => Number(m[1]));
+    expect(counts.length).toBe(8);
+    expect(counts).toEqual([...counts].sort((x, y) => x - y));
+  });
+
+  it('verifies the same result three times at once: three reruns, no refusal', async () => {
+    const root = makeProject({ 'slow.py': SLOW, 'configs/m.json': { script: 'slow.py', v: 7 } });
+    expect((await runRepro(root, ['run', 'configs/m.json'])).code).toBe(0);
+    const all = await Promise.all([1, 2, 3].map(() => runCli(root, ['verify', 'm'])));
+    for (const v of all) {
+      expect(v.code, v.stderr).toBe(0);
+      expect(v.stderr).not.toContain('Clone the config');
+    }
+    const reruns = all.map((v) => v.stdout.match(/\(runs\/(\.m~verify\d)\)/)?.[1]).sort();
+    expect(reruns).toEqual(['.m~verify1', '.m~verify2', '.m~verify3']);
   });
 });

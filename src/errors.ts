@@ -127,6 +127,11 @@ export const ERROR_CODES = {
       'tracked files have uncommitted changes, and --require-clean (or "requireClean" in repro.json) asks for none',
     hint: 'Commit or stash the changes (git stash), then run again; or run without --require-clean.',
   },
+  REPRO_STORE_BAD_ROW: {
+    means:
+      'a row in the shared store names a path outside where it belongs (a name, location or file path with .., /, or the like)',
+    hint: 'Nothing was written from it. Fix or delete the row; rows are written by repro, so someone changed it by hand.',
+  },
   REPRO_FOLDER_LOST: {
     means: 'a result folder was removed or replaced while its run went on',
     hint: "Nothing was written into the folder now at that path; the run's output is in the terminal. Run the config again once the path is free.",

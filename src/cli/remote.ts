@@ -14,7 +14,7 @@ export const REMOTE_OPTIONS = {
   storage: {
     type: 'string',
     value: 'URI',
-    description: 'the storage those results are in (or REPRO_STORAGE)',
+    description: 'the storage those results are in, instead of the one the store names (or REPRO_STORAGE)',
   },
 } as const satisfies Record<string, OptionSpec>;
 
@@ -41,11 +41,17 @@ export async function projectFor(
   const project = findProject({ cwd: ctx.cwd });
   if (!values.db) return project;
   const url = dbUrl(values.db, ctx.env);
-  const storage = openStorage(values.storage, ctx.env);
+  // the store names the storage of each result; --storage (or REPRO_STORAGE) overrides it
+  const given = values.storage ?? ctx.env.REPRO_STORAGE;
+  const storage = given ? openStorage(given, ctx.env) : undefined;
   const store = await PgStore.connect(url);
   try {
     // names then mean the store's results, not the local config files
-    return { ...project, configDirs: [], runsRoot: await mirrorResults(store, storage, url) };
+    return {
+      ...project,
+      configDirs: [],
+      runsRoot: await mirrorResults(store, storage, url, (line) => ctx.stderr.write(`${line}\n`)),
+    };
   } finally {
     await store.close();
   }

@@ -7,8 +7,8 @@ import { resolveTargets } from '../graph/targets.ts';
 import type { Project } from '../project/project.ts';
 import { RUN_FILES } from '../run/layout.ts';
 import { readRunState } from '../run/status.ts';
-import { downloadFolder, type Storage, uploadFolder } from './storage.ts';
-import { assertSameConfig, type Store } from './store.ts';
+import { downloadFolder, openStorage, type Storage, uploadFolder } from './storage.ts';
+import { assertSameConfig, checkedJob, type Job, jobProblem, type Store } from './store.ts';
 
 export interface PushOptions {
   /** Config names, files or result folders. */
@@ -65,6 +65,7 @@ export async function pushConfigs(options: PushOptions): Promise<PushOutcome[]> 
         sources: node.sources,
         location,
         files,
+        storage: options.storage.uri,
       });
       out.push({ name: node.name, outcome: 'uploaded' });
       continue;
@@ -95,14 +96,17 @@ export async function pushConfigs(options: PushOptions): Promise<PushOutcome[]> 
 export async function pullResult(options: {
   name: string;
   store: Store;
-  storage: Storage;
+  /** Overrides the storage the store names for the result. @default the row's result_storage */
+  storage?: Storage;
   project: Project;
 }): Promise<string> {
-  const job = await options.store.get(options.name);
-  if (!job) throw new ReproError('REPRO_NOT_IN_STORE', `the store has no config named "${options.name}"`);
+  const row = await options.store.get(options.name);
+  if (!row) throw new ReproError('REPRO_NOT_IN_STORE', `the store has no config named "${options.name}"`);
+  const job = checkedJob(row);
   if (job.state !== 'done' || !job.result_location) {
     throw new ReproError('REPRO_NOT_DONE', `${options.name} is ${job.state} in the store, not done`);
   }
+  const storage = options.storage ?? storageOf(job);
   const dir = join(options.project.runsRoot, options.name);
   const { fs } = await import('../_builtins.ts');
   if (fs.existsSync(dir)) {
@@ -113,8 +117,19 @@ export async function pullResult(options: {
     );
   }
   fs.mkdirSync(options.project.runsRoot, { recursive: true });
-  await downloadFolder(options.storage, job.result_location, job.result_files ?? [], dir);
+  await downloadFolder(storage, job.result_location, job.result_files ?? [], dir);
   return dir;
+}
+
+/** The storage a done row names; a row from before rows kept it needs --storage. */
+function storageOf(job: Job): Storage {
+  if (!job.result_storage)
+    throw new ReproError(
+      'REPRO_NO_STORAGE',
+      `the store does not say which storage holds ${job.name} (a row from before repro kept it)`,
+      'Give it: --storage s3://bucket/prefix (or REPRO_STORAGE).',
+    );
+  return openStorage(job.result_storage);
 }
 
 /** Uploads under `<name>/<token>/` that no row names as its result: attempts that died or lost their lease. */
@@ -136,17 +151,35 @@ export async function orphanedUploads(store: Store, storage: Storage): Promise<s
  * result is pulled once (checked) into `$XDG_CACHE_HOME/repro/remote/<store>/runs`, whose path
  * is returned to be used as a runs root.
  */
-export async function mirrorResults(store: Store, storage: Storage, url: string): Promise<string> {
+export async function mirrorResults(
+  store: Store,
+  storage: Storage | undefined,
+  url: string,
+  warn: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+): Promise<string> {
   const { fs } = await import('../_builtins.ts');
   const { sha256Hex } = await import('../config/hash.ts');
   const { cacheDir } = await import('../project/cache.ts');
-  const root = join(cacheDir(), 'remote', sha256Hex(`${url}\n${storage.uri}`).slice(0, 16), 'runs');
+  const root = join(cacheDir(), 'remote', sha256Hex(`${url}\n${storage?.uri ?? ''}`).slice(0, 16), 'runs');
   fs.mkdirSync(root, { recursive: true });
   for (const job of await store.list('done')) {
+    // a row that cannot be trusted with paths is left out, and said
+    const problem = jobProblem(job);
+    if (problem) {
+      warn(`repro: warning: left out the store's row ${JSON.stringify(job.name).slice(0, 80)}: ${problem}`);
+      continue;
+    }
     const dir = join(root, job.name);
     // a mirror named after the location: a result pulled before stays as it was
     if (!job.result_location || fs.existsSync(dir)) continue;
-    await downloadFolder(storage, job.result_location, job.result_files ?? [], dir);
+    const from = storage ?? (job.result_storage ? openStorage(job.result_storage) : undefined);
+    if (!from) {
+      warn(
+        `repro: warning: left out ${job.name}: the store does not say which storage holds it (give --storage)`,
+      );
+      continue;
+    }
+    await downloadFolder(from, job.result_location, job.result_files ?? [], dir);
   }
   return root;
 }

@@ -2,6 +2,7 @@ import { dirname, fs, join, relative } from '../_builtins.ts';
 import { importOptional } from '../_optional.ts';
 import { hasher } from '../data/fingerprint.ts';
 import { ReproError } from '../errors.ts';
+import { isSafeRelative } from './store.ts';
 
 /** A file of an uploaded result, with the BLAKE3 digest that pull checks. */
 export interface StoredFile {
@@ -257,6 +258,13 @@ export async function downloadFolder(
   dir: string,
 ): Promise<void> {
   const { hashFile } = await hasher();
+  // paths come from a shared database: each must stay inside the folder it is written to
+  const outside = files.find((f) => !isSafeRelative(f.path));
+  if (outside || !isSafeRelative(prefix))
+    throw new StorageError(
+      'REPRO_STORE_BAD_ROW',
+      `refused to write ${JSON.stringify(outside?.path ?? prefix)}: not a relative path inside the result`,
+    );
   const tmp = `${dir}.partial-${process.pid}-${Date.now()}`;
   fs.mkdirSync(tmp, { recursive: true });
   try {

@@ -20,6 +20,8 @@ export interface Job {
   lease_expires: Date | null;
   /** Where the result lies in the shared storage, e.g. `model/<lease token>`. */
   result_location: string | null;
+  /** The storage that holds it (`s3://bucket/prefix`, `file:///path`); null in rows made before it was kept. */
+  result_storage: string | null;
   /** Every uploaded file with its size and BLAKE3 digest, checked on pull. */
   result_files: { path: string; size: number; hash: string }[] | null;
   last_error: string | null;
@@ -52,7 +54,12 @@ export type NewJob = {
   max_attempts: number;
 };
 /** A config whose result already exists in the storage. */
-export type DoneJob = Omit<NewJob, 'max_attempts'> & { location: string; files: Job['result_files'] };
+export type DoneJob = Omit<NewJob, 'max_attempts'> & {
+  location: string;
+  files: Job['result_files'];
+  /** The storage's URI, kept so that readers need only the database. */
+  storage?: string;
+};
 
 /** A claimed job: the lease that fences every later write. */
 export interface Lease {
@@ -71,7 +78,12 @@ export interface Store {
   pushDone(job: DoneJob): Promise<'added' | 'same'>;
   claim(owner: string, leaseSeconds: number): Promise<Lease | null>;
   heartbeat(lease: Lease, leaseSeconds: number): Promise<boolean>;
-  complete(lease: Lease, location: string, files: NonNullable<Job['result_files']>): Promise<boolean>;
+  complete(
+    lease: Lease,
+    location: string,
+    files: NonNullable<Job['result_files']>,
+    storage?: string,
+  ): Promise<boolean>;
   fail(lease: Lease, error: string): Promise<boolean>;
   list(state?: JobState): Promise<Job[]>;
   get(name: string): Promise<Job | null>;
@@ -109,7 +121,58 @@ const MIGRATIONS: string[] = [
   `DROP INDEX repro_jobs_claimable;
    CREATE INDEX repro_jobs_queued ON repro_jobs (created_at, name) WHERE state = 'queued';
    CREATE INDEX repro_jobs_leases ON repro_jobs (lease_expires) WHERE state = 'running'`,
+  // the storage a result lies in, so pull, ls --db and ui --db need only the database
+  `ALTER TABLE repro_jobs ADD COLUMN result_storage text`,
 ];
+
+const STORE_NAME = /^[A-Za-z0-9_][A-Za-z0-9._~=,+-]*$/;
+
+/** A relative path with no `..`, no empty part and nothing absolute: safe to join below a folder. */
+export function isSafeRelative(path: unknown): boolean {
+  if (typeof path !== 'string' || path === '' || path.length > 4096 || path.includes('\0')) return false;
+  if (path.startsWith('/') || path.includes('\\') || /^[A-Za-z]:/.test(path)) return false;
+  return path.split('/').every((part) => part !== '' && part !== '.' && part !== '..');
+}
+
+/**
+ * Why a row read from the store cannot be trusted to name paths, or null when it can: its
+ * name and sources follow the result-name rules, its location is `<name>/<one part>`, its files
+ * are relative paths inside the result, and its storage is a storage URI. Rows are data from a
+ * shared database: they are checked before anything is written from them.
+ */
+export function jobProblem(job: Partial<Job> & { name: unknown }): string | null {
+  const validName = (n: unknown) => typeof n === 'string' && STORE_NAME.test(n) && !n.includes('..');
+  if (!validName(job.name)) return `its name ${JSON.stringify(job.name)} is not a result name`;
+  if (job.sources && !job.sources.every(validName)) return 'a source is not a result name';
+  const location = job.result_location;
+  if (location !== null && location !== undefined) {
+    const parts = typeof location === 'string' ? location.split('/') : [];
+    if (!isSafeRelative(location) || parts.length !== 2 || parts[0] !== job.name)
+      return `its result location ${JSON.stringify(location)} is not <name>/<attempt>`;
+  }
+  if (job.result_files !== null && job.result_files !== undefined) {
+    if (!Array.isArray(job.result_files)) return 'its file list is not a list';
+    for (const f of job.result_files)
+      if (!f || !isSafeRelative(f.path) || typeof f.hash !== 'string')
+        return `its file list names ${JSON.stringify(f?.path)}, not a path inside the result`;
+  }
+  const storage = job.result_storage;
+  if (storage !== null && storage !== undefined && !/^(s3|file):\/\/\S+$/.test(storage))
+    return `its storage ${JSON.stringify(storage)} is not an s3:// or file:// URI`;
+  return null;
+}
+
+/** The row, when it can be trusted to name paths; else a StoreError naming the row and why. */
+export function checkedJob<T extends Partial<Job> & { name: string }>(job: T): T {
+  const problem = jobProblem(job);
+  if (problem)
+    throw new StoreError(
+      'REPRO_STORE_BAD_ROW',
+      `the store's row ${JSON.stringify(job.name).slice(0, 80)} is refused: ${problem}`,
+      'Nothing was written. Someone wrote this row by hand or the database was tampered with: fix or delete the row (repro queue cancel NAME, or SQL).',
+    );
+  return job;
+}
 
 /** `repro_jobs` in PostgreSQL, claimed with FOR UPDATE SKIP LOCKED and fenced by lease tokens. */
 export class PgStore implements Store {
@@ -179,9 +242,17 @@ export class PgStore implements Store {
 
   async pushDone(job: DoneJob): Promise<'added' | 'same'> {
     const r = await this.#query(
-      `INSERT INTO repro_jobs (name, config, config_hash, sources, state, result_location, result_files, finished_at)
-       VALUES ($1, $2, $3, $4, 'done', $5, $6, now()) ON CONFLICT (name) DO NOTHING`,
-      [job.name, job.config, job.config_hash, job.sources, job.location, JSON.stringify(job.files)],
+      `INSERT INTO repro_jobs (name, config, config_hash, sources, state, result_location, result_files, result_storage, finished_at)
+       VALUES ($1, $2, $3, $4, 'done', $5, $6, $7, now()) ON CONFLICT (name) DO NOTHING`,
+      [
+        job.name,
+        job.config,
+        job.config_hash,
+        job.sources,
+        job.location,
+        JSON.stringify(job.files),
+        job.storage ?? null,
+      ],
     );
     return r.rowCount === 1 ? 'added' : this.#same(job.name, job.config_hash);
   }
@@ -238,11 +309,16 @@ export class PgStore implements Store {
     return r.rowCount === 1;
   }
 
-  async complete(lease: Lease, location: string, files: NonNullable<Job['result_files']>): Promise<boolean> {
+  async complete(
+    lease: Lease,
+    location: string,
+    files: NonNullable<Job['result_files']>,
+    storage?: string,
+  ): Promise<boolean> {
     const r = await this.#query(
-      `UPDATE repro_jobs SET state = 'done', result_location = $3, result_files = $4, finished_at = now(), last_error = NULL
+      `UPDATE repro_jobs SET state = 'done', result_location = $3, result_files = $4, result_storage = $5, finished_at = now(), last_error = NULL
        WHERE name = $1 AND lease_token = $2 AND state = 'running'`,
-      [lease.job.name, lease.token, location, JSON.stringify(files)],
+      [lease.job.name, lease.token, location, JSON.stringify(files), storage ?? null],
     );
     return r.rowCount === 1;
   }

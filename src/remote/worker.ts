@@ -4,7 +4,7 @@ import { cacheDir as reproCacheDir } from '../project/cache.ts';
 import type { Project } from '../project/project.ts';
 import { runConfig } from '../run/runner.ts';
 import { downloadFolder, type Storage, uploadFolder } from './storage.ts';
-import type { Lease, Store } from './store.ts';
+import { checkedJob, jobProblem, type Lease, type Store } from './store.ts';
 
 export interface WorkerOptions {
   store: Store;
@@ -104,6 +104,13 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
 
   const work = async (lease: Lease): Promise<keyof WorkerSummary> => {
     const { job, token } = lease;
+    // a row is data from a shared database: its name becomes a path only once checked
+    const problem = jobProblem(job);
+    if (problem) {
+      await withReconnect(() => options.store.fail(lease, `refused: ${problem}`), log).catch(() => {});
+      log(`repro worker: refused the row ${JSON.stringify(job.name).slice(0, 80)}: ${problem}`);
+      return 'failed';
+    }
     const attemptDir = join(workDir, 'attempts', token);
     const runsRoot = join(attemptDir, 'runs');
     fs.mkdirSync(runsRoot, { recursive: true });
@@ -129,12 +136,14 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     try {
       // stage each source once into the cache, checked, then link it beside the run
       for (const source of job.sources) {
-        const up = await withReconnect(() => options.store.get(source), log);
-        if (!up?.result_location) throw new Error(`source ${source} has no result in the store`);
-        const cached = join(cacheDir, `${source}-${sha256Hex(up.result_location).slice(0, 16)}`);
+        const row = await withReconnect(() => options.store.get(source), log);
+        if (!row?.result_location) throw new Error(`source ${source} has no result in the store`);
+        const up = checkedJob(row);
+        const location = up.result_location as string;
+        const cached = join(cacheDir, `${source}-${sha256Hex(location).slice(0, 16)}`);
         if (!fs.existsSync(cached)) {
           try {
-            await downloadFolder(options.storage, up.result_location, up.result_files ?? [], cached);
+            await downloadFolder(options.storage, location, up.result_files ?? [], cached);
           } catch (error) {
             // another slot fetched it meanwhile
             if (!fs.existsSync(cached)) throw error;
@@ -184,7 +193,10 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
         );
         return 'failed';
       }
-      const completed = await withReconnect(() => options.store.complete(lease, location, files), log);
+      const completed = await withReconnect(
+        () => options.store.complete(lease, location, files, options.storage.uri),
+        log,
+      );
       if (!completed) {
         log(`repro worker: ${job.name}: the lease was lost before completion; ${location} stays an orphan`);
         return 'lost';

@@ -36,7 +36,7 @@ const job = (name: string, sources: string[] = [], content: object = {}) => ({
 
 describe('the PostgreSQL store', () => {
   it('migrates once, and on first use', async () => {
-    expect(await store.migrate()).toBe(3);
+    expect(await store.migrate()).toBe(4);
     expect(await store.migrate()).toBe(0);
   });
 

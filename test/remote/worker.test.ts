@@ -82,6 +82,51 @@ function worker(
   return { child, done: new Promise((r) => child.on('close', (code) => r({ code, out }))) };
 }
 
+describe('rows are data, not paths', () => {
+  it('refuses crafted names, locations and file paths before writing anything', async () => {
+    const root = project();
+    const storage = `file://${join(scratch, `store${db}`)}`;
+    const store = await PgStore.connect(url);
+    await store.migrate();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    const insert = (name: string, location: string, files: object, state = 'done') =>
+      client.query(
+        `INSERT INTO repro_jobs (name, config, config_hash, sources, state, result_location, result_files, result_storage)
+         VALUES ($1, '{"script": "stage.py"}', 'h', '{}', $4, $2, $3, $5)`,
+        [name, location, JSON.stringify(files), state, storage],
+      );
+    const escape = join(scratch, `escape${db}`);
+    await insert(`../../../../${escape.slice(1)}`, `../../../../${escape.slice(1)}/x`, []);
+    await insert('evilfiles', 'evilfiles/t', [{ path: '../../outside.txt', size: 1, hash: 'x' }]);
+    await insert('evilloc', '../../etc/x', []);
+    await insert('../queued', '', [], 'queued');
+    try {
+      for (const name of ['evilfiles', 'evilloc']) {
+        const r = await runRepro(root, ['pull', name, '--db', url]);
+        expect(r.code, name).toBe(1);
+        expect(r.stderr).toContain(`error: the store's row "${name}" is refused`);
+      }
+      const ls = await runRepro(root, ['ls', '--db', url], {
+        env: { XDG_CACHE_HOME: join(scratch, `mirror-evil${db}`) },
+      });
+      expect(ls.stderr).toContain("left out the store's row");
+      expect(existsSync(escape)).toBe(false);
+      expect(existsSync(join(root, 'outside.txt'))).toBe(false);
+      expect(existsSync(join(root, '..', 'outside.txt'))).toBe(false);
+      // a worker refuses the crafted queued row and fails it, writing nothing from its name
+      const w = worker(root, storage, ['--once']);
+      const out = await w.done;
+      expect(out.out).toContain('refused the row "../queued"');
+      const row = await store.get('../queued');
+      expect(row?.last_error).toContain('refused: its name');
+    } finally {
+      await client.end();
+      await store.close();
+    }
+  });
+});
+
 describe('workers on a shared database and storage', () => {
   it('push, two workers, pull: the pipeline is computed in order and pulled back checked', async () => {
     const root = project();
@@ -103,15 +148,16 @@ describe('workers on a shared database and storage', () => {
       ['features', 'done'],
       ['model', 'done'],
     ]);
-    const pulled = await runRepro(root, ['pull', 'model', '--db', url, '--storage', storage]);
-    expect(pulled.stdout).toBe('model -> runs/model\n');
+    // the store knows where the result lies: --db is all pull needs
+    const pulled = await runRepro(root, ['pull', 'model', '--db', url]);
+    expect(pulled.stdout, pulled.stderr).toBe('model -> runs/model\n');
     expect(readFileSync(join(root, 'runs/model/value'), 'utf8')).toBe('111');
     expect(JSON.parse(readFileSync(join(root, 'runs/model/end.json'), 'utf8')).status).toBe('done');
     // pulling again never touches the local copy
     expect((await runRepro(root, ['pull', 'model', '--db', url, '--storage', storage])).code).toBe(1);
 
-    // ls, diff, plot and status read the store's results with --db
-    const remote = ['--db', url, '--storage', storage];
+    // ls, diff, plot and status read the store's results with --db (and no --storage)
+    const remote = ['--db', url];
     const env = { XDG_CACHE_HOME: join(scratch, `mirror${db}`) };
     const remoteLs = await runCli(root, ['ls', ...remote, '--columns', 'name,status,add'], { env });
     expect(remoteLs.stdout).toBe(

@@ -96,8 +96,8 @@ describe('rows are data, not paths', () => {
          VALUES ($1, '{"script": "stage.py"}', 'h', '{}', $4, $2, $3, $5)`,
         [name, location, JSON.stringify(files), state, storage],
       );
-    const escape = join(scratch, `escape${db}`);
-    await insert(`../../../../${escape.slice(1)}`, `../../../../${escape.slice(1)}/x`, []);
+    const outsideDir = join(scratch, `outsideDir${db}`);
+    await insert(`../../../../${outsideDir.slice(1)}`, `../../../../${outsideDir.slice(1)}/x`, []);
     await insert('evilfiles', 'evilfiles/t', [{ path: '../../outside.txt', size: 1, hash: 'x' }]);
     await insert('evilloc', '../../etc/x', []);
     await insert('../queued', '', [], 'queued');
@@ -111,7 +111,7 @@ describe('rows are data, not paths', () => {
         env: { XDG_CACHE_HOME: join(scratch, `mirror-evil${db}`) },
       });
       expect(ls.stderr).toContain("left out the store's row");
-      expect(existsSync(escape)).toBe(false);
+      expect(existsSync(outsideDir)).toBe(false);
       expect(existsSync(join(root, 'outside.txt'))).toBe(false);
       expect(existsSync(join(root, '..', 'outside.txt'))).toBe(false);
       // a worker refuses the crafted queued row and fails it, writing nothing from its name

@@ -12,7 +12,7 @@ import { graphStatus } from './status.ts';
 export type Finding =
   | GraphProblem
   | {
-      kind: 'flatness' | 'unread' | 'immutability' | 'script' | 'duplicate' | 'damaged';
+      kind: 'flatness' | 'unread' | 'immutability' | 'script' | 'duplicate' | 'damaged' | 'stale';
       severity: 'error' | 'warning';
       file: string;
       key?: string;
@@ -94,6 +94,15 @@ export async function checkProject(project: Project): Promise<Finding[]> {
       if (s.file && reason.startsWith(s.file))
         findings.push({ kind: 'immutability', severity: 'error', file: s.file, message: reason });
     }
+    // a stale result is not a mistake in the project, but check says so as status does
+    const others = s.stale.filter((r) => !(s.file && r.startsWith(s.file)));
+    if (s.state === 'done' && others.length && s.result)
+      findings.push({
+        kind: 'stale',
+        severity: 'warning',
+        file: relative(project.root, s.result),
+        message: `stale: ${others.join('; ')} (repro make ${s.name} --rebuild builds it again)`,
+      });
   }
   return findings.sort((a, b) =>
     a.severity === b.severity ? a.file.localeCompare(b.file) : a.severity === 'error' ? -1 : 1,

@@ -196,6 +196,13 @@ export async function make(options: MakeOptions): Promise<MakeSummary> {
             project,
             quiet: true,
             requireClean: options.requireClean,
+            // what this make knows of the sources: a stage it ran is fresh, the others as found
+            staleSources: new Map(
+              node.sources.map((s) => [
+                s,
+                outcome.get(s)?.outcome === 'ran' ? [] : (statuses.get(s)?.stale ?? []),
+              ]),
+            ),
             stdout: jobs === 1 ? (options.stdout ?? process.stdout) : quiet,
             stderr: jobs === 1 ? (options.stderr ?? process.stderr) : quiet,
           }).then(

@@ -30,6 +30,11 @@ export interface BeginRunOptions {
   beforeCreate?: () => void;
   /** Refuse to start while tracked files have uncommitted changes. @default repro.json requireClean */
   requireClean?: boolean;
+  /**
+   * Why each source is stale, when the caller knows already (make has the statuses of the whole
+   * graph): the graph is then not read again for every stage. @default worked out here
+   */
+  staleSources?: ReadonlyMap<string, string[]>;
 }
 
 /**
@@ -47,9 +52,10 @@ export async function beginRun(prepared: PreparedRun, options: BeginRunOptions):
   const sources = resolveSources(config, project, label, prepared.cwd);
   const [manifest, staleSources] = await Promise.all([
     fingerprintConfigInputs(config, project, label),
-    upstreamStaleness(project, sources, warn),
+    options.staleSources ?? upstreamStaleness(project, sources, warn),
   ]);
   for (const [name, reasons] of staleSources) {
+    if (reasons.length === 0) continue;
     const more = reasons.length > 1 ? ` (+${reasons.length - 1} more)` : '';
     warn(
       `repro: warning: ${label}: upstream ${name} is stale: ${reasons[0]}${more}; this run reads it as it is and records that (repro make ${prepared.loaded.name} --rebuild builds everything again from fresh data)`,

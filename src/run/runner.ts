@@ -36,6 +36,8 @@ export interface RunConfigOptions extends PrepareRunOptions {
   retry?: boolean;
   /** Refuse to start while tracked files have uncommitted changes. @default repro.json requireClean */
   requireClean?: boolean;
+  /** Why each source is stale, when the caller knows (make). @default worked out from the graph */
+  staleSources?: ReadonlyMap<string, string[]>;
   /**
    * The environment the script runs in (plus SCRIPT_ENV_DEFAULTS for what it lacks).
    * @default process.env
@@ -85,6 +87,7 @@ export async function runConfig(options: RunConfigOptions): Promise<RunResult> {
     inputs: { mode: 'cli', argv: options.argv ?? process.argv, command, script, env },
     warn,
     requireClean: options.requireClean,
+    staleSources: options.staleSources,
     beforeCreate: () => {
       const retried = makeRoomForRetry(prepared, options.retry);
       if (retried && !options.quiet)

@@ -61,9 +61,15 @@ export function allowedHost(hostname: string, allowed: readonly string[] = []): 
 
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9._~=,+-]*$/;
 
-/** The result folder of a name from a URL, or null when the name is not one. */
+/** A result moved aside, as the run page names it: `.attic/model@2026-11-28T10-31-02Z`. */
+const ATTIC_NAME = /^\.attic\/[A-Za-z0-9_][A-Za-z0-9._~=,+@-]*$/;
+
+/**
+ * The result folder of a name from a URL (a result in the runs root, or one in the attic by its
+ * path under the runs root), or null when the name is not one.
+ */
 function runDir(project: Project, name: string): string | null {
-  if (!NAME.test(name) || name.includes('..')) return null;
+  if (!(NAME.test(name) || ATTIC_NAME.test(name)) || name.includes('..')) return null;
   const dir = join(project.runsRoot, name);
   return fs.existsSync(join(dir, RUN_FILES.config)) ? dir : null;
 }

@@ -117,6 +117,8 @@ describe('day two: change without loss', () => {
       'kept 3 stale results; to rebuild them (the old ones move to the attic): repro make model --rebuild',
     );
 
+    const check = await runRepro(root, ['check']);
+    expect(check.stdout).toMatch(/warning: runs\/model: stale: upstream features is stale/);
     const dry = await runRepro(root, ['make', 'model', '--rebuild', '--dry-run']);
     expect(dry.stderr).toContain('would move model to the attic');
     expect(attic(root)).toEqual([]);
@@ -133,6 +135,13 @@ describe('day two: change without loss', () => {
       ['config.json', 'end.json', 'repro-code', 'run.json', 'stderr.log', 'stdout.log', 'value'].sort(),
     );
     expect(readFileSync(join(root, 'runs', 'model', 'value'), 'utf8')).not.toBe(before);
+    // the dashboard's run page takes an attic result by its path under the runs root
+    const atticPage: J = await (
+      await app.request(`/api/runs/${encodeURIComponent(`.attic/${moved[2]}`)}`)
+    ).json();
+    expect(atticPage.status).toBe('done');
+    expect(atticPage.files.map((f: { path: string }) => f.path)).toContain('value');
+    // check says what status says about stale results: nothing is stale now
     expect((await runRepro(root, ['status'])).code).toBe(0);
 
     // the attic stays out of listings, and ls --attic shows it

@@ -1,4 +1,4 @@
-import { join } from '../_builtins.ts';
+import { fs, join } from '../_builtins.ts';
 import type { RunSummary } from '../compare/runs.ts';
 import { hashConfig } from '../config/hash.ts';
 import { checkManifest, diffManifests, fingerprint, type Manifest } from '../data/fingerprint.ts';
@@ -32,10 +32,30 @@ export interface NodeStatus {
  */
 export async function graphStatus(graph: ProjectGraph, names?: readonly string[]): Promise<NodeStatus[]> {
   const states = new Map<string, RunState>();
+  // each result folder is listed once: records that are not there are never opened
+  const listings = new Map<string, Set<string>>();
+  const filesOf = (dir: string) => {
+    let files = listings.get(dir);
+    if (!files) {
+      try {
+        files = new Set(fs.readdirSync(dir));
+      } catch {
+        files = new Set();
+      }
+      listings.set(dir, files);
+    }
+    return files;
+  };
+  // a script shared by many configs is hashed once per call
+  const scriptHashes = new Map<string, string | null>();
+  const hashOnce = (file: string) => {
+    if (!scriptHashes.has(file)) scriptHashes.set(file, hashFile(file));
+    return scriptHashes.get(file) ?? null;
+  };
   const stateOf = (node: GraphNode) => {
     let s = states.get(node.name);
     if (!s && node.result) {
-      s = readRunState(node.result);
+      s = readRunState(node.result, Date.now(), filesOf(node.result));
       states.set(node.name, s);
     }
     return s;
@@ -74,7 +94,7 @@ export async function graphStatus(graph: ProjectGraph, names?: readonly string[]
       }
     }
     if (record?.script?.path && record.script.sha256) {
-      const now = hashFile(join(graph.project.root, record.script.path));
+      const now = hashOnce(join(graph.project.root, record.script.path));
       if (now === null) stale.push(`the script ${record.script.path} is gone`);
       else if (now !== record.script.sha256)
         stale.push(`the script ${record.script.path} changed since the run`);
@@ -96,7 +116,7 @@ export async function graphStatus(graph: ProjectGraph, names?: readonly string[]
         stale.push(`upstream ${source} is stale: ${upStatus.stale[0]}${more}`);
       }
     }
-    stale.push(...(await dataStaleness(node.result, graph.project)));
+    stale.push(...(await dataStaleness(node.result, graph.project, filesOf(node.result))));
     return {
       name: node.name,
       state: state.status,
@@ -162,9 +182,14 @@ export function isGood(s: NodeStatus): boolean {
  * taken again at their level and compared. `path` level records no files, so it never goes
  * stale by data.
  */
-export async function dataStaleness(dir: string, project: Project): Promise<string[]> {
+export async function dataStaleness(
+  dir: string,
+  project: Project,
+  files?: ReadonlySet<string>,
+): Promise<string[]> {
   const manifests: Manifest[] = [];
   const reasons: string[] = [];
+  if (files && !files.has(RUN_FILES.inputs) && !files.has(RUN_FILES.inputsRead)) return reasons;
   // a manifest that cannot be read cannot vouch for the data: the result is stale
   const declared = readChecked<Manifest>(join(dir, RUN_FILES.inputs), checkManifest);
   if (declared.damage) reasons.push(`the data cannot be checked: ${declared.damage}`);

@@ -117,8 +117,12 @@ export async function verifyResult(options: VerifyOptions): Promise<VerifyReport
           env: { ...(options.env ?? process.env), ...seedsOf(record?.env) },
         });
       } catch (error) {
-        // another verify took this number between the look and the mkdir: take the next
-        if (error instanceof ResultExistsError && n < 1000) n++;
+        // another verify took this number between the look and the mkdir (its folder exists,
+        // running or done): take the next
+        const taken =
+          error instanceof ResultExistsError ||
+          (error instanceof ReproError && /^REPRO_RESULT_(RUNNING|FAILED)$/.test(error.code));
+        if (taken && n < 1000) n++;
         else throw error;
       }
     }

@@ -65,7 +65,7 @@ export async function beginRun(prepared: PreparedRun, options: BeginRunOptions):
   const id = newRunId();
   const code = codeFiles(project, options.inputs.script, config);
   const inputs: RecordInputs = { ...options.inputs, sources, staleSources, code };
-  const slow = gatherSlowFacts(project, inputs.script, code);
+  const slow = gatherSlowFacts(project, inputs.script);
   let made: ReturnType<typeof createRunFolder>;
   try {
     made = createRunFolder(

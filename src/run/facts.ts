@@ -50,10 +50,22 @@ const execSync: Exec = (cmd, args, cwd, timeout = 10_000) => {
   return r.status === 0 ? { stdout: r.stdout, stderr: r.stderr } : null;
 };
 
-/** Git facts plus the text of `git diff HEAD` when the work tree has changes. */
-export type GitResult = { facts: GitFacts; diffText: string | null } | null;
+/**
+ * Git facts plus the text of `git diff HEAD` when the work tree has changes, and the paths git
+ * does not track (untracked and ignored; a folder ends in `/` and covers what is below it).
+ */
+export type GitResult = { facts: GitFacts; diffText: string | null; notTracked: string[] } | null;
 
-const STATUS_ARGS = ['--no-optional-locks', 'status', '--porcelain=v2', '--branch', '-z'];
+// --ignored=matching lists an ignored folder, not its files: the same one call also tells which
+// of a run's code files git does not track
+const STATUS_ARGS = [
+  '--no-optional-locks',
+  'status',
+  '--porcelain=v2',
+  '--branch',
+  '-z',
+  '--ignored=matching',
+];
 const DIFF_ARGS = ['--no-optional-locks', 'diff', 'HEAD', '--binary'];
 
 /**
@@ -66,7 +78,7 @@ export async function gatherGitFacts(root: string): Promise<GitResult> {
   const parsed = status && parseGitStatus(status.stdout);
   if (!parsed) return null;
   const diff = parsed.changed && parsed.facts.commit ? await execAsync('git', DIFF_ARGS, root) : null;
-  return { facts: parsed.facts, diffText: diff?.stdout || null };
+  return { facts: parsed.facts, diffText: diff?.stdout || null, notTracked: parsed.notTracked };
 }
 
 /** The same, blocking: for a run that ends before the asynchronous facts arrived. */
@@ -75,15 +87,26 @@ export function gatherGitFactsSync(root: string): GitResult {
   const parsed = status && parseGitStatus(status.stdout);
   if (!parsed) return null;
   const diff = parsed.changed && parsed.facts.commit ? (execSync('git', DIFF_ARGS, root) as Output) : null;
-  return { facts: parsed.facts, diffText: diff?.stdout || null };
+  return { facts: parsed.facts, diffText: diff?.stdout || null, notTracked: parsed.notTracked };
+}
+
+/**
+ * Whether git tracks a path (relative to the project root), from the untracked and ignored
+ * entries of `git status` (paths relative to the work tree root, `prefix` being the project's
+ * place in it).
+ */
+export function isTracked(path: string, notTracked: readonly string[], prefix = ''): boolean {
+  const full = prefix ? `${prefix}/${path}` : path;
+  return !notTracked.some((p) => (p.endsWith('/') ? full.startsWith(p) : full === p));
 }
 
 /** Parses `git status --porcelain=v2 --branch -z`. */
-export function parseGitStatus(stdout: string): { facts: GitFacts; changed: boolean } {
+export function parseGitStatus(stdout: string): { facts: GitFacts; changed: boolean; notTracked: string[] } {
   let commit: string | null = null;
   let branch: string | null = null;
   let changed = false;
   const untracked: string[] = [];
+  const ignored: string[] = [];
   const entries = stdout.split('\0');
   for (let i = 0; i < entries.length; i++) {
     const line = entries[i] as string;
@@ -95,6 +118,8 @@ export function parseGitStatus(stdout: string): { facts: GitFacts; changed: bool
       branch = head === '(detached)' ? null : head;
     } else if (line.startsWith('? ')) {
       untracked.push(line.slice(2));
+    } else if (line.startsWith('! ')) {
+      ignored.push(line.slice(2));
     } else if (line.startsWith('2 ')) {
       changed = true;
       i++; // a rename entry is followed by its original path
@@ -105,6 +130,7 @@ export function parseGitStatus(stdout: string): { facts: GitFacts; changed: bool
   return {
     facts: { commit, branch, dirty: changed || untracked.length > 0, untracked, diff: null },
     changed,
+    notTracked: [...untracked, ...ignored],
   };
 }
 
@@ -237,19 +263,6 @@ export function nodePackages(root: string): RuntimeFacts['packages'] {
     }
   }
   return { runtime: 'node', versions };
-}
-
-/** The files among `paths` (relative to root) that git tracks; null outside git. */
-export async function trackedFiles(root: string, paths: readonly string[]): Promise<Set<string> | null> {
-  if (paths.length === 0) return new Set();
-  const out = await execAsync('git', ['--no-optional-locks', 'ls-files', '-z', '--', ...paths], root);
-  return out ? new Set(out.stdout.split('\0').filter(Boolean)) : null;
-}
-
-export function trackedFilesSync(root: string, paths: readonly string[]): Set<string> | null {
-  if (paths.length === 0) return new Set();
-  const out = execSync('git', ['--no-optional-locks', 'ls-files', '-z', '--', ...paths], root) as Output;
-  return out ? new Set(out.stdout.split('\0').filter(Boolean)) : null;
 }
 
 /** Tracked files with uncommitted changes (`git status`, untracked files left out); null outside git. */

@@ -13,12 +13,11 @@ import {
   type HostFacts,
   interpreterFacts,
   interpreterFactsSync,
+  isTracked,
   nodePackages,
   processStartTicks,
   type RuntimeFacts,
   recordedEnv,
-  trackedFiles,
-  trackedFilesSync,
 } from './facts.ts';
 import type { PreparedRun, RunFolder } from './folder.ts';
 import { RECORDED_ENV, RUN_FILES } from './layout.ts';
@@ -246,8 +245,6 @@ export interface RecordInputs {
 export interface SlowFacts {
   git: GitResult;
   runtime: RuntimeFacts;
-  /** The code files (relative to the project root) git tracks; null outside git. */
-  tracked: Set<string> | null;
 }
 
 const NO_RUNTIME: RuntimeFacts = { version: null, packages: null };
@@ -263,28 +260,18 @@ function runtimeOf(
 }
 
 /** Starts learning the slow facts, in parallel; nothing is written. */
-export async function gatherSlowFacts(
-  project: Project,
-  script: ResolvedScript | null,
-  code: readonly string[] = [],
-): Promise<SlowFacts> {
-  const [git, runtime, tracked] = await Promise.all([
+export async function gatherSlowFacts(project: Project, script: ResolvedScript | null): Promise<SlowFacts> {
+  const [git, runtime] = await Promise.all([
     project.gitRoot ? gatherGitFacts(project.root) : null,
     runtimeOf(project, script, interpreterFacts),
-    project.gitRoot ? trackedFiles(project.root, code) : null,
   ]);
-  return { git, runtime, tracked };
+  return { git, runtime };
 }
 
-export function gatherSlowFactsSync(
-  project: Project,
-  script: ResolvedScript | null,
-  code: readonly string[] = [],
-): SlowFacts {
+export function gatherSlowFactsSync(project: Project, script: ResolvedScript | null): SlowFacts {
   return {
     git: project.gitRoot ? gatherGitFactsSync(project.root) : null,
     runtime: runtimeOf(project, script, interpreterFactsSync) as RuntimeFacts,
-    tracked: project.gitRoot ? trackedFilesSync(project.root, code) : null,
   };
 }
 
@@ -371,13 +358,12 @@ export class PendingRecord {
   ) {
     this.done = slow.then(
       (facts) => this.#write(facts),
-      () => this.#write({ git: null, runtime: NO_RUNTIME, tracked: null }),
+      () => this.#write({ git: null, runtime: NO_RUNTIME }),
     );
   }
 
   flushSync(): void {
-    if (!this.#written)
-      this.#write(gatherSlowFactsSync(this.prepared.project, this.inputs.script, this.inputs.code));
+    if (!this.#written) this.#write(gatherSlowFactsSync(this.prepared.project, this.inputs.script));
   }
 
   #write(slow: SlowFacts): void {
@@ -385,12 +371,7 @@ export class PendingRecord {
     this.#written = true;
     try {
       const record = buildRecord(this.prepared, this.id, this.inputs, this.startedAt, slow);
-      const code = copyUntrackedCode(
-        this.prepared.project,
-        this.folder,
-        this.inputs.code ?? [],
-        slow.tracked,
-      );
+      const code = copyUntrackedCode(this.prepared.project, this.folder, this.inputs.code ?? [], slow.git);
       if (code) record.code = code;
       if (slow.git?.diffText) this.folder.write(RUN_FILES.diff, slow.git.diffText);
       this.folder.write(RUN_FILES.record, `${JSON.stringify(record, null, 2)}\n`);
@@ -410,9 +391,11 @@ function copyUntrackedCode(
   project: Project,
   folder: RunFolder,
   files: readonly string[],
-  tracked: Set<string> | null,
+  git: GitResult,
 ): RunRecord['code'] | null {
-  const untracked = files.filter((f) => !tracked?.has(f));
+  // git status paths are relative to the work tree's root; the project may sit below it
+  const prefix = project.gitRoot ? relative(project.gitRoot, project.root) : '';
+  const untracked = git ? files.filter((f) => !isTracked(f, git.notTracked, prefix)) : [...files];
   if (untracked.length === 0) return null;
   const limit = project.copyLimitBytes;
   const copied: string[] = [];

@@ -2,12 +2,13 @@ import { closest } from 'fastest-levenshtein';
 import { globSync } from 'tinyglobby';
 import { fs, join, relative } from '../_builtins.ts';
 import type { JsonObject } from '../config/json.ts';
-import { type ConfigWarning, configNameOf, loadConfig } from '../config/load.ts';
+import { type ConfigWarning, configNameOf } from '../config/load.ts';
 import { ReproError } from '../errors.ts';
 import type { Project } from '../project/project.ts';
 import { RUN_FILES } from '../run/layout.ts';
-import { readJsonFile } from '../run/record.ts';
+import { type Checked, type EndRecord, type RunRecord, readJsonFile } from '../run/record.ts';
 import { sourceNames } from '../run/sources.ts';
+import { GraphCache } from './cache.ts';
 
 /** A config of the project, or a result whose config file is not in the config folders. */
 export interface GraphNode {
@@ -21,6 +22,10 @@ export interface GraphNode {
   /** The result folder (absolute) when it exists. */
   result: string | null;
   warnings: ConfigWarning[];
+  /** hashConfig(config), when loadGraph knows it already (its cache). */
+  hash?: string;
+  /** The result folder's listing and records as loadGraph read them (graphStatus uses them). */
+  read?: { files: Set<string>; record: Checked<RunRecord>; end: Checked<EndRecord> };
 }
 
 /** Something wrong in the project's configs, with where it is. */
@@ -58,7 +63,8 @@ export class GraphError extends ReproError {
  * paths named), configs that do not load, sources naming nothing (with the closest names),
  * cycles (printed as a -> b -> a).
  */
-export function loadGraph(project: Project): ProjectGraph {
+export function loadGraph(project: Project, options: { cache?: boolean } = {}): ProjectGraph {
+  const cache = new GraphCache(project, options.cache ?? true);
   const nodes = new Map<string, GraphNode>();
   const problems: GraphProblem[] = [];
   const rel = (file: string) => relative(project.root, file) || file;
@@ -68,7 +74,7 @@ export function loadGraph(project: Project): ProjectGraph {
       let name: string | undefined;
       try {
         name = configNameOf(file);
-        const loaded = loadConfig(file);
+        const loaded = cache.config(file);
         const other = nodes.get(name);
         if (other) {
           problems.push({
@@ -87,6 +93,7 @@ export function loadGraph(project: Project): ProjectGraph {
           sources: sourceNames(loaded.config, rel(file)),
           result: null,
           warnings: loaded.warnings,
+          hash: loaded.hash,
         });
       } catch (error) {
         problems.push({
@@ -104,11 +111,14 @@ export function loadGraph(project: Project): ProjectGraph {
   // results: attach to their config, or stand alone (a result of overrides, or of a config since removed)
   if (fs.existsSync(project.runsRoot)) {
     for (const name of fs.readdirSync(project.runsRoot).sort()) {
+      if (name.startsWith('.')) continue;
       const dir = join(project.runsRoot, name);
-      if (name.startsWith('.') || !fs.existsSync(join(dir, RUN_FILES.config))) continue;
+      const read = cache.result(dir);
+      if (!read) continue;
       const node = nodes.get(name);
       if (node) {
         node.result = dir;
+        node.read = read;
         continue;
       }
       const config = readJsonFile<JsonObject>(join(dir, RUN_FILES.config)) ?? {};
@@ -125,7 +135,7 @@ export function loadGraph(project: Project): ProjectGraph {
           message: (error as Error).message,
         });
       }
-      nodes.set(name, { name, file: null, config, sources, result: dir, warnings: [] });
+      nodes.set(name, { name, file: null, config, sources, result: dir, warnings: [], read });
     }
   }
   // dangling sources
@@ -156,6 +166,7 @@ export function loadGraph(project: Project): ProjectGraph {
       message: `sources form a cycle: ${[...cycle, cycle[0]].join(' -> ')}`,
     });
   }
+  cache.save();
   return { project, nodes, problems };
 }
 

@@ -6,7 +6,7 @@ import type { Project } from '../project/project.ts';
 import { RUN_FILES } from '../run/layout.ts';
 import { type RunRecord, type RunStatus, readChecked } from '../run/record.ts';
 import { hashFile } from '../run/script.ts';
-import { type RunState, readRunState } from '../run/status.ts';
+import { judgeRunState, type RunState, readRunState } from '../run/status.ts';
 import { type GraphNode, loadGraph, type ProjectGraph } from './graph.ts';
 
 /** A config's state: its result's status, `missing` without one, plus every reason it is stale. */
@@ -34,8 +34,8 @@ export async function graphStatus(graph: ProjectGraph, names?: readonly string[]
   const states = new Map<string, RunState>();
   // each result folder is listed once: records that are not there are never opened
   const listings = new Map<string, Set<string>>();
-  const filesOf = (dir: string) => {
-    let files = listings.get(dir);
+  const filesOf = (dir: string, node?: GraphNode) => {
+    let files = listings.get(dir) ?? node?.read?.files;
     if (!files) {
       try {
         files = new Set(fs.readdirSync(dir));
@@ -55,7 +55,9 @@ export async function graphStatus(graph: ProjectGraph, names?: readonly string[]
   const stateOf = (node: GraphNode) => {
     let s = states.get(node.name);
     if (!s && node.result) {
-      s = readRunState(node.result, Date.now(), filesOf(node.result));
+      s = node.read
+        ? judgeRunState(node.result, node.read)
+        : readRunState(node.result, Date.now(), filesOf(node.result));
       states.set(node.name, s);
     }
     return s;
@@ -87,7 +89,7 @@ export async function graphStatus(graph: ProjectGraph, names?: readonly string[]
     const stale: string[] = [];
     const record = state.record;
     if (record && node.file) {
-      if (hashConfig(node.config) !== record.config.base_hash) {
+      if ((node.hash ?? hashConfig(node.config)) !== record.config.base_hash) {
         stale.push(
           `${node.file} changed since the run (configs are immutable: repro clone ${node.file} makes a new one)`,
         );
@@ -116,7 +118,7 @@ export async function graphStatus(graph: ProjectGraph, names?: readonly string[]
         stale.push(`upstream ${source} is stale: ${upStatus.stale[0]}${more}`);
       }
     }
-    stale.push(...(await dataStaleness(node.result, graph.project, filesOf(node.result))));
+    stale.push(...(await dataStaleness(node.result, graph.project, filesOf(node.result, node))));
     return {
       name: node.name,
       state: state.status,

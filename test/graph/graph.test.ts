@@ -2,6 +2,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { hashConfig } from '../../src/config/hash.ts';
 import { checkProject } from '../../src/graph/check.ts';
 import { assertValid, downstreamOf, loadGraph, topologicalOrder, upstreamOf } from '../../src/graph/graph.ts';
 import { make } from '../../src/graph/make.ts';
@@ -10,7 +11,7 @@ import { graphStatus } from '../../src/graph/status.ts';
 import { verifyResult } from '../../src/graph/verify.ts';
 import { findProject } from '../../src/project/project.ts';
 import { runConfig } from '../../src/run/runner.ts';
-import { makeProject, runCli, runRepro, waitFor, writeFiles } from '../helpers.ts';
+import { fakeRecord, makeProject, runCli, runRepro, waitFor, writeFiles } from '../helpers.ts';
 
 // a stage that copies its source's "value" file and adds its own number, logging a metric
 const STAGE = `import json, os, sys
@@ -405,5 +406,40 @@ open(os.path.join(os.environ["REPRO_RUN_DIR"], "out"), "x").write(str(cfg.get("v
     }
     const reruns = all.map((v) => v.stdout.match(/\(runs\/(\.m~verify\d)\)/)?.[1]).sort();
     expect(reruns).toEqual(['.m~verify1', '.m~verify2', '.m~verify3']);
+  });
+});
+
+describe('the graph cache', () => {
+  it('is always right: a config edited to the same size, a result that ends, a result replaced', async () => {
+    const root = makeProject({
+      'configs/a.json': { lr: 1 },
+      'runs/a/config.json': { lr: 1 },
+    });
+    const project = findProject({ cwd: root });
+    const record = fakeRecord({
+      name: 'a',
+      config: { name: 'a', file: 'configs/a.json', hash: '', base_hash: hashConfig({ lr: 1 }) },
+    });
+    writeFiles(root, { 'runs/a/run.json': record });
+    // running (this process is alive), then ended: read again because it had not ended
+    expect((await graphStatus(loadGraph(project)))[0]?.state).toBe('running');
+    writeFiles(root, {
+      'runs/a/end.json': {
+        status: 'done',
+        exit_code: 0,
+        signal: null,
+        ended_at: new Date().toISOString(),
+        duration_s: 1,
+      },
+    });
+    const done = await graphStatus(loadGraph(project));
+    expect(done[0]).toMatchObject({ state: 'done', stale: [] });
+    // from the cache now; then the config changes to the same size
+    expect((await graphStatus(loadGraph(project)))[0]).toMatchObject({ state: 'done', stale: [] });
+    writeFileSync(join(root, 'configs/a.json'), JSON.stringify({ lr: 2 }, null, 2));
+    expect((await graphStatus(loadGraph(project)))[0]?.stale[0]).toContain('configs/a.json changed');
+    // the result moved aside and made again: another folder, read again
+    rmSync(join(root, 'runs/a'), { recursive: true });
+    expect((await graphStatus(loadGraph(project)))[0]?.state).toBe('missing');
   });
 });

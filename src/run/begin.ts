@@ -120,6 +120,20 @@ function codeFiles(project: Project, script: ResolvedScript | null, config: Json
 }
 
 /**
+ * The tools (`repro/tools`), loaded from beside this module at run time: the graph and its
+ * status stay out of the one-file bundle a script imports (`dist/index.js`), so a script without
+ * sources never parses them. From dist/index.js it is ./tools.js, from a CLI chunk ../tools.js,
+ * from the sources ../tools.ts.
+ */
+async function toolsModule(): Promise<typeof import('../tools.ts')> {
+  for (const candidate of ['./tools.js', '../tools.js', '../tools.ts']) {
+    const url = new URL(candidate, import.meta.url);
+    if (fs.existsSync(url)) return import(url.href);
+  }
+  throw new Error('repro/tools is missing beside this module');
+}
+
+/**
  * Why each source is stale, by name (only the stale ones). The graph is loaded only for a config
  * with sources, and lazily (it sits above run/); a graph that cannot be read never stops a run.
  */
@@ -131,10 +145,7 @@ async function upstreamStaleness(
   const stale = new Map<string, string[]>();
   if (sources.length === 0) return stale;
   try {
-    const [{ loadGraph }, { graphStatus }] = await Promise.all([
-      import('../graph/graph.ts'),
-      import('../graph/status.ts'),
-    ]);
+    const { loadGraph, graphStatus } = await toolsModule();
     const graph = loadGraph(project);
     const names = sources.map((s) => s.name).filter((n) => graph.nodes.has(n));
     for (const s of await graphStatus(graph, names)) if (s.stale.length) stale.set(s.name, s.stale);

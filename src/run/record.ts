@@ -275,9 +275,27 @@ export function gatherSlowFactsSync(project: Project, script: ResolvedScript | n
   };
 }
 
-/** A new run id: a random UUID (v4). */
+/**
+ * A new run id: a random UUID (v4). The 16 random bytes come from /dev/urandom where there is
+ * one: loading Node's crypto for them costs a script 3 ms at start.
+ */
 export function newRunId(): string {
-  return globalThis.crypto.randomUUID();
+  let bytes: Buffer;
+  try {
+    bytes = Buffer.alloc(16);
+    const fd = fs.openSync('/dev/urandom', 'r');
+    try {
+      if (fs.readSync(fd, bytes, 0, 16, null) !== 16) throw new Error('short read');
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return process.getBuiltinModule('node:crypto').randomUUID();
+  }
+  bytes[6] = ((bytes[6] as number) & 0x0f) | 0x40;
+  bytes[8] = ((bytes[8] as number) & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 /** The start record from what is known now plus the slow facts. */

@@ -1,13 +1,12 @@
-import { basename, dirname, join, relative } from '../_builtins.ts';
+import { dirname, join, relative } from '../_builtins.ts';
 import { type ConfigDiff, diffConfigs } from '../compare/diff.ts';
 import { configEntry } from '../compare/select.ts';
-import { canonicalJson } from '../config/hash.ts';
 import type { JsonObject } from '../config/json.ts';
 import { isValidName, loadConfig } from '../config/load.ts';
 import { applyOverrides, type Override } from '../config/overrides.ts';
 import { ConfigNameError, ReproError } from '../errors.ts';
 import { findProject, type Project } from '../project/project.ts';
-import { ConfigExistsError, configsByContent, nameTaken, nextLetterName, writeConfigs } from './write.ts';
+import { ConfigExistsError, existingTwin, nameTaken, nextLetterName, writeConfigs } from './write.ts';
 
 export interface CloneConfigOptions {
   /** The config file to copy. */
@@ -63,14 +62,8 @@ export function cloneConfig(options: CloneConfigOptions): CloneResult {
     );
   }
   // the same content under another name would be the same config twice: name the one there is
-  const twin = options.allowDuplicates
-    ? undefined
-    : configsByContent(project, dir).get(canonicalJson(config));
-  if (twin) {
-    const twinFile = join(project.root, twin);
-    const twinName = basename(twinFile).replace(/\.json$/, '');
-    return { name: twinName, file: relative(cwd, twinFile) || twinFile, config, diff, existing: true };
-  }
+  const twin = options.allowDuplicates ? undefined : existingTwin(project, dir, config, cwd);
+  if (twin) return { ...twin, config, diff, existing: true };
   writeConfigs([{ file, config }]);
   return { name, file: relative(cwd, file) || file, config, diff, existing: false };
 }

@@ -1,13 +1,12 @@
-import { basename, dirname, join, relative } from '../_builtins.ts';
+import { dirname, join, relative } from '../_builtins.ts';
 import { cellOf, cellToken, differingKeys } from '../compare/diff.ts';
 import { configEntry } from '../compare/select.ts';
-import { canonicalJson } from '../config/hash.ts';
 import type { Json, JsonObject } from '../config/json.ts';
 import { loadConfig } from '../config/load.ts';
 import { ReproError } from '../errors.ts';
 import { findProject, type Project } from '../project/project.ts';
 import { seededRandom } from './random.ts';
-import { configsByContent, nextLetterName, writeConfigs } from './write.ts';
+import { existingTwin, nextLetterName, writeConfigs } from './write.ts';
 
 export interface CrossConfigsOptions {
   /** The first parent: the child is named after it. */
@@ -73,14 +72,8 @@ export function crossConfigs(options: CrossConfigsOptions): CrossResult {
   }
   const dir = dirname(a.file);
   // a child an existing config already is (an earlier cross, a clone) is named, not written again
-  const twin = options.allowDuplicates
-    ? undefined
-    : configsByContent(project, dir).get(canonicalJson(ordered));
-  if (twin) {
-    const twinFile = join(project.root, twin);
-    const name = basename(twinFile).replace(/\.json$/, '');
-    return { name, file: relative(cwd, twinFile) || twinFile, config: ordered, origins, existing: true };
-  }
+  const twin = options.allowDuplicates ? undefined : existingTwin(project, dir, ordered, cwd);
+  if (twin) return { ...twin, config: ordered, origins, existing: true };
   const name = nextLetterName(project, dir, a.name);
   const file = join(dir, `${name}.json`);
   writeConfigs([{ file, config: ordered }]);

@@ -1,4 +1,4 @@
-import { dirname, fs, join, relative } from '../_builtins.ts';
+import { basename, dirname, fs, join, relative } from '../_builtins.ts';
 import { canonicalJson } from '../config/hash.ts';
 import { isJsonObject, type JsonObject } from '../config/json.ts';
 import { ReproError } from '../errors.ts';
@@ -62,6 +62,22 @@ export function writeConfigs(files: { file: string; config: JsonObject }[]): voi
       throw new ConfigExistsError([(error as { path?: string }).path ?? '?']);
     throw error;
   }
+}
+
+/**
+ * The existing config with the same content as `config` (in the project's config folders or
+ * `dir`), as clone and cross name it instead of writing a twin; undefined when there is none.
+ */
+export function existingTwin(
+  project: Project,
+  dir: string,
+  config: JsonObject,
+  cwd: string,
+): { name: string; file: string } | undefined {
+  const twin = configsByContent(project, dir).get(canonicalJson(config));
+  if (!twin) return undefined;
+  const file = join(project.root, twin);
+  return { name: basename(file).replace(/\.json$/, ''), file: relative(cwd, file) || file };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { fs, join } from '../_builtins.ts';
+import { fs, join, relative } from '../_builtins.ts';
 import { hashConfig, sha256Hex } from '../config/hash.ts';
 import type { JsonObject } from '../config/json.ts';
 import { type ConfigWarning, loadConfig } from '../config/load.ts';
@@ -66,7 +66,8 @@ export class GraphCache {
       this.#next.configs[file] = hit;
       return hit;
     }
-    const loaded = loadConfig(file);
+    // named relative to the project root in errors, as the graph names its problems
+    const loaded = loadConfig(relative(this.project.root, file) || file, { cwd: this.project.root });
     const entry: ConfigEntry = {
       size: st?.size ?? -1,
       mtimeMs: st?.mtimeMs ?? -1,

@@ -225,6 +225,15 @@ function finishFolder(
   }
 }
 
+/** The `repro run` command that names the same result: the config, its overrides, its postfix. */
+function rerunCommand(prepared: PreparedRun): string {
+  const quote = (t: string) => (/^[A-Za-z0-9_./=,+:@%-]+$/.test(t) ? t : `'${t.replace(/'/g, "'\\''")}'`);
+  const parts = ['repro run', quote(prepared.label)];
+  for (const o of prepared.overrides) parts.push(`--${o.kind}`, quote(o.text));
+  if (prepared.postfix) parts.push('--postfix', quote(prepared.postfix));
+  return parts.join(' ');
+}
+
 /** Sends a signal to the script's process group (its own children too), else to it alone. */
 function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined || child.exitCode !== null) return;
@@ -319,7 +328,7 @@ function makeRoomForRetry(
   prepared: PreparedRun,
   retry: boolean | undefined,
 ): { status: RunStatus; move: AtticMove } | null {
-  const { dir, cwd, project, label } = prepared;
+  const { dir, cwd, project } = prepared;
   if (!fs.existsSync(dir)) return null;
   const shown = relative(cwd, dir) || dir;
   const state = readRunState(dir);
@@ -335,7 +344,7 @@ function makeRoomForRetry(
     throw new ReproError(
       'REPRO_RESULT_FAILED',
       `${shown} exists and ${how}${exit}; results are never overwritten`,
-      `Run it again with --retry (repro run ${label} --retry): the old result moves to ${relative(cwd, atticDir(project))}, nothing is deleted.`,
+      `Run it again with --retry (${rerunCommand(prepared)} --retry): the old result moves to ${relative(cwd, atticDir(project))}, nothing is deleted.`,
     );
   }
   return { status: state.status, move: moveToAttic(project, dir, `retry of a ${state.status} result`) };

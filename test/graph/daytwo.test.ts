@@ -191,6 +191,11 @@ describe('day two: change without loss', () => {
     expect(retried.code, retried.stderr).toBe(0);
     expect(retried.stderr).toMatch(/moved the failed result to runs\/\.attic\/data@/);
     expect(JSON.parse(readFileSync(join(root, 'runs', 'data', 'end.json'), 'utf8')).status).toBe('done');
+    // the hint names the same result: overrides and postfix included
+    writeFileSync(join(root, 'fail-data~p'), '');
+    await runRepro(root, ['run', 'configs/data.json', '--set', 'add=2', '--postfix', 'p']);
+    const withSet = await runRepro(root, ['run', 'configs/data.json', '--set', 'add=2', '--postfix', 'p']);
+    expect(withSet.stderr).toContain('repro run configs/data.json --set add=2 --postfix p --retry');
     // a done result is still refused, --retry or not
     const done = await runRepro(root, ['run', 'configs/data.json', '--retry']);
     expect(done.code).toBe(1);

@@ -152,7 +152,14 @@ async function runsPage(params: URLSearchParams): Promise<void> {
   const count = el('span', { textContent: `${rows.length} of ${data.runs.length} results` });
 
   const widths = columns.map((c) =>
-    c === 'name' ? 220 : c === 'started' ? 150 : Math.max(70, Math.min(180, c.length * 8 + 24)),
+    // status fits "done, stale" and "interrupted"; started a whole date and time
+    c === 'name'
+      ? 220
+      : c === 'started'
+        ? 170
+        : c === 'status'
+          ? 110
+          : Math.max(70, Math.min(180, c.length * 8 + 24)),
   );
   const head = el('div', { className: 'row head' }, el('div', { className: 'cell', style: 'width:30px' }));
   columns.forEach((c, i) => {
@@ -369,6 +376,7 @@ async function runPage(name: string): Promise<void> {
       'status',
       run.stale.length ? `${run.status}, stale: ${run.stale.join('; ')}` : `${run.status} (${run.reason})`,
     ],
+    ['run id', record.id ?? ''],
     ['started', record.started_at],
     ['duration', run.end ? seconds(Number(run.end.duration_s)) : ''],
     ['exit code', run.end?.exit_code],

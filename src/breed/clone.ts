@@ -6,7 +6,14 @@ import { isValidName, loadConfig } from '../config/load.ts';
 import { applyOverrides, type Override } from '../config/overrides.ts';
 import { ConfigNameError, ReproError } from '../errors.ts';
 import { findProject, type Project } from '../project/project.ts';
-import { ConfigExistsError, existingTwin, nameTaken, nextLetterName, writeConfigs } from './write.ts';
+import {
+  ConfigExistsError,
+  existingTwin,
+  nameTaken,
+  nextLetterName,
+  writeConfigs,
+  writeNextFree,
+} from './write.ts';
 
 export interface CloneConfigOptions {
   /** The config file to copy. */
@@ -64,6 +71,24 @@ export function cloneConfig(options: CloneConfigOptions): CloneResult {
   // the same content under another name would be the same config twice: name the one there is
   const twin = options.allowDuplicates ? undefined : existingTwin(project, dir, config, cwd);
   if (twin) return { ...twin, config, diff, existing: true };
-  writeConfigs([{ file, config }]);
-  return { name, file: relative(cwd, file) || file, config, diff, existing: false };
+  if (options.name !== undefined) {
+    writeConfigs([{ file, config }]);
+    return { name, file: relative(cwd, file) || file, config, diff, existing: false };
+  }
+  // the next free letter, again if another clone took it meanwhile
+  const made = writeNextFree(project, dir, original.name, config);
+  const finalDiff =
+    made.name === name
+      ? diff
+      : diffConfigs([
+          configEntry(original.name, original.config, { path: options.config }),
+          configEntry(made.name, config, { path: made.file }),
+        ]);
+  return {
+    name: made.name,
+    file: relative(cwd, made.file) || made.file,
+    config,
+    diff: finalDiff,
+    existing: false,
+  };
 }

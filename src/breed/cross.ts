@@ -1,4 +1,4 @@
-import { dirname, join, relative } from '../_builtins.ts';
+import { dirname, relative } from '../_builtins.ts';
 import { cellOf, cellToken, differingKeys } from '../compare/diff.ts';
 import { configEntry } from '../compare/select.ts';
 import type { Json, JsonObject } from '../config/json.ts';
@@ -6,7 +6,7 @@ import { loadConfig } from '../config/load.ts';
 import { ReproError } from '../errors.ts';
 import { findProject, type Project } from '../project/project.ts';
 import { seededRandom } from './random.ts';
-import { existingTwin, nextLetterName, writeConfigs } from './write.ts';
+import { existingTwin, writeNextFree } from './write.ts';
 
 export interface CrossConfigsOptions {
   /** The first parent: the child is named after it. */
@@ -74,8 +74,6 @@ export function crossConfigs(options: CrossConfigsOptions): CrossResult {
   // a child an existing config already is (an earlier cross, a clone) is named, not written again
   const twin = options.allowDuplicates ? undefined : existingTwin(project, dir, ordered, cwd);
   if (twin) return { ...twin, config: ordered, origins, existing: true };
-  const name = nextLetterName(project, dir, a.name);
-  const file = join(dir, `${name}.json`);
-  writeConfigs([{ file, config: ordered }]);
+  const { name, file } = writeNextFree(project, dir, a.name, ordered);
   return { name, file: relative(cwd, file) || file, config: ordered, origins, existing: false };
 }

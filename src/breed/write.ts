@@ -65,6 +65,29 @@ export function writeConfigs(files: { file: string; config: JsonObject }[]): voi
 }
 
 /**
+ * Writes `config` under the next free letter of `base` in `dir` (`modela`, `modelb`, ...). When
+ * another process takes that name between the look and the exclusive write, it takes the next:
+ * eight clones at once each get a file of their own and report it.
+ */
+export function writeNextFree(
+  project: Project,
+  dir: string,
+  base: string,
+  config: JsonObject,
+): { name: string; file: string } {
+  for (let attempt = 0; ; attempt++) {
+    const name = nextLetterName(project, dir, base);
+    const file = join(dir, `${name}.json`);
+    try {
+      writeConfigs([{ file, config }]);
+      return { name, file };
+    } catch (error) {
+      if (!(error instanceof ConfigExistsError) || attempt >= 100) throw error;
+    }
+  }
+}
+
+/**
  * The existing config with the same content as `config` (in the project's config folders or
  * `dir`), as clone and cross name it instead of writing a twin; undefined when there is none.
  */

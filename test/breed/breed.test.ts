@@ -6,7 +6,7 @@ import { crossConfigs } from '../../src/breed/cross.ts';
 import { gridPoints, parseSpace, sweepConfigs } from '../../src/breed/sweep.ts';
 import { nextLetterName, writeConfigs } from '../../src/breed/write.ts';
 import { findProject } from '../../src/project/project.ts';
-import { makeProject, runRepro, writeFiles } from '../helpers.ts';
+import { makeProject, runCli, runRepro, writeFiles } from '../helpers.ts';
 
 const json = (file: string) => JSON.parse(readFileSync(file, 'utf8'));
 const BASE = { script: 'train.ts', lr: 0.1, filters: 5 };
@@ -288,5 +288,24 @@ describe('repro cross', () => {
       expect.objectContaining({ code: 'REPRO_CROSS_CLONE' }),
     );
     expect(existsSync(join(root, 'configs/aa.json'))).toBe(false);
+  });
+});
+
+describe('breeding at once', () => {
+  it('eight concurrent clones each report the file they wrote, with their own change', async () => {
+    const root = makeProject({ 'configs/model.json': { script: 's.py', lr: 0.1 } });
+    const results = await Promise.all(
+      [1, 2, 3, 4, 5, 6, 7, 8].map((i) =>
+        runCli(root, ['clone', 'configs/model.json', '--set', `lr=0.00${i}`]),
+      ),
+    );
+    const files = results.map((r, i) => {
+      expect(r.code, r.stderr).toBe(0);
+      const file = r.stdout.split('\n')[0] as string;
+      // the file it names holds its own change, not another clone's
+      expect(json(join(root, file)).lr, file).toBe(Number(`0.00${i + 1}`));
+      return file;
+    });
+    expect(new Set(files).size).toBe(8);
   });
 });

@@ -81,6 +81,9 @@ export async function runConfig(options: RunConfigOptions): Promise<RunResult> {
   const command = [...script.command, '-c', configInRun];
   const env = { ...SCRIPT_ENV_DEFAULTS, ...(options.env ?? process.env) };
   const warn = (line: string) => err.write(`${line}\n`);
+  // an existing result is refused before anything else is said about the run (without
+  // --retry nothing moves: this only looks)
+  if (!options.retry) makeRoomForRetry(prepared, false);
   // git and the interpreter's version are learned while the folder is made and the script
   // starts; run.json is written when they answer, always before end.json
   const begun = await beginRun(prepared, {

@@ -377,7 +377,7 @@ open(os.path.join(os.environ["REPRO_RUN_DIR"], "out"), "x").write(str(cfg.get("v
   it("progress counts up under -j; a second make calls the first one's stage running, not failed", async () => {
     const root = makeProject({
       'slow.py': SLOW,
-      'configs/a.json': { script: 'slow.py', sleep: 1.5 },
+      'configs/a.json': { script: 'slow.py', sleep: 5 },
       'configs/b.json': { script: 'slow.py', v: 1 },
       'configs/c.json': { script: 'slow.py', v: 2 },
       'configs/d.json': { script: 'slow.py', source: 'a', v: 3 },

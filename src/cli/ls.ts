@@ -18,7 +18,7 @@ import { markStale } from '../graph/status.ts';
 import { isGlob, matchNames, resolveTargets } from '../graph/targets.ts';
 import type { Project } from '../project/project.ts';
 import { atticDir } from '../run/attic.ts';
-import { formatSeconds } from '../run/runner.ts';
+import { formatSeconds } from '../run/format.ts';
 import { projectFor, REMOTE_OPTIONS } from './remote.ts';
 import { type CommandContext, defineCommand, print } from './spec.ts';
 

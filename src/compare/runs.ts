@@ -18,6 +18,10 @@ import {
 } from '../run/record.ts';
 import { judgeRunState, type RunState } from '../run/status.ts';
 import { flattenConfig } from './flatten.ts';
+import { runValue } from './values.ts';
+
+export { runValue, shownStatus, sortRuns } from './values.ts';
+
 import { type MetricSummary, summarizeMetrics } from './metrics.ts';
 
 /** One result folder, as `repro ls` shows it. */
@@ -45,11 +49,6 @@ export interface RunSummary {
    * it is not, or when it was not checked (`listRuns` does not check; `ls` and the dashboard do).
    */
   stale?: string[];
-}
-
-/** The status as listings show it: `done, stale` for a done result that is stale. */
-export function shownStatus(run: Pick<RunSummary, 'status' | 'stale'>): string {
-  return run.stale?.length ? `${run.status}, stale` : run.status;
 }
 
 export interface ListRunsOptions {
@@ -292,32 +291,6 @@ export function parseWhere(text: string): RunFilter {
   return { key: (m[1] as string).trim(), op: m[2] as RunFilter['op'], value: parseSetValue(m[3] as string) };
 }
 
-/**
- * The value a filter or sort key reads from a run: `name`, `status`, `started`, `duration`; a
- * config key (a default the script used counts); else a metric's last value (`loss`, or
- * `loss.best` for its best).
- */
-export function runValue(run: RunSummary, key: string): Json | undefined {
-  switch (key) {
-    case 'name':
-      return run.name;
-    case 'status':
-      return shownStatus(run);
-    case 'stale':
-      return Boolean(run.stale?.length);
-    case 'started':
-      return run.started_at;
-    case 'duration':
-      return run.duration_s;
-  }
-  if (run.config[key] !== undefined) return run.config[key];
-  if (run.defaults[key] !== undefined) return run.defaults[key];
-  const metric = run.metrics[key];
-  if (metric) return metric.last;
-  const best = key.endsWith('.best') ? run.metrics[key.slice(0, -5)] : undefined;
-  return best?.best;
-}
-
 export function matches(run: RunSummary, f: RunFilter): boolean {
   const v = runValue(run, f.key);
   if (v === undefined) return false;
@@ -336,18 +309,4 @@ export function matches(run: RunSummary, f: RunFilter): boolean {
     default:
       return v <= f.value;
   }
-}
-
-/** Sorts by a key (`-key` for descending); runs without the key go last. */
-export function sortRuns(runs: RunSummary[], spec: string): RunSummary[] {
-  const desc = spec.startsWith('-');
-  const key = desc ? spec.slice(1) : spec;
-  return [...runs].sort((a, b) => {
-    const va = runValue(a, key);
-    const vb = runValue(b, key);
-    if (va === undefined || vb === undefined) return va === vb ? 0 : va === undefined ? 1 : -1;
-    const c =
-      typeof va === 'number' && typeof vb === 'number' ? va - vb : String(va).localeCompare(String(vb));
-    return desc ? -c : c;
-  });
 }

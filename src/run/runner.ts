@@ -4,6 +4,7 @@ import { fileSystemError, ReproError, ResultExistsError } from '../errors.ts';
 import { type AtticMove, atticDir, moveToAttic } from './attic.ts';
 import { beginRun } from './begin.ts';
 import { type PreparedRun, type PrepareRunOptions, prepareRun, type RunFolder } from './folder.ts';
+import { formatSeconds } from './format.ts';
 import { startHeartbeat } from './heartbeat.ts';
 import { RESERVE_BYTES, RUN_FILES, SCRIPT_ENV_DEFAULTS } from './layout.ts';
 import { type EndRecord, type EndStatus, endOf, type RunStatus, writeEndRecord } from './record.ts';
@@ -353,9 +354,4 @@ function makeRoomForRetry(
   return { status: state.status, move: moveToAttic(project, dir, `retry of a ${state.status} result`) };
 }
 
-export function formatSeconds(s: number): string {
-  if (s < 60) return `${s.toFixed(s < 10 ? 2 : 1)} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min ${Math.round(s % 60)} s`;
-  return `${Math.floor(m / 60)} h ${m % 60} min`;
-}
+export { formatSeconds } from './format.ts';

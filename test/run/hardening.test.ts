@@ -13,8 +13,9 @@ const CHECKPOINTER = `import os, signal, sys, time
 def on_term(signum, frame):
     raise KeyboardInterrupt
 signal.signal(signal.SIGTERM, on_term)
-print("ready", flush=True)
 try:
+    # "ready" inside the try: a signal right after it must land in the handler
+    print("ready", flush=True)
     time.sleep(60)
 except KeyboardInterrupt:
     with open(os.path.join(os.environ["REPRO_RUN_DIR"], "checkpoint.txt"), "x") as f:

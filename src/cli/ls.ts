@@ -13,7 +13,7 @@ import {
 import { configEntry } from '../compare/select.ts';
 import { CSV_OPTIONS, formatValue, renderFitted, truncate } from '../compare/table.ts';
 import type { Json } from '../config/json.ts';
-import { loadGraph } from '../graph/graph.ts';
+import { loadGraph, type ProjectGraph } from '../graph/graph.ts';
 import { markStale } from '../graph/status.ts';
 import { isGlob, matchNames, resolveTargets } from '../graph/targets.ts';
 import type { Project } from '../project/project.ts';
@@ -84,9 +84,12 @@ The listing keeps a cache in $XDG_CACHE_HOME/repro (else ~/.cache/repro), one fi
     const filters = (options.where ?? []).map(parseWhere);
     const project = inAttic(await projectFor(options, ctx), options.attic);
     const all = await listRuns({ cache: !options['no-cache'], project });
-    // the attic and the store have no configs to be stale against
-    if (!options.attic && !options.db && !options['no-stale']) await markStale(project, all);
-    const named = args.length ? chosen(project, all, args, options.attic, ctx.cwd) : undefined;
+    // the attic and the store have no configs to be stale against; the graph is read once, for
+    // the staleness and the targets both
+    const checkStale = !options.attic && !options.db && !options['no-stale'];
+    const graph = !options.attic && (checkStale || args.length) ? loadGraph(project) : undefined;
+    if (checkStale) await markStale(project, all, graph);
+    const named = args.length ? chosen(graph, all, args, ctx.cwd) : undefined;
     let runs = all.filter((r) => (!named || named.has(r.name)) && filters.every((f) => matches(r, f)));
     if (options.sort) runs = sortRuns(runs, options.sort);
     if (!options.json) warnDamage(runs, ctx);
@@ -147,13 +150,12 @@ The listing keeps a cache in $XDG_CACHE_HOME/repro (else ~/.cache/repro), one fi
 
 /** The names the targets pick; in the attic (no graph) by name or glob over names only. */
 function chosen(
-  project: Project,
+  graph: ProjectGraph | undefined,
   runs: readonly RunSummary[],
   targets: readonly string[],
-  attic: boolean,
   cwd: string,
 ): Set<string> {
-  if (!attic) return new Set(resolveTargets(loadGraph(project), targets, cwd));
+  if (graph) return new Set(resolveTargets(graph, targets, cwd));
   const names = runs.map((r) => r.name);
   return new Set(targets.flatMap((t) => (isGlob(t) ? matchNames(t, names) : names.filter((n) => n === t))));
 }

@@ -94,14 +94,11 @@ export async function main(argv: readonly string[], ctx: CommandContext = proces
 
 /** An unknown command, with the closest one when it is near. */
 async function unknownCommand(name: string): Promise<ReproError> {
-  const { distance } = await import('fastest-levenshtein');
+  const { nearestNames } = await import('../hints.ts');
   const names = Object.keys(COMMANDS);
-  const near = names
-    .map((n) => ({ n, d: distance(n, name) }))
-    .sort((a, b) => a.d - b.d)
-    .find((c) => c.d <= Math.max(1, Math.floor(name.length / 3)));
+  const [near] = nearestNames(name, names, { max: Math.max(1, Math.floor(name.length / 3)), k: 1 });
   return new UsageError(
-    `unknown command "${name}"${near ? ` (did you mean ${near.n}?)` : ''}`,
+    `unknown command "${name}"${near ? ` (did you mean ${near}?)` : ''}`,
     `Commands are ${names.join(', ')}; see repro --help`,
   );
 }

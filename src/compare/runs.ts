@@ -1,28 +1,19 @@
 import { fs, join } from '../_builtins.ts';
 import { sha256Hex } from '../config/hash.ts';
-import type { Json, JsonObject } from '../config/json.ts';
+import { isJsonObject, type Json, type JsonObject } from '../config/json.ts';
 import { parseSetValue } from '../config/overrides.ts';
 import { UsageError } from '../errors.ts';
 import { cacheDir, writeCacheFile } from '../project/cache.ts';
 import { findProject, type Project } from '../project/project.ts';
 import { RUN_FILES } from '../run/layout.ts';
 import { parseMetricsCounted } from '../run/metrics.ts';
-import {
-  type Checked,
-  checkEndRecord,
-  checkRunRecord,
-  type EndRecord,
-  type RunRecord,
-  type RunStatus,
-  readChecked,
-} from '../run/record.ts';
-import { judgeRunState, type RunState } from '../run/status.ts';
+import type { RunStatus } from '../run/record.ts';
+import { judgeRunState, type RunState, readRecordFiles } from '../run/status.ts';
 import { flattenConfig } from './flatten.ts';
+import { type MetricSummary, summarizeMetrics } from './metrics.ts';
 import { runValue } from './values.ts';
 
 export { runValue, shownStatus, sortRuns } from './values.ts';
-
-import { type MetricSummary, summarizeMetrics } from './metrics.ts';
 
 /** One result folder, as `repro ls` shows it. */
 export interface RunSummary {
@@ -163,10 +154,6 @@ function statOrNull(file: string): { size: number; mtimeMs: number } | null {
   return st ? { size: st.size, mtimeMs: st.mtimeMs } : null;
 }
 
-function isPlainObject(v: unknown): v is JsonObject {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 function readTextOr(file: string, fallback: string): string {
   try {
     return fs.readFileSync(file, 'utf8');
@@ -198,17 +185,12 @@ function summarize(
   // open only the files the folder has: a failed open costs an exception
   const read = <T>(f: string) => (files.has(f) ? readJson<T>(join(dir, f)) : undefined);
   const config = read<JsonObject>(RUN_FILES.config);
-  const check = <T>(f: string, c: (v: unknown) => string | null): Checked<T> =>
-    files.has(f) ? readChecked<T>(join(dir, f), c) : {};
   const effective = read<{ defaults?: JsonObject }>(RUN_FILES.effective);
   const metrics = files.has(RUN_FILES.metrics) ? statOrNull(join(dir, RUN_FILES.metrics)) : null;
   const metricsText = metrics ? readTextOr(join(dir, RUN_FILES.metrics), '') : '';
   const rows = metricsText ? parseMetricsCounted(metricsText) : { rows: [], skipped: 0 };
-  const state: RunState = isPlainObject(config)
-    ? judgeRunState(dir, {
-        record: check<RunRecord>(RUN_FILES.record, checkRunRecord),
-        end: check<EndRecord>(RUN_FILES.end, checkEndRecord),
-      })
+  const state: RunState = isJsonObject(config)
+    ? judgeRunState(dir, readRecordFiles(dir, files))
     : {
         status: 'damaged',
         reason: `${RUN_FILES.config} is ${config === undefined ? 'not JSON' : 'not an object'}`,
@@ -228,8 +210,8 @@ function summarize(
         state.end?.duration_s ??
         (started && state.status === 'running' ? (Date.now() - Date.parse(started)) / 1000 : null),
       exit_code: state.end?.exit_code ?? null,
-      config: isPlainObject(config) ? Object.fromEntries(flattenConfig(config)) : {},
-      defaults: isPlainObject(effective) && isPlainObject(effective.defaults) ? effective.defaults : {},
+      config: isJsonObject(config) ? Object.fromEntries(flattenConfig(config)) : {},
+      defaults: isJsonObject(effective) && isJsonObject(effective.defaults) ? effective.defaults : {},
       metrics: summarizeMetrics(rows.rows),
       metrics_skipped: rows.skipped,
     },

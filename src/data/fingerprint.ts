@@ -1,5 +1,6 @@
 import { fs, join, os, relative, resolve } from '../_builtins.ts';
 import { sha256Hex } from '../config/hash.ts';
+import { isJsonObject } from '../config/json.ts';
 import { ReproError } from '../errors.ts';
 import { cacheDir, writeCacheFile } from '../project/cache.ts';
 
@@ -311,8 +312,8 @@ function writeHashCache(root: string, cache: Map<string, CachedHash>): void {
 /** What changed between two manifests of the same patterns. */
 /** Why `value` is not a manifest as fingerprint() writes it, or null when it is one. */
 export function checkManifest(value: unknown): string | null {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not an object';
-  const m = value as Record<string, unknown>;
+  if (!isJsonObject(value)) return 'not an object';
+  const m = value;
   if (!LEVELS.includes(m.level as FingerprintLevel))
     return `"level" is ${JSON.stringify(m.level) ?? 'missing'}`;
   if (!Array.isArray(m.patterns) || !m.patterns.every((p) => typeof p === 'string'))
@@ -320,8 +321,7 @@ export function checkManifest(value: unknown): string | null {
   if (m.files !== null && m.files !== undefined) {
     if (!Array.isArray(m.files)) return '"files" is not a list';
     for (const f of m.files)
-      if (typeof f !== 'object' || f === null || typeof (f as { path?: unknown }).path !== 'string')
-        return '"files" holds an entry without a path';
+      if (!isJsonObject(f) || typeof f.path !== 'string') return '"files" holds an entry without a path';
   }
   return null;
 }

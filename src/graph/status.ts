@@ -1,4 +1,4 @@
-import { fs, join } from '../_builtins.ts';
+import { join } from '../_builtins.ts';
 import type { RunSummary } from '../compare/runs.ts';
 import { hashConfig } from '../config/hash.ts';
 import { checkManifest, diffManifests, fingerprint, type Manifest } from '../data/fingerprint.ts';
@@ -32,20 +32,6 @@ export interface NodeStatus {
  */
 export async function graphStatus(graph: ProjectGraph, names?: readonly string[]): Promise<NodeStatus[]> {
   const states = new Map<string, RunState>();
-  // each result folder is listed once: records that are not there are never opened
-  const listings = new Map<string, Set<string>>();
-  const filesOf = (dir: string, node?: GraphNode) => {
-    let files = listings.get(dir) ?? node?.read?.files;
-    if (!files) {
-      try {
-        files = new Set(fs.readdirSync(dir));
-      } catch {
-        files = new Set();
-      }
-      listings.set(dir, files);
-    }
-    return files;
-  };
   // a script shared by many configs is hashed once per call
   const scriptHashes = new Map<string, string | null>();
   const hashOnce = (file: string) => {
@@ -55,9 +41,8 @@ export async function graphStatus(graph: ProjectGraph, names?: readonly string[]
   const stateOf = (node: GraphNode) => {
     let s = states.get(node.name);
     if (!s && node.result) {
-      s = node.read
-        ? judgeRunState(node.result, node.read)
-        : readRunState(node.result, Date.now(), filesOf(node.result));
+      // loadGraph read the records (its cache); a node made by hand is read here
+      s = node.read ? judgeRunState(node.result, node.read) : readRunState(node.result);
       states.set(node.name, s);
     }
     return s;
@@ -95,12 +80,9 @@ export async function graphStatus(graph: ProjectGraph, names?: readonly string[]
         );
       }
     }
-    if (record?.script?.path && record.script.sha256) {
-      const now = hashOnce(join(graph.project.root, record.script.path));
-      if (now === null) stale.push(`the script ${record.script.path} is gone`);
-      else if (now !== record.script.sha256)
-        stale.push(`the script ${record.script.path} changed since the run`);
-    }
+    const script = scriptChange(record, graph.project.root, hashOnce);
+    if (script === 'gone') stale.push(`the script ${record?.script?.path} is gone`);
+    else if (script === 'changed') stale.push(`the script ${record?.script?.path} changed since the run`);
     for (const source of node.sources) {
       const up = graph.nodes.get(source);
       // a cycle is the graph's error to report, not a reason here
@@ -118,7 +100,7 @@ export async function graphStatus(graph: ProjectGraph, names?: readonly string[]
         stale.push(`upstream ${source} is stale: ${upStatus.stale[0]}${more}`);
       }
     }
-    stale.push(...(await dataStaleness(node.result, graph.project, filesOf(node.result, node))));
+    stale.push(...(await dataStaleness(node.result, graph.project, node.read?.files)));
     return {
       name: node.name,
       state: state.status,
@@ -157,8 +139,8 @@ function sourceStaleness(record: RunRecord | undefined, source: string, up: RunS
 export async function staleResults(
   project: Project,
   names: readonly string[],
+  graph: ProjectGraph = loadGraph(project),
 ): Promise<Map<string, string[]>> {
-  const graph = loadGraph(project);
   const wanted = names.filter((n) => graph.nodes.has(n));
   const out = new Map<string, string[]>();
   for (const s of await graphStatus(graph, wanted)) if (s.stale.length) out.set(s.name, s.stale);
@@ -166,12 +148,28 @@ export async function staleResults(
 }
 
 /** Adds to each done run of a listing why it is stale (RunSummary.stale; empty when it is not). */
-export async function markStale(project: Project, runs: RunSummary[]): Promise<void> {
+export async function markStale(
+  project: Project,
+  runs: RunSummary[],
+  graph: ProjectGraph = loadGraph(project),
+): Promise<void> {
   const stale = await staleResults(
     project,
     runs.filter((r) => r.status === 'done').map((r) => r.name),
+    graph,
   );
   for (const r of runs) r.stale = stale.get(r.name) ?? [];
+}
+
+/** Whether the script a run recorded is gone or changed since; null when the same or not recorded. */
+export function scriptChange(
+  record: RunRecord | undefined,
+  root: string,
+  hash: (file: string) => string | null = hashFile,
+): 'gone' | 'changed' | null {
+  if (!record?.script?.path || !record.script.sha256) return null;
+  const now = hash(join(root, record.script.path));
+  return now === null ? 'gone' : now !== record.script.sha256 ? 'changed' : null;
 }
 
 /** True when the status gates nothing: done and not stale. */
@@ -210,17 +208,12 @@ export async function dataStaleness(
       progress: false,
     });
     const d = diffManifests(before, now);
-    const parts = [
-      d.added.length
-        ? `${d.added.length} added (${d.added.slice(0, 3).join(', ')}${d.added.length > 3 ? ', ...' : ''})`
-        : '',
-      d.removed.length
-        ? `${d.removed.length} removed (${d.removed.slice(0, 3).join(', ')}${d.removed.length > 3 ? ', ...' : ''})`
-        : '',
-      d.changed.length
-        ? `${d.changed.length} changed (${d.changed.slice(0, 3).join(', ')}${d.changed.length > 3 ? ', ...' : ''})`
-        : '',
-    ].filter(Boolean);
+    const parts = (['added', 'removed', 'changed'] as const)
+      .filter((how) => d[how].length)
+      .map(
+        (how) =>
+          `${d[how].length} ${how} (${d[how].slice(0, 3).join(', ')}${d[how].length > 3 ? ', ...' : ''})`,
+      );
     if (parts.length) reasons.push(`data changed in ${before.patterns.join(', ')}: ${parts.join(', ')}`);
   }
   return reasons;

@@ -1,8 +1,8 @@
-import { distance } from 'fastest-levenshtein';
 import picomatch from 'picomatch';
 import { globSync } from 'tinyglobby';
 import { basename, dirname, fs, relative, resolve } from '../_builtins.ts';
 import { ReproError } from '../errors.ts';
+import { nearestNames } from '../hints.ts';
 import { GraphError, type ProjectGraph } from './graph.ts';
 
 /** True when a target is a glob (`model*`, `configs/model*.json`, `runs/*`). */
@@ -88,7 +88,7 @@ function noMatch(graph: ProjectGraph, target: string, message: string): ReproErr
     (p) => p.kind === 'load' && p.nodes?.includes(basename(target).replace(/\.json$/, '')),
   );
   if (broken.length) return new GraphError(broken);
-  const near = closestNames(basename(target).replace(/\.json$/, ''), [...graph.nodes.keys()]);
+  const near = nearestNames(basename(target).replace(/\.json$/, ''), [...graph.nodes.keys()].sort());
   return new ReproError(
     'REPRO_UNKNOWN_CONFIG',
     message,
@@ -96,13 +96,4 @@ function noMatch(graph: ProjectGraph, target: string, message: string): ReproErr
       ? `Closest: ${near.map((n) => `"${n}"`).join(', ')}. Configs live in ${configFolders(graph)}; repro graph lists them all.`
       : 'The project has no configs or results yet.',
   );
-}
-
-/** Up to three names nearest to `name` (edit distance), nearest first. */
-export function closestNames(name: string, names: readonly string[], k = 3): string[] {
-  return names
-    .map((n) => ({ n, d: distance(n, name) }))
-    .sort((a, b) => a.d - b.d || a.n.localeCompare(b.n))
-    .slice(0, k)
-    .map((c) => c.n);
 }

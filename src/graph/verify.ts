@@ -7,8 +7,7 @@ import { RUN_FILES, SCRIPT_ENV_DEFAULTS } from '../run/layout.ts';
 import { parseMetrics } from '../run/metrics.ts';
 import { type RunRecord, readRecord } from '../run/record.ts';
 import { type Output, type RunResult, runConfig } from '../run/runner.ts';
-import { hashFile } from '../run/script.ts';
-import { dataStaleness } from './status.ts';
+import { dataStaleness, scriptChange } from './status.ts';
 
 /**
  * Files that legitimately differ between two runs of the same config, left out of the
@@ -290,14 +289,13 @@ async function explainChanges(
   project: Project,
 ): Promise<string[]> {
   const out: string[] = [];
-  if (record?.script?.path && record.script.sha256) {
-    const now = hashFile(join(project.root, record.script.path));
-    if (now === null) out.push(`the script ${record.script.path} is gone since the original run`);
-    else if (now !== record.script.sha256)
-      out.push(
-        `the script ${record.script.path} changed since the original run (git diff ${record.git?.commit?.slice(0, 12) ?? 'HEAD'} -- ${record.script.path})`,
-      );
-  }
+  const script = scriptChange(record, project.root);
+  const path = record?.script?.path;
+  if (script === 'gone') out.push(`the script ${path} is gone since the original run`);
+  else if (script === 'changed')
+    out.push(
+      `the script ${path} changed since the original run (git diff ${record?.git?.commit?.slice(0, 12) ?? 'HEAD'} -- ${path})`,
+    );
   for (const reason of await dataStaleness(dir, project)) out.push(`input ${reason} since the original run`);
   return out;
 }

@@ -2,6 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import { importOptional } from '../_optional.ts';
 import type { JsonObject } from '../config/json.ts';
 import { ReproError } from '../errors.ts';
+import { isResultName } from '../run/sources.ts';
 
 /** The states of a config in the store. A `done` row always has a result location. */
 export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
@@ -125,8 +126,6 @@ const MIGRATIONS: string[] = [
   `ALTER TABLE repro_jobs ADD COLUMN result_storage text`,
 ];
 
-const STORE_NAME = /^[A-Za-z0-9_][A-Za-z0-9._~=,+-]*$/;
-
 /** A relative path with no `..`, no empty part and nothing absolute: safe to join below a folder. */
 export function isSafeRelative(path: unknown): boolean {
   if (typeof path !== 'string' || path === '' || path.length > 4096 || path.includes('\0')) return false;
@@ -141,9 +140,8 @@ export function isSafeRelative(path: unknown): boolean {
  * shared database: they are checked before anything is written from them.
  */
 export function jobProblem(job: Partial<Job> & { name: unknown }): string | null {
-  const validName = (n: unknown) => typeof n === 'string' && STORE_NAME.test(n) && !n.includes('..');
-  if (!validName(job.name)) return `its name ${JSON.stringify(job.name)} is not a result name`;
-  if (job.sources && !job.sources.every(validName)) return 'a source is not a result name';
+  if (!isResultName(job.name)) return `its name ${JSON.stringify(job.name)} is not a result name`;
+  if (job.sources && !job.sources.every(isResultName)) return 'a source is not a result name';
   const location = job.result_location;
   if (location !== null && location !== undefined) {
     const parts = typeof location === 'string' ? location.split('/') : [];

@@ -1,6 +1,6 @@
 import { basename, dirname, fs, join, os, relative } from '../_builtins.ts';
 import { hashConfig } from '../config/hash.ts';
-import type { JsonObject } from '../config/json.ts';
+import { describeJsonType, isJsonObject, type JsonObject } from '../config/json.ts';
 import { fileSystemError } from '../errors.ts';
 import type { Project } from '../project/project.ts';
 import { reproVersion } from '../version.ts';
@@ -133,8 +133,6 @@ export function readChecked<T>(file: string, check: (value: unknown) => string |
   return problem ? { damage: `${basename(file)}: ${problem}` } : { value: value as T };
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 const isStringOrNull = (v: unknown) => v === null || v === undefined || typeof v === 'string';
 
 /**
@@ -142,36 +140,36 @@ const isStringOrNull = (v: unknown) => v === null || v === undefined || typeof v
  * checked: a script or a person may have written the file.
  */
 export function checkRunRecord(value: unknown): string | null {
-  if (!isObject(value))
-    return `not an object (${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value})`;
+  if (!isJsonObject(value)) return `not an object (${describeJsonType(value)})`;
   if (typeof value.name !== 'string') return 'no "name"';
   if (typeof value.started_at !== 'string' || Number.isNaN(Date.parse(value.started_at)))
     return 'no valid "started_at"';
   const config = value.config;
   if (
-    !isObject(config) ||
+    !isJsonObject(config) ||
     typeof config.name !== 'string' ||
     typeof config.hash !== 'string' ||
     typeof config.base_hash !== 'string'
   )
     return '"config" lacks name, hash or base_hash';
-  if (!isObject(value.host) || typeof value.host.hostname !== 'string') return '"host" lacks hostname';
+  if (!isJsonObject(value.host) || typeof value.host.hostname !== 'string') return '"host" lacks hostname';
   if (!isStringOrNull(value.host.boot_id)) return '"host.boot_id" is not a string';
   if (typeof value.pid !== 'number') return 'no "pid"';
   if (!isStringOrNull(value.pid_start)) return '"pid_start" is not a string';
   if (value.id !== undefined && typeof value.id !== 'string') return '"id" is not a string';
   if (value.script !== null && value.script !== undefined) {
     const script = value.script;
-    if (!isObject(script) || typeof script.path !== 'string' || !isStringOrNull(script.sha256))
+    if (!isJsonObject(script) || typeof script.path !== 'string' || !isStringOrNull(script.sha256))
       return '"script" lacks path';
   }
-  if (value.git !== null && value.git !== undefined && !isObject(value.git)) return '"git" is not an object';
-  if (value.env !== undefined && !isObject(value.env)) return '"env" is not an object';
+  if (value.git !== null && value.git !== undefined && !isJsonObject(value.git))
+    return '"git" is not an object';
+  if (value.env !== undefined && !isJsonObject(value.env)) return '"env" is not an object';
   if (value.sources !== undefined) {
     if (!Array.isArray(value.sources)) return '"sources" is not a list';
     for (const s of value.sources)
       if (
-        !isObject(s) ||
+        !isJsonObject(s) ||
         typeof s.name !== 'string' ||
         !isStringOrNull(s.started_at) ||
         !isStringOrNull(s.id)
@@ -183,8 +181,7 @@ export function checkRunRecord(value: unknown): string | null {
 
 /** Why `value` is not an end record, or null when it is one. */
 export function checkEndRecord(value: unknown): string | null {
-  if (!isObject(value))
-    return `not an object (${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value})`;
+  if (!isJsonObject(value)) return `not an object (${describeJsonType(value)})`;
   if (typeof value.status !== 'string' || !END_STATUSES.includes(value.status))
     return `"status" is ${JSON.stringify(value.status) ?? 'missing'}, not done, failed or interrupted`;
   if (typeof value.ended_at !== 'string' || Number.isNaN(Date.parse(value.ended_at)))
@@ -450,6 +447,22 @@ export function endOf(
   return { status: code === 0 ? 'done' : 'failed', exitCode };
 }
 
+/** How the run ended, as of now: what `end.json` holds. */
+export function endRecord(
+  startedAt: Date,
+  status: EndStatus,
+  exitCode: number | null,
+  signal: string | null,
+): EndRecord {
+  return {
+    status,
+    exit_code: exitCode,
+    signal,
+    ended_at: new Date().toISOString(),
+    duration_s: Math.round((Date.now() - startedAt.getTime()) / 10) / 100,
+  };
+}
+
 /** Creates `end.json`, the only record of how the run ended; throws when it cannot. */
 export function writeEndRecord(
   folder: RunFolder,
@@ -458,13 +471,7 @@ export function writeEndRecord(
   exitCode: number | null,
   signal: string | null,
 ): EndRecord {
-  const end: EndRecord = {
-    status,
-    exit_code: exitCode,
-    signal,
-    ended_at: new Date().toISOString(),
-    duration_s: Math.round((Date.now() - startedAt.getTime()) / 10) / 100,
-  };
+  const end = endRecord(startedAt, status, exitCode, signal);
   folder.write(RUN_FILES.end, `${JSON.stringify(end, null, 2)}\n`);
   return end;
 }

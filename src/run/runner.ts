@@ -7,7 +7,14 @@ import { type PreparedRun, type PrepareRunOptions, prepareRun, type RunFolder } 
 import { formatSeconds } from './format.ts';
 import { startHeartbeat } from './heartbeat.ts';
 import { RESERVE_BYTES, RUN_FILES, SCRIPT_ENV_DEFAULTS } from './layout.ts';
-import { type EndRecord, type EndStatus, endOf, type RunStatus, writeEndRecord } from './record.ts';
+import {
+  type EndRecord,
+  type EndStatus,
+  endOf,
+  endRecord,
+  type RunStatus,
+  writeEndRecord,
+} from './record.ts';
 import { resolveCommand, resolveScript } from './script.ts';
 import { readRunState } from './status.ts';
 
@@ -82,8 +89,8 @@ export async function runConfig(options: RunConfigOptions): Promise<RunResult> {
   const command = [...script.command, '-c', configInRun];
   const env = { ...SCRIPT_ENV_DEFAULTS, ...(options.env ?? process.env) };
   const warn = (line: string) => err.write(`${line}\n`);
-  // an existing result is refused before anything else is said about the run (without
-  // --retry nothing moves: this only looks)
+  // an existing result is refused before anything else is said about the run; with --retry it
+  // moves aside only after every check, just before the new folder is made
   if (!options.retry) makeRoomForRetry(prepared, false);
   // git and the interpreter's version are learned while the folder is made and the script
   // starts; run.json is written when they answer, always before end.json
@@ -92,13 +99,15 @@ export async function runConfig(options: RunConfigOptions): Promise<RunResult> {
     warn,
     requireClean: options.requireClean,
     staleSources: options.staleSources,
-    beforeCreate: () => {
-      const retried = makeRoomForRetry(prepared, options.retry);
-      if (retried && !options.quiet)
-        err.write(
-          `repro: moved the ${retried.status} result to ${relative(prepared.cwd, retried.move.to)}\n`,
-        );
-    },
+    beforeCreate: options.retry
+      ? () => {
+          const retried = makeRoomForRetry(prepared, true);
+          if (retried && !options.quiet)
+            err.write(
+              `repro: moved the ${retried.status} result to ${relative(prepared.cwd, retried.move.to)}\n`,
+            );
+        }
+      : undefined,
   });
   const { folder, startedAt, record } = begun;
   const shown = relative(prepared.cwd, prepared.dir) || prepared.dir;
@@ -106,8 +115,9 @@ export async function runConfig(options: RunConfigOptions): Promise<RunResult> {
 
   const reserve = holdReserve(folder);
   const logs = {
-    stdout: openLog(join(prepared.dir, RUN_FILES.stdout), shown, warn),
-    stderr: openLog(join(prepared.dir, RUN_FILES.stderr), shown, warn),
+    stdout: openLog(join(prepared.dir, RUN_FILES.stdout), shown, warn, false),
+    // the script's last words (a traceback) are kept, for a disk that fills up before them
+    stderr: openLog(join(prepared.dir, RUN_FILES.stderr), shown, warn, true),
   };
   const [bin, ...args] = command as [string, ...string[]];
   const child = childProcess().spawn(bin, args, {
@@ -218,14 +228,7 @@ function finishFolder(
     warn(
       `repro: warning: the end of the run (${how.status}, exit ${how.exitCode}) is not recorded: ${e.message}`,
     );
-    return {
-      status: how.status,
-      exit_code: how.code,
-      signal: how.signal,
-      ended_at: new Date().toISOString(),
-      duration_s: Math.round((Date.now() - startedAt.getTime()) / 10) / 100,
-      recorded: false,
-    };
+    return { ...endRecord(startedAt, how.status, how.code, how.signal), recorded: false };
   }
 }
 
@@ -267,8 +270,8 @@ function holdReserve(folder: RunFolder): { release(): void } {
 
 /**
  * A log file of the run that never crashes the runner: a failed write is said once, then
- * skipped. The last TAIL_BYTES written are kept, so that what a full disk kept out of the file
- * can be added at the end (`salvage`) once the reserve is given back.
+ * skipped. With `keepTail`, the last TAIL_BYTES written are kept, so that what a full disk kept
+ * out of the file can be added at the end (`salvage`) once the reserve is given back.
  */
 interface Log {
   write(chunk: Buffer | string): void;
@@ -278,7 +281,7 @@ interface Log {
 
 const TAIL_BYTES = 16 * 1024;
 
-function openLog(file: string, shown: string, warn: (line: string) => void): Log {
+function openLog(file: string, shown: string, warn: (line: string) => void, keepTail: boolean): Log {
   let broken = false;
   let tail: Buffer[] = [];
   let tailBytes = 0;
@@ -291,11 +294,13 @@ function openLog(file: string, shown: string, warn: (line: string) => void): Log
   });
   return {
     write(chunk) {
-      const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      tail.push(buffer);
-      tailBytes += buffer.length;
-      while (tailBytes - (tail[0]?.length ?? 0) >= TAIL_BYTES) tailBytes -= tail.shift()?.length ?? 0;
-      if (!broken) stream.write(buffer);
+      if (keepTail) {
+        const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        tail.push(buffer);
+        tailBytes += buffer.length;
+        while (tailBytes - (tail[0]?.length ?? 0) >= TAIL_BYTES) tailBytes -= tail.shift()?.length ?? 0;
+      }
+      if (!broken) stream.write(chunk);
     },
     salvage(folder) {
       if (!broken || !folder.owns()) return;

@@ -1,4 +1,3 @@
-import { distance } from 'fastest-levenshtein';
 import {
   basename,
   dirname,
@@ -18,6 +17,7 @@ import {
   ScriptNotRunnableError,
   ScriptOutsideProjectError,
 } from '../errors.ts';
+import { nearestNames } from '../hints.ts';
 import type { Project } from '../project/project.ts';
 
 /** How `repro run` starts a config's script. */
@@ -149,11 +149,8 @@ function closestFile(project: Project, script: string): string | undefined {
   } catch {
     // the folder itself is wrong: look for the name elsewhere
   }
-  const near = names
-    .map((n) => ({ n, d: distance(n, want) }))
-    .sort((a, b) => a.d - b.d)
-    .find((c) => c.d <= Math.max(2, Math.floor(want.length / 3)));
-  if (near) return relative(project.root, join(dir, near.n));
+  const [near] = nearestNames(want, names, { max: Math.max(2, Math.floor(want.length / 3)), k: 1 });
+  if (near) return relative(project.root, join(dir, near));
   const { globSync } = packageRequire()('tinyglobby') as typeof import('tinyglobby');
   const elsewhere = globSync(`**/${want.replace(/[*?[\]{}()!]/g, '\\$&')}`, {
     cwd: project.root,

@@ -20,13 +20,18 @@ export interface ResolvedSource {
 
 const RESULT_NAME = /^[A-Za-z0-9_][A-Za-z0-9._~=,+-]*$/;
 
+/** True for a result name (`model`, `model~lr=0.1`): safe as one folder name, no `..`. */
+export function isResultName(name: unknown): name is string {
+  return typeof name === 'string' && RESULT_NAME.test(name) && !name.includes('..');
+}
+
 /** The names in a config's `source` key: none, one, or a list. */
 export function sourceNames(config: JsonObject, label: string): string[] {
   const source = config.source;
   if (source === undefined || source === null) return [];
   const names = Array.isArray(source) ? source : [source];
   for (const name of names) {
-    if (typeof name !== 'string' || !RESULT_NAME.test(name) || name.includes('..')) {
+    if (!isResultName(name)) {
       throw new SourceError(
         'REPRO_SOURCE_INVALID',
         String(name),

@@ -80,7 +80,6 @@ export class Run {
   /** @internal use `startRun` */
   constructor(init: {
     name: string;
-    dir: string;
     configName: string;
     config: Readonly<JsonObject>;
     project: Project;
@@ -97,13 +96,13 @@ export class Run {
     this.#record = init.record;
     this.recorded = init.record?.done ?? Promise.resolve();
     this.name = init.name;
-    this.dir = init.dir;
+    this.dir = init.folder.dir;
     this.configName = init.configName;
     this.config = init.config;
     this.project = init.project;
     this.adopted = init.adopted;
     this.params = new Params(init.config as JsonObject, init.configName);
-    this.#metrics = new MetricsLog(init.dir, () => init.folder.check(RUN_FILES.metrics));
+    this.#metrics = new MetricsLog(init.folder.dir, () => init.folder.check(RUN_FILES.metrics));
     this.#warn = init.warn;
   }
 
@@ -253,7 +252,6 @@ export async function startRun(options: StartRunOptions = {}): Promise<Run> {
     const loaded = loadConfig(adopted.config, { name: adopted.configName });
     const run = new Run({
       name: adopted.name,
-      dir: adopted.dir,
       configName: adopted.configName,
       config: Object.freeze(loaded.config),
       project,
@@ -297,7 +295,6 @@ export async function startRun(options: StartRunOptions = {}): Promise<Run> {
   });
   const run = new Run({
     name: prepared.name,
-    dir: prepared.dir,
     configName: prepared.loaded.name,
     config: prepared.config,
     project: prepared.project,

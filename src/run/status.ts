@@ -29,8 +29,8 @@ const RECORD_GRACE_MS = 60_000;
  * `running` while its process lives, else `crashed`: on the same host (same boot) by the pid and
  * its start time; after a reboot at once; from another host by the heartbeat's age.
  */
-export function readRunState(dir: string, now = Date.now(), files?: ReadonlySet<string>): RunState {
-  return judgeRunState(dir, readRecordFiles(dir, files), now);
+export function readRunState(dir: string, now = Date.now()): RunState {
+  return judgeRunState(dir, readRecordFiles(dir), now);
 }
 
 /**

@@ -13,6 +13,7 @@ import { averageLinkage, distanceMatrix, renderTreeSvg } from '../plot/tree.ts';
 import type { Project } from '../project/project.ts';
 import { RUN_FILES } from '../run/layout.ts';
 import { readJsonFile } from '../run/record.ts';
+import { isResultName } from '../run/sources.ts';
 import { readRunState } from '../run/status.ts';
 
 export interface UiAppOptions {
@@ -59,8 +60,6 @@ export function allowedHost(hostname: string, allowed: readonly string[] = []): 
   return h === machine().toLowerCase() || allowed.some((a) => a.toLowerCase() === h);
 }
 
-const NAME = /^[A-Za-z0-9_][A-Za-z0-9._~=,+-]*$/;
-
 /** A result moved aside, as the run page names it: `.attic/model@2026-11-28T10-31-02Z`. */
 const ATTIC_NAME = /^\.attic\/[A-Za-z0-9_][A-Za-z0-9._~=,+@-]*$/;
 
@@ -69,7 +68,7 @@ const ATTIC_NAME = /^\.attic\/[A-Za-z0-9_][A-Za-z0-9._~=,+@-]*$/;
  * path under the runs root), or null when the name is not one.
  */
 function runDir(project: Project, name: string): string | null {
-  if (!(NAME.test(name) || ATTIC_NAME.test(name)) || name.includes('..')) return null;
+  if (!(isResultName(name) || ATTIC_NAME.test(name)) || name.includes('..')) return null;
   const dir = join(project.runsRoot, name);
   return fs.existsSync(join(dir, RUN_FILES.config)) ? dir : null;
 }
@@ -215,7 +214,8 @@ export function createUiApp(options: UiAppOptions): Hono {
     const graph = loadGraph(project);
     const node = graph.nodes.get(name);
     const state = readRunState(dir);
-    const stale = state.status === 'done' ? ((await staleResults(project, [name])).get(name) ?? []) : [];
+    const stale =
+      state.status === 'done' ? ((await staleResults(project, [name], graph)).get(name) ?? []) : [];
     return c.json({
       name,
       status: state.status,

@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.ts';
 import { dbUrl, PgStore } from '../remote/store.ts';
-import { DB_OPTION } from './remote.ts';
+import { DB_OPTION } from './source.ts';
 import { defineCommand, print } from './spec.ts';
 
 export default defineCommand({

@@ -2,7 +2,7 @@ import { diffConfigs } from '../compare/diff.ts';
 import { selectConfigs } from '../compare/select.ts';
 import { diffToCsv, diffToJson, renderDiff } from '../compare/table.ts';
 import { UsageError } from '../errors.ts';
-import { projectFor, REMOTE_OPTIONS } from './remote.ts';
+import { REMOTE_OPTIONS, resultSource } from './source.ts';
 import { defineCommand, print, warnTo } from './spec.ts';
 
 export default defineCommand({
@@ -42,7 +42,7 @@ Every input that is not a config (invalid JSON, not an object, a folder without 
   async run({ args, options }, ctx) {
     const entries = selectConfigs(args, {
       skipBad: options['skip-bad'],
-      project: await projectFor(options, ctx),
+      project: await resultSource(options, ctx).project(),
       cwd: ctx.cwd,
       warn: warnTo(ctx),
     });

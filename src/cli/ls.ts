@@ -19,7 +19,7 @@ import { isGlob, matchNames, resolveTargets } from '../graph/targets.ts';
 import type { Project } from '../project/project.ts';
 import { atticDir } from '../run/attic.ts';
 import { formatSeconds } from '../run/format.ts';
-import { projectFor, REMOTE_OPTIONS } from './remote.ts';
+import { REMOTE_OPTIONS, resultSource } from './source.ts';
 import { type CommandContext, defineCommand, print } from './spec.ts';
 
 export default defineCommand({
@@ -82,7 +82,7 @@ The listing keeps a cache in $XDG_CACHE_HOME/repro (else ~/.cache/repro), one fi
   ],
   async run({ args, options }, ctx) {
     const filters = (options.where ?? []).map(parseWhere);
-    const project = inAttic(await projectFor(options, ctx), options.attic);
+    const project = inAttic(await resultSource(options, ctx).project(), options.attic);
     const all = await listRuns({ cache: !options['no-cache'], project });
     // the attic and the store have no configs to be stale against; the graph is read once, for
     // the staleness and the targets both

@@ -1,7 +1,7 @@
 import { extname, resolve } from '../_builtins.ts';
 import { UsageError } from '../errors.ts';
 import { loadSeries, renderHtml, renderPng, renderSvg, renderTerminal } from '../plot/plot.ts';
-import { projectFor, REMOTE_OPTIONS } from './remote.ts';
+import { REMOTE_OPTIONS, resultSource } from './source.ts';
 import { defineCommand, print, warnTo, writeNewFile } from './spec.ts';
 
 export default defineCommand({
@@ -36,7 +36,7 @@ export default defineCommand({
   async run({ args, options }, ctx) {
     const { metric, x } = options;
     const { series } = loadSeries(args, {
-      project: await projectFor(options, ctx),
+      project: await resultSource(options, ctx).project(),
       cwd: ctx.cwd,
       metric,
       x,

@@ -3,7 +3,7 @@ import { findProject } from '../project/project.ts';
 import { pullResult } from '../remote/queue.ts';
 import { openStorage } from '../remote/storage.ts';
 import { dbUrl, PgStore } from '../remote/store.ts';
-import { DB_OPTION, STORAGE_OPTION } from './remote.ts';
+import { DB_OPTION, STORAGE_OPTION } from './source.ts';
 import { defineCommand, print } from './spec.ts';
 
 export default defineCommand({

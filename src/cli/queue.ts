@@ -4,7 +4,7 @@ import { findProject } from '../project/project.ts';
 import { orphanedUploads, pushConfigs } from '../remote/queue.ts';
 import { openStorage } from '../remote/storage.ts';
 import { dbUrl, type JobState, PgStore } from '../remote/store.ts';
-import { DB_OPTION, STORAGE_OPTION } from './remote.ts';
+import { DB_OPTION, STORAGE_OPTION } from './source.ts';
 import { defineCommand, print } from './spec.ts';
 
 const ACTIONS = ['push', 'ls', 'retry', 'cancel'];

@@ -1,10 +1,5 @@
-import { renderTable } from '../compare/table.ts';
-import { assertValid, loadGraph, topologicalOrder } from '../graph/graph.ts';
-import { graphStatus, isGood } from '../graph/status.ts';
-import { resolveTargets } from '../graph/targets.ts';
-import { findProject } from '../project/project.ts';
-import { dbUrl, PgStore } from '../remote/store.ts';
-import { type CommandContext, defineCommand, print, warnTo } from './spec.ts';
+import { renderStatus, resultSource } from './source.ts';
+import { defineCommand, print } from './spec.ts';
 
 export default defineCommand({
   name: 'status',
@@ -25,80 +20,8 @@ Exit code 0 when everything asked for is done and not stale, else 1: it can gate
   },
   examples: ['repro status', 'repro status evaluation && echo "all good"'],
   async run({ args, options }, ctx) {
-    if (options.db) return storeStatus(options.db, args, options.json, ctx);
-    const graph = loadGraph(findProject({ cwd: ctx.cwd }));
-    const named = args.length ? resolveTargets(graph, args, ctx.cwd) : undefined;
-    assertValid(graph, named, warnTo(ctx));
-    const names = named ?? topologicalOrder(graph).map((n) => n.name);
-    const statuses = await graphStatus(graph, names);
-    if (options.json) print(ctx, JSON.stringify(statuses, null, 2));
-    else {
-      print(
-        ctx,
-        renderTable(
-          ['name', 'state', 'why'],
-          statuses.map((s) => [
-            s.name,
-            s.stale.length ? `${s.state}, stale` : s.state,
-            s.stale.length ? s.stale.join('; ') : s.reason,
-          ]),
-        ),
-      );
-    }
-    return statuses.every(isGood) ? 0 : 1;
+    const status = await resultSource(options, ctx).status(args);
+    print(ctx, renderStatus(status, options.json));
+    return status.good ? 0 : 1;
   },
 });
-
-/** `status --db`: the store's state of every config (or the ones named); 0 when all are done. */
-async function storeStatus(
-  url: string,
-  names: string[],
-  json: boolean,
-  ctx: CommandContext,
-): Promise<number> {
-  const store = await PgStore.connect(dbUrl(url, ctx.env));
-  try {
-    const jobs = (await store.list()).filter((j) => names.length === 0 || names.includes(j.name));
-    const missing = names.filter((n) => !jobs.some((j) => j.name === n));
-    if (json)
-      print(
-        ctx,
-        JSON.stringify(
-          {
-            jobs: jobs.map(({ name, state, attempts, result_location, last_error }) => ({
-              name,
-              state,
-              attempts,
-              result_location,
-              last_error,
-            })),
-            missing,
-          },
-          null,
-          2,
-        ),
-      );
-    else {
-      print(
-        ctx,
-        renderTable(
-          ['name', 'state', 'why'],
-          [
-            ...jobs.map((j) => [
-              j.name,
-              j.state,
-              j.state === 'done'
-                ? (j.result_location ?? '')
-                : ((j.last_error ?? '').split('\n').filter(Boolean).pop() ??
-                  `${j.attempts}/${j.max_attempts} attempts`),
-            ]),
-            ...missing.map((n) => [n, 'missing', 'not in the store']),
-          ],
-        ),
-      );
-    }
-    return missing.length === 0 && jobs.every((j) => j.state === 'done') ? 0 : 1;
-  } finally {
-    await store.close();
-  }
-}

@@ -1,7 +1,7 @@
 import { childProcess } from '../_builtins.ts';
 import { UsageError } from '../errors.ts';
 import { serveUi } from '../ui/server.ts';
-import { projectFor, REMOTE_OPTIONS } from './remote.ts';
+import { REMOTE_OPTIONS, resultSource } from './source.ts';
 import { defineCommand } from './spec.ts';
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1)$/;
@@ -48,7 +48,7 @@ API: GET /api/runs, /api/runs/NAME, /api/runs/NAME/metrics, /api/runs/NAME/log/s
       );
     const token = options.token ?? (LOOPBACK.test(host) ? undefined : crypto.randomUUID().replace(/-/g, ''));
     const { url } = await serveUi({
-      project: await projectFor(options, ctx),
+      project: await resultSource(options, ctx).project(),
       port: options.port,
       host,
       token,

@@ -2,7 +2,7 @@ import { findProject } from '../project/project.ts';
 import { openStorage } from '../remote/storage.ts';
 import { dbUrl, PgStore } from '../remote/store.ts';
 import { runWorker } from '../remote/worker.ts';
-import { DB_OPTION, STORAGE_OPTION } from './remote.ts';
+import { DB_OPTION, STORAGE_OPTION } from './source.ts';
 import { defineCommand, print, warnTo } from './spec.ts';
 
 export default defineCommand({

@@ -6,6 +6,7 @@ import { benchCompare } from './compare.mjs';
 import { benchHashing } from './hashing.mjs';
 import { benchInstall } from './install.mjs';
 import { benchPipeline } from './pipeline.mjs';
+import { benchPython } from './python.mjs';
 import { benchQueue } from './queue.mjs';
 import { benchRunOverhead } from './run-overhead.mjs';
 import { benchStartup } from './startup.mjs';
@@ -16,6 +17,7 @@ const BENCHES = {
   startup: benchStartup,
   install: benchInstall,
   overhead: benchRunOverhead,
+  python: benchPython,
   compare: benchCompare,
   hashing: benchHashing,
   pipeline: benchPipeline,

@@ -59,6 +59,14 @@ export const ERROR_CODES = {
     hint: 'Fix each config named; repro check lists them all.',
   },
   // breeding configs
+  REPRO_NEW_KEY: {
+    means: 'a change adds a key the base config lacks, close to a key it has: a likely typo',
+    hint: 'Fix the key, or pass --new-key when the config really gains a new key.',
+  },
+  REPRO_NO_SUCH_KEY: {
+    means: 'clone --unset names a key the config does not have',
+    hint: 'Check the key with repro diff; keys are case-sensitive.',
+  },
   REPRO_CLONE_UNCHANGED: {
     means: 'a clone would equal its original',
     hint: 'Give the changes with --set key=value or --conf JSON.',
@@ -126,6 +134,11 @@ export const ERROR_CODES = {
     means:
       'tracked files have uncommitted changes, and --require-clean (or "requireClean" in repro.json) asks for none',
     hint: 'Commit or stash the changes (git stash), then run again; or run without --require-clean.',
+  },
+  REPRO_LIKELY_TYPO: {
+    means:
+      'the config has a key that no earlier run of its script read, close to one they did read, and --strict (or "strict" in repro.json) makes that an error',
+    hint: 'Fix the key (repro clone NAME --unset KEY --set RIGHT=VALUE makes a corrected config), or run without --strict if the script now reads it.',
   },
   REPRO_STORE_BAD_ROW: {
     means:

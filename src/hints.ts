@@ -16,3 +16,28 @@ export function nearestNames(
     .slice(0, options.k ?? 3)
     .map((c) => c.n);
 }
+
+/** Close enough to be a typo: at most a third of the letters differ (at least 2 allowed). */
+export function isNear(a: string, b: string): boolean {
+  return distance(a, b) <= Math.max(2, Math.floor(Math.max(a.length, b.length) / 3));
+}
+
+/**
+ * The keys that are not among the known ones but close to one of them (a likely typo), each with
+ * the nearest known key: `gama` beside a known `gamma`.
+ */
+export function likelyTypos(
+  keys: readonly string[],
+  known: readonly string[],
+): { key: string; near: string }[] {
+  const set = new Set(known);
+  const out: { key: string; near: string }[] = [];
+  for (const key of keys) {
+    if (set.has(key)) continue;
+    const [near] = nearestNames(key, known, { k: 1 });
+    // layer2 beside layer1 is the next of a numbered family, not a typo
+    const family = near !== undefined && key.replace(/\d+/g, '') === near.replace(/\d+/g, '');
+    if (near !== undefined && !family && isNear(key, near)) out.push({ key, near });
+  }
+  return out;
+}

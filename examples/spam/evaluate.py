@@ -1,27 +1,18 @@
-"""Stage 4, in Python with the standard library only: scores the model on the test split.
+"""Stage 4, in Python with the standard library and repro's bundled module: scores the model on
+the test split.
 
-repro runs it like any script: the merged config is at -c, the result folder in REPRO_RUN_DIR.
-It writes metrics.jsonl by hand in the documented format, and report.json.
+`repro run` puts the module on PYTHONPATH; to run it by hand:
+    PYTHONPATH=$(npx repro python-path) python3 evaluate.py -c configs/evaluation.json
 """
 import json
 import math
-import os
 import re
-import sys
 
-config_path = sys.argv[sys.argv.index("-c") + 1]
-config = json.load(open(config_path))
-run_dir = os.environ["REPRO_RUN_DIR"]
-runs = os.path.dirname(run_dir)
+import repro
 
-
-def upstream(name):
-    """The result folder of a source, checked to have finished well."""
-    folder = os.path.join(runs, name)
-    with open(os.path.join(folder, "end.json")) as f:
-        if json.load(f)["status"] != "done":
-            sys.exit(f"source {name} did not finish well")
-    return folder
+run = repro.start_run()
+# the decision threshold: a default, so that configs written before it existed still run
+threshold = run.params.get("threshold", 0.5)
 
 
 # the same two functions as lib/text.ts
@@ -40,23 +31,23 @@ def features(tokens, bigrams):
     return out
 
 
-model_dir = upstream(config["source"])
-model = json.load(open(os.path.join(model_dir, "model.json")))
-model_config = json.load(open(os.path.join(model_dir, "config.json")))
-data_dir = upstream(model_config["source"])
+model_dir = run.source()  # checked by repro: finished and done
+model = json.loads((model_dir / "model.json").read_text())
+model_config = json.loads((model_dir / "config.json").read_text())
+data_dir = model_dir.parent / model_config["source"]  # the model's own source
 weights = dict(zip(model["vocab"], model["weights"]))
 
 tp = fp = tn = fn = 0
 log_loss = 0.0
 n = 0
-with open(os.path.join(data_dir, "test.jsonl")) as f:
+with open(data_dir / "test.jsonl") as f:
     for line in f:
         row = json.loads(line)
         z = model["bias"] + sum(weights.get(t, 0.0) for t in features(row["tokens"], model["bigrams"]))
         p = 1 / (1 + math.exp(-z)) if z >= 0 else math.exp(z) / (1 + math.exp(z))
         y = row["y"]
         log_loss -= math.log(max(p if y else 1 - p, 1e-12))
-        spam = p >= 0.5
+        spam = p >= threshold
         tp += spam and y == 1
         fp += spam and y == 0
         tn += (not spam) and y == 0
@@ -74,9 +65,8 @@ report = {
     "log_loss": log_loss / n,
     "confusion": {"tp": tp, "fp": fp, "tn": tn, "fn": fn},
 }
-# exclusive create ("x"), as every result file
-with open(os.path.join(run_dir, "report.json"), "x") as f:
+# created exclusively: a result file is never overwritten
+with run.open("report.json", "w") as f:
     json.dump(report, f, indent=2)
-with open(os.path.join(run_dir, "metrics.jsonl"), "x") as f:
-    f.write(json.dumps({k: v for k, v in report.items() if k != "confusion"}) + "\n")
+run.log({k: v for k, v in report.items() if k != "confusion"})
 print(f"accuracy {report['accuracy']:.4f}  precision {precision:.4f}  recall {recall:.4f}  f1 {report['f1']:.4f}")

@@ -5,9 +5,11 @@ import type { JsonObject } from '../config/json.ts';
 import { isValidName, loadConfig } from '../config/load.ts';
 import { applyOverrides, type Override } from '../config/overrides.ts';
 import { ConfigNameError, ReproError } from '../errors.ts';
+import { isNear, nearestNames } from '../hints.ts';
 import { findProject, type Project } from '../project/project.ts';
 import {
   ConfigExistsError,
+  checkNewKeys,
   existingTwin,
   nameTaken,
   nextLetterName,
@@ -27,6 +29,13 @@ export interface CloneConfigOptions {
   project?: Project;
   /** Write the clone even when an existing config has the same content. @default false */
   allowDuplicates?: boolean;
+  /** Keys to remove (`--unset`), after the overrides. @default [] */
+  unset?: readonly string[];
+  /**
+   * Let the changes add a key that the original lacks although it is close to one it has (a
+   * likely typo, refused otherwise). @default false
+   */
+  newKeys?: boolean;
 }
 
 export interface CloneResult {
@@ -49,7 +58,23 @@ export function cloneConfig(options: CloneConfigOptions): CloneResult {
   const cwd = options.cwd ?? process.cwd();
   const project = options.project ?? findProject({ cwd });
   const original = loadConfig(options.config, { cwd });
-  const { config } = applyOverrides(original.config, options.overrides);
+  const { config, applied } = applyOverrides(original.config, options.overrides);
+  // a key being removed is not one the change could have meant: --unset gama --set gamma=0.01
+  const kept = Object.fromEntries(
+    Object.entries(original.config).filter(([k]) => !(options.unset ?? []).includes(k)),
+  );
+  for (const o of applied)
+    checkNewKeys(kept, Object.keys(o.value), `--${o.kind}`, original.name, options.newKeys ?? false);
+  for (const key of options.unset ?? []) {
+    if (!(key in config)) {
+      const [near] = nearestNames(key, Object.keys(config), { k: 1 });
+      throw new ReproError(
+        'REPRO_NO_SUCH_KEY',
+        `--unset "${key}": ${original.name} has no such key${near && isNear(key, near) ? `; did you mean "${near}"?` : ''}`,
+      );
+    }
+    delete config[key];
+  }
   const dir = dirname(original.file);
   const name = options.name ?? nextLetterName(project, dir, original.name);
   if (options.name !== undefined) {
@@ -65,7 +90,7 @@ export function cloneConfig(options: CloneConfigOptions): CloneResult {
     throw new ReproError(
       'REPRO_CLONE_UNCHANGED',
       `the clone of ${original.name} would change nothing`,
-      'Give the changes: --set key=value or --conf JSON.',
+      'Give the changes: --set key=value, --conf JSON or --unset key.',
     );
   }
   // the same content under another name would be the same config twice: name the one there is

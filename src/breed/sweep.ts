@@ -6,7 +6,7 @@ import { mergeConfig } from '../config/overrides.ts';
 import { ReproError, UsageError } from '../errors.ts';
 import { findProject, type Project } from '../project/project.ts';
 import { seededRandom } from './random.ts';
-import { ConfigExistsError, configsByContent, nameTaken, writeConfigs } from './write.ts';
+import { ConfigExistsError, checkNewKeys, configsByContent, nameTaken, writeConfigs } from './write.ts';
 
 /** A search space: each key maps to a list of values, or (for --random) a range. */
 export type SearchSpace = Record<
@@ -29,6 +29,8 @@ export interface SweepConfigsOptions {
   dryRun?: boolean;
   /** Write a config even when an existing one has the same content. @default false */
   allowDuplicates?: boolean;
+  /** Let the grid add a key close to one the base has (refused as a likely typo otherwise). @default false */
+  newKeys?: boolean;
   /** @default process.cwd() */
   cwd?: string;
   project?: Project;
@@ -137,6 +139,7 @@ export function sweepConfigs(options: SweepConfigsOptions): SweepResult {
     throw new UsageError(`--random takes a positive whole number, not ${options.random}`);
   }
   const space = parseSpace(options.space, isRandom);
+  checkNewKeys(base.config, Object.keys(space), '--grid key', base.name, options.newKeys ?? false);
   const points = isRandom
     ? randomPoints(space, options.random as number, options.seed ?? 1)
     : gridPoints(space);

@@ -2,6 +2,7 @@ import { basename, dirname, fs, join, relative } from '../_builtins.ts';
 import { canonicalJson } from '../config/hash.ts';
 import { isJsonObject, type JsonObject } from '../config/json.ts';
 import { ReproError } from '../errors.ts';
+import { likelyTypos } from '../hints.ts';
 import type { Project } from '../project/project.ts';
 
 /** A config name that is already taken. */
@@ -129,4 +130,30 @@ export function configsByContent(project: Project, dir: string): Map<string, str
     }
   }
   return out;
+}
+
+/**
+ * The typo guard of clone, sweep and cross: a key the change adds that the base config lacks but
+ * that is close to a key it has (`gama` beside `gamma`) is refused with the key it probably
+ * meant; `allowNew` (`--new-key`) lets it in. A key far from every existing one is a new key.
+ */
+export function checkNewKeys(
+  base: JsonObject,
+  added: readonly string[],
+  how: string,
+  baseName: string,
+  allowNew: boolean,
+): void {
+  if (allowNew) return;
+  const typos = likelyTypos(
+    added.filter((k) => !(k in base)),
+    Object.keys(base),
+  );
+  if (typos.length === 0) return;
+  throw new ReproError(
+    'REPRO_NEW_KEY',
+    typos
+      .map(({ key, near }) => `${how} "${key}" is not a key of ${baseName}; did you mean "${near}"?`)
+      .join('\n'),
+  );
 }

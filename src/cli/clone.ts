@@ -7,7 +7,7 @@ export default defineCommand({
   name: 'clone',
   summary: 'copy a config with changes, under the next free letter',
   api: ['cloneConfig'],
-  description: `Writes a copy of the config with the changes next to the original, exclusively, and prints the new path and its diff against the original. The name is the next free letter: model -> modela, modelb, … modelz, then modelza … modelzz, then modelzza, a sequence that never ends; a name is free when no config folder, the runs root or the original's folder has it. --name gives a proper name instead. A clone that changes nothing is refused (REPRO_CLONE_UNCHANGED); a clone whose content an existing config already has is not written: that config is named instead (--allow-duplicates writes it anyway).`,
+  description: `Writes a copy of the config with the changes next to the original, exclusively, and prints the new path and its diff against the original. The name is the next free letter: model -> modela, modelb, … modelz, then modelza … modelzz, then modelzza, a sequence that never ends; a name is free when no config folder, the runs root or the original's folder has it. --name gives a proper name instead. A --set or --conf key that the original lacks but that is close to a key it has (gama beside gamma) is refused as a likely typo (REPRO_NEW_KEY; --new-key adds it); --unset removes a key, so a config with a mistyped key is corrected by cloning it: repro clone configs/svcb.json --unset gama --set gamma=0.01. A clone that changes nothing is refused (REPRO_CLONE_UNCHANGED); a clone whose content an existing config already has is not written: that config is named instead (--allow-duplicates writes it anyway).`,
   args: [{ name: 'config', description: 'the config file to copy (or give it with -c)' }],
   overrides: true,
   options: {
@@ -15,6 +15,16 @@ export default defineCommand({
       type: 'string',
       value: 'NAME',
       description: 'name the copy NAME instead of the next free letter',
+    },
+    unset: {
+      type: 'string',
+      value: 'KEY',
+      multiple: true,
+      description: 'remove a key (repeatable): drops a mistyped key from the copy',
+    },
+    'new-key': {
+      type: 'boolean',
+      description: 'let --set/--conf add a key close to an existing one (refused as a likely typo otherwise)',
     },
     'allow-duplicates': {
       type: 'boolean',
@@ -24,6 +34,7 @@ export default defineCommand({
   examples: [
     'repro clone configs/model.json --set lr=0.1',
     'repro clone configs/model.json --conf \'{"bigrams": true}\' --name bigram',
+    'repro clone configs/svcb.json --unset gama --set gamma=0.01',
   ],
   async run({ args, options, overrides, config }, ctx) {
     const file = config ?? args[0];
@@ -34,6 +45,8 @@ export default defineCommand({
       overrides,
       name: options.name,
       allowDuplicates: options['allow-duplicates'],
+      unset: options.unset,
+      newKeys: options['new-key'],
       cwd: ctx.cwd,
     });
     if (result.existing)

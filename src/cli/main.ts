@@ -27,6 +27,8 @@ export const COMMANDS: Record<string, () => Promise<{ default: CommandSpec }>> =
   pull: () => import('./pull.ts') as never,
   db: () => import('./db.ts') as never,
   ui: () => import('./ui.ts') as never,
+  begin: () => import('./begin.ts') as never,
+  'python-path': () => import('./python-path.ts') as never,
 };
 
 /** Every command's declaration, in the order of COMMANDS. */

@@ -34,6 +34,11 @@ export default defineCommand({
       description:
         'refuse to start while tracked files have uncommitted changes (also "requireClean": true in repro.json)',
     },
+    strict: {
+      type: 'boolean',
+      description:
+        'a stage whose config has a likely typo (a key no earlier run of its script read) does not start (also "strict": true in repro.json)',
+    },
     'keep-going': { type: 'boolean', description: 'after a failure, go on with what does not depend on it' },
   },
   examples: [
@@ -50,6 +55,7 @@ export default defineCommand({
       downstream: options.downstream,
       keepGoing: options['keep-going'],
       requireClean: options['require-clean'] || undefined,
+      strict: options.strict || undefined,
       cwd: ctx.cwd,
       env: ctx.env,
       log: warnTo(ctx),

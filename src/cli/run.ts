@@ -35,6 +35,11 @@ Exit code: the script's (128 + the signal number if a signal killed it). Ctrl-C 
       description:
         'refuse to start while tracked files have uncommitted changes (also "requireClean": true in repro.json)',
     },
+    strict: {
+      type: 'boolean',
+      description:
+        'stop when the config has a key that no earlier run of its script read, close to one they read (also "strict": true in repro.json)',
+    },
     retry: {
       type: 'boolean',
       description: 'when the result failed, was interrupted or crashed: move it to the attic and run again',
@@ -66,6 +71,7 @@ Exit code: the script's (128 + the signal number if a signal killed it). Ctrl-C 
         quiet: options.quiet,
         retry: options.retry,
         requireClean: options['require-clean'] || undefined,
+        strict: options.strict || undefined,
         cwd: ctx.cwd,
         env: ctx.env,
         stdout: ctx.stdout,

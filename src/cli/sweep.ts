@@ -21,6 +21,10 @@ export default defineCommand({
     seed: { type: 'integer', default: 1, description: 'the seed of --random' },
     prefix: { type: 'string', value: 'NAME', description: 'name the configs NAME1, NAME2, …' },
     'dry-run': { type: 'boolean', description: 'say what would be written; write nothing' },
+    'new-key': {
+      type: 'boolean',
+      description: 'let --grid add a key close to one the base has (refused as a likely typo otherwise)',
+    },
     'allow-duplicates': {
       type: 'boolean',
       description: 'write a config even when an existing one has the same content',
@@ -41,6 +45,7 @@ export default defineCommand({
       prefix: options.prefix,
       dryRun: options['dry-run'],
       allowDuplicates: options['allow-duplicates'],
+      newKeys: options['new-key'],
       cwd: ctx.cwd,
     });
     if (options.json) {

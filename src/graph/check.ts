@@ -1,5 +1,8 @@
-import { join, relative } from '../_builtins.ts';
+import { join, relative, resolve } from '../_builtins.ts';
+import { listRuns } from '../compare/runs.ts';
 import { canonicalJson } from '../config/hash.ts';
+import { isReservedKey } from '../config/reserved.ts';
+import { likelyTypos } from '../hints.ts';
 import type { Project } from '../project/project.ts';
 import { RUN_FILES } from '../run/layout.ts';
 import type { UnreadKey } from '../run/params.ts';
@@ -28,6 +31,14 @@ export type Finding =
 export async function checkProject(project: Project): Promise<Finding[]> {
   const graph = loadGraph(project);
   const findings: Finding[] = [...graph.problems];
+  // the keys each script's ended runs read (effective.json), through the ls cache
+  const readByScript = new Map<string, Set<string>>();
+  for (const run of await listRuns({ project }))
+    if (run.script && run.read_keys && run.status !== 'running') {
+      const set = readByScript.get(run.script) ?? new Set<string>();
+      for (const key of run.read_keys) set.add(key);
+      readByScript.set(run.script, set);
+    }
   for (const node of graph.nodes.values()) {
     if (!node.file) continue;
     for (const w of node.warnings) {
@@ -52,11 +63,33 @@ export async function checkProject(project: Project): Promise<Finding[]> {
         });
       }
     }
+    // keys that no run of this config's script ever read: typos, or keys the script ignores
+    const script =
+      typeof node.config.script === 'string'
+        ? relative(project.root, resolve(project.root, node.config.script))
+        : undefined;
+    const read = script ? readByScript.get(script) : undefined;
+    const neverRead = new Set<string>();
+    if (read) {
+      const keys = Object.keys(node.config).filter((k) => !isReservedKey(k) && !read.has(k));
+      const near = new Map(likelyTypos(keys, [...read]).map((t) => [t.key, t.near]));
+      for (const key of keys) {
+        neverRead.add(key);
+        const hint = near.get(key);
+        findings.push({
+          kind: 'unread',
+          severity: 'warning',
+          file: node.file,
+          key,
+          message: `no run of ${script} ever read "${key}"${hint ? `; did you mean "${hint}"?` : ''}`,
+        });
+      }
+    }
     if (node.result) {
       const effective = readJsonFile<{ unread?: UnreadKey[] }>(join(node.result, RUN_FILES.effective));
       const unread = Array.isArray(effective?.unread) ? effective.unread : [];
       for (const u of unread) {
-        if (typeof u?.key !== 'string' || typeof u.message !== 'string') continue;
+        if (typeof u?.key !== 'string' || typeof u.message !== 'string' || neverRead.has(u.key)) continue;
         findings.push({
           kind: 'unread',
           severity: 'warning',

@@ -43,6 +43,8 @@ export interface MakeOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Refuse to start a stage while tracked files have uncommitted changes. @default repro.json requireClean */
   requireClean?: boolean;
+  /** A stage whose config has a likely typo (a key no earlier run of its script read) does not start. @default repro.json strict */
+  strict?: boolean;
 }
 
 /** `running`: another process (a second make, a run) is making it right now. */
@@ -196,6 +198,7 @@ export async function make(options: MakeOptions): Promise<MakeSummary> {
             project,
             quiet: true,
             requireClean: options.requireClean,
+            strict: options.strict,
             // what this make knows of the sources: a stage it ran is fresh, the others as found
             staleSources: new Map(
               node.sources.map((s) => [

@@ -21,6 +21,11 @@ export interface ProjectSettings {
   /** Refuse to start a run while tracked files have uncommitted changes. @default false */
   requireClean?: boolean;
   /**
+   * Refuse to start a run whose config has a key that no earlier run of its script read and that
+   * is close to one they read (a typo), instead of warning. @default false
+   */
+  strict?: boolean;
+  /**
    * Files git does not track (the script, files the config names) are copied into each result
    * up to this many bytes in all. @default 1048576 (1 MiB)
    */
@@ -43,6 +48,7 @@ export interface Project {
   env: string[];
   paranoia: 'path' | 'list' | 'checksum';
   requireClean: boolean;
+  strict: boolean;
   copyLimitBytes: number;
   /** Absolute path of the git work tree that holds the project, if any. */
   gitRoot: string | undefined;
@@ -60,6 +66,7 @@ const KNOWN_KEYS = [
   'env',
   'paranoia',
   'requireClean',
+  'strict',
   'copyLimitBytes',
 ] as const;
 
@@ -92,6 +99,7 @@ export function findProject(options: FindProjectOptions = {}): Project {
     env: settings.env ?? [],
     paranoia: settings.paranoia ?? 'path',
     requireClean: settings.requireClean ?? false,
+    strict: settings.strict ?? false,
     copyLimitBytes: settings.copyLimitBytes ?? COPY_LIMIT_BYTES,
     gitRoot,
   };
@@ -131,9 +139,12 @@ export function readSettings(file: string): ProjectSettings {
       );
     }
   }
-  const { runs, configs, interpreters, env, paranoia, requireClean, copyLimitBytes } = value;
+  const { runs, configs, interpreters, env, paranoia, requireClean, strict, copyLimitBytes } = value;
   if (requireClean !== undefined && typeof requireClean !== 'boolean') {
     throw new ProjectConfigError(file, 'key "requireClean" must be true or false');
+  }
+  if (strict !== undefined && typeof strict !== 'boolean') {
+    throw new ProjectConfigError(file, 'key "strict" must be true or false');
   }
   if (
     copyLimitBytes !== undefined &&

@@ -1,7 +1,9 @@
 import { fs, isAbsolute, relative, resolve } from '../_builtins.ts';
 import type { JsonObject } from '../config/json.ts';
+import { isReservedKey } from '../config/reserved.ts';
 import { fingerprintConfigInputs } from '../data/inputs.ts';
 import { ReproError } from '../errors.ts';
+import { likelyTypos } from '../hints.ts';
 import type { Project } from '../project/project.ts';
 import { uncommittedChanges } from './facts.ts';
 import { createRunFolder, type PreparedRun, type RunFolder } from './folder.ts';
@@ -31,6 +33,11 @@ export interface BeginRunOptions {
   /** Refuse to start while tracked files have uncommitted changes. @default repro.json requireClean */
   requireClean?: boolean;
   /**
+   * A key that no earlier run of the script read, close to one they read, stops the run instead
+   * of a warning. @default repro.json strict
+   */
+  strict?: boolean;
+  /**
    * Why each source is stale, when the caller knows already (make has the statuses of the whole
    * graph): the graph is then not read again for every stage. @default worked out here
    */
@@ -53,6 +60,7 @@ export async function beginRun(prepared: PreparedRun, options: BeginRunOptions):
   const [manifest, staleSources] = await Promise.all([
     fingerprintConfigInputs(config, project, label),
     options.staleSources ?? upstreamStaleness(project, sources, warn),
+    checkLikelyTypos(project, options.inputs.script, config, label, options.strict ?? project.strict, warn),
   ]);
   for (const [name, reasons] of staleSources) {
     if (reasons.length === 0) continue;
@@ -155,4 +163,43 @@ async function upstreamStaleness(
     );
   }
   return stale;
+}
+
+/**
+ * The typo guard before a run starts: a config key that no earlier ended run of the same script
+ * read (their effective.json), and that is close to a key they did read, is warned about, or with
+ * `strict` stops the run. Scripts that record nothing read (no API, no Python module) give no
+ * evidence, and so no warning. Results are listed through the ls cache: only new ones are read.
+ */
+async function checkLikelyTypos(
+  project: Project,
+  script: ResolvedScript | null,
+  config: JsonObject,
+  label: string,
+  strict: boolean,
+  warn: (line: string) => void,
+): Promise<void> {
+  if (!script?.path || !fs.existsSync(project.runsRoot)) return;
+  let read: Set<string>;
+  try {
+    // the listing alone, not the whole of repro/tools: a run start stays light
+    const { listRuns } = await import('../compare/runs.ts');
+    read = new Set();
+    for (const run of await listRuns({ project }))
+      if (run.script === script.path && run.read_keys && run.status !== 'running')
+        for (const key of run.read_keys) read.add(key);
+  } catch {
+    // the guard is advice: a listing that fails never stops a run
+    return;
+  }
+  if (read.size === 0) return;
+  const typos = likelyTypos(
+    Object.keys(config).filter((k) => !isReservedKey(k)),
+    [...read],
+  );
+  const lines = typos.map(
+    ({ key, near }) => `"${key}" was never read by an earlier run of ${script.path}; did you mean "${near}"?`,
+  );
+  if (strict && lines.length) throw new ReproError('REPRO_LIKELY_TYPO', `${label}: ${lines.join('; ')}`);
+  for (const line of lines) warn(`repro: warning: ${label}: ${line}`);
 }

@@ -1,7 +1,8 @@
-import { closest, distance } from 'fastest-levenshtein';
+import { closest } from 'fastest-levenshtein';
 import { describeJsonType, isJsonObject, type Json, type JsonObject } from '../config/json.ts';
 import { isReservedKey } from '../config/reserved.ts';
 import { ParamMissingError, ParamTypeError } from '../errors.ts';
+import { isNear } from '../hints.ts';
 
 /** `5` reads as `number`, `"adam"` as `string`: `params.get("filters", 5)` is a number. */
 export type Widen<T> = T extends number
@@ -104,11 +105,6 @@ export class Params {
       });
     return { values, defaults, unread };
   }
-}
-
-/** Close enough to be a typo: at most a third of the letters differ (at least 2 allowed). */
-function isNear(a: string, b: string): boolean {
-  return distance(a, b) <= Math.max(2, Math.floor(Math.max(a.length, b.length) / 3));
 }
 
 function checkType(key: string, value: Json, fallback: Json): void {

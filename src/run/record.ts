@@ -233,6 +233,8 @@ export interface RecordInputs {
   env?: Readonly<Record<string, string | undefined>>;
   /** The code files to copy when git does not track them (relative to the project root). */
   code?: readonly string[];
+  /** The process that runs the script, when it is not this one (`repro begin`). @default process.pid */
+  pid?: number;
 }
 
 /**
@@ -333,8 +335,8 @@ export function buildRecord(
       : null,
     git: slow.git ? { ...slow.git.facts, diff: slow.git.diffText ? RUN_FILES.diff : null } : null,
     host: gatherHostFacts(),
-    pid: process.pid,
-    pid_start: processStartTicks(process.pid),
+    pid: inputs.pid ?? process.pid,
+    pid_start: processStartTicks(inputs.pid ?? process.pid),
     env: recordedEnv([...RECORDED_ENV, ...project.env], inputs.env),
     sources: (inputs.sources ?? []).map((src) => {
       const stale = inputs.staleSources?.get(src.name);

@@ -3,6 +3,7 @@ import { basename, childProcess, fs, join, relative } from '../_builtins.ts';
 import { fileSystemError, ReproError, ResultExistsError } from '../errors.ts';
 import { type AtticMove, atticDir, moveToAttic } from './attic.ts';
 import { beginRun } from './begin.ts';
+import { isPython } from './facts.ts';
 import { type PreparedRun, type PrepareRunOptions, prepareRun, type RunFolder } from './folder.ts';
 import { formatSeconds } from './format.ts';
 import { startHeartbeat } from './heartbeat.ts';
@@ -15,7 +16,7 @@ import {
   type RunStatus,
   writeEndRecord,
 } from './record.ts';
-import { resolveCommand, resolveScript } from './script.ts';
+import { pythonPath, type ResolvedScript, resolveCommand, resolveScript } from './script.ts';
 import { readRunState } from './status.ts';
 
 /** Where output goes: a stream, or anything with write (a test's buffer). */
@@ -44,6 +45,11 @@ export interface RunConfigOptions extends PrepareRunOptions {
   retry?: boolean;
   /** Refuse to start while tracked files have uncommitted changes. @default repro.json requireClean */
   requireClean?: boolean;
+  /**
+   * A config key that no earlier run of the script read, close to one they read, stops the run
+   * instead of a warning. @default repro.json strict
+   */
+  strict?: boolean;
   /** Why each source is stale, when the caller knows (make). @default worked out from the graph */
   staleSources?: ReadonlyMap<string, string[]>;
   /**
@@ -87,7 +93,7 @@ export async function runConfig(options: RunConfigOptions): Promise<RunResult> {
     : resolveScript(project, prepared.config.script, label);
   const configInRun = join(prepared.dir, RUN_FILES.config);
   const command = [...script.command, '-c', configInRun];
-  const env = { ...SCRIPT_ENV_DEFAULTS, ...(options.env ?? process.env) };
+  const env = withPythonPath(script, { ...SCRIPT_ENV_DEFAULTS, ...(options.env ?? process.env) });
   const warn = (line: string) => err.write(`${line}\n`);
   // an existing result is refused before anything else is said about the run; with --retry it
   // moves aside only after every check, just before the new folder is made
@@ -98,6 +104,7 @@ export async function runConfig(options: RunConfigOptions): Promise<RunResult> {
     inputs: { mode: 'cli', argv: options.argv ?? process.argv, command, script, env },
     warn,
     requireClean: options.requireClean,
+    strict: options.strict,
     staleSources: options.staleSources,
     beforeCreate: options.retry
       ? () => {
@@ -360,3 +367,18 @@ function makeRoomForRetry(
 }
 
 export { formatSeconds } from './format.ts';
+
+/**
+ * A Python script finds the bundled module (`import repro`): its folder goes first on
+ * PYTHONPATH, which the run records like the rest of its environment.
+ */
+function withPythonPath(
+  script: ResolvedScript,
+  env: Record<string, string | undefined>,
+): Record<string, string | undefined> {
+  const python = script.interpreter[0] ? isPython(script.interpreter[0]) : script.file?.endsWith('.py');
+  if (!python) return env;
+  const folder = pythonPath();
+  const rest = (env.PYTHONPATH ?? '').split(':').filter((p) => p && p !== folder);
+  return { ...env, PYTHONPATH: [folder, ...rest].join(':') };
+}

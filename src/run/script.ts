@@ -169,3 +169,20 @@ export function hashFile(file: string | null): string | null {
     return null;
   }
 }
+
+let pythonFolder: string | undefined;
+/**
+ * The folder of the bundled Python module (`python/` in the package, holding `repro/`), found by
+ * walking up from this module to the package root: from dist/, dist/chunks/ or src/run/.
+ */
+export function pythonPath(): string {
+  if (pythonFolder) return pythonFolder;
+  for (let dir = dirname(new URL(import.meta.url).pathname); ; dir = dirname(dir)) {
+    if (fs.existsSync(join(dir, 'python', 'repro', '__init__.py'))) {
+      pythonFolder = join(dir, 'python');
+      return pythonFolder;
+    }
+    if (dirname(dir) === dir)
+      throw new Error('the Python module (python/repro) is missing from the repro package');
+  }
+}

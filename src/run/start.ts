@@ -36,6 +36,11 @@ export interface StartRunOptions {
   handleExit?: boolean;
   /** Copy this process's stdout and stderr into the folder (standalone runs only). @default true */
   captureOutput?: boolean;
+  /**
+   * A config key that no earlier run of this script read, close to one they read, stops the run
+   * instead of a warning. @default repro.json strict
+   */
+  strict?: boolean;
   /** Where warnings go (flatness, unread keys). @default process.stderr */
   warn?: (line: string) => void;
 }
@@ -291,6 +296,7 @@ export async function startRun(options: StartRunOptions = {}): Promise<Run> {
           }
         : null,
     },
+    strict: options.strict,
     warn,
   });
   const run = new Run({

@@ -7,6 +7,7 @@ import { likelyTypos } from '../hints.ts';
 import type { Project } from '../project/project.ts';
 import { uncommittedChanges } from './facts.ts';
 import { createRunFolder, type PreparedRun, type RunFolder } from './folder.ts';
+import { keysReadBy } from './keys.ts';
 import { RUN_FILES } from './layout.ts';
 import { gatherSlowFacts, newRunId, PendingRecord, type RecordInputs } from './record.ts';
 import type { ResolvedScript } from './script.ts';
@@ -169,7 +170,7 @@ async function upstreamStaleness(
  * The typo guard before a run starts: a config key that no earlier ended run of the same script
  * read (their effective.json), and that is close to a key they did read, is warned about, or with
  * `strict` stops the run. Scripts that record nothing read (no API, no Python module) give no
- * evidence, and so no warning. Results are listed through the ls cache: only new ones are read.
+ * evidence, and so no warning. Only results new since the last start are read (run/keys.ts).
  */
 async function checkLikelyTypos(
   project: Project,
@@ -182,12 +183,7 @@ async function checkLikelyTypos(
   if (!script?.path || !fs.existsSync(project.runsRoot)) return;
   let read: Set<string>;
   try {
-    // the listing alone, not the whole of repro/tools: a run start stays light
-    const { listRuns } = await import('../compare/runs.ts');
-    read = new Set();
-    for (const run of await listRuns({ project }))
-      if (run.script === script.path && run.read_keys && run.status !== 'running')
-        for (const key of run.read_keys) read.add(key);
+    read = keysReadBy(project.runsRoot, script.path);
   } catch {
     // the guard is advice: a listing that fails never stops a run
     return;

@@ -2,6 +2,7 @@ import { stringify } from 'csv-stringify/sync';
 import { differingKeys } from '../compare/diff.ts';
 import { X_KEYS } from '../compare/metrics.ts';
 import {
+  knownKeys,
   listRuns,
   matches,
   parseWhere,
@@ -9,13 +10,16 @@ import {
   runValue,
   sortRuns,
   stringifyNumbers,
+  withUpstream,
 } from '../compare/runs.ts';
 import { configEntry } from '../compare/select.ts';
 import { CSV_OPTIONS, formatValue, renderFitted, truncate } from '../compare/table.ts';
 import type { Json } from '../config/json.ts';
+import { UsageError } from '../errors.ts';
 import { loadGraph, type ProjectGraph } from '../graph/graph.ts';
 import { markStale } from '../graph/status.ts';
 import { isGlob, matchNames, resolveTargets } from '../graph/targets.ts';
+import { nearestNames } from '../hints.ts';
 import type { Project } from '../project/project.ts';
 import { atticDir } from '../run/attic.ts';
 import { formatSeconds } from '../run/format.ts';
@@ -30,7 +34,9 @@ export default defineCommand({
 
 Status is done, failed or interrupted from end.json; a folder without one is running while its process lives and crashed when it does not; a folder whose records are not records is damaged, with the reason below the table (docs/results.md). A done result built on something that changed since (its config, its script, its input data, or an upstream result, as repro status tells) shows as "done, stale", and --json gives the reasons in "stale"; --no-stale skips that check.
 
---where and --sort take a key: name, status, a config key (a default the script used counts), a metric (its last value) or metric.best; --sort also started and duration. --json prints name, dir, status, reason, config_name, started_at, duration_s, exit_code, config (flat dotted keys), defaults, metrics ({"loss": {"last", "best", "count"}}; NaN and infinities as strings).
+--where and --sort take a key: name, status, a config key (a default the script used counts), a metric (its last value) or metric.best; --sort also started and duration. A metric named like a config key is metric:<name> (and config:<key> the config's). An unknown key is an error naming the closest ones.
+
+--upstream adds, to each run, the configs of the results it was built on, through the whole chain, as <stage>.<key> columns: an evaluation row gets model.gamma and data.seed, so repro ls --upstream --sort=-accuracy answers which gamma won. The stage is the upstream config's name without a sweep's trailing digits (model3 -> model); a nearer upstream wins a clash. --where, --sort, --columns, --json and --csv take those columns. --json prints name, dir, status, reason, config_name, started_at, duration_s, exit_code, config (flat dotted keys), defaults, metrics ({"loss": {"last", "best", "count"}}; NaN and infinities as strings).
 
 The listing keeps a cache in $XDG_CACHE_HOME/repro (else ~/.cache/repro), one file per runs root. It is always right: a folder is read again when its inode or modification time changed (a file added or removed), when its metrics.jsonl changed size or time, or when its run had not ended (a run can crash without touching a file); deleted folders drop out. A wide table is cut into blocks of columns that fit the terminal, each repeating the name.`,
   args: [
@@ -70,6 +76,11 @@ The listing keeps a cache in $XDG_CACHE_HOME/repro (else ~/.cache/repro), one fi
       description:
         'skip the staleness check (configs, scripts, data, upstream results): faster on a large project',
     },
+    upstream: {
+      type: 'boolean',
+      description:
+        'add the configs of the results each run was built on, as <stage>.<key> columns (model.gamma on an evaluation)',
+    },
     'no-cache': {
       type: 'boolean',
       description: 'read every folder again (the cache is always right; this is for timing)',
@@ -78,6 +89,7 @@ The listing keeps a cache in $XDG_CACHE_HOME/repro (else ~/.cache/repro), one fi
   },
   examples: [
     "repro ls --sort=-accuracy --where 'accuracy>0.9'",
+    'repro ls --upstream --columns name,model.gamma,model.C,accuracy --sort=-accuracy',
     'repro ls --columns name,lr,loss --csv > runs.csv',
   ],
   async run({ args, options }, ctx) {
@@ -90,7 +102,17 @@ The listing keeps a cache in $XDG_CACHE_HOME/repro (else ~/.cache/repro), one fi
     const graph = !options.attic && (checkStale || args.length) ? loadGraph(project) : undefined;
     if (checkStale) await markStale(project, all, graph);
     const named = args.length ? chosen(graph, all, args, ctx.cwd) : undefined;
-    let runs = all.filter((r) => (!named || named.has(r.name)) && filters.every((f) => matches(r, f)));
+    const listed = options.upstream ? withUpstream(all, all) : all;
+    const columns = options.columns
+      ?.split(',')
+      .map((c) => c.trim())
+      .filter(Boolean);
+    checkKeys(listed, [
+      ...filters.map((f) => ['--where', f.key]),
+      ...(options.sort ? [['--sort', options.sort.replace(/^-/, '')]] : []),
+      ...(columns ?? []).map((c) => ['--columns', c]),
+    ]);
+    let runs = listed.filter((r) => (!named || named.has(r.name)) && filters.every((f) => matches(r, f)));
     if (options.sort) runs = sortRuns(runs, options.sort);
     if (!options.json) warnDamage(runs, ctx);
     const stale = runs.filter((r) => r.stale?.length).length;
@@ -109,12 +131,7 @@ The listing keeps a cache in $XDG_CACHE_HOME/repro (else ~/.cache/repro), one fi
       );
       return 0;
     }
-    const columns = options.columns
-      ? options.columns
-          .split(',')
-          .map((c) => c.trim())
-          .filter(Boolean)
-      : defaultColumns(runs);
+    const shown = columns ?? defaultColumns(runs, options.upstream);
     const cell = (run: RunSummary, column: string, csv: boolean): string => {
       switch (column) {
         case 'started':
@@ -132,15 +149,15 @@ The listing keeps a cache in $XDG_CACHE_HOME/repro (else ~/.cache/repro), one fi
     };
     if (options.csv) {
       ctx.stdout.write(
-        stringify([columns, ...runs.map((r) => columns.map((c) => cell(r, c, true)))], CSV_OPTIONS),
+        stringify([shown, ...runs.map((r) => shown.map((c) => cell(r, c, true)))], CSV_OPTIONS),
       );
       return 0;
     }
     print(
       ctx,
       renderFitted(
-        columns,
-        runs.map((r) => columns.map((c) => cell(r, c, false))),
+        shown,
+        runs.map((r) => shown.map((c) => cell(r, c, false))),
         ctx.stdout.columns || 120,
       ),
     );
@@ -176,14 +193,53 @@ function inAttic(project: Project, attic: boolean): Project {
   return attic ? { ...project, runsRoot: atticDir(project) } : project;
 }
 
-/** name, status, started, duration, the config keys that differ, then each metric's last and best. */
-function defaultColumns(runs: RunSummary[]): string[] {
+/**
+ * An unknown key in --where, --sort or --columns is an error naming the closest keys: a column of
+ * dashes would hide the typo. Nothing to check against in an empty listing.
+ */
+function checkKeys(runs: readonly RunSummary[], asked: string[][]): void {
+  if (runs.length === 0) return;
+  const known = knownKeys(runs);
+  for (const [option, key] of asked as [string, string][]) {
+    if (known.has(key)) continue;
+    const near = nearestNames(
+      key,
+      [...known].filter((k) => !k.includes(':')),
+      { k: 3 },
+    );
+    throw new UsageError(
+      `${option}: no listed run has "${key}"`,
+      near.length
+        ? `Did you mean ${near.map((n) => `"${n}"`).join(', ')}?`
+        : 'repro ls --json shows every key.',
+    );
+  }
+}
+
+/**
+ * name, status, started, duration, the config keys that differ (with --upstream, the upstream
+ * columns that differ too), then each metric's last and best.
+ */
+function defaultColumns(runs: RunSummary[], upstream = false): string[] {
   const entries = runs.map((r) =>
     configEntry(r.name, r.config, { kind: 'result', path: r.dir, defaults: r.defaults }),
   );
-  const keys = runs.length > 1 ? differingKeys(entries).filter((k) => k !== 'script') : [];
+  const keys =
+    runs.length > 1 || upstream
+      ? differingKeys(entries).filter((k) => k !== 'script' && (runs.length > 1 || k.includes('.')))
+      : [];
   const metrics = [...new Set(runs.flatMap((r) => Object.keys(r.metrics)))].filter((m) => !X_KEYS.has(m));
-  return ['name', 'status', 'started', 'duration', ...keys, ...metrics.flatMap((m) => [m, `${m}.best`])];
+  // a metric named like a config key is shown by its own name: metric:precision
+  const clash = (m: string) => runs.some((r) => r.config[m] !== undefined || r.defaults[m] !== undefined);
+  const named = (m: string) => (clash(m) ? `metric:${m}` : m);
+  return [
+    'name',
+    'status',
+    'started',
+    'duration',
+    ...keys,
+    ...metrics.flatMap((m) => [named(m), `${named(m)}.best`]),
+  ];
 }
 
 /** Four significant digits: enough to compare runs, narrow enough for a table. */

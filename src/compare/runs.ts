@@ -1,7 +1,6 @@
 import { fs, join } from '../_builtins.ts';
 import { sha256Hex } from '../config/hash.ts';
-import { isJsonObject, type Json, type JsonObject } from '../config/json.ts';
-import { parseSetValue } from '../config/overrides.ts';
+import { isJsonObject, type JsonObject } from '../config/json.ts';
 import { UsageError } from '../errors.ts';
 import { cacheDir, writeCacheFile } from '../project/cache.ts';
 import { findProject, type Project } from '../project/project.ts';
@@ -11,9 +10,10 @@ import type { RunStatus } from '../run/record.ts';
 import { judgeRunState, type RunState, readRecordFiles } from '../run/status.ts';
 import { flattenConfig } from './flatten.ts';
 import { type MetricSummary, summarizeMetrics } from './metrics.ts';
-import { runValue } from './values.ts';
 
 export { runValue, shownStatus, sortRuns } from './values.ts';
+
+import { matchesFilter, parseFilter, type RunFilter } from './values.ts';
 
 /** One result folder, as `repro ls` shows it. */
 export interface RunSummary {
@@ -266,39 +266,86 @@ function writeCache(file: string, cache: CacheFile): void {
 }
 
 /** A filter of `repro ls --where`: `key=value`, `key!=value`, `key>value`, `key<value`, `>=`, `<=`. */
-export interface RunFilter {
-  key: string;
-  op: '=' | '!=' | '>' | '<' | '>=' | '<=';
-  value: Json;
-}
+export type { RunFilter } from './values.ts';
 
+/** `--where loss<0.5`: a filter, or a usage error with an example. */
 export function parseWhere(text: string): RunFilter {
-  const m = /^([^=!<>]+)(!=|>=|<=|=|>|<)(.*)$/s.exec(text);
-  if (!m) {
+  const filter = parseFilter(text);
+  if (!filter) {
     throw new UsageError(
       `--where "${text}" is not key=value, key>value or key<value`,
       'For example --where lr=0.001 --where loss<0.5',
     );
   }
-  return { key: (m[1] as string).trim(), op: m[2] as RunFilter['op'], value: parseSetValue(m[3] as string) };
+  return filter;
 }
 
-export function matches(run: RunSummary, f: RunFilter): boolean {
-  const v = runValue(run, f.key);
-  if (v === undefined) return false;
-  if (f.op === '=' || f.op === '!=') {
-    const same = JSON.stringify(v) === JSON.stringify(f.value) || String(v) === String(f.value);
-    return f.op === '=' ? same : !same;
+/** True when the run passes the filter (values.ts matchesFilter). */
+export const matches: (run: RunSummary, f: RunFilter) => boolean = matchesFilter;
+
+/** The stage an upstream result stands for in `ls --upstream` columns: its config name without a sweep's digits. */
+export function stageName(run: Pick<RunSummary, 'name' | 'config_name'>): string {
+  const name = run.config_name ?? run.name.split('~')[0] ?? run.name;
+  return name.replace(/\d+$/, '') || name;
+}
+
+/**
+ * `ls --upstream`: each run with the configs of the results it was built on as `<stage>.<key>`
+ * columns (`model.gamma` on an evaluation row), nearest upstream first, through the whole chain.
+ * The stage is the upstream config's name without a sweep's trailing digits (model3 -> model);
+ * `script` and `source` are left out. A key the run's own config has, or a nearer upstream gave,
+ * is kept as it is. Returns new summaries; the listing is not changed.
+ */
+export function withUpstream<T extends RunSummary>(runs: readonly T[], all: readonly RunSummary[]): T[] {
+  const byName = new Map(all.map((r) => [r.name, r]));
+  const sourcesOf = (r: RunSummary): string[] => {
+    const s = r.config.source;
+    return typeof s === 'string'
+      ? [s]
+      : Array.isArray(s)
+        ? s.filter((x): x is string => typeof x === 'string')
+        : [];
+  };
+  return runs.map((run) => {
+    const config: JsonObject = { ...run.config };
+    const seen = new Set<string>([run.name]);
+    let level = sourcesOf(run);
+    while (level.length) {
+      const next: string[] = [];
+      for (const name of level) {
+        const up = byName.get(name);
+        if (!up || seen.has(name)) continue;
+        seen.add(name);
+        const stage = stageName(up);
+        for (const [key, value] of Object.entries({ ...up.defaults, ...up.config })) {
+          if (key === 'script' || key === 'source' || key.startsWith('source.')) continue;
+          const column = `${stage}.${key}`;
+          if (config[column] === undefined) config[column] = value;
+        }
+        next.push(...sourcesOf(up));
+      }
+      level = next;
+    }
+    return { ...run, config };
+  });
+}
+
+/**
+ * Every key `ls` and the dashboard can read from these runs (for --where, --sort and --columns):
+ * the fixed ones, config keys and defaults, metrics and their `.best`, and the prefixed forms.
+ */
+export function knownKeys(runs: readonly RunSummary[]): Set<string> {
+  const keys = new Set(['name', 'status', 'started', 'duration', 'reason', 'stale']);
+  for (const r of runs) {
+    for (const k of [...Object.keys(r.config), ...Object.keys(r.defaults)]) {
+      keys.add(k);
+      keys.add(`config:${k}`);
+    }
+    for (const m of Object.keys(r.metrics))
+      for (const k of [m, `${m}.best`]) {
+        keys.add(k);
+        keys.add(`metric:${k}`);
+      }
   }
-  if (typeof v !== 'number' || typeof f.value !== 'number') return false;
-  switch (f.op) {
-    case '>':
-      return v > f.value;
-    case '<':
-      return v < f.value;
-    case '>=':
-      return v >= f.value;
-    default:
-      return v <= f.value;
-  }
+  return keys;
 }

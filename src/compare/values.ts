@@ -23,7 +23,8 @@ export function shownStatus(run: Pick<RunFields, 'status' | 'stale'>): string {
 /**
  * The value a filter or sort key reads from a run: `name`, `status`, `started`, `duration`; a
  * config key (a default the script used counts); else a metric's last value (`loss`, or
- * `loss.best` for its best).
+ * `loss.best` for its best). `config:<key>` reads only the config and `metric:<name>` (and
+ * `metric:<name>.best`) only the metrics, for a metric named like a config key (`precision`).
  */
 export function runValue(run: RunFields, key: string): Json | undefined {
   switch (key) {
@@ -38,24 +39,94 @@ export function runValue(run: RunFields, key: string): Json | undefined {
     case 'duration':
       return run.duration_s;
   }
-  if (run.config[key] !== undefined) return run.config[key];
-  if (run.defaults[key] !== undefined) return run.defaults[key];
-  const metric = run.metrics[key];
+  if (key.startsWith('config:')) {
+    const k = key.slice(7);
+    return run.config[k] ?? run.defaults[k];
+  }
+  const metricOnly = key.startsWith('metric:');
+  const k = metricOnly ? key.slice(7) : key;
+  if (!metricOnly) {
+    if (run.config[k] !== undefined) return run.config[k];
+    if (run.defaults[k] !== undefined) return run.defaults[k];
+  }
+  const metric = run.metrics[k];
   if (metric) return metric.last;
-  const best = key.endsWith('.best') ? run.metrics[key.slice(0, -5)] : undefined;
+  const best = k.endsWith('.best') ? run.metrics[k.slice(0, -5)] : undefined;
   return best?.best;
 }
 
-/** Sorts by a key (`-key` for descending); runs without it go last. */
+/** A value as a number when it is one: numbers, and NaN and the infinities spelled as strings. */
+function asNumber(v: Json | undefined): number | undefined {
+  if (typeof v === 'number') return v;
+  if (v === 'NaN') return Number.NaN;
+  if (v === 'Infinity') return Number.POSITIVE_INFINITY;
+  if (v === '-Infinity') return Number.NEGATIVE_INFINITY;
+  return undefined;
+}
+
+/**
+ * Sorts by a key (`-key` for descending). Numbers sort as numbers (NaN after every other
+ * number, in either direction), then other values as text; runs without the key go last.
+ */
 export function sortRuns<T extends RunFields>(runs: readonly T[], spec: string): T[] {
   const desc = spec.startsWith('-');
   const key = desc ? spec.slice(1) : spec;
-  return [...runs].sort((a, b) => {
-    const va = runValue(a, key);
-    const vb = runValue(b, key);
-    if (va === undefined || vb === undefined) return va === vb ? 0 : va === undefined ? 1 : -1;
+  // 0: a number, 1: NaN, 2: text, 3: absent; within a rank, by value
+  const keyed = runs.map((run) => {
+    const v = runValue(run, key);
+    const n = asNumber(v);
+    const rank = v === undefined ? 3 : n === undefined ? 2 : Number.isNaN(n) ? 1 : 0;
+    return { run, rank, n: n ?? 0, text: rank === 2 ? (typeof v === 'string' ? v : JSON.stringify(v)) : '' };
+  });
+  keyed.sort((a, b) => {
+    if (a.rank !== b.rank) return a.rank - b.rank;
     const c =
-      typeof va === 'number' && typeof vb === 'number' ? va - vb : String(va).localeCompare(String(vb));
+      a.rank === 0 ? (a.n === b.n ? 0 : a.n < b.n ? -1 : 1) : a.rank === 2 ? a.text.localeCompare(b.text) : 0;
     return desc ? -c : c;
   });
+  return keyed.map((k) => k.run);
+}
+
+/** One filter: `loss<0.1`, `lr=0.001`, `opt!=adam` (the grammar of `repro ls --where`). */
+export interface RunFilter {
+  key: string;
+  op: '=' | '!=' | '>' | '<' | '>=' | '<=';
+  value: Json;
+}
+
+/** `loss<0.1` as a filter; null when the text is not a comparison. The value is JSON when it parses. */
+export function parseFilter(text: string): RunFilter | null {
+  const m = /^([^=!<>]+)(!=|>=|<=|=|>|<)(.*)$/s.exec(text);
+  if (!m) return null;
+  const raw = m[3] as string;
+  let value: Json = raw;
+  if (raw.trim() !== '')
+    try {
+      value = JSON.parse(raw) as Json;
+    } catch {
+      // a bare word: a string
+    }
+  return { key: (m[1] as string).trim(), op: m[2] as RunFilter['op'], value };
+}
+
+/** True when the run passes the filter; a run without the key never does. */
+export function matchesFilter(run: RunFields, f: RunFilter): boolean {
+  const v = runValue(run, f.key);
+  if (v === undefined) return false;
+  if (f.op === '=' || f.op === '!=') {
+    const same = JSON.stringify(v) === JSON.stringify(f.value) || String(v) === String(f.value);
+    return f.op === '=' ? same : !same;
+  }
+  const n = asNumber(v);
+  if (n === undefined || typeof f.value !== 'number') return false;
+  switch (f.op) {
+    case '>':
+      return n > f.value;
+    case '<':
+      return n < f.value;
+    case '>=':
+      return n >= f.value;
+    default:
+      return n <= f.value;
+  }
 }

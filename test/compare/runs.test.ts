@@ -131,3 +131,108 @@ describe('repro ls (binary)', () => {
     expect(csv.stdout).toBe('name,status,loss\r\na,done,0.6\r\nb,failed,NaN\r\nc,crashed,\r\n');
   });
 });
+
+describe('repro ls --upstream', () => {
+  // a digits-like pipeline: data -> model1..3 (a sweep of gamma) -> evaluation1..3
+  function pipeline() {
+    const files: Record<string, object | string> = {
+      'runs/data/config.json': { seed: 7 },
+      'runs/data/run.json': fakeRecord({ name: 'data', started_at: '2026-01-01T00:00:00Z' }),
+      'runs/data/end.json': end('done'),
+    };
+    [0.1, 0.01, 0.001].forEach((gamma, i) => {
+      const n = i + 1;
+      const rec = (name: string, config: string) => ({
+        ...fakeRecord({ name, started_at: `2026-01-01T00:0${n}:00Z` }),
+        config: { name: config, file: null, hash: '', base_hash: '' },
+      });
+      files[`runs/model${n}/config.json`] = { source: 'data', gamma, C: 1 };
+      files[`runs/model${n}/run.json`] = rec(`model${n}`, `model${n}`);
+      files[`runs/model${n}/end.json`] = end('done');
+      files[`runs/evaluation${n}/config.json`] = { source: `model${n}`, precision: 'high' };
+      files[`runs/evaluation${n}/run.json`] = rec(`evaluation${n}`, `evaluation${n}`);
+      files[`runs/evaluation${n}/end.json`] = end('done');
+      files[`runs/evaluation${n}/metrics.jsonl`] = metrics([
+        { accuracy: [0.9, 0.97, 0.93][i], precision: 0.5 + i / 10 },
+      ]);
+    });
+    return makeProject(files);
+  }
+
+  it('puts the upstream configs beside each run, and sorts and filters on them', async () => {
+    const root = pipeline();
+    const r = await runRepro(root, [
+      'ls',
+      'evaluation*',
+      '--upstream',
+      '--columns',
+      'name,model.gamma,data.seed,accuracy',
+      '--sort=-accuracy',
+      '--csv',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(
+      'name,model.gamma,data.seed,accuracy\r\nevaluation2,0.01,7,0.97\r\nevaluation3,0.001,7,0.93\r\nevaluation1,0.1,7,0.9\r\n',
+    );
+    const where = await runRepro(root, [
+      'ls',
+      '--upstream',
+      '--where',
+      'model.gamma<0.05',
+      '--json',
+      '--no-stale',
+    ]);
+    expect(JSON.parse(where.stdout).map((x: { name: string }) => x.name)).toEqual(
+      ['model2', 'model3', 'evaluation2', 'evaluation3'].filter((n) => n.startsWith('evaluation')),
+    );
+    // the default columns show the upstream keys that differ
+    const table = await runRepro(root, ['ls', 'evaluation*', '--upstream', '--no-stale'], { columns: 200 });
+    expect(table.stdout.split('\n')[0], table.stdout).toMatch(
+      /name\s+status\s+started\s+duration\s+source\s+model\.gamma\s+accuracy\s+accuracy\.best\s+metric:precision\s+metric:precision\.best$/,
+    );
+  });
+
+  it('tells a metric from a config key of the same name, and refuses an unknown key', async () => {
+    const root = pipeline();
+    const both = await runRepro(root, [
+      'ls',
+      'evaluation1',
+      '--columns',
+      'precision,metric:precision',
+      '--csv',
+    ]);
+    expect(both.stdout).toBe('precision,metric:precision\r\nhigh,0.5\r\n');
+    const typo = await runRepro(root, ['ls', '--sort', 'acuracy']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain('error: --sort: no listed run has "acuracy"');
+    expect(typo.stderr).toContain('hint: Did you mean "accuracy"');
+    const column = await runRepro(root, ['ls', '--columns', 'name,gama']);
+    expect(column.stderr).toContain('--columns: no listed run has "gama"');
+  });
+});
+
+describe('sorting and filtering with NaN and text', () => {
+  const run = (name: string, loss: number | string | undefined) => ({
+    name,
+    status: 'done',
+    started_at: null,
+    duration_s: null,
+    config: {},
+    defaults: {},
+    metrics: loss === undefined ? {} : { loss: { last: loss, best: loss } },
+  });
+  it('keeps numbers in order, NaN after them either way, and absent last', () => {
+    const runs = [
+      run('a', 10),
+      run('b', 'NaN'),
+      run('c', 9),
+      run('d', undefined),
+      run('e', -1),
+      run('f', 'Infinity'),
+    ];
+    expect(sortRuns(runs, 'loss').map((r) => r.name)).toEqual(['e', 'c', 'a', 'f', 'b', 'd']);
+    expect(sortRuns(runs, '-loss').map((r) => r.name)).toEqual(['f', 'a', 'c', 'e', 'b', 'd']);
+    const lt = parseWhere('loss<9.5');
+    expect(runs.filter((r) => matches(r as never, lt)).map((r) => r.name)).toEqual(['c', 'e']);
+  });
+});

@@ -7,3 +7,11 @@ export function formatSeconds(s: number): string {
   if (m < 60) return `${m} min ${Math.round(s % 60)} s`;
   return `${Math.floor(m / 60)} h ${m % 60} min`;
 }
+
+/** A number in at most ~7 characters for a chart's axis: 3.7e10 reads 3.7e+10, not a clipped "0,000". */
+export function formatTick(v: number | null): string {
+  if (v === null || !Number.isFinite(v)) return '';
+  const a = Math.abs(v);
+  if (a !== 0 && (a >= 1e5 || a < 1e-3)) return v.toExponential(1);
+  return String(Number(v.toPrecision(4)));
+}

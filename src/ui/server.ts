@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { fs, join, relative, resolve } from '../_builtins.ts';
 import { allKeys, diffConfigs, differingKeys } from '../compare/diff.ts';
 import { metricSeries, readMetricRows, readMetricRowsCounted, X_KEYS } from '../compare/metrics.ts';
-import { listRuns, type RunSummary, stringifyNumbers } from '../compare/runs.ts';
+import { listRuns, type RunSummary, stringifyNumbers, withUpstream } from '../compare/runs.ts';
 import { configEntry, selectConfigs } from '../compare/select.ts';
 import { diffToJson } from '../compare/table.ts';
 import { downstreamOf, loadGraph } from '../graph/graph.ts';
@@ -193,8 +193,10 @@ export function createUiApp(options: UiAppOptions): Hono {
   });
 
   app.get('/api/runs', async (c) => {
-    const runs = await listRuns({ project });
-    await markStale(project, runs);
+    const listed = await listRuns({ project });
+    await markStale(project, listed);
+    // ?upstream=1: the configs each run was built on, as <stage>.<key> (ls --upstream)
+    const runs = c.req.query('upstream') === '1' ? withUpstream(listed, listed) : listed;
     const entries = runs.map((r) => configEntry(r.name, r.config, { kind: 'result', defaults: r.defaults }));
     const keys = runs.length > 1 ? differingKeys(entries) : [];
     const metrics = [...new Set(runs.flatMap((r) => Object.keys(r.metrics)))].filter((m) => !X_KEYS.has(m));
@@ -209,7 +211,7 @@ export function createUiApp(options: UiAppOptions): Hono {
 
   app.get('/api/runs/:name', async (c) => {
     const dir = runDir(project, c.req.param('name'));
-    if (!dir) return c.json({ error: 'no such result' }, 404);
+    if (!dir) return c.json({ error: `there is no result named "${c.req.param('name')}"` }, 404);
     const name = c.req.param('name');
     const graph = loadGraph(project);
     const node = graph.nodes.get(name);
@@ -235,7 +237,13 @@ export function createUiApp(options: UiAppOptions): Hono {
   app.get('/api/runs/:name/metrics', (c) => {
     const dir = runDir(project, c.req.param('name'));
     if (!dir) return c.json({ error: 'no such result' }, 404);
-    return c.body(stringifyNumbers(readMetricRows(dir)), 200, { 'content-type': 'application/json' });
+    // ?from=N: the rows after the first N, for a page that has those already
+    const from = Number(c.req.query('from') ?? 0);
+    if (!Number.isInteger(from) || from < 0)
+      return c.json({ error: 'from takes a whole number of rows' }, 400);
+    return c.body(stringifyNumbers(readMetricRows(dir).slice(from)), 200, {
+      'content-type': 'application/json',
+    });
   });
 
   app.get('/api/runs/:name/log/:stream', (c) => {
@@ -265,16 +273,19 @@ export function createUiApp(options: UiAppOptions): Hono {
     });
   });
 
-  const selected = (c: { req: { query: (k: string) => string | undefined } }) =>
-    (c.req.query('runs') ?? '')
-      .split(',')
+  // ?run=a&run=b, each encoded: names may hold "," and "+" (model~epochs=2,lr=0.2); the older
+  // ?runs=a,b is still read
+  const selected = (c: {
+    req: { query: (k: string) => string | undefined; queries: (k: string) => string[] | undefined };
+  }) =>
+    [...(c.req.queries('run') ?? []), ...(c.req.query('runs') ?? '').split(',')]
       .filter(Boolean)
       .map((n) => runDir(project, n))
       .filter((d): d is string => d !== null);
 
   app.get('/api/diff', (c) => {
     const dirs = selected(c);
-    if (dirs.length === 0) return c.json({ error: 'name runs: ?runs=a,b' }, 400);
+    if (dirs.length === 0) return c.json({ error: 'name the runs: ?run=a&run=b' }, 400);
     const entries = selectConfigs(dirs, { project, cwd: project.root });
     return c.json(diffToJson(diffConfigs(entries, { all: c.req.query('all') === '1' })));
   });
@@ -286,7 +297,8 @@ export function createUiApp(options: UiAppOptions): Hono {
     const names = new Set<string>();
     const series = selected(c).map((dir) => {
       const rows = readMetricRows(dir);
-      for (const r of rows.slice(0, 1)) for (const k of Object.keys(r)) if (!X_KEYS.has(k)) names.add(k);
+      // every metric any row logged (val_loss may first appear at step 49)
+      for (const r of rows) for (const k of Object.keys(r)) if (!X_KEYS.has(k)) names.add(k);
       // at most two points per pixel of a wide chart (the lowest and highest): spikes stay
       const points = decimate(metricSeries(rows, metric, x), maxPoints);
       return { name: dir.split('/').pop(), x: points.map((p) => p.x), y: points.map((p) => p.y) };
@@ -304,13 +316,13 @@ export function createUiApp(options: UiAppOptions): Hono {
 
   app.get('/api/tree.svg', (c) => {
     let dirs = selected(c);
-    if (dirs.length === 0) {
+    if (dirs.length === 0 && fs.existsSync(project.runsRoot)) {
       dirs = fs
         .readdirSync(project.runsRoot)
         .map((n) => runDir(project, n))
         .filter((d): d is string => d !== null);
     }
-    if (dirs.length < 2) return c.text('two or more results are needed', 400);
+    if (dirs.length < 2) return c.json({ error: 'the tree needs two or more results' }, 400);
     const entries = selectConfigs(dirs, { project, cwd: project.root });
     const root = averageLinkage(
       distanceMatrix(entries),
@@ -324,7 +336,8 @@ export function createUiApp(options: UiAppOptions): Hono {
     if (streams >= (options.maxEventStreams ?? 16))
       return c.json({ error: 'too many live-update connections; reload later' }, 503);
     streams++;
-    let last = '';
+    // the first tick always speaks, an empty project included: the page then knows it is live
+    let last: string | undefined;
     let timer: NodeJS.Timeout | undefined;
     const stream = new ReadableStream({
       start(controller) {
@@ -393,7 +406,12 @@ export async function serveUi(options: ServeUiOptions): Promise<{ url: string; c
       const shownHost = host.includes(':') ? `[${host}]` : host;
       done({
         url: `http://${shownHost}:${info.port}/${options.token ? `?token=${options.token}` : ''}`,
-        close: () => new Promise<void>((r) => server.close(() => r())),
+        // live-update streams never end by themselves: close them with the server
+        close: () =>
+          new Promise<void>((r) => {
+            server.close(() => r());
+            (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+          }),
       });
     });
   });

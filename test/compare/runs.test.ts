@@ -219,7 +219,10 @@ describe('sorting and filtering with NaN and text', () => {
     duration_s: null,
     config: {},
     defaults: {},
-    metrics: loss === undefined ? {} : { loss: { last: loss, best: loss } },
+    metrics: (loss === undefined ? {} : { loss: { last: loss, best: loss } }) as Record<
+      string,
+      { last: number | string; best: number | string }
+    >,
   });
   it('keeps numbers in order, NaN after them either way, and absent last', () => {
     const runs = [

@@ -62,3 +62,15 @@ describe('Params', () => {
     ]);
   });
 });
+
+describe('formatTick', () => {
+  it('keeps axis labels short: large and tiny numbers in exponent form', async () => {
+    const { formatTick } = await import('../../src/run/format.ts');
+    expect(formatTick(3.7e10)).toBe('3.7e+10');
+    expect(formatTick(0.00012)).toBe('1.2e-4');
+    expect(formatTick(0.5)).toBe('0.5');
+    expect(formatTick(12345.678)).toBe('12350');
+    expect(formatTick(0)).toBe('0');
+    expect(formatTick(null)).toBe('');
+  });
+});

@@ -1,11 +1,13 @@
-import { mkdirSync } from 'node:fs';
+/// <reference lib="dom" />
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findProject } from '../../src/project/project.ts';
 import { serveUi } from '../../src/ui/server.ts';
 import { launchChromium } from '../browser.ts';
-import { fakeRecord, makeProject, REPO } from '../helpers.ts';
+import { fakeRecord, makeProject, REPO, writeFiles } from '../helpers.ts';
 
 // UPDATE_SCREENSHOTS=1 npm test -- test/ui/e2e.test.ts refreshes the pictures in docs/screenshots
 const SHOTS = process.env.UPDATE_SCREENSHOTS ? join(REPO, 'docs', 'screenshots') : null;
@@ -65,7 +67,7 @@ describe('the dashboard in Chromium', () => {
     await page.goto(`${url}#/runs`);
     await page.waitForSelector('.row[data-name="modela"]');
     // sort by loss, ascending: modela (lower loss) first among those with the metric
-    await page.click('.row.head .cell:text-is("loss")');
+    await page.click('.row.head button.sort:text-is("loss")');
     await page.waitForFunction('location.hash.includes("sort=loss")');
     await page.waitForSelector('.row[data-name="model"]');
     const order = await page.$$eval('.row[data-name]', (rows) =>
@@ -126,5 +128,211 @@ describe('the dashboard in Chromium', () => {
     } finally {
       await served.close();
     }
+  }, 60_000);
+});
+
+describe('the dashboard as a reader uses it (issue 14)', () => {
+  let root: string;
+  let served: { url: string; close: () => Promise<void> };
+  const running = 'live';
+  beforeAll(async () => {
+    const rows = (list: object[]) => `${list.map((r) => JSON.stringify(r)).join('\n')}\n`;
+    // made here, not with makeProject (whose folders go after each test): every test reads it
+    root = mkdtempSync(join(tmpdir(), 'repro-ui-'));
+    writeFiles(root, {
+      'repro.json': {},
+      'runs/model/config.json': { lr: 0.5, precision: 'high' },
+      'runs/model/run.json': fakeRecord({ name: 'model', started_at: '2026-01-01T00:01:00Z' }),
+      'runs/model/end.json': end(61),
+      'runs/model/metrics.jsonl': rows([
+        ...Array.from({ length: 60 }, (_, s) => ({ step: s, loss: 1 / (s + 1), wall_time: 1000 + s })),
+        { step: 60, val_loss: 0.3 },
+      ]),
+      'runs/model~epochs=2,lr=0.2/config.json': { lr: 0.2, epochs: 2, precision: 'high' },
+      'runs/model~epochs=2,lr=0.2/run.json': fakeRecord({
+        name: 'model~epochs=2,lr=0.2',
+        started_at: '2026-01-01T00:02:00Z',
+      }),
+      'runs/model~epochs=2,lr=0.2/end.json': end(30),
+      'runs/model~epochs=2,lr=0.2/metrics.jsonl': rows(
+        Array.from({ length: 40 }, (_, s) => ({ step: s, loss: 2 / (s + 2) })),
+      ),
+      'runs/evaluation/config.json': { source: 'model', precision: 'high' },
+      'runs/evaluation/run.json': fakeRecord({ name: 'evaluation', started_at: '2026-01-01T00:03:00Z' }),
+      'runs/evaluation/end.json': end(3),
+      'runs/evaluation/metrics.jsonl': rows([{ accuracy: 0.97, precision: 0.8, big: 3.7e10 }]),
+      'runs/broken/config.json': { lr: 0.9 },
+      'runs/broken/run.json': fakeRecord({ name: 'broken', started_at: '2026-01-01T00:04:00Z' }),
+      'runs/broken/end.json': { ...end(2), status: 'failed', exit_code: 1 },
+      'runs/broken/metrics.jsonl': `${JSON.stringify({ step: 0, loss: 'NaN' })}\nnull\n`,
+      'runs/broken/stdout.log': 'loading data\n',
+      'runs/broken/stderr.log': 'Traceback (most recent call last):\nValueError: boom\n',
+      'runs/huge/config.json': { lr: 0.3 },
+      'runs/huge/run.json': fakeRecord({ name: 'huge', started_at: '2026-01-01T00:05:00Z' }),
+      'runs/huge/end.json': end(5),
+      'runs/huge/metrics.jsonl': rows(
+        Array.from({ length: 50 }, (_, s) => ({ step: s, loss: 3.7e10 * (s + 1) })),
+      ),
+      [`runs/${running}/config.json`]: { lr: 0.01 },
+      [`runs/${running}/run.json`]: fakeRecord({ name: running, started_at: new Date().toISOString() }),
+      [`runs/${running}/metrics.jsonl`]: rows([{ step: 0, loss: 0.9 }]),
+    });
+    served = await serveUi({ project: findProject({ cwd: root }), port: 0 });
+  }, 60_000);
+  afterAll(async () => {
+    await served?.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  /** A page that records console errors and failed responses (a favicon 404 included). */
+  async function open(path: string, viewport = { width: 1280, height: 800 }) {
+    const page = await browser.newPage({ viewport });
+    const problems: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`page: ${e.message}`));
+    page.on('response', (r) => {
+      if (r.status() >= 400 && !r.url().includes('/api/runs/nope')) problems.push(`${r.status()} ${r.url()}`);
+    });
+    await page.goto(`${served.url}${path}`);
+    return { page, problems };
+  }
+
+  it('filters as the reader types, with the --where grammar, and a live update keeps the focus', async () => {
+    const { page, problems } = await open('#/runs');
+    await page.waitForSelector('.row[data-name="model"]');
+    await page.keyboard.press('/');
+    expect(await page.evaluate('document.activeElement?.id')).toBe('filter');
+    await page.keyboard.type('MODEL');
+    await page.waitForFunction(() => document.querySelectorAll('.row[data-name]').length === 2);
+    await page.fill('#filter', '');
+    await page.keyboard.type('loss<0.3');
+    await page.waitForFunction(() => document.querySelector('.row[data-name="huge"]') === null);
+    const shown = await page.$$eval('.row[data-name]', (r) =>
+      r.map((x) => x.getAttribute('data-name')).sort(),
+    );
+    expect(shown).toEqual(['model', 'model~epochs=2,lr=0.2']);
+    // the running run logs a row: the page updates in place; the filter keeps focus and text
+    appendFileSync(
+      join(root, 'runs', running, 'metrics.jsonl'),
+      `${JSON.stringify({ step: 1, loss: 0.1 })}\n`,
+    );
+    await page.waitForSelector(`.row[data-name="${running}"]`, { timeout: 10_000 });
+    expect(await page.evaluate('document.activeElement?.id')).toBe('filter');
+    expect(await page.inputValue('#filter')).toBe('loss<0.3');
+    expect(page.url()).toContain('q=loss%3C0.3');
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it('links names, tells a metric from a config key, sorts NaN after numbers, shows local times', async () => {
+    const { page, problems } = await open('#/runs?sort=loss');
+    await page.waitForSelector('a.cell.name[href="#/run/huge"]');
+    const order = await page.$$eval('.row[data-name]', (r) => r.map((x) => x.getAttribute('data-name')));
+    expect(order.slice(-2)).toEqual(['broken', 'evaluation']); // NaN, then no loss
+    const cells = await page.$$eval('.row.head .cell', (c) => c.map((x) => x.textContent));
+    expect(cells).toContain('metric:precision');
+    const evaluation = await page.$$eval('.row[data-name="evaluation"] .cell', (c) =>
+      c.map((x) => x.textContent),
+    );
+    const head = await page.$$eval('.row.head .cell', (c) =>
+      c.map((x) => x.textContent?.replace(/ [▲▼]$/, '')),
+    );
+    expect(evaluation[head.indexOf('metric:precision')]).toBe('0.8');
+    expect(evaluation[head.indexOf('precision')]).toBe('high');
+    const started = evaluation[head.indexOf('started')];
+    const local = await page.evaluate(() => new Date('2026-01-01T00:03:00Z').getHours());
+    expect(started?.slice(11, 13)).toBe(String(local).padStart(2, '0'));
+    // keyboard: the sort buttons and the links are reachable with Tab
+    const tabbable = await page.$$eval('.row.head button.sort, a.cell.name', (e) => e.length);
+    expect(tabbable).toBeGreaterThan(5);
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it('compares runs whose names hold "," and "+", with every metric any row logged', async () => {
+    const { page, problems } = await open(
+      `#/compare?sel=model&sel=${encodeURIComponent('model~epochs=2,lr=0.2')}`,
+    );
+    await page.waitForSelector('.uplot canvas');
+    expect(await page.$$eval('.u-legend .u-series', (s) => s.length)).toBe(3);
+    const metrics = await page.$$eval('select[title=metric] option', (o) => o.map((x) => x.textContent));
+    expect(metrics).toContain('val_loss');
+    expect(metrics).not.toContain('wall_time');
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it("shows a failed run's error, single values, a damaged line, and axes that fit", async () => {
+    const broken = await open('#/run/broken');
+    await broken.page.waitForSelector('pre.log');
+    const logs = await broken.page.$$eval('pre.log', (p) => p.map((x) => x.textContent));
+    expect(logs[0]).toContain('ValueError: boom'); // stderr first for a failed run
+    expect(logs[1]).toContain('loading data');
+    expect(await broken.page.textContent('main')).toContain('1 line skipped (not a JSON object)');
+    expect(broken.problems).toEqual([]);
+    await broken.page.close();
+
+    const evaluation = await open('#/run/evaluation');
+    await evaluation.page.waitForSelector('th:text-is("accuracy")');
+    expect(await evaluation.page.textContent('main')).toContain('0.97');
+    expect(await evaluation.page.textContent('main')).toContain('3.7e+10');
+    await evaluation.page.close();
+
+    const huge = await open('#/run/huge');
+    await huge.page.waitForSelector('.u-over');
+    // the legend shows the value under the cursor as the axis does: 3.7e+11, not digits cut off
+    const over = await huge.page.$('.u-over');
+    const box = await over?.boundingBox();
+    if (box) await huge.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await huge.page.waitForFunction(() =>
+      Array.from(document.querySelectorAll('.u-legend .u-value')).some((v) => v.textContent?.includes('e+')),
+    );
+    await huge.page.close();
+
+    const live = await open(`#/run/${running}`);
+    await live.page.waitForSelector('td:text-matches("so far")');
+    expect(await live.page.textContent('main')).toContain('written when the run ends');
+    await live.page.close();
+
+    const nope = await open('#/run/nope');
+    await nope.page.waitForSelector('p.warn');
+    expect(await nope.page.textContent('p.warn')).toBe('There is no result named "nope"');
+    await nope.page.close();
+  }, 60_000);
+
+  it('fits a 400 px screen: no page scrolls sideways', async () => {
+    for (const path of ['#/runs', '#/run/model', `#/compare?sel=model&sel=huge`]) {
+      const { page, problems } = await open(path, { width: 400, height: 800 });
+      await page.waitForSelector(path.includes('runs') ? '.row[data-name]' : 'h2');
+      await page.waitForTimeout(300);
+      const width = (await page.evaluate('document.documentElement.scrollWidth')) as number;
+      expect(width, path).toBeLessThanOrEqual(400);
+      expect(problems).toEqual([]);
+      await page.close();
+    }
+  }, 60_000);
+
+  it('an empty project says how to make a result; a stopped server is not called live', async () => {
+    const empty = makeProject({});
+    const server = await serveUi({ project: findProject({ cwd: empty }), port: 0 });
+    const page = await browser.newPage();
+    await page.goto(`${server.url}#/runs`);
+    await page.waitForSelector('h2:text-is("No results yet")');
+    expect(await page.textContent('main')).toContain('repro run configs/<name>.json');
+    await page.goto(`${server.url}#/tree`);
+    await page.waitForSelector('p.muted');
+    expect(await page.textContent('p.muted')).toContain('two or more results');
+    await page.waitForFunction(() => document.getElementById('live')?.textContent?.startsWith('live'));
+    await server.close();
+    await page.waitForFunction(
+      () => document.getElementById('live')?.textContent?.startsWith('disconnected'),
+      null,
+      {
+        timeout: 15_000,
+      },
+    );
+    await page.close();
   }, 60_000);
 });

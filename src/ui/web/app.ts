@@ -2,17 +2,24 @@
 // per page (runs, compare, run, graph); dom.ts holds what they share. The page sorts, filters
 // and formats with the library's own functions (compare/values.ts, run/format.ts).
 import { comparePage } from './compare.ts';
-import { el, main, route, token } from './dom.ts';
+import { el, live, main, route, token } from './dom.ts';
 import { graphPage, treePage } from './graph.ts';
 import { runPage } from './run.ts';
 import { runsPage } from './runs.ts';
 
 // --- routing and live updates -------------------------------------------------------------
 
+let rendering = 0;
 async function render(): Promise<void> {
+  const mine = ++rendering;
   const { page, arg, params } = route();
   for (const a of document.querySelectorAll('header nav a'))
     a.classList.toggle('active', (a as HTMLElement).dataset.page === page);
+  live.refresh = undefined;
+  // a cold server may take seconds to list thousands of results: say so at once
+  const slow = window.setTimeout(() => {
+    if (mine === rendering) main().replaceChildren(el('p', { className: 'muted', textContent: 'Loading…' }));
+  }, 150);
   try {
     if (page === 'compare') await comparePage(params);
     else if (page === 'run') await runPage(arg);
@@ -20,22 +27,46 @@ async function render(): Promise<void> {
     else if (page === 'tree') await treePage(params);
     else await runsPage(params);
   } catch (error) {
-    main().replaceChildren(el('p', { className: 'warn', textContent: String((error as Error).message) }));
+    if (mine === rendering)
+      main().replaceChildren(
+        el('p', { className: 'warn', textContent: (error as Error).message }),
+        el('p', {}, el('a', { href: '#/runs', textContent: 'Back to the runs' })),
+      );
+  } finally {
+    window.clearTimeout(slow);
   }
 }
 
 window.addEventListener('hashchange', () => void render());
 void render();
 
-const events = new EventSource(`/api/events${token ? `?token=${token}` : ''}`);
+// "/" goes to the filter, as in most dashboards
+window.addEventListener('keydown', (e) => {
+  const target = e.target as HTMLElement;
+  if (e.key !== '/' || ['INPUT', 'SELECT', 'TEXTAREA'].includes(target.tagName)) return;
+  const filter = document.getElementById('filter') as HTMLInputElement | null;
+  if (filter) {
+    e.preventDefault();
+    filter.focus();
+  }
+});
+
+const liveLabel = (text: string, ok: boolean) => {
+  const label = document.getElementById('live');
+  if (!label) return;
+  label.textContent = text;
+  label.classList.toggle('down', !ok);
+};
+const events = new EventSource(`/api/events${token ? `?token=${encodeURIComponent(token)}` : ''}`);
 let first = true;
 events.addEventListener('runs', () => {
-  const live = document.getElementById('live');
-  if (live) live.textContent = `live · ${new Date().toLocaleTimeString()}`;
+  liveLabel(`live · ${new Date().toLocaleTimeString()}`, true);
   if (first) {
     first = false;
     return;
   }
-  const { page } = route();
-  if (page === 'runs' || page === 'run') void render();
+  // each page updates what changed, and keeps focus, scroll, zoom and selection
+  void live.refresh?.().catch(() => undefined);
 });
+// the browser retries by itself; meanwhile the page must not claim to be live
+events.onerror = () => liveLabel('disconnected · retrying', false);

@@ -1,74 +1,125 @@
 // The dashboard's compare page and the chart it shares with the run page.
 import uPlot from 'uplot';
 import { COLORS, movingAverage } from '../../plot/svg.ts';
-import { api, el, fmt, go, type Json, main } from './dom.ts';
+import { formatTick } from '../../run/format.ts';
+import { api, el, fmt, go, type Json, live, main, replaceRoute, runsQuery } from './dom.ts';
 
-// --- compare ------------------------------------------------------------------------------
+// --- charts -------------------------------------------------------------------------------
 
-/** Several series on one uPlot chart (zoom by dragging, values on hover, log scale). */
-export function chart(
-  series: { name: string; x: number[]; y: number[] }[],
-  opts: { title: string; log: boolean; smooth: number; width: number },
-) {
+/** An axis value that fits (run/format.ts). */
+export const tick = formatTick;
+
+export interface Chart {
+  box: HTMLElement;
+  /** New data; the zoom the reader chose stays. */
+  update(series: { name: string; x: number[]; y: number[] }[]): void;
+}
+
+function aligned(series: { name: string; x: number[]; y: number[] }[], log: boolean, smooth: number) {
   const xs = [...new Set(series.flatMap((s) => s.x))].sort((a, b) => a - b);
   const index = new Map(xs.map((x, i) => [x, i]));
   const data: (number | null)[][] = [xs];
   for (const s of series) {
     const col: (number | null)[] = new Array(xs.length).fill(null);
-    const ys = movingAverage(s.y, opts.smooth);
+    const ys = movingAverage(s.y, smooth);
     s.x.forEach((x, i) => {
       const y = ys[i] as number;
-      col[index.get(x) as number] = opts.log && y <= 0 ? null : y;
+      col[index.get(x) as number] = log && y <= 0 ? null : y;
     });
     data.push(col);
   }
+  return data as uPlot.AlignedData;
+}
+
+/**
+ * Several series on one uPlot chart: zoom by dragging (kept across updates), values on hover,
+ * log scale, axis labels that fit, a single point drawn as a point, and a width that follows
+ * its container.
+ */
+export function chart(
+  series: { name: string; x: number[]; y: number[] }[],
+  opts: { title: string; log: boolean; smooth: number; xLabel?: string },
+): Chart {
   const box = el('div', { className: 'chart' });
-  new uPlot(
+  const lonely = series.every((s) => s.x.length <= 1);
+  // steps are whole numbers: no tick at step 0.2
+  const whole = series.every((s) => s.x.every(Number.isInteger));
+  const incrs = whole
+    ? [1, 2, 5].flatMap((m) => [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7].map((p) => m * p)).sort((a, b) => a - b)
+    : undefined;
+  const plot = new uPlot(
     {
       title: opts.title,
-      width: opts.width,
-      height: 320,
+      width: 400,
+      height: 300,
       scales: { x: { time: false }, y: { distr: opts.log ? 3 : 1 } },
+      axes: [
+        { values: (_u, vals) => vals.map(tick), label: opts.xLabel ?? 'step', ...(incrs ? { incrs } : {}) },
+        { values: (_u, vals) => vals.map(tick), size: 70 },
+      ],
       series: [
-        {},
+        { label: opts.xLabel ?? 'step', value: (_u, v) => tick(v) },
         ...series.map((s, i) => ({
           label: s.name,
           stroke: COLORS[i % COLORS.length],
           width: 1.5,
           spanGaps: true,
+          value: (_u: uPlot, v: number | null) => tick(v),
+          points: { show: lonely ? true : undefined, size: 7 },
         })),
       ],
     },
-    data as uPlot.AlignedData,
+    aligned(series, opts.log, opts.smooth),
     box,
   );
-  return box;
+  // as wide as its place on the page, now and when the window changes
+  const fit = () => {
+    const width = Math.max(240, Math.floor(box.clientWidth - 12));
+    if (width !== plot.width) plot.setSize({ width, height: 300 });
+  };
+  new ResizeObserver(fit).observe(box);
+  requestAnimationFrame(fit);
+  return {
+    box,
+    update: (next) => plot.setData(aligned(next, opts.log, opts.smooth), false),
+  };
 }
 
+// --- compare ------------------------------------------------------------------------------
+
+type Series = { metrics: string[]; series: { name: string; x: number[]; y: number[] }[] };
+
 export async function comparePage(params: URLSearchParams): Promise<void> {
-  const sel = (params.get('sel') ?? '').split(',').filter(Boolean);
+  const sel = params.getAll('sel');
   if (sel.length === 0) {
     main().replaceChildren(el('p', { textContent: 'Select runs on the Runs page, then Compare.' }));
     return;
   }
-  const metric = params.get('metric') ?? 'loss';
   const log = params.get('log') === '1';
   const smooth = Number(params.get('smooth') ?? 0);
-  const [diff, series] = await Promise.all([
+  const asked = params.get('metric') ?? '';
+  const query = runsQuery(sel);
+  const seriesOf = (m: string) => api<Series>(`/api/series?${query}&metric=${encodeURIComponent(m)}`);
+  const [diff, first] = await Promise.all([
     api<{
       keys: string[];
       rows: { name: string; values: Record<string, { value: Json; default?: boolean }> }[];
-    }>(`/api/diff?runs=${sel.join(',')}`),
-    api<{ metrics: string[]; series: { name: string; x: number[]; y: number[] }[] }>(
-      `/api/series?runs=${sel.join(',')}&metric=${encodeURIComponent(metric)}`,
-    ),
+    }>(`/api/diff?${query}`),
+    seriesOf(asked || 'loss'),
   ]);
+  // the metric asked for, else the first one these runs logged
+  const metric = asked && first.metrics.includes(asked) ? asked : (first.metrics[0] ?? asked);
+  const series = metric === (asked || 'loss') ? first : await seriesOf(metric);
   const table = el('table', { className: 'diff' });
   table.append(
     el('tr', {}, el('th', { textContent: 'name' }), ...diff.keys.map((k) => el('th', { textContent: k }))),
   );
   for (const row of diff.rows) {
-    const tr = el('tr', {}, el('td', { textContent: row.name }));
+    const tr = el(
+      'tr',
+      {},
+      el('td', {}, el('a', { href: `#/run/${encodeURIComponent(row.name)}`, textContent: row.name })),
+    );
     for (const k of diff.keys) {
       const v = row.values[k];
       tr.append(
@@ -82,8 +133,9 @@ export async function comparePage(params: URLSearchParams): Promise<void> {
     }
     table.append(tr);
   }
-  const state = { sel: sel.join(','), metric, log: log ? '1' : '', smooth: smooth ? String(smooth) : '' };
-  const metricSelect = el('select');
+  const state = { sel, metric, log: log ? '1' : '', smooth: smooth ? String(smooth) : '' };
+  if (metric !== asked) replaceRoute('compare', state);
+  const metricSelect = el('select', { title: 'metric' });
   for (const m of series.metrics)
     metricSelect.append(el('option', { value: m, textContent: m, selected: m === metric }));
   metricSelect.onchange = () => go('compare', { ...state, metric: metricSelect.value });
@@ -93,23 +145,29 @@ export async function comparePage(params: URLSearchParams): Promise<void> {
   smoothInput.onchange = () => go('compare', { ...state, smooth: smoothInput.value });
   const withData = series.series.filter((s) => s.x.length);
   const missing = series.series.filter((s) => !s.x.length).map((s) => s.name);
+  const drawn = withData.length ? chart(withData, { title: metric, log, smooth }) : undefined;
   main().replaceChildren(
     el('h2', { textContent: diff.keys.length ? 'How the configs differ' : 'The configs do not differ' }),
-    table,
+    el('div', { className: 'scroll' }, table),
     el('h2', { textContent: 'Metrics' }),
-    el(
-      'div',
-      { className: 'toolbar' },
-      'metric ',
-      metricSelect,
-      el('label', {}, logBox, ' log scale'),
-      el('label', {}, ' smooth ', smoothInput),
-    ),
-    missing.length
+    series.metrics.length
+      ? el(
+          'div',
+          { className: 'toolbar' },
+          'metric ',
+          metricSelect,
+          el('label', {}, logBox, ' log scale'),
+          el('label', {}, ' smooth ', smoothInput),
+        )
+      : el('p', { className: 'muted', textContent: 'These runs logged no metrics.' }),
+    missing.length && metric
       ? el('p', { className: 'warn', textContent: `no "${metric}" in ${missing.join(', ')}` })
       : '',
-    withData.length
-      ? chart(withData, { title: metric, log, smooth, width: Math.min(1100, main().clientWidth - 20) })
-      : '',
+    drawn?.box ?? '',
   );
+  // live curves: new points arrive, the zoom stays
+  live.refresh = async () => {
+    const next = await seriesOf(metric);
+    drawn?.update(withData.map((s) => next.series.find((n) => n.name === s.name) ?? s));
+  };
 }

@@ -26,11 +26,36 @@ export interface Run {
 export const token =
   new URLSearchParams(location.search).get('token') ?? sessionStorage.getItem('repro-token') ?? '';
 if (token) sessionStorage.setItem('repro-token', token);
+/** An API error in words: the server's own message, not a status line and a JSON body. */
+async function failure(path: string, r: Response): Promise<Error> {
+  let message = '';
+  try {
+    message = ((await r.json()) as { error?: string }).error ?? '';
+  } catch {
+    // not JSON: a plain-text answer, or none
+  }
+  if (r.status === 401)
+    return new Error('This dashboard needs its token: open the address repro ui printed.');
+  return new Error(message ? capitalize(message) : `The server answered ${r.status} for ${path}.`);
+}
+const capitalize = (t: string) => t.charAt(0).toUpperCase() + t.slice(1);
+const headers = (): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {});
+
+/** GET a JSON answer from the API (with the token). */
 export const api = async <T>(path: string): Promise<T> => {
-  const r = await fetch(path, { headers: token ? { authorization: `Bearer ${token}` } : {} });
-  if (!r.ok) throw new Error(`${path}: ${r.status} ${await r.text()}`);
-  return (path.endsWith('.svg') ? r.text() : r.json()) as Promise<T>;
+  const r = await fetch(path, { headers: headers() });
+  if (!r.ok) throw await failure(path, r);
+  return (await r.json()) as T;
 };
+/** GET a text answer from the API: a log tail, an SVG. */
+export const apiText = async (path: string): Promise<string> => {
+  const r = await fetch(path, { headers: headers() });
+  if (!r.ok) throw await failure(path, r);
+  return r.text();
+};
+/** `run=a&run=b`: names go into a query one by one, encoded (names may hold `,` and `+`). */
+export const runsQuery = (names: readonly string[]) =>
+  names.map((n) => `run=${encodeURIComponent(n)}`).join('&');
 
 /** An element with properties (`style` as CSS text) and children; text goes in as text. */
 export function el<K extends keyof HTMLElementTagNameMap>(
@@ -52,12 +77,40 @@ export function route(): { page: string; arg: string; params: URLSearchParams } 
   return { page, arg: decodeURIComponent(arg), params: new URLSearchParams(query) };
 }
 
-export function go(page: string, params: Record<string, string | undefined>, arg = ''): void {
-  const q = new URLSearchParams(
-    Object.entries(params).filter((e): e is [string, string] => Boolean(e[1])),
-  ).toString();
-  location.hash = `#/${page}${arg ? `/${encodeURIComponent(arg)}` : ''}${q ? `?${q}` : ''}`;
+/** Goes to a page; a list value becomes one parameter per item (`sel=a&sel=b`). */
+export function go(page: string, params: Record<string, string | string[] | undefined>, arg = ''): void {
+  location.hash = href(page, params, arg);
 }
+
+/** The address of a page, as go() would make it. */
+export function href(
+  page: string,
+  params: Record<string, string | string[] | undefined> = {},
+  arg = '',
+): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params))
+    for (const item of Array.isArray(v) ? v : [v]) if (item) q.append(k, item);
+  const query = q.toString();
+  return `#/${page}${arg ? `/${encodeURIComponent(arg)}` : ''}${query ? `?${query}` : ''}`;
+}
+
+/** Changes the address without a new render (the page already shows what it says). */
+export function replaceRoute(page: string, params: Record<string, string | string[] | undefined>): void {
+  history.replaceState(null, '', href(page, params));
+}
+
+/** A time as the reader's clock shows it: `2026-01-01 01:00:00` local, with the zone in its tooltip. */
+export const localTime = (iso: string | null | undefined): string => {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+};
+
+/** What a page does on a live update, without rebuilding what the reader is using. */
+export const live: { refresh: (() => Promise<void>) | undefined } = { refresh: undefined };
 
 export const fmt = (v: Json | undefined): string => {
   if (v === undefined) return '—';

@@ -1,5 +1,5 @@
 // The dashboard's graph and family-tree pages.
-import { api, el, go, main } from './dom.ts';
+import { api, apiText, el, go, main, runsQuery } from './dom.ts';
 
 // --- graph and tree -----------------------------------------------------------------------
 
@@ -47,16 +47,50 @@ export async function graphPage(): Promise<void> {
   }
   const W = 170;
   const H = 46;
+  // a stage of 2,000 sweep results is not one column 100,000 px tall: at most ROWS a column,
+  // the rest in the columns beside it
+  const ROWS = 24;
   const pos = new Map<string, { x: number; y: number }>();
-  for (const [c, col] of columns.entries()) {
-    for (const [r, n] of (col ?? []).entries()) pos.set(n, { x: 20 + c * (W + 60), y: 20 + r * (H + 16) });
+  let x = 20;
+  let tallest = 1;
+  for (const col of columns) {
+    const list = col ?? [];
+    const parts = Math.max(1, Math.ceil(list.length / ROWS));
+    for (const [r, n] of list.entries())
+      pos.set(n, { x: x + Math.floor(r / ROWS) * (W + 20), y: 20 + (r % ROWS) * (H + 16) });
+    tallest = Math.max(tallest, Math.min(ROWS, list.length));
+    x += parts * (W + 20) + 50;
   }
   const ns = 'http://www.w3.org/2000/svg';
   const svg = document.createElementNS(ns, 'svg');
-  const width = 40 + columns.length * (W + 60);
-  const height = 40 + Math.max(1, ...columns.map((c) => c.length)) * (H + 16);
-  svg.setAttribute('width', String(width));
-  svg.setAttribute('height', String(height));
+  const width = x + 20;
+  const height = 40 + tallest * (H + 16);
+  svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
+  let zoom = 1;
+  const size = () => {
+    svg.setAttribute('width', String(Math.round(width * zoom)));
+    svg.setAttribute('height', String(Math.round(height * zoom)));
+  };
+  size();
+  // arrowheads: which way the data flows
+  const defs = document.createElementNS(ns, 'defs');
+  const marker = document.createElementNS(ns, 'marker');
+  for (const [k, v] of Object.entries({
+    id: 'arrow',
+    viewBox: '0 0 10 10',
+    refX: '10',
+    refY: '5',
+    markerWidth: '7',
+    markerHeight: '7',
+    orient: 'auto-start-reverse',
+  }))
+    marker.setAttribute(k, v);
+  const tip = document.createElementNS(ns, 'path');
+  tip.setAttribute('d', 'M0,0 L10,5 L0,10 z');
+  tip.setAttribute('fill', '#999');
+  marker.append(tip);
+  defs.append(marker);
+  svg.append(defs);
   for (const e of g.edges) {
     const a = pos.get(e.from);
     const b = pos.get(e.to);
@@ -68,6 +102,7 @@ export async function graphPage(): Promise<void> {
     );
     path.setAttribute('fill', 'none');
     path.setAttribute('stroke', '#999');
+    path.setAttribute('marker-end', 'url(#arrow)');
     svg.append(path);
   }
   for (const n of g.nodes) {
@@ -104,16 +139,71 @@ export async function graphPage(): Promise<void> {
     }
     svg.append(group);
   }
-  main().replaceChildren(el('h2', { textContent: `${g.nodes.length} configs` }), svg);
+  // zoom, find a config, and what the colours mean
+  const box = el('div', { className: 'canvas' }, svg);
+  const zoomBy = (f: number) => {
+    zoom = Math.min(4, Math.max(0.1, zoom * f));
+    size();
+  };
+  const zoomIn = el('button', { textContent: '+', title: 'zoom in' });
+  zoomIn.onclick = () => zoomBy(1.25);
+  const zoomOut = el('button', { textContent: '−', title: 'zoom out' });
+  zoomOut.onclick = () => zoomBy(0.8);
+  const fit = el('button', { textContent: 'fit', title: 'the whole graph in view' });
+  fit.onclick = () => {
+    zoom = Math.min(1, (box.clientWidth - 10) / width);
+    size();
+  };
+  const find = el('input', { type: 'search', placeholder: 'find a config', id: 'filter' });
+  find.oninput = () => {
+    const q = find.value.trim().toLowerCase();
+    for (const g of svg.querySelectorAll('g[data-name]'))
+      g.classList.toggle(
+        'found',
+        Boolean(q) && (g.getAttribute('data-name') ?? '').toLowerCase().includes(q),
+      );
+    const hit = svg.querySelector('g.found') as SVGGElement | null;
+    if (hit) {
+      const p = pos.get(hit.getAttribute('data-name') ?? '');
+      if (p) box.scrollTo({ left: p.x * zoom - 40, top: p.y * zoom - 40 });
+    }
+  };
+  const legend = el(
+    'span',
+    { className: 'legend' },
+    ...Object.entries(STATUS_COLOR).map(([k, c]) => el('span', {}, el('i', { style: `background:${c}` }), k)),
+  );
+  main().replaceChildren(
+    el('h2', { textContent: `${g.nodes.length} configs` }),
+    el('div', { className: 'toolbar' }, find, zoomOut, zoomIn, fit, legend),
+    box,
+  );
 }
 
 export async function treePage(params: URLSearchParams): Promise<void> {
-  const sel = params.get('sel') ?? '';
-  const text = await api<string>(`/api/tree.svg${sel ? `?runs=${sel}` : ''}`).catch((e: Error) => e.message);
+  const sel = params.getAll('sel');
+  let failed = '';
+  const text = await apiText(`/api/tree.svg${sel.length ? `?${runsQuery(sel)}` : ''}`).catch((e: Error) => {
+    failed = e.message;
+    return '';
+  });
   const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
   const svg = doc.documentElement;
+  const shown =
+    !failed && svg.nodeName === 'svg' ? (document.importNode(svg, true) as unknown as SVGSVGElement) : null;
+  // a leaf is a result: click it to open it
+  for (const t of shown?.querySelectorAll('text') ?? []) {
+    const name = t.textContent ?? '';
+    if (!/^[A-Za-z0-9_][A-Za-z0-9._~=,+@-]*$/.test(name) || /^[\d.]+$/.test(name)) continue;
+    t.style.cursor = 'pointer';
+    t.addEventListener('click', () => go('run', {}, name));
+  }
   main().replaceChildren(
-    el('h2', { textContent: sel ? 'Family tree of the selected results' : 'Family tree of all results' }),
-    svg.nodeName === 'svg' ? document.importNode(svg, true) : el('p', { textContent: text }),
+    el('h2', {
+      textContent: sel.length ? 'Family tree of the selected results' : 'Family tree of all results',
+    }),
+    shown
+      ? el('div', { className: 'canvas' }, shown)
+      : el('p', { className: 'muted', textContent: failed || text }),
   );
 }

@@ -1,89 +1,160 @@
-// The dashboard's page of one run.
-import { chart } from './compare.ts';
-import { api, el, fmt, type Json, main, num, seconds, token } from './dom.ts';
+// The dashboard's page of one run: its state, records, metrics, output and files. A live update
+// fetches only what changed: new metric rows, the log tails, the state.
+import { chart, tick } from './compare.ts';
+import { api, apiText, el, fmt, type Json, live, localTime, main, num, seconds, token } from './dom.ts';
 
-// --- one run ------------------------------------------------------------------------------
+/** Keys that count steps or time (the library's X_KEYS and the usual logger fields): never charted. */
+const X_KEYS = new Set([
+  'step',
+  'epoch',
+  'iteration',
+  'iter',
+  'time',
+  't',
+  'timestamp',
+  'wall_time',
+  '_step',
+  '_timestamp',
+  '_runtime',
+]);
 
-let follow: number | undefined;
+interface RunInfo {
+  name: string;
+  status: string;
+  reason: string;
+  config: Json;
+  effective: { values: Json; defaults: Record<string, Json>; unread: { message: string }[] } | null;
+  record: Record<string, Json> | null;
+  end: Record<string, Json> | null;
+  files: { path: string; size: number }[];
+  sources: string[];
+  dependents: string[];
+  metrics_skipped: number;
+  stale: string[];
+}
+
+const path = (name: string) => `/api/runs/${encodeURIComponent(name)}`;
+
+/** How long the run took, or has been going (running), or went until it stopped (crashed). */
+function duration(run: RunInfo): string {
+  if (run.end) return seconds(Number(run.end.duration_s));
+  const started = Date.parse(String(run.record?.started_at ?? ''));
+  if (Number.isNaN(started)) return '';
+  if (run.status === 'running') return `${seconds((Date.now() - started) / 1000)} so far`;
+  return 'unknown: the run ended without an end record';
+}
 
 export async function runPage(name: string): Promise<void> {
-  const run = await api<{
-    name: string;
-    status: string;
-    reason: string;
-    config: Json;
-    effective: { values: Json; defaults: Record<string, Json>; unread: { message: string }[] } | null;
-    record: Record<string, Json> | null;
-    end: Record<string, Json> | null;
-    files: { path: string; size: number }[];
-    sources: string[];
-    dependents: string[];
-    metrics_skipped: number;
-    stale: string[];
-  }>(`/api/runs/${encodeURIComponent(name)}`);
-  const rows = await api<Record<string, Json>[]>(`/api/runs/${encodeURIComponent(name)}/metrics`);
-  const record = run.record ?? {};
-  const git = (record.git ?? {}) as Record<string, Json>;
-  const host = (record.host ?? {}) as Record<string, Json>;
-  const facts = [
-    [
-      'status',
-      run.stale.length ? `${run.status}, stale: ${run.stale.join('; ')}` : `${run.status} (${run.reason})`,
-    ],
-    ['run id', record.id ?? ''],
-    ['started', record.started_at],
-    ['duration', run.end ? seconds(Number(run.end.duration_s)) : ''],
-    ['exit code', run.end?.exit_code],
-    [
-      'metrics',
-      run.metrics_skipped
-        ? `${rows.length} rows; ${run.metrics_skipped} line${run.metrics_skipped === 1 ? '' : 's'} skipped (not a JSON object)`
-        : `${rows.length} rows`,
-    ],
-    [
-      'git',
-      git.commit
-        ? `${String(git.commit).slice(0, 10)} on ${git.branch}${git.dirty ? ' (dirty)' : ''}`
-        : 'none',
-    ],
-    ['host', `${host.hostname ?? ''} (${host.os ?? ''}, Node.js ${host.node ?? ''})`],
-    ['script', JSON.stringify(record.script ?? null)],
-  ];
+  let run = await api<RunInfo>(path(name));
+  const rows = await api<Record<string, Json>[]>(`${path(name)}/metrics`);
+  const factsTable = el('table', { className: 'diff' });
+  const paintFacts = () => {
+    const record = run.record ?? {};
+    const git = (record.git ?? {}) as Record<string, Json>;
+    const host = (record.host ?? {}) as Record<string, Json>;
+    const script = (record.script ?? null) as Record<string, Json> | null;
+    const facts: [string, Json | undefined][] = [
+      [
+        'status',
+        run.stale.length ? `${run.status}, stale: ${run.stale.join('; ')}` : `${run.status} (${run.reason})`,
+      ],
+      ['run id', record.id ?? ''],
+      ['started', record.started_at ? `${localTime(String(record.started_at))} (your local time)` : ''],
+      ['duration', duration(run)],
+      ['exit code', run.end?.exit_code ?? ''],
+      [
+        'metrics',
+        run.metrics_skipped
+          ? `${rows.length} rows; ${run.metrics_skipped} line${run.metrics_skipped === 1 ? '' : 's'} skipped (not a JSON object)`
+          : `${rows.length} rows`,
+      ],
+      [
+        'git',
+        git.commit
+          ? `${String(git.commit).slice(0, 10)} on ${git.branch}${git.dirty ? ' (dirty)' : ''}`
+          : 'none',
+      ],
+      ['host', `${host.hostname ?? ''} (${host.os ?? ''}, Node.js ${host.node ?? ''})`],
+      [
+        'script',
+        script
+          ? `${script.path}${script.interpreter_version ? ` (${script.interpreter_version})` : ''}`
+          : 'none recorded',
+      ],
+    ];
+    factsTable.replaceChildren(
+      ...facts.map(([k, v]) =>
+        el('tr', {}, el('th', { textContent: k }), el('td', { textContent: fmt(v ?? '') })),
+      ),
+    );
+  };
+  paintFacts();
+
   const linkList = (names: string[]) =>
     names.length
       ? names.map((n) =>
           el('a', { href: `#/run/${encodeURIComponent(n)}`, textContent: n, style: 'margin-right:10px' }),
         )
       : ['none'];
-  const metricNames = [...new Set(rows.flatMap((r) => Object.keys(r)))].filter(
-    (k) => !['step', 'epoch', 'time'].includes(k),
-  );
-  const charts = metricNames.map((m) => {
-    const pts = rows
-      .map((r, i) => ({ x: typeof r.step === 'number' ? r.step : i, y: num(r[m] as number) }))
+
+  // metrics: a chart for each one logged more than once, a table of the single values (an
+  // evaluation's accuracy)
+  const metricNames = () => [...new Set(rows.flatMap((r) => Object.keys(r)))].filter((k) => !X_KEYS.has(k));
+  const pointsOf = (m: string) =>
+    rows
+      .map((r, i) => ({
+        x: typeof r.step === 'number' ? r.step : i,
+        y: r[m] === undefined ? Number.NaN : num(r[m] as number),
+      }))
       .filter((p) => Number.isFinite(p.y));
-    return pts.length > 1
-      ? chart([{ name: m, x: pts.map((p) => p.x), y: pts.map((p) => p.y) }], {
-          title: m,
-          log: false,
-          smooth: 0,
-          width: 520,
-        })
-      : el('span');
-  });
-  const log = el('pre', { textContent: '' });
-  const loadLog = async () => {
-    log.textContent = await api<string>(`/api/runs/${encodeURIComponent(name)}/log/stdout?tail=200`).catch(
-      () => '',
+  const charts = new Map<string, ReturnType<typeof chart>>();
+  const chartsBox = el('div', { className: 'grid' });
+  const valuesTable = el('table', { className: 'diff' });
+  const paintMetrics = () => {
+    const single: [string, string][] = [];
+    for (const m of metricNames()) {
+      const pts = pointsOf(m);
+      const series = [{ name: m, x: pts.map((p) => p.x), y: pts.map((p) => p.y) }];
+      const drawn = charts.get(m);
+      if (drawn) drawn.update(series);
+      else if (pts.length > 1) {
+        const made = chart(series, { title: m, log: false, smooth: 0 });
+        charts.set(m, made);
+        chartsBox.append(made.box);
+      } else {
+        const last = [...rows].reverse().find((row) => row[m] !== undefined)?.[m];
+        single.push([m, typeof last === 'number' ? tick(last) : fmt(last)]);
+      }
+    }
+    valuesTable.replaceChildren(
+      ...single.map(([k, v]) => el('tr', {}, el('th', { textContent: k }), el('td', { textContent: v }))),
     );
   };
-  await loadLog();
-  clearInterval(follow);
-  if (run.status === 'running') follow = window.setInterval(loadLog, 2000);
+  paintMetrics();
+
+  const logs = { stdout: el('pre', { className: 'log' }), stderr: el('pre', { className: 'log' }) };
+  const loadLogs = async () => {
+    for (const stream of ['stdout', 'stderr'] as const)
+      logs[stream].textContent =
+        (await apiText(`${path(name)}/log/${stream}?tail=200`).catch(() => '')) || '(empty)';
+  };
+  await loadLogs();
   const download = (p: string) =>
-    `/api/runs/${encodeURIComponent(name)}/file/${p.split('/').map(encodeURIComponent).join('/')}${token ? `?token=${token}` : ''}`;
+    `${path(name)}/file/${p.split('/').map(encodeURIComponent).join('/')}${token ? `?token=${encodeURIComponent(token)}` : ''}`;
+  const effective = run.effective
+    ? JSON.stringify(run.effective.values, null, 2)
+    : run.status === 'running'
+      ? 'written when the run ends'
+      : 'not recorded: the script used neither the TypeScript API (startRun) nor the Python module (repro.start_run)';
+  // a failed run's error first: the tail of stderr above stdout
+  const failedFirst = ['failed', 'crashed', 'interrupted'].includes(run.status);
+  const logBlocks = [
+    [el('h2', { textContent: 'stderr (tail)' }), logs.stderr],
+    [el('h2', { textContent: 'stdout (tail)' }), logs.stdout],
+  ];
+  if (!failedFirst) logBlocks.reverse();
   main().replaceChildren(
-    el('h2', { textContent: run.name }),
+    el('h2', { className: 'title', textContent: run.name }),
     el('div', {}, 'sources: ', ...linkList(run.sources), ' · used by: ', ...linkList(run.dependents)),
     el(
       'div',
@@ -98,26 +169,16 @@ export async function runPage(name: string): Promise<void> {
         'div',
         {},
         el('h2', { textContent: 'effective config (what the code used)' }),
-        el('pre', {
-          textContent: run.effective
-            ? JSON.stringify(run.effective.values, null, 2)
-            : 'not recorded (the script does not use the TypeScript API)',
-        }),
+        el('pre', { textContent: effective }),
         ...(run.effective?.unread ?? []).map((u) => el('p', { className: 'warn', textContent: u.message })),
       ),
     ),
     el('h2', { textContent: 'record' }),
-    el(
-      'table',
-      { className: 'diff' },
-      ...facts.map(([k, v]) =>
-        el('tr', {}, el('th', { textContent: String(k) }), el('td', { textContent: fmt(v as Json) })),
-      ),
-    ),
+    el('div', { className: 'scroll' }, factsTable),
     el('h2', { textContent: 'metrics' }),
-    el('div', { className: 'grid' }, ...charts),
-    el('h2', { textContent: run.status === 'running' ? 'stdout (following)' : 'stdout (tail)' }),
-    log,
+    valuesTable,
+    chartsBox,
+    ...logBlocks.flat(),
     el('h2', { textContent: 'files' }),
     el(
       'ul',
@@ -127,4 +188,14 @@ export async function runPage(name: string): Promise<void> {
       ),
     ),
   );
+  // a live update: the new metric rows only, the log tails and the state; charts keep their zoom
+  live.refresh = async () => {
+    if (run.end) return;
+    run = await api<RunInfo>(path(name));
+    const more = await api<Record<string, Json>[]>(`${path(name)}/metrics?from=${rows.length}`);
+    rows.push(...more);
+    paintFacts();
+    if (more.length) paintMetrics();
+    await loadLogs();
+  };
 }

@@ -1,8 +1,21 @@
-// The dashboard's runs table.
-import { runValue, sortRuns } from '../../compare/values.ts';
-import { api, el, fmt, go, type Json, main, num, type Run, seconds } from './dom.ts';
-
-// --- runs ---------------------------------------------------------------------------------
+// The dashboard's runs table: filtered as the reader types (the grammar of `repro ls --where`),
+// sorted and formatted with the library's functions, updated in place when runs change.
+import { matchesFilter, parseFilter, runValue, sortRuns } from '../../compare/values.ts';
+import {
+  api,
+  el,
+  fmt,
+  go,
+  href,
+  type Json,
+  live,
+  localTime,
+  main,
+  num,
+  type Run,
+  replaceRoute,
+  seconds,
+} from './dom.ts';
 
 export interface RunsData {
   runs: Run[];
@@ -14,141 +27,270 @@ export interface RunsData {
 /** A column's value: the library's runValue, as `repro ls` reads it (`loss.best` for the best). */
 export const value = (run: Run, column: string): Json | undefined => runValue(run, column);
 
-let runsScroll = 0;
+let runsScroll = { top: 0, left: 0 };
 
-export async function runsPage(params: URLSearchParams): Promise<void> {
-  const data = await api<RunsData>('/api/runs');
+async function fetchRuns(upstream: boolean): Promise<RunsData> {
+  const data = await api<RunsData>(`/api/runs${upstream ? '?upstream=1' : ''}`);
   // NaN and the infinities travel as strings: numbers again, so they sort as numbers
   for (const r of data.runs)
     for (const m of Object.values(r.metrics)) {
       m.last = num(m.last);
       m.best = num(m.best);
     }
-  const extra = (params.get('cols') ?? '').split(',').filter(Boolean);
-  const columns = [
-    'name',
-    'status',
-    'started',
-    'duration',
-    ...data.keys,
-    ...extra,
-    ...data.metrics.flatMap((m) => [m, `${m}.best`]),
+  return data;
+}
+
+/** The columns: fixed ones, config keys that differ, added ones, then each metric's last and best. */
+function columnsOf(data: RunsData, extra: string[]): string[] {
+  const configKeys = new Set(data.allKeys);
+  // a metric named like a config key gets its own name: metric:precision
+  const named = (m: string) => (configKeys.has(m) ? `metric:${m}` : m);
+  return [
+    ...new Set([
+      'name',
+      'status',
+      'started',
+      'duration',
+      ...data.keys,
+      ...extra,
+      ...data.metrics.flatMap((m) => [named(m), `${named(m)}.best`]),
+    ]),
   ];
+}
+
+/** Keeps the runs that pass every word: `loss<0.1`, `lr=0.1`, or text found in the name. */
+export function filterRuns(runs: Run[], q: string, status: string): Run[] {
+  const tests = q
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((word) => {
+      const f = parseFilter(word);
+      if (f) return (r: Run) => matchesFilter(r, f);
+      const lower = word.toLowerCase();
+      return (r: Run) => r.name.toLowerCase().includes(lower);
+    });
+  return runs.filter((r) => (!status || value(r, 'status') === status) && tests.every((t) => t(r)));
+}
+
+export async function runsPage(params: URLSearchParams): Promise<void> {
+  const upstream = params.get('upstream') === '1';
+  let data = await fetchRuns(upstream);
+  const extra = params.getAll('col');
   const sort = params.get('sort') ?? '';
-  const q = params.get('q') ?? '';
+  let q = params.get('q') ?? '';
   const status = params.get('status') ?? '';
-  const sel = new Set((params.get('sel') ?? '').split(',').filter(Boolean));
-  const state = () => ({ sort, q, status, sel: [...sel].join(','), cols: extra.join(',') });
+  const sel = new Set(params.getAll('sel'));
+  const state = () => ({
+    sort,
+    q,
+    status,
+    sel: [...sel],
+    col: extra,
+    upstream: upstream ? '1' : '',
+  });
 
-  // filter: words match the name; key=value words match config values
-  const words = q.split(/\s+/).filter(Boolean);
-  let rows = data.runs.filter(
-    (r) =>
-      (!status || value(r, 'status') === status) &&
-      words.every((w) => {
-        const eq = w.indexOf('=');
-        if (eq > 0) return fmt(value(r, w.slice(0, eq))) === w.slice(eq + 1);
-        return r.name.includes(w);
-      }),
+  if (data.runs.length === 0) {
+    main().replaceChildren(
+      el('h2', { textContent: 'No results yet' }),
+      el(
+        'p',
+        {},
+        'Make one with ',
+        el('code', { textContent: 'npx repro run configs/<name>.json' }),
+        ' or a whole pipeline with ',
+        el('code', { textContent: 'npx repro make <name>' }),
+        '; it appears here by itself.',
+      ),
+    );
+    live.refresh = async () => {
+      if ((await fetchRuns(upstream)).runs.length) await runsPage(params);
+    };
+    return;
+  }
+
+  const filter = el('input', {
+    type: 'search',
+    id: 'filter',
+    placeholder: 'filter: name words, lr=0.1, loss<0.5  ( / )',
+    value: q,
+    title:
+      'words match names (any case); key=value, key!=value, key<number, key>=number match values, as repro ls --where',
+  });
+  let typing: number | undefined;
+  filter.oninput = () => {
+    window.clearTimeout(typing);
+    typing = window.setTimeout(() => {
+      q = filter.value;
+      replaceRoute('runs', state());
+      paintRows();
+    }, 120);
+  };
+  const statusSelect = el(
+    'select',
+    { title: 'status' },
+    el('option', { value: '', textContent: 'any status' }),
   );
-  if (sort) rows = sortRuns(rows, sort);
-
-  const filter = el('input', { type: 'text', placeholder: 'filter: name words, key=value', value: q });
-  filter.onchange = () => go('runs', { ...state(), q: filter.value });
-  const statusSelect = el('select', {}, el('option', { value: '', textContent: 'any status' }));
   for (const s of ['done', 'done, stale', 'running', 'failed', 'crashed', 'interrupted', 'damaged'])
     statusSelect.append(el('option', { value: s, textContent: s, selected: s === status }));
   statusSelect.onchange = () => go('runs', { ...state(), status: statusSelect.value });
-  const addColumn = el('select', {}, el('option', { value: '', textContent: 'add a column…' }));
-  for (const k of data.allKeys.filter((k) => !columns.includes(k)))
-    addColumn.append(el('option', { value: k, textContent: k }));
-  addColumn.onchange = () => go('runs', { ...state(), cols: [...extra, addColumn.value].join(',') });
-  const compare = el('button', { textContent: `Compare ${sel.size} selected`, disabled: sel.size < 1 });
-  compare.onclick = () => go('compare', { sel: [...sel].join(','), metric: data.metrics[0] });
-  const count = el('span', { textContent: `${rows.length} of ${data.runs.length} results` });
-
-  const widths = columns.map((c) =>
-    // status fits "done, stale" and "interrupted"; started a whole date and time
-    c === 'name'
-      ? 220
-      : c === 'started'
-        ? 170
-        : c === 'status'
-          ? 110
-          : Math.max(70, Math.min(180, c.length * 8 + 24)),
+  const addColumn = el(
+    'select',
+    { title: 'add a column' },
+    el('option', { value: '', textContent: 'add a column…' }),
   );
-  const head = el('div', { className: 'row head' }, el('div', { className: 'cell', style: 'width:30px' }));
-  columns.forEach((c, i) => {
-    const arrow = sort === c ? ' ▲' : sort === `-${c}` ? ' ▼' : '';
-    const cell = el('div', { className: 'cell', textContent: c + arrow, title: `sort by ${c}` });
-    cell.style.width = `${widths[i]}px`;
-    cell.onclick = () => go('runs', { ...state(), sort: sort === c ? `-${c}` : c });
-    head.append(cell);
-  });
+  const upstreamBox = el('input', { type: 'checkbox', checked: upstream });
+  upstreamBox.onchange = () => go('runs', { ...state(), upstream: upstreamBox.checked ? '1' : '' });
+  const compare = el('button', { textContent: `Compare ${sel.size} selected`, disabled: sel.size < 1 });
+  compare.onclick = () => go('compare', { sel: [...sel] });
+  const count = el('span', { className: 'muted' });
 
-  // virtualised: only the rows in view are in the page
   const ROW = 28;
   const viewport = el('div', { className: 'viewport' });
-  const spacer = el('div');
-  spacer.style.height = `${rows.length * ROW}px`;
-  spacer.style.position = 'relative';
-  viewport.append(head, spacer);
+  const spacer = el('div', { className: 'spacer' });
+  let columns: string[] = [];
+  let widths: number[] = [];
+  let rows: Run[] = [];
+  const head = el('div', { className: 'row head' });
+
+  const buildHead = () => {
+    columns = columnsOf(data, extra);
+    widths = columns.map((c) =>
+      // status fits "done, stale" and "interrupted"; started a whole date and time
+      c === 'name'
+        ? 220
+        : c === 'started'
+          ? 160
+          : c === 'status'
+            ? 110
+            : Math.max(80, Math.min(180, c.length * 8 + 30)),
+    );
+    const all = el('input', { type: 'checkbox', title: 'select every run shown' });
+    all.onchange = () => {
+      for (const r of rows) all.checked ? sel.add(r.name) : sel.delete(r.name);
+      selectionChanged();
+      paint();
+    };
+    head.replaceChildren(el('div', { className: 'cell pick' }, all));
+    columns.forEach((c, i) => {
+      const arrow = sort === c ? ' ▲' : sort === `-${c}` ? ' ▼' : '';
+      const button = el('button', {
+        className: 'sort',
+        textContent: c + arrow,
+        title: `sort by ${c}${c === 'started' ? ' (times are your local time)' : ''}`,
+      });
+      button.onclick = () => go('runs', { ...state(), sort: sort === c ? `-${c}` : c });
+      const cell = el('div', { className: `cell${c === 'name' ? ' name' : ''}` }, button);
+      if (extra.includes(c)) {
+        const remove = el('button', {
+          className: 'remove',
+          textContent: '×',
+          title: `remove the column ${c}`,
+        });
+        remove.onclick = () => go('runs', { ...state(), col: extra.filter((x) => x !== c) });
+        cell.append(remove);
+      }
+      cell.style.width = `${widths[i]}px`;
+      head.append(cell);
+    });
+    addColumn.replaceChildren(el('option', { value: '', textContent: 'add a column…' }));
+    for (const k of data.allKeys.filter((k) => !columns.includes(k)))
+      addColumn.append(el('option', { value: k, textContent: k }));
+  };
+  addColumn.onchange = () => go('runs', { ...state(), col: [...extra, addColumn.value] });
+
+  const selectionChanged = () => {
+    replaceRoute('runs', state());
+    compare.textContent = `Compare ${sel.size} selected`;
+    compare.disabled = sel.size < 1;
+  };
+
+  // virtualised: only the rows in view are in the page
   const paint = () => {
     const first = Math.max(0, Math.floor(viewport.scrollTop / ROW) - 10);
     const last = Math.min(rows.length, first + Math.ceil(viewport.clientHeight / ROW) + 20);
+    spacer.style.height = `${rows.length * ROW}px`;
     spacer.replaceChildren();
     for (let i = first; i < last; i++) {
       const r = rows[i] as Run;
       const line = el('div', { className: 'row' });
-      line.style.position = 'absolute';
       line.style.top = `${i * ROW}px`;
       line.dataset.name = r.name;
-      const box = el('input', { type: 'checkbox', checked: sel.has(r.name) });
+      const box = el('input', { type: 'checkbox', checked: sel.has(r.name), title: `select ${r.name}` });
       box.onchange = () => {
         if (box.checked) sel.add(r.name);
         else sel.delete(r.name);
-        history.replaceState(
-          null,
-          '',
-          `#/runs?${new URLSearchParams(Object.entries(state()).filter((e) => e[1])).toString()}`,
-        );
-        compare.textContent = `Compare ${sel.size} selected`;
-        compare.disabled = sel.size < 1;
+        selectionChanged();
       };
-      line.append(el('div', { className: 'cell', style: 'width:30px' }, box));
+      line.append(el('div', { className: 'cell pick' }, box));
       columns.forEach((c, k) => {
         const v = value(r, c);
         const text =
-          c === 'duration'
-            ? seconds(r.duration_s)
-            : c === 'started'
-              ? (r.started_at ?? '').replace('T', ' ').slice(0, 19)
-              : fmt(v);
+          c === 'duration' ? seconds(r.duration_s) : c === 'started' ? localTime(r.started_at) : fmt(v);
         const stale = c === 'status' && Boolean(r.stale?.length);
-        const cell = el('div', {
-          className: `cell${c === 'status' ? ` status-${stale ? 'stale' : r.status}` : ''}`,
-          textContent: text,
-          title: stale ? `stale: ${r.stale?.join('; ')}` : text,
-        });
+        const cell =
+          c === 'name'
+            ? el('a', {
+                className: 'cell name',
+                href: href('run', {}, r.name),
+                textContent: text,
+                title: text,
+              })
+            : el('div', {
+                className: `cell${c === 'status' ? ` status-${stale ? 'stale' : r.status}` : ''}`,
+                textContent: text,
+                title: stale
+                  ? `stale: ${r.stale?.join('; ')}`
+                  : c === 'started'
+                    ? `${text} (local time)`
+                    : text,
+              });
         cell.style.width = `${widths[k]}px`;
-        if (c === 'name') {
-          cell.style.cursor = 'pointer';
-          cell.onclick = () => go('run', {}, r.name);
-        }
         line.append(cell);
       });
       spacer.append(line);
     }
   };
-  viewport.onscroll = () => {
-    runsScroll = viewport.scrollTop;
+  const paintRows = () => {
+    rows = filterRuns(data.runs, q, status);
+    if (sort) rows = sortRuns(rows, sort);
+    count.textContent = `${rows.length} of ${data.runs.length} results`;
     paint();
   };
+  viewport.onscroll = () => {
+    runsScroll = { top: viewport.scrollTop, left: viewport.scrollLeft };
+    paint();
+  };
+  buildHead();
+  viewport.append(head, spacer);
   main().replaceChildren(
-    el('div', { className: 'toolbar' }, filter, statusSelect, addColumn, compare, count),
+    el(
+      'div',
+      { className: 'toolbar' },
+      filter,
+      statusSelect,
+      addColumn,
+      el(
+        'label',
+        { title: 'the configs each run was built on, as <stage>.<key> columns' },
+        upstreamBox,
+        ' upstream',
+      ),
+      compare,
+      count,
+    ),
     el('div', { className: 'table' }, viewport),
   );
-  // a live update re-renders the page: keep the reader where they were
-  viewport.scrollTop = runsScroll;
-  paint();
+  viewport.scrollTop = runsScroll.top;
+  viewport.scrollLeft = runsScroll.left;
+  paintRows();
+
+  // a live update changes the rows in place: the filter keeps its focus and text, the scroll
+  // and the selection stay
+  live.refresh = async () => {
+    const next = await fetchRuns(upstream);
+    const before = columnsOf(data, extra).join('\n');
+    data = next;
+    if (columnsOf(data, extra).join('\n') !== before) buildHead();
+    paintRows();
+  };
 }

@@ -1,10 +1,17 @@
 import { Hono } from 'hono';
 import { fs, join, relative, resolve } from '../_builtins.ts';
 import { allKeys, diffConfigs, differingKeys } from '../compare/diff.ts';
-import { metricSeries, readMetricRows, readMetricRowsCounted, X_KEYS } from '../compare/metrics.ts';
+import {
+  higherIsBetter,
+  metricSeries,
+  readMetricRows,
+  readMetricRowsCounted,
+  X_KEYS,
+} from '../compare/metrics.ts';
 import { listRuns, type RunSummary, stringifyNumbers, withUpstream } from '../compare/runs.ts';
 import { configEntry, selectConfigs } from '../compare/select.ts';
 import { diffToJson } from '../compare/table.ts';
+import type { Json } from '../config/json.ts';
 import { downstreamOf, loadGraph } from '../graph/graph.ts';
 import { renderGraphJson } from '../graph/render.ts';
 import { graphStatus, markStale, staleResults } from '../graph/status.ts';
@@ -241,9 +248,14 @@ export function createUiApp(options: UiAppOptions): Hono {
     const from = Number(c.req.query('from') ?? 0);
     if (!Number.isInteger(from) || from < 0)
       return c.json({ error: 'from takes a whole number of rows' }, 400);
-    return c.body(stringifyNumbers(readMetricRows(dir).slice(from)), 200, {
-      'content-type': 'application/json',
-    });
+    const rows = readMetricRows(dir);
+    // ?points=N: a metric of 300,000 rows is thinned on the server to at most 2N points per
+    // metric (each bucket's lowest and highest: spikes stay), not sent whole
+    const points = Number(c.req.query('points') ?? 0);
+    const headers = { 'content-type': 'application/json', 'x-total-rows': String(rows.length) };
+    if (points > 0 && rows.length > points * 2 && from === 0)
+      return c.body(stringifyNumbers(thinRows(rows, points)), 200, { ...headers, 'x-thinned': '1' });
+    return c.body(stringifyNumbers(rows.slice(from)), 200, headers);
   });
 
   app.get('/api/runs/:name/log/:stream', (c) => {
@@ -295,16 +307,38 @@ export function createUiApp(options: UiAppOptions): Hono {
     const x = c.req.query('x') ?? 'step';
     const maxPoints = Math.max(100, Number(c.req.query('points') ?? 2000) || 2000);
     const names = new Set<string>();
+    const xs = new Set<string>(['step']);
     const series = selected(c).map((dir) => {
       const rows = readMetricRows(dir);
-      // every metric any row logged (val_loss may first appear at step 49)
-      for (const r of rows) for (const k of Object.keys(r)) if (!X_KEYS.has(k)) names.add(k);
+      // every metric any row logged (val_loss may first appear at step 49), and the x axes
+      for (const r of rows) for (const k of Object.keys(r)) (X_KEYS.has(k) ? xs : names).add(k);
+      const all = metricSeries(rows, metric, x);
+      let min = Number.POSITIVE_INFINITY;
+      let max = Number.NEGATIVE_INFINITY;
+      for (const p of all) {
+        if (p.y < min) min = p.y;
+        if (p.y > max) max = p.y;
+      }
       // at most two points per pixel of a wide chart (the lowest and highest): spikes stay
-      const points = decimate(metricSeries(rows, metric, x), maxPoints);
-      return { name: dir.split('/').pop(), x: points.map((p) => p.x), y: points.map((p) => p.y) };
+      const points = decimate(all, maxPoints);
+      return {
+        name: dir.split('/').pop(),
+        x: points.map((p) => p.x),
+        y: points.map((p) => p.y),
+        // from every point, not the thinned ones: the final, best, lowest and highest values
+        summary: all.length
+          ? {
+              final: all[all.length - 1]?.y,
+              best: higherIsBetter(metric) ? max : min,
+              min,
+              max,
+              count: all.length,
+            }
+          : null,
+      };
     });
-    // the metrics these runs logged, so the page needs no other request
-    return c.json({ metric, x, metrics: [...names], series });
+    // the metrics these runs logged and their x axes, so the page needs no other request
+    return c.json({ metric, x, metrics: [...names], xs: [...xs, 'index'], series });
   });
 
   app.get('/api/graph', async (c) => {
@@ -339,11 +373,16 @@ export function createUiApp(options: UiAppOptions): Hono {
     // the first tick always speaks, an empty project included: the page then knows it is live
     let last: string | undefined;
     let timer: NodeJS.Timeout | undefined;
+    const cheap = cheapSignature(project);
     const stream = new ReadableStream({
       start(controller) {
         const send = async () => {
           try {
+            // an idle project costs a few stats a tick: the whole listing is read only when the
+            // runs root or a running result changed
+            if (last !== undefined && !cheap.changed()) return;
             const runs = await listRuns({ project });
+            cheap.remember(runs);
             const sig = runs
               .map(
                 (r) => `${r.name}:${r.status}:${Object.values(r.metrics).reduce((a, m) => a + m.count, 0)}`,
@@ -378,6 +417,59 @@ export function createUiApp(options: UiAppOptions): Hono {
   );
   app.get('/', (c) => c.html(fs.readFileSync(join(webRoot, 'index.html'), 'utf8')));
   return app;
+}
+
+/**
+ * Metric rows thinned for a chart: for every metric, at most 2 × `buckets` points (decimate keeps
+ * each bucket's lowest and highest), as rows `{step, <metric>: value}` merged by step. A metric
+ * logged once keeps its row.
+ */
+function thinRows(rows: Record<string, Json>[], buckets: number): Record<string, Json>[] {
+  const metrics = new Set<string>();
+  for (const r of rows) for (const k of Object.keys(r)) if (!X_KEYS.has(k)) metrics.add(k);
+  const byStep = new Map<number, Record<string, Json>>();
+  for (const m of metrics)
+    for (const p of decimate(metricSeries(rows, m, 'step'), buckets)) {
+      const row = byStep.get(p.x) ?? { step: p.x };
+      row[m] = p.y;
+      byStep.set(p.x, row);
+    }
+  return [...byStep.values()].sort((a, b) => (a.step as number) - (b.step as number));
+}
+
+/**
+ * What can change in a runs root between two ticks of the live updates, read with a few stats:
+ * the root itself (a result added, moved or removed changes its time) and each result that was
+ * running at the last listing (its folder, its metrics, whether its process lives). Ended
+ * results never change, so an idle project is a handful of stats every 2 s.
+ */
+function cheapSignature(project: Project): { changed(): boolean; remember(runs: RunSummary[]): void } {
+  let running: string[] = [];
+  let last = '';
+  const now = () => {
+    const stat = (f: string) => {
+      const st = fs.statSync(f, { throwIfNoEntry: false });
+      return st ? `${st.ino}:${st.mtimeMs}:${st.size}` : '-';
+    };
+    return [
+      stat(project.runsRoot),
+      ...running.map(
+        (dir) => `${stat(dir)}/${stat(join(dir, RUN_FILES.metrics))}/${readRunState(dir).status}`,
+      ),
+    ].join('|');
+  };
+  return {
+    changed() {
+      const sig = now();
+      if (sig === last) return false;
+      last = sig;
+      return true;
+    },
+    remember(runs) {
+      running = runs.filter((r) => r.status === 'running').map((r) => r.dir);
+      last = now();
+    },
+  };
 }
 
 /** dist/<sub> next to the bundled code (dist/chunks/..), or the repository's dist/<sub> from the sources. */

@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
@@ -81,7 +81,7 @@ describe('the dashboard in Chromium', () => {
     await page.click('button:has-text("Compare 2 selected")');
     await page.waitForSelector('table.diff');
     await page.waitForSelector('.uplot canvas');
-    const header = await page.$$eval('table.diff th', (ths) => ths.map((t) => t.textContent));
+    const header = await page.$$eval('table.configs th', (ths) => ths.map((t) => t.textContent));
     expect(header).toEqual(['name', 'note', 'bigrams']);
     expect(await page.textContent('table.diff')).toContain('false (default)');
     const lines = await page.$$eval('.u-legend .u-series', (s) => s.length);
@@ -260,6 +260,21 @@ describe('the dashboard as a reader uses it (issue 14)', () => {
     const metrics = await page.$$eval('select[title=metric] option', (o) => o.map((x) => x.textContent));
     expect(metrics).toContain('val_loss');
     expect(metrics).not.toContain('wall_time');
+    // x axes the runs logged; final, best, min, max of each run from every point
+    const xs = await page.$$eval('select[title="x axis"] option', (o) => o.map((x) => x.textContent));
+    expect(xs).toEqual(['step', 'wall_time', 'index']);
+    const summary = (await page.textContent('table.summary')) ?? '';
+    expect(summary).toContain('final');
+    expect(summary).toContain('0.01667'); // model's final loss, 1/60
+    // the chart's data as CSV, one column per run
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('button:text-is("CSV")'),
+    ]);
+    const file = await download.path();
+    const csv = readFileSync(file as string, 'utf8').split('\r\n');
+    expect(csv[0]).toBe('step,model,"model~epochs=2,lr=0.2"');
+    expect(csv[1]).toBe('0,1,1');
     expect(problems).toEqual([]);
     await page.close();
   }, 60_000);

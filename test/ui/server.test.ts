@@ -64,7 +64,18 @@ describe('the dashboard API', () => {
     const diff = await json(app.request('/api/diff?runs=model,modela'));
     expect(diff.keys).toEqual(['lr', 'note', 'source']);
     const series = await json(app.request('/api/series?runs=model,modela&metric=loss'));
-    expect(series.series[1]).toEqual({ name: 'modela', x: [0, 1, 2], y: [2, 1, 2 / 3] });
+    expect(series.series[1]).toEqual({
+      name: 'modela',
+      x: [0, 1, 2],
+      y: [2, 1, 2 / 3],
+      summary: { final: 2 / 3, best: 2 / 3, min: 2 / 3, max: 2, count: 3 },
+    });
+    // names go one per parameter, encoded: a name may hold "," (model~epochs=2,lr=0.2)
+    const encoded = await json(
+      app.request(`/api/series?run=model&run=${encodeURIComponent('modela')}&metric=loss`),
+    );
+    expect(encoded.series.map((x: J) => x.name)).toEqual(['model', 'modela']);
+    expect(encoded.xs).toEqual(['step', 'index']);
   });
 
   it('serves the graph, the tree and the page', async () => {
@@ -172,5 +183,33 @@ describe('the dashboard against a hostile page or a large file', () => {
     expect(c.status).toBe(200);
     await b.body?.cancel();
     await c.body?.cancel();
+  });
+});
+
+describe('the dashboard API at scale', () => {
+  it('thins a 300,000-row metric for the chart, keeping spikes, and sends new rows only', async () => {
+    const { root, app } = project();
+    const rows: string[] = [];
+    for (let s = 0; s < 300_000; s++)
+      rows.push(JSON.stringify({ step: s, loss: s === 123_457 ? 99 : 1 / (s + 1), acc: s / 3e5 }));
+    writeFiles(root, { 'runs/model/metrics.jsonl': `${rows.join('\n')}\n` });
+    const r = await app.request('/api/runs/model/metrics?points=2000');
+    expect(r.headers.get('x-total-rows')).toBe('300000');
+    expect(r.headers.get('x-thinned')).toBe('1');
+    const thin: J = await r.json();
+    expect(thin.length).toBeLessThanOrEqual(2 * 2000 * 2);
+    expect(thin.length).toBeGreaterThan(2000);
+    expect(Math.max(...thin.filter((x: J) => x.loss !== undefined).map((x: J) => x.loss))).toBe(99);
+    const more: J = await json(app.request('/api/runs/model/metrics?from=299998'));
+    expect(more.map((x: J) => x.step)).toEqual([299_998, 299_999]);
+    expect((await app.request('/api/runs/model/metrics?from=-1')).status).toBe(400);
+  }, 60_000);
+
+  it('lists with upstream configs on request', async () => {
+    const { app } = project();
+    const body: J = await json(app.request('/api/runs?upstream=1'));
+    // the stage is the upstream's config name as its run.json records it (fakeRecord says "data")
+    expect(body.runs[1].config).toMatchObject({ lr: 0.2, 'data.lr': 0.1 });
+    expect(body.runs[0].config['data.lr']).toBeUndefined();
   });
 });

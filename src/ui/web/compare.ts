@@ -87,7 +87,30 @@ export function chart(
 
 // --- compare ------------------------------------------------------------------------------
 
-type Series = { metrics: string[]; series: { name: string; x: number[]; y: number[] }[] };
+type Summary = { final: number; best: number; min: number; max: number; count: number } | null;
+type Series = {
+  metrics: string[];
+  xs: string[];
+  series: { name: string; x: number[]; y: number[]; summary: Summary }[];
+};
+
+/** The chart's data as CSV: one row per x, one column per run (empty where a run has no point). */
+function toCsv(xName: string, series: { name: string; x: number[]; y: number[] }[]): string {
+  const xs = [...new Set(series.flatMap((s) => s.x))].sort((a, b) => a - b);
+  const maps = series.map((s) => new Map(s.x.map((x, i) => [x, s.y[i]])));
+  const quote = (t: string) => (/[",\r\n]/.test(t) ? `"${t.replaceAll('"', '""')}"` : t);
+  const lines = [[xName, ...series.map((s) => s.name)].map(quote).join(',')];
+  for (const x of xs) lines.push([x, ...maps.map((m) => m.get(x) ?? '')].join(','));
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+/** Saves a file the page made (a chart's PNG or CSV). */
+function save(name: string, href: string): void {
+  const a = el('a', { href, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+}
 
 export async function comparePage(params: URLSearchParams): Promise<void> {
   const sel = params.getAll('sel');
@@ -96,10 +119,12 @@ export async function comparePage(params: URLSearchParams): Promise<void> {
     return;
   }
   const log = params.get('log') === '1';
+  const xName = params.get('x') ?? 'step';
   const smooth = Number(params.get('smooth') ?? 0);
   const asked = params.get('metric') ?? '';
   const query = runsQuery(sel);
-  const seriesOf = (m: string) => api<Series>(`/api/series?${query}&metric=${encodeURIComponent(m)}`);
+  const seriesOf = (m: string) =>
+    api<Series>(`/api/series?${query}&metric=${encodeURIComponent(m)}&x=${encodeURIComponent(xName)}`);
   const [diff, first] = await Promise.all([
     api<{
       keys: string[];
@@ -110,7 +135,7 @@ export async function comparePage(params: URLSearchParams): Promise<void> {
   // the metric asked for, else the first one these runs logged
   const metric = asked && first.metrics.includes(asked) ? asked : (first.metrics[0] ?? asked);
   const series = metric === (asked || 'loss') ? first : await seriesOf(metric);
-  const table = el('table', { className: 'diff' });
+  const table = el('table', { className: 'diff configs' });
   table.append(
     el('tr', {}, el('th', { textContent: 'name' }), ...diff.keys.map((k) => el('th', { textContent: k }))),
   );
@@ -133,7 +158,13 @@ export async function comparePage(params: URLSearchParams): Promise<void> {
     }
     table.append(tr);
   }
-  const state = { sel, metric, log: log ? '1' : '', smooth: smooth ? String(smooth) : '' };
+  const state = {
+    sel,
+    metric,
+    log: log ? '1' : '',
+    smooth: smooth ? String(smooth) : '',
+    x: xName === 'step' ? '' : xName,
+  };
   if (metric !== asked) replaceRoute('compare', state);
   const metricSelect = el('select', { title: 'metric' });
   for (const m of series.metrics)
@@ -143,9 +174,44 @@ export async function comparePage(params: URLSearchParams): Promise<void> {
   logBox.onchange = () => go('compare', { ...state, log: logBox.checked ? '1' : '' });
   const smoothInput = el('input', { type: 'number', min: '0', value: String(smooth), style: 'width:60px' });
   smoothInput.onchange = () => go('compare', { ...state, smooth: smoothInput.value });
+  const xSelect = el('select', { title: 'x axis' });
+  for (const x of series.xs)
+    xSelect.append(el('option', { value: x, textContent: x, selected: x === xName }));
+  xSelect.onchange = () => go('compare', { ...state, x: xSelect.value });
   const withData = series.series.filter((s) => s.x.length);
   const missing = series.series.filter((s) => !s.x.length).map((s) => s.name);
-  const drawn = withData.length ? chart(withData, { title: metric, log, smooth }) : undefined;
+  const drawn = withData.length ? chart(withData, { title: metric, log, smooth, xLabel: xName }) : undefined;
+  // each run's final, best, lowest and highest value of the metric, from every point logged
+  const summary = el('table', { className: 'diff summary' });
+  summary.append(
+    el(
+      'tr',
+      {},
+      ...['name', 'final', 'best', 'min', 'max', 'points'].map((h) => el('th', { textContent: h })),
+    ),
+  );
+  for (const s of series.series)
+    summary.append(
+      el(
+        'tr',
+        {},
+        el('td', { textContent: s.name }),
+        ...(s.summary
+          ? [s.summary.final, s.summary.best, s.summary.min, s.summary.max].map((v) =>
+              el('td', { textContent: tick(v) }),
+            )
+          : [el('td', { className: 'absent', textContent: `no "${metric}"`, colSpan: 4 })]),
+        el('td', { textContent: String(s.summary?.count ?? 0) }),
+      ),
+    );
+  const png = el('button', { textContent: 'PNG', title: 'save the chart as a picture' });
+  png.onclick = () => {
+    const canvas = drawn?.box.querySelector('canvas');
+    if (canvas) save(`${metric}.png`, canvas.toDataURL('image/png'));
+  };
+  const csv = el('button', { textContent: 'CSV', title: "save the chart's data" });
+  csv.onclick = () =>
+    save(`${metric}.csv`, URL.createObjectURL(new Blob([toCsv(xName, withData)], { type: 'text/csv' })));
   main().replaceChildren(
     el('h2', { textContent: diff.keys.length ? 'How the configs differ' : 'The configs do not differ' }),
     el('div', { className: 'scroll' }, table),
@@ -156,14 +222,19 @@ export async function comparePage(params: URLSearchParams): Promise<void> {
           { className: 'toolbar' },
           'metric ',
           metricSelect,
+          ' x ',
+          xSelect,
           el('label', {}, logBox, ' log scale'),
           el('label', {}, ' smooth ', smoothInput),
+          png,
+          csv,
         )
       : el('p', { className: 'muted', textContent: 'These runs logged no metrics.' }),
     missing.length && metric
       ? el('p', { className: 'warn', textContent: `no "${metric}" in ${missing.join(', ')}` })
       : '',
     drawn?.box ?? '',
+    series.metrics.length ? el('div', { className: 'scroll' }, summary) : '',
   );
   // live curves: new points arrive, the zoom stays
   live.refresh = async () => {

@@ -47,6 +47,12 @@ export const api = async <T>(path: string): Promise<T> => {
   if (!r.ok) throw await failure(path, r);
   return (await r.json()) as T;
 };
+/** GET a JSON answer with the headers that describe it (`x-total-rows`, `x-thinned`). */
+export const apiWithHeaders = async <T>(path: string): Promise<{ body: T; headers: Headers }> => {
+  const r = await fetch(path, { headers: headers() });
+  if (!r.ok) throw await failure(path, r);
+  return { body: (await r.json()) as T, headers: r.headers };
+};
 /** GET a text answer from the API: a log tail, an SVG. */
 export const apiText = async (path: string): Promise<string> => {
   const r = await fetch(path, { headers: headers() });

@@ -1,7 +1,20 @@
 // The dashboard's page of one run: its state, records, metrics, output and files. A live update
 // fetches only what changed: new metric rows, the log tails, the state.
 import { chart, tick } from './compare.ts';
-import { api, apiText, el, fmt, type Json, live, localTime, main, num, seconds, token } from './dom.ts';
+import {
+  api,
+  apiText,
+  apiWithHeaders,
+  el,
+  fmt,
+  type Json,
+  live,
+  localTime,
+  main,
+  num,
+  seconds,
+  token,
+} from './dom.ts';
 
 /** Keys that count steps or time (the library's X_KEYS and the usual logger fields): never charted. */
 const X_KEYS = new Set([
@@ -46,7 +59,13 @@ function duration(run: RunInfo): string {
 
 export async function runPage(name: string): Promise<void> {
   let run = await api<RunInfo>(path(name));
-  const rows = await api<Record<string, Json>[]>(`${path(name)}/metrics`);
+  // a long run's metrics come thinned for the charts (each bucket's lowest and highest)
+  const POINTS = 2000;
+  const metricsPath = `${path(name)}/metrics?points=${POINTS}`;
+  const first = await apiWithHeaders<Record<string, Json>[]>(metricsPath);
+  const rows = first.body;
+  let total = Number(first.headers.get('x-total-rows') ?? rows.length);
+  let thinned = first.headers.get('x-thinned') === '1';
   const factsTable = el('table', { className: 'diff' });
   const paintFacts = () => {
     const record = run.record ?? {};
@@ -64,9 +83,11 @@ export async function runPage(name: string): Promise<void> {
       ['exit code', run.end?.exit_code ?? ''],
       [
         'metrics',
-        run.metrics_skipped
-          ? `${rows.length} rows; ${run.metrics_skipped} line${run.metrics_skipped === 1 ? '' : 's'} skipped (not a JSON object)`
-          : `${rows.length} rows`,
+        `${total} rows${thinned ? ` (charts drawn from ${rows.length}: each stretch's lowest and highest)` : ''}${
+          run.metrics_skipped
+            ? `; ${run.metrics_skipped} line${run.metrics_skipped === 1 ? '' : 's'} skipped (not a JSON object)`
+            : ''
+        }`,
       ],
       [
         'git',
@@ -192,10 +213,19 @@ export async function runPage(name: string): Promise<void> {
   live.refresh = async () => {
     if (run.end) return;
     run = await api<RunInfo>(path(name));
-    const more = await api<Record<string, Json>[]>(`${path(name)}/metrics?from=${rows.length}`);
-    rows.push(...more);
+    if (thinned) {
+      const next = await apiWithHeaders<Record<string, Json>[]>(metricsPath);
+      rows.splice(0, rows.length, ...next.body);
+      total = Number(next.headers.get('x-total-rows') ?? total);
+      thinned = next.headers.get('x-thinned') === '1';
+      paintMetrics();
+    } else {
+      const more = await api<Record<string, Json>[]>(`${path(name)}/metrics?from=${total}`);
+      rows.push(...more);
+      total += more.length;
+      if (more.length) paintMetrics();
+    }
     paintFacts();
-    if (more.length) paintMetrics();
     await loadLogs();
   };
 }

@@ -2,7 +2,7 @@
 // playwright-core): the runs list API warm, the runs page from navigation to rows on screen,
 // and the compare chart of 50 runs x 10,000 points to its first draw. The baseline in the same
 // run is loading a static file of the same server (app.css), the floor of any navigation.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findProject } from '../src/project/project.ts';
 import { serveUi } from '../src/ui/server.ts';
@@ -11,8 +11,44 @@ import { fmt, median } from './lib.mjs';
 
 const DATA = join(import.meta.dirname, '.data', 'ui');
 
+/** A whole run record (a partial one is a damaged result, read again on every listing). */
+function record(name, started) {
+  return JSON.stringify({
+    format: 1,
+    id: `00000000-0000-4000-8000-${name.replace(/\D/g, '').padStart(12, '0').slice(-12)}`,
+    repro_version: 'bench',
+    name,
+    mode: 'cli',
+    config: { name, file: null, hash: '', base_hash: '' },
+    overrides: [],
+    postfix: null,
+    argv: [],
+    command: null,
+    cwd: '/',
+    project_root: '/',
+    script: null,
+    git: null,
+    host: {
+      hostname: 'x',
+      user: 'x',
+      os: 'x',
+      arch: 'x',
+      node: 'x',
+      cpus: 1,
+      memory_bytes: 1,
+      boot_id: null,
+    },
+    pid: 1,
+    pid_start: null,
+    env: {},
+    started_at: started,
+  });
+}
+
 function generate() {
-  if (existsSync(join(DATA, '.complete'))) return;
+  // .complete-v3: the records are whole (v1's were partial and v2's end records too: damaged)
+  if (existsSync(join(DATA, '.complete-v3'))) return;
+  rmSync(DATA, { recursive: true, force: true });
   mkdirSync(join(DATA, 'runs'), { recursive: true });
   writeFileSync(join(DATA, 'repro.json'), '{}\n');
   for (let i = 0; i < 10_000; i++) {
@@ -30,18 +66,17 @@ function generate() {
     );
     writeFileSync(
       join(dir, 'run.json'),
-      JSON.stringify({
-        format: 1,
-        name,
-        config: { name },
-        host: { hostname: 'x' },
-        pid: 1,
-        started_at: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(),
-      }),
+      record(name, new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString()),
     );
     writeFileSync(
       join(dir, 'end.json'),
-      JSON.stringify({ status: 'done', exit_code: 0, signal: null, ended_at: 'x', duration_s: i % 600 }),
+      JSON.stringify({
+        status: 'done',
+        exit_code: 0,
+        signal: null,
+        ended_at: '2026-01-02T00:00:00.000Z',
+        duration_s: i % 600,
+      }),
     );
     const points = i < 50 ? 10_000 : i < 500 ? 100 : 0;
     if (points) {
@@ -54,11 +89,39 @@ function generate() {
       writeFileSync(join(dir, 'metrics.jsonl'), `${lines.join('\n')}\n`);
     }
   }
-  writeFileSync(join(DATA, '.complete'), '');
+  writeFileSync(join(DATA, '.complete-v3'), '');
+}
+
+/** One run with a 300,000-row metric, beside the 10,000 results. */
+function generateBig() {
+  const dir = join(DATA, 'runs', 'big');
+  if (existsSync(join(dir, 'end.json'))) return;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ lr: 0.5, batch: 8, seed: 0, arch: 'c' }));
+  writeFileSync(join(dir, 'run.json'), record('big', '2026-02-01T00:00:00.000Z'));
+
+  const lines = [];
+  let loss = 2;
+  for (let s = 0; s < 300_000; s++) {
+    loss = loss * 0.99999 + 0.001 * Math.sin(s);
+    lines.push(`{"step":${s},"loss":${loss.toFixed(5)},"lr":${(0.5 * 0.99999 ** s).toFixed(6)}}`);
+  }
+  writeFileSync(join(dir, 'metrics.jsonl'), `${lines.join('\n')}\n`);
+  writeFileSync(
+    join(dir, 'end.json'),
+    JSON.stringify({
+      status: 'done',
+      exit_code: 0,
+      signal: null,
+      ended_at: '2026-02-01T00:01:00.000Z',
+      duration_s: 1,
+    }),
+  );
 }
 
 export async function benchUi({ rounds = 5 } = {}) {
   generate();
+  generateBig();
   const cache = join(DATA, '.cache');
   process.env.XDG_CACHE_HOME = cache;
   const { url, close } = await serveUi({ project: findProject({ cwd: DATA }), port: 0 });
@@ -71,7 +134,10 @@ export async function benchUi({ rounds = 5 } = {}) {
     const blank = [];
     const runsPage = [];
     const chart = [];
-    const sel = Array.from({ length: 50 }, (_, i) => `r${String(i).padStart(5, '0')}`).join(',');
+    const sortTimes = [];
+    const filterTimes = [];
+    const bigPage = [];
+    const sel = Array.from({ length: 50 }, (_, i) => `sel=r${String(i).padStart(5, '0')}`).join('&');
     for (let i = 0; i < rounds; i++) {
       let t = performance.now();
       await (await fetch(`${base}/api/runs`)).arrayBuffer();
@@ -85,13 +151,54 @@ export async function benchUi({ rounds = 5 } = {}) {
       await page.goto(`${base}/#/runs`);
       await page.waitForSelector('.row[data-name]');
       runsPage.push(performance.now() - t);
+      // a sort and a filter on the page: no new download of the list
+      const firstRow = () => page.$eval('.row[data-name]', (r) => r.getAttribute('data-name'));
+      const before = await firstRow();
+      t = performance.now();
+      await page.click('.row.head button.sort:text-is("lr")');
+      await page.waitForFunction(
+        (b) => document.querySelector('.row[data-name]')?.getAttribute('data-name') !== b,
+        before,
+      );
+      sortTimes.push(performance.now() - t);
+      const count = () => page.textContent('.toolbar span.muted');
+      const shown = await count();
+      t = performance.now();
+      await page.fill('#filter', 'lr=0.01');
+      await page.waitForFunction(
+        (c) => document.querySelector('.toolbar span.muted')?.textContent !== c,
+        shown,
+      );
+      filterTimes.push(performance.now() - t);
       await page.goto('about:blank');
       t = performance.now();
-      await page.goto(`${base}/#/compare?sel=${sel}&metric=loss`);
+      await page.goto(`${base}/#/run/big`);
+      await page.waitForSelector('.uplot canvas');
+      bigPage.push(performance.now() - t);
+      await page.goto('about:blank');
+      t = performance.now();
+      await page.goto(`${base}/#/compare?${sel}&metric=loss`);
       await page.waitForSelector('.uplot canvas');
       chart.push(performance.now() - t);
       await page.close();
     }
+    // what an open tab costs the server on a project where nothing changes: its CPU time over
+    // 10 s with one runs page open, against 10 s with none
+    const idle = async (open) => {
+      const page = open ? await browser.newPage() : undefined;
+      if (page) {
+        await page.goto(`${base}/#/runs`);
+        await page.waitForSelector('.row[data-name]');
+        await new Promise((r) => setTimeout(r, 2500));
+      }
+      const c0 = process.cpuUsage();
+      await new Promise((r) => setTimeout(r, 10_000));
+      const c = process.cpuUsage(c0);
+      await page?.close();
+      return (c.user + c.system) / 1000;
+    };
+    const idleNone = await idle(false);
+    const idleOpen = await idle(true);
     return {
       title: 'the dashboard over 10,000 results (headless Chromium)',
       head: ['what', 'median', 'target'],
@@ -100,6 +207,15 @@ export async function benchUi({ rounds = 5 } = {}) {
         ['a static file (app.css), navigation (baseline)', fmt(median(blank)), ''],
         ['runs page, navigation to rows on screen', fmt(median(runsPage)), '< 1.5 s'],
         ['compare, 50 runs × 10,000 points, navigation to the chart drawn', fmt(median(chart)), '< 500 ms'],
+        ['runs page, a sort by a column (click to rows redrawn)', fmt(median(sortTimes)), '< 100 ms'],
+        [
+          'runs page, a filter typed (`lr=0.01`, to rows redrawn; 120 ms of it is the typing pause)',
+          fmt(median(filterTimes)),
+          '< 100 ms + pause',
+        ],
+        ['run page of a 300,000-row metric, navigation to the charts drawn', fmt(median(bigPage)), '< 1 s'],
+        ['server CPU over 10 s, no tab open (baseline)', fmt(idleNone), ''],
+        ['server CPU over 10 s, one runs page open on an idle project', fmt(idleOpen), 'about nothing'],
       ],
       note: `${rounds} rounds; the server in the benchmark's process; data from bench/ui.mjs in bench/.data/ui.`,
     };

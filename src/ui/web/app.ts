@@ -5,7 +5,7 @@ import { comparePage } from './compare.ts';
 import { el, live, main, route, token } from './dom.ts';
 import { graphPage, treePage } from './graph.ts';
 import { runPage } from './run.ts';
-import { runsPage } from './runs.ts';
+import { forgetRuns, runsPage } from './runs.ts';
 
 // --- routing and live updates -------------------------------------------------------------
 
@@ -16,6 +16,7 @@ async function render(): Promise<void> {
   for (const a of document.querySelectorAll('header nav a'))
     a.classList.toggle('active', (a as HTMLElement).dataset.page === page);
   live.refresh = undefined;
+  if (page !== 'runs') forgetRuns();
   // a cold server may take seconds to list thousands of results: say so at once
   const slow = window.setTimeout(() => {
     if (mine === rendering) main().replaceChildren(el('p', { className: 'muted', textContent: 'Loading…' }));

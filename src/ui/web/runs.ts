@@ -29,8 +29,20 @@ export const value = (run: Run, column: string): Json | undefined => runValue(ru
 
 let runsScroll = { top: 0, left: 0 };
 
+/**
+ * The last listing, kept for the page's own changes (a sort, a status, a column) so that they
+ * redraw at once instead of downloading the list again; live updates replace it.
+ */
+let kept: { upstream: boolean; data: RunsData } | undefined;
+
+/** Leaving the runs page forgets the listing: coming back reads it fresh. */
+export function forgetRuns(): void {
+  kept = undefined;
+}
+
 async function fetchRuns(upstream: boolean): Promise<RunsData> {
   const data = await api<RunsData>(`/api/runs${upstream ? '?upstream=1' : ''}`);
+  kept = { upstream, data };
   // NaN and the infinities travel as strings: numbers again, so they sort as numbers
   for (const r of data.runs)
     for (const m of Object.values(r.metrics)) {
@@ -74,7 +86,7 @@ export function filterRuns(runs: Run[], q: string, status: string): Run[] {
 
 export async function runsPage(params: URLSearchParams): Promise<void> {
   const upstream = params.get('upstream') === '1';
-  let data = await fetchRuns(upstream);
+  let data = kept?.upstream === upstream ? kept.data : await fetchRuns(upstream);
   const extra = params.getAll('col');
   const sort = params.get('sort') ?? '';
   let q = params.get('q') ?? '';

@@ -8,8 +8,11 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { runRecord } from './lib.mjs';
 
 export const DATA = join(import.meta.dirname, '.data');
+/** The machine in every generated record: lib.mjs's, with this machine's name. */
+const HOST = runRecord({ name: '' }).host;
 const DONE = join(DATA, '.complete');
 
 function rand(seed) {
@@ -78,19 +81,15 @@ export function generate() {
     writeFileSync(
       join(dir, 'run.json'),
       `${JSON.stringify(
-        {
-          format: 1,
+        runRecord({
           repro_version: '0.1.0',
           name,
-          mode: 'cli',
           config: {
             name: `m${String(i % configs.length).padStart(5, '0')}`,
             file: 'configs/x.json',
             hash: 'sha256:0',
             base_hash: 'sha256:0',
           },
-          overrides: [],
-          postfix: null,
           argv: ['node', 'repro', 'run'],
           command: ['python3', 'train.py'],
           cwd: '/p',
@@ -102,21 +101,9 @@ export function generate() {
             interpreter_version: 'Python 3.11.7',
           },
           git: { commit: 'abc', branch: 'main', dirty: false, untracked: [], diff: null },
-          host: {
-            hostname: host,
-            user: 'u',
-            os: 'Linux',
-            arch: 'x64',
-            node: 'v20',
-            cpus: 2,
-            memory_bytes: 1,
-            boot_id: null,
-          },
-          pid: 1,
-          pid_start: null,
-          env: {},
+          host: { ...HOST, hostname: host },
           started_at: started,
-        },
+        }),
         null,
         2,
       )}\n`,

@@ -51,3 +51,39 @@ export function scratchProject(files, { git = true } = {}) {
 }
 
 export const fmt = (ms) => `${ms.toFixed(1)} ms`;
+
+/**
+ * A whole run record for generated benchmark data (a partial one is a `damaged` result, which
+ * the listing never caches); `patch` replaces any top-level field.
+ */
+export function runRecord(patch) {
+  return {
+    format: 1,
+    repro_version: 'bench',
+    name: patch.name,
+    mode: 'cli',
+    config: { name: patch.name, file: null, hash: '', base_hash: '' },
+    overrides: [],
+    postfix: null,
+    argv: [],
+    command: null,
+    cwd: '/',
+    project_root: '/',
+    script: null,
+    git: null,
+    host: {
+      hostname: 'x',
+      user: 'u',
+      os: 'Linux',
+      arch: 'x64',
+      node: 'v20',
+      cpus: 2,
+      memory_bytes: 1,
+      boot_id: null,
+    },
+    pid: 1,
+    pid_start: null,
+    env: {},
+    ...patch,
+  };
+}

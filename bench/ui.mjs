@@ -7,42 +7,14 @@ import { join } from 'node:path';
 import { findProject } from '../src/project/project.ts';
 import { serveUi } from '../src/ui/server.ts';
 import { launchChromium } from '../test/browser.ts';
-import { fmt, median } from './lib.mjs';
+import { fmt, median, runRecord } from './lib.mjs';
 
 const DATA = join(import.meta.dirname, '.data', 'ui');
 
-/** A whole run record (a partial one is a damaged result, read again on every listing). */
+/** A whole run record (bench/lib.mjs runRecord), as JSON text. */
 function record(name, started) {
-  return JSON.stringify({
-    format: 1,
-    id: `00000000-0000-4000-8000-${name.replace(/\D/g, '').padStart(12, '0').slice(-12)}`,
-    repro_version: 'bench',
-    name,
-    mode: 'cli',
-    config: { name, file: null, hash: '', base_hash: '' },
-    overrides: [],
-    postfix: null,
-    argv: [],
-    command: null,
-    cwd: '/',
-    project_root: '/',
-    script: null,
-    git: null,
-    host: {
-      hostname: 'x',
-      user: 'x',
-      os: 'x',
-      arch: 'x',
-      node: 'x',
-      cpus: 1,
-      memory_bytes: 1,
-      boot_id: null,
-    },
-    pid: 1,
-    pid_start: null,
-    env: {},
-    started_at: started,
-  });
+  const id = `00000000-0000-4000-8000-${name.replace(/\D/g, '').padStart(12, '0').slice(-12)}`;
+  return JSON.stringify(runRecord({ id, name, started_at: started }));
 }
 
 function generate() {

@@ -83,7 +83,7 @@ export async function runPage(name: string): Promise<void> {
       ['exit code', run.end?.exit_code ?? ''],
       [
         'metrics',
-        `${total} rows${thinned ? ` (charts drawn from ${rows.length}: each stretch's lowest and highest)` : ''}${
+        `${total} row${total === 1 ? '' : 's'}${thinned ? ` (charts drawn from ${rows.length}: each stretch's lowest and highest)` : ''}${
           run.metrics_skipped
             ? `; ${run.metrics_skipped} line${run.metrics_skipped === 1 ? '' : 's'} skipped (not a JSON object)`
             : ''

@@ -243,7 +243,23 @@ const NON_FINITE: Record<string, number> = {
   '-Infinity': Number.NEGATIVE_INFINITY,
 };
 
+/**
+ * The cache as last parsed in this process, with the file's identity: a long-lived process (the
+ * dashboard's server) parses the file again only when it changed, not on every request. Nothing
+ * read from it is changed in place (listRuns makes new entries).
+ */
+let parsed: { file: string; stamp: string; cache: CacheFile } | undefined;
+
 function readCache(file: string): CacheFile | undefined {
+  const st = fs.statSync(file, { throwIfNoEntry: false });
+  const stamp = st ? `${st.ino}:${st.mtimeMs}:${st.size}` : '';
+  if (parsed && parsed.file === file && parsed.stamp === stamp) return parsed.cache;
+  const cache = parseCache(file);
+  parsed = cache && stamp ? { file, stamp, cache } : undefined;
+  return cache;
+}
+
+function parseCache(file: string): CacheFile | undefined {
   try {
     const cache = JSON.parse(fs.readFileSync(file, 'utf8')) as CacheFile;
     if (cache.version !== 4) return undefined;

@@ -1,11 +1,11 @@
 import { fs, join, relative } from '../_builtins.ts';
 import { hashConfig, sha256Hex } from '../config/hash.ts';
-import type { JsonObject } from '../config/json.ts';
+import { isJsonObject, type JsonObject } from '../config/json.ts';
 import { type ConfigWarning, loadConfig } from '../config/load.ts';
 import { cacheDir, writeCacheFile } from '../project/cache.ts';
 import type { Project } from '../project/project.ts';
 import { RUN_FILES } from '../run/layout.ts';
-import type { Checked, EndRecord, RunRecord } from '../run/record.ts';
+import { type Checked, type EndRecord, type RunRecord, readJsonFile } from '../run/record.ts';
 import { readRecordFiles } from '../run/status.ts';
 
 /** A config file as loaded, with the stat it was loaded at. */
@@ -26,10 +26,12 @@ interface ResultEntry {
   files: string[];
   record: Checked<RunRecord>;
   end: Checked<EndRecord>;
+  /** The result's config.json (null when it is not a JSON object): a result is never rewritten. */
+  config: JsonObject | null;
 }
 
 interface GraphCacheFile {
-  version: 1;
+  version: 2;
   root: string;
   configs: Record<string, ConfigEntry>;
   results: Record<string, ResultEntry>;
@@ -55,7 +57,7 @@ export class GraphCache {
   ) {
     this.#file = join(cacheDir(), `graph-${sha256Hex(project.root).slice(0, 16)}.json`);
     this.#old = enabled ? read(this.#file, project.root) : undefined;
-    this.#next = { version: 1, root: project.root, configs: {}, results: {} };
+    this.#next = { version: 2, root: project.root, configs: {}, results: {} };
   }
 
   /** A config file, loaded or from the cache; throws what loadConfig throws. */
@@ -87,13 +89,15 @@ export class GraphCache {
    */
   result(
     dir: string,
-  ): { files: Set<string>; record: Checked<RunRecord>; end: Checked<EndRecord> } | undefined {
+  ):
+    | { files: Set<string>; record: Checked<RunRecord>; end: Checked<EndRecord>; config: JsonObject | null }
+    | undefined {
     const st = fs.statSync(dir, { throwIfNoEntry: false });
     if (!st?.isDirectory()) return undefined;
     const hit = this.#old?.results[dir];
     if (hit && hit.ino === st.ino && hit.mtimeMs === st.mtimeMs) {
       this.#next.results[dir] = hit;
-      return { files: new Set(hit.files), record: hit.record, end: hit.end };
+      return { files: new Set(hit.files), record: hit.record, end: hit.end, config: hit.config };
     }
     let names: string[];
     try {
@@ -104,6 +108,8 @@ export class GraphCache {
     const files = new Set(names);
     if (!files.has(RUN_FILES.config)) return undefined;
     const { record, end } = readRecordFiles(dir, files);
+    const read = readJsonFile<JsonObject>(join(dir, RUN_FILES.config));
+    const config = isJsonObject(read) ? read : null;
     // only an ended, undamaged run is final; the others are read again next time
     if (end.value && record.value && !record.damage && !end.damage) {
       this.#next.results[dir] = {
@@ -112,10 +118,11 @@ export class GraphCache {
         files: names,
         record: { value: slim(record.value) },
         end,
+        config,
       };
     }
     this.#changed = true;
-    return { files, record, end };
+    return { files, record, end, config };
   }
 
   /** Writes the cache when something was read again or went away. */
@@ -146,11 +153,21 @@ function slim(r: RunRecord): RunRecord {
   } as RunRecord;
 }
 
+/** The cache as last parsed in this process (a server asks on every request), by file identity. */
+let parsed: { file: string; stamp: string; cache: GraphCacheFile | undefined } | undefined;
+
 function read(file: string, root: string): GraphCacheFile | undefined {
-  try {
-    const cache = JSON.parse(fs.readFileSync(file, 'utf8')) as GraphCacheFile;
-    return cache.version === 1 && cache.root === root ? cache : undefined;
-  } catch {
-    return undefined;
+  const st = fs.statSync(file, { throwIfNoEntry: false });
+  const stamp = st ? `${st.ino}:${st.mtimeMs}:${st.size}` : '';
+  if (!(parsed && parsed.file === file && parsed.stamp === stamp)) {
+    let cache: GraphCacheFile | undefined;
+    try {
+      cache = JSON.parse(fs.readFileSync(file, 'utf8')) as GraphCacheFile;
+    } catch {
+      cache = undefined;
+    }
+    parsed = { file, stamp, cache };
   }
+  const cache = parsed.cache;
+  return cache?.version === 2 && cache.root === root ? cache : undefined;
 }

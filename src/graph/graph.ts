@@ -5,8 +5,7 @@ import type { JsonObject } from '../config/json.ts';
 import { type ConfigWarning, configNameOf } from '../config/load.ts';
 import { ReproError } from '../errors.ts';
 import type { Project } from '../project/project.ts';
-import { RUN_FILES } from '../run/layout.ts';
-import { type Checked, type EndRecord, type RunRecord, readJsonFile } from '../run/record.ts';
+import type { Checked, EndRecord, RunRecord } from '../run/record.ts';
 import { sourceNames } from '../run/sources.ts';
 import { GraphCache } from './cache.ts';
 
@@ -121,7 +120,7 @@ export function loadGraph(project: Project, options: { cache?: boolean } = {}): 
         node.read = read;
         continue;
       }
-      const config = readJsonFile<JsonObject>(join(dir, RUN_FILES.config)) ?? {};
+      const config = read.config ?? {};
       let sources: string[] = [];
       try {
         sources = sourceNames(config, rel(dir));

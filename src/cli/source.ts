@@ -1,5 +1,5 @@
 import { renderTable } from '../compare/table.ts';
-import { assertValid, loadGraph, topologicalOrder } from '../graph/graph.ts';
+import { assertValid, loadGraph, topologicalOrder, upstreamOf } from '../graph/graph.ts';
 import { graphStatus, isGood } from '../graph/status.ts';
 import { resolveTargets } from '../graph/targets.ts';
 import { findProject, type Project } from '../project/project.ts';
@@ -71,16 +71,39 @@ function localSource(ctx: CommandContext): ResultSource {
     async status(names) {
       const graph = loadGraph(findProject({ cwd: ctx.cwd }));
       const named = names.length ? resolveTargets(graph, names, ctx.cwd) : undefined;
-      assertValid(graph, named, warnTo(ctx));
-      const statuses = await graphStatus(graph, named ?? topologicalOrder(graph).map((n) => n.name));
+      // the whole project: a config with an error (not JSON, a cycle) is a row of its own and
+      // blocks what is built on it; the rest is reported as usual
+      const errors = graph.problems.filter((p) => p.severity === 'error');
+      const broken = new Set(errors.flatMap((p) => p.nodes ?? []));
+      const local = !named && errors.length > 0 && errors.every((p) => p.nodes?.length);
+      if (!local) assertValid(graph, named, warnTo(ctx));
+      const all = named ?? topologicalOrder(graph).map((n) => n.name);
+      const blockedBy = (name: string) => [...upstreamOf(graph, [name])].find((u) => broken.has(u));
+      const statuses = await graphStatus(
+        graph,
+        all.filter((n) => !blockedBy(n)),
+      );
+      const rows = statuses.map((s) => [
+        s.name,
+        s.stale.length ? `${s.state}, stale` : s.state,
+        s.stale.length ? s.stale.join('; ') : s.reason,
+      ]);
+      const problems = local
+        ? [
+            ...errors.map((p) => ({
+              name: p.nodes?.[0] ?? '',
+              state: 'error',
+              reason: `${p.file}: ${p.message}`,
+            })),
+            ...all
+              .filter((n) => !broken.has(n) && blockedBy(n))
+              .map((n) => ({ name: n, state: 'blocked', reason: `upstream ${blockedBy(n)} has an error` })),
+          ]
+        : [];
       return {
-        rows: statuses.map((s) => [
-          s.name,
-          s.stale.length ? `${s.state}, stale` : s.state,
-          s.stale.length ? s.stale.join('; ') : s.reason,
-        ]),
-        json: statuses,
-        good: statuses.every(isGood),
+        rows: [...rows, ...problems.map((p) => [p.name, p.state, p.reason])],
+        json: [...statuses, ...problems],
+        good: problems.length === 0 && statuses.every(isGood),
       };
     },
   };

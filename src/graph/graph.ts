@@ -137,11 +137,12 @@ export function loadGraph(project: Project, options: { cache?: boolean } = {}): 
       nodes.set(name, { name, file: null, config, sources, result: dir, warnings: [], read });
     }
   }
-  // dangling sources
+  // dangling sources (a source whose config does not load is that config's error, not this one's)
   const names = [...nodes.keys()];
+  const unloadable = new Set(problems.filter((p) => p.kind === 'load').flatMap((p) => p.nodes ?? []));
   for (const node of nodes.values()) {
     for (const source of node.sources) {
-      if (!nodes.has(source)) {
+      if (!nodes.has(source) && !unloadable.has(source)) {
         const near = names.length ? closest(source, names) : undefined;
         problems.push({
           kind: 'dangling',

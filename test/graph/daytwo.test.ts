@@ -303,3 +303,32 @@ describe('one way to name targets', () => {
     expect(typo.stderr).toContain('error: no config or result named "modl"');
   });
 });
+
+describe('status of a project with one broken config', () => {
+  it('reports the rest, the broken config as an error and what it blocks, and exits 1', async () => {
+    const root = makeProject({
+      'stage.py': 'import repro\nrun = repro.start_run()\n',
+      'configs/a.json': { script: 'stage.py' },
+      'configs/b.json': { script: 'stage.py', source: 'a' },
+      'configs/c.json': '{"script": "stage.py", ',
+      'configs/d.json': { script: 'stage.py', source: 'c' },
+    });
+    expect((await runRepro(root, ['run', 'configs/a.json'])).code).toBe(0);
+    const r = await runRepro(root, ['status']);
+    expect(r.code).toBe(1);
+    const rows = r.stdout.split('\n').map((l) =>
+      l
+        .split(/\s{2,}/)
+        .slice(0, 2)
+        .join(' '),
+    );
+    expect(rows).toContain('a done');
+    expect(rows).toContain('b missing');
+    expect(rows).toContain('c error');
+    expect(rows).toContain('d blocked');
+    expect(r.stdout).toMatch(/c\s+error\s+configs\/c\.json: invalid JSON .*line 1, column \d+/);
+    expect(r.stdout).toContain('upstream c has an error');
+    // a target away from the broken config is fine
+    expect((await runRepro(root, ['status', 'a'])).code).toBe(0);
+  });
+});

@@ -62,8 +62,10 @@ if (run.params.has('source')) upstream = readFileSync(join(run.source().dir, 'ou
 for (let step = 0; step < epochs; step++) run.log({ step, loss: step === epochs - 1 ? Number.NaN : lr / (step + 1) });
 await run.writeFile('out.txt', \`lr=\${lr} epochs=\${epochs} upstream=\${upstream}\`);
 try { await run.writeFile('out.txt', 'again'); } catch (e) { console.log(e.code); }
+// read before "ready": the test interrupts on that word
+const wait = run.params.get('wait', false);
 console.log('ready');
-if (run.params.get('wait', false)) await new Promise((r) => setTimeout(r, 60_000));
+if (wait) await new Promise((r) => setTimeout(r, 60_000));
 `;
 const TRAIN_PY = `import time, repro
 run = repro.start_run()
@@ -80,8 +82,10 @@ try:
     run.open("out.txt", "w")
 except repro.ReproError as e:
     print(e.code)
+# read before "ready": the test interrupts on that word
+wait = run.params.get("wait", False)
 print("ready", flush=True)
-if run.params.get("wait", False):
+if wait:
     time.sleep(60)
 `;
 

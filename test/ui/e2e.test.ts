@@ -275,6 +275,11 @@ describe('the dashboard as a reader uses it (issue 14)', () => {
     const csv = readFileSync(file as string, 'utf8').split('\r\n');
     expect(csv[0]).toBe('step,model,"model~epochs=2,lr=0.2"');
     expect(csv[1]).toBe('0,1,1');
+    // smoothed, each run's raw line stays behind it, faded
+    await page.goto(`${served.url}#/compare?sel=model&sel=huge&smooth=5`);
+    await page.waitForFunction(() => document.querySelectorAll('.u-legend .u-series').length === 5);
+    const labels = await page.$$eval('.u-legend .u-series', (s) => s.map((x) => x.textContent ?? ''));
+    expect(labels.some((l) => l.includes('model (raw)'))).toBe(true);
     expect(problems).toEqual([]);
     await page.close();
   }, 60_000);

@@ -19,15 +19,17 @@ function aligned(series: { name: string; x: number[]; y: number[] }[], log: bool
   const xs = [...new Set(series.flatMap((s) => s.x))].sort((a, b) => a - b);
   const index = new Map(xs.map((x, i) => [x, i]));
   const data: (number | null)[][] = [xs];
-  for (const s of series) {
+  const column = (s: { x: number[] }, ys: number[]) => {
     const col: (number | null)[] = new Array(xs.length).fill(null);
-    const ys = movingAverage(s.y, smooth);
     s.x.forEach((x, i) => {
       const y = ys[i] as number;
       col[index.get(x) as number] = log && y <= 0 ? null : y;
     });
-    data.push(col);
-  }
+    return col;
+  };
+  for (const s of series) data.push(column(s, movingAverage(s.y, smooth)));
+  // smoothed: the raw line stays behind, faded, at full resolution
+  if (smooth > 0) for (const s of series) data.push(column(s, s.y));
   return data as uPlot.AlignedData;
 }
 
@@ -67,7 +69,19 @@ export function chart(
           value: (_u: uPlot, v: number | null) => tick(v),
           points: { show: lonely ? true : undefined, size: 7 },
         })),
+        ...(opts.smooth > 0
+          ? series.map((s, i) => ({
+              label: `${s.name} (raw)`,
+              stroke: `${COLORS[i % COLORS.length]}40`,
+              width: 1,
+              spanGaps: true,
+              value: (_u: uPlot, v: number | null) => tick(v),
+            }))
+          : []),
       ],
+      // hovering near a line brings its run forward and fades the others
+      focus: { alpha: 0.3 },
+      cursor: { focus: { prox: 16 } },
     },
     aligned(series, opts.log, opts.smooth),
     box,

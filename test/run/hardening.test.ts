@@ -60,7 +60,9 @@ describe('a runner writes only into the folder it made', () => {
     const first = runCli(root, ['run', 'configs/s.json'], { env: { MS: '1500' } });
     await waitFor(() => existsSync(join(dir, 'run.json')));
     const firstId = json(join(dir, 'run.json')).id;
-    rmSync(dir, { recursive: true });
+    // as `rm -rf` does while the run still writes its first files (repro-code/, the logs): a file
+    // made during the removal leaves the folder not empty, and the removal tries again
+    rmSync(dir, { recursive: true, maxRetries: 20, retryDelay: 10 });
     const second = runCli(root, ['run', 'configs/s.json'], { env: { MS: '3000' } });
     await waitFor(() => existsSync(join(dir, 'run.json')));
     const a = await first;

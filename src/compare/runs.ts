@@ -31,13 +31,6 @@ export interface RunSummary {
   config: JsonObject;
   /** Values the script took from its defaults (effective.json). */
   defaults: JsonObject;
-  /** The script that made it (run.json `script.path`, relative to the project root). */
-  script: string | null;
-  /**
-   * The config keys the script read (effective.json `values`); null when it recorded none (a
-   * script that does not use the TypeScript API or the Python module, or a run not ended).
-   */
-  read_keys: string[] | null;
   /** Last and best value of each logged metric. */
   metrics: Record<string, MetricSummary>;
   /** Lines of metrics.jsonl that are not JSON objects: skipped, and counted here. */
@@ -70,7 +63,7 @@ type CacheEntry = {
   config: number;
   summary: Omit<Summary, 'config'>;
 };
-type CacheFile = { version: 4; root: string; configs: JsonObject[]; entries: Record<string, CacheEntry> };
+type CacheFile = { version: 5; root: string; configs: JsonObject[]; entries: Record<string, CacheEntry> };
 
 const FINAL: readonly RunStatus[] = ['done', 'failed', 'interrupted'];
 
@@ -147,7 +140,7 @@ export async function listRuns(options: ListRunsOptions = {}): Promise<RunSummar
   // rewrite the cache only when something was read again or a folder went away
   const changed =
     !previous || misses.length > 0 || Object.keys(previous.entries).length !== Object.keys(entries).length;
-  if (useCache && changed) writeCache(file, { version: 4, root, configs, entries });
+  if (useCache && changed) writeCache(file, { version: 5, root, configs, entries });
   const runs = Object.entries(entries).map(
     ([name, e]): RunSummary => ({ ...e.summary, config: configs[e.config] ?? {}, dir: join(root, name) }),
   );
@@ -192,7 +185,7 @@ function summarize(
   // open only the files the folder has: a failed open costs an exception
   const read = <T>(f: string) => (files.has(f) ? readJson<T>(join(dir, f)) : undefined);
   const config = read<JsonObject>(RUN_FILES.config);
-  const effective = read<{ defaults?: JsonObject; values?: JsonObject }>(RUN_FILES.effective);
+  const effective = read<{ defaults?: JsonObject }>(RUN_FILES.effective);
   const metrics = files.has(RUN_FILES.metrics) ? statOrNull(join(dir, RUN_FILES.metrics)) : null;
   const metricsText = metrics ? readTextOr(join(dir, RUN_FILES.metrics), '') : '';
   const rows = metricsText ? parseMetricsCounted(metricsText) : { rows: [], skipped: 0 };
@@ -219,9 +212,6 @@ function summarize(
       exit_code: state.end?.exit_code ?? null,
       config: isJsonObject(config) ? Object.fromEntries(flattenConfig(config)) : {},
       defaults: isJsonObject(effective) && isJsonObject(effective.defaults) ? effective.defaults : {},
-      script: state.record?.script?.path || null,
-      read_keys:
-        isJsonObject(effective) && isJsonObject(effective.values) ? Object.keys(effective.values) : null,
       metrics: summarizeMetrics(rows.rows),
       metrics_skipped: rows.skipped,
     },
@@ -262,7 +252,7 @@ function readCache(file: string): CacheFile | undefined {
 function parseCache(file: string): CacheFile | undefined {
   try {
     const cache = JSON.parse(fs.readFileSync(file, 'utf8')) as CacheFile;
-    if (cache.version !== 4) return undefined;
+    if (cache.version !== 5) return undefined;
     // metric numbers are the only ones stored as "NaN" or "Infinity" strings (a reviver would
     // cost a call per value)
     for (const entry of Object.values(cache.entries ?? {})) {

@@ -1,9 +1,9 @@
 import { join, relative, resolve } from '../_builtins.ts';
-import { listRuns } from '../compare/runs.ts';
 import { canonicalJson } from '../config/hash.ts';
 import { isReservedKey } from '../config/reserved.ts';
 import { likelyTypos } from '../hints.ts';
 import type { Project } from '../project/project.ts';
+import { keysByScript } from '../run/keys.ts';
 import { RUN_FILES } from '../run/layout.ts';
 import type { UnreadKey } from '../run/params.ts';
 import { readJsonFile } from '../run/record.ts';
@@ -31,14 +31,8 @@ export type Finding =
 export async function checkProject(project: Project): Promise<Finding[]> {
   const graph = loadGraph(project);
   const findings: Finding[] = [...graph.problems];
-  // the keys each script's ended runs read (effective.json), through the ls cache
-  const readByScript = new Map<string, Set<string>>();
-  for (const run of await listRuns({ project }))
-    if (run.script && run.read_keys && run.status !== 'running') {
-      const set = readByScript.get(run.script) ?? new Set<string>();
-      for (const key of run.read_keys) set.add(key);
-      readByScript.set(run.script, set);
-    }
+  // the keys each script's ended runs read (effective.json), as the typo guard at run start has them
+  const readByScript = keysByScript(project.runsRoot);
   for (const node of graph.nodes.values()) {
     if (!node.file) continue;
     for (const w of node.warnings) {

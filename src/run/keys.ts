@@ -15,12 +15,17 @@ type KeysCache = { version: 1; root: string; results: Record<string, Entry> };
  * hint before a run, so the cost stays that of a directory listing, 10,000 results included).
  */
 export function keysReadBy(runsRoot: string, script: string): Set<string> {
-  const read = new Set<string>();
+  return keysByScript(runsRoot).get(script) ?? new Set();
+}
+
+/** The keys ended runs read, for every script that has them (repro check lists against these). */
+export function keysByScript(runsRoot: string): Map<string, Set<string>> {
+  const byScript = new Map<string, Set<string>>();
   let names: string[];
   try {
     names = fs.readdirSync(runsRoot);
   } catch {
-    return read;
+    return byScript;
   }
   const file = join(cacheDir(), `keys-${sha256Hex(runsRoot).slice(0, 16)}.json`);
   const old = readCache(file, runsRoot);
@@ -42,11 +47,15 @@ export function keysReadBy(runsRoot: string, script: string): Set<string> {
       entry = fresh;
     }
     results[name] = entry;
-    if (entry.script === script) for (const key of entry.read ?? []) read.add(key);
+    if (entry.script && entry.read) {
+      const set = byScript.get(entry.script) ?? new Set<string>();
+      for (const key of entry.read) set.add(key);
+      byScript.set(entry.script, set);
+    }
   }
   if (changed || Object.keys(old?.results ?? {}).length !== Object.keys(results).length)
     writeCacheFile(file, JSON.stringify({ version: 1, root: runsRoot, results } satisfies KeysCache));
-  return read;
+  return byScript;
 }
 
 /** An ended result's entry; undefined while it runs (it is read again next time). */

@@ -62,7 +62,7 @@ if (run.params.has('source')) upstream = readFileSync(join(run.source().dir, 'ou
 for (let step = 0; step < epochs; step++) run.log({ step, loss: step === epochs - 1 ? Number.NaN : lr / (step + 1) });
 await run.writeFile('out.txt', \`lr=\${lr} epochs=\${epochs} upstream=\${upstream}\`);
 try { await run.writeFile('out.txt', 'again'); } catch (e) { console.log(e.code); }
-// read before "ready": the test interrupts on that word
+// read before "ready": the test interrupts on that line
 const wait = run.params.get('wait', false);
 console.log('ready');
 if (wait) await new Promise((r) => setTimeout(r, 60_000));
@@ -121,7 +121,7 @@ const SCENARIOS: { name: string; result: string; go: (root: string, script: stri
       name: 'interrupted by hand',
       result: 'model~wait=true',
       go: (root, s) =>
-        byHand(root, s, ['-c', 'configs/model.json', '--set', 'wait=true'], { interruptAfter: 'ready' }),
+        byHand(root, s, ['-c', 'configs/model.json', '--set', 'wait=true'], { interruptAfter: 'ready\n' }),
     },
   ];
 

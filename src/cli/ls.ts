@@ -38,7 +38,7 @@ Status is done, failed or interrupted from end.json; a folder without one is run
 
 --upstream adds, to each run, the configs of the results it was built on, through the whole chain, as <stage>.<key> columns: an evaluation row gets model.gamma and data.seed, so repro ls --upstream --sort=-accuracy answers which gamma won. The stage is the upstream config's name without a sweep's trailing digits (model3 -> model); a nearer upstream wins a clash. --where, --sort, --columns, --json and --csv take those columns. --json prints name, dir, status, reason, config_name, started_at, duration_s, exit_code, config (flat dotted keys), defaults, metrics ({"loss": {"last", "best", "count"}}; NaN and infinities as strings).
 
-The listing keeps a cache in $XDG_CACHE_HOME/repro (else ~/.cache/repro), one file per runs root. It is always right: a folder is read again when its inode or modification time changed (a file added or removed), when its metrics.jsonl changed size or time, or when its run had not ended (a run can crash without touching a file); deleted folders drop out. A wide table is cut into blocks of columns that fit the terminal, each repeating the name.`,
+The listing comes from the results index in $XDG_CACHE_HOME/repro (else ~/.cache/repro), which status, make, check and the dashboard share; deleting it loses nothing. An ended result never changes, so it is read once; a result whose run has not ended is read every time (a run can crash without touching a file); a folder added, removed or replaced in the runs root changes the root's time, and then every ended result's folder is stat'ed again (a record removed by hand shows then; --no-cache reads every folder now). A wide table is cut into blocks of columns that fit the terminal, each repeating the name.`,
   args: [
     {
       name: 'targets',
@@ -83,7 +83,7 @@ The listing keeps a cache in $XDG_CACHE_HOME/repro (else ~/.cache/repro), one fi
     },
     'no-cache': {
       type: 'boolean',
-      description: 'read every folder again (the cache is always right; this is for timing)',
+      description: 'read every folder again, without the results index',
     },
     ...REMOTE_OPTIONS,
   },
@@ -143,10 +143,17 @@ The listing keeps a cache in $XDG_CACHE_HOME/repro (else ~/.cache/repro), one fi
       }
       const v: Json | undefined = runValue(run, column);
       if (v === undefined) return csv ? '' : '—';
-      if (typeof v === 'number') return csv ? String(v) : formatNumber(v);
-      const text = formatValue(v);
-      return csv ? text : truncate(text, 40);
+      if (csv) return typeof v === 'number' ? String(v) : formatValue(v);
+      // a value shown on many rows (a config's) is formatted once
+      if (v === null || typeof v === 'object') return truncate(formatValue(v), 40);
+      let text = shownValues.get(v);
+      if (text === undefined) {
+        text = typeof v === 'number' ? formatNumber(v) : truncate(formatValue(v), 40);
+        shownValues.set(v, text);
+      }
+      return text;
     };
+    const shownValues = new Map<string | number | boolean, string>();
     if (options.csv) {
       ctx.stdout.write(
         stringify([shown, ...runs.map((r) => shown.map((c) => cell(r, c, true)))], CSV_OPTIONS),
@@ -221,7 +228,15 @@ function checkKeys(runs: readonly RunSummary[], asked: string[][]): void {
  * columns that differ too), then each metric's last and best.
  */
 function defaultColumns(runs: RunSummary[], upstream = false): string[] {
-  const entries = runs.map((r) =>
+  // what differs across the runs differs across their distinct configs: results of one config
+  // share its objects (the results index), and 100,000 results of 10,000 configs compare 10,000
+  const seen = new Map<object, Set<object>>();
+  const distinct = runs.filter((r) => {
+    let withDefaults = seen.get(r.config);
+    if (!withDefaults) seen.set(r.config, (withDefaults = new Set()));
+    return !withDefaults.has(r.defaults) && withDefaults.add(r.defaults) !== undefined;
+  });
+  const entries = distinct.map((r) =>
     configEntry(r.name, r.config, { kind: 'result', path: r.dir, defaults: r.defaults }),
   );
   const keys =

@@ -5,6 +5,7 @@ import type { JsonObject } from '../config/json.ts';
 import { type ConfigWarning, configNameOf } from '../config/load.ts';
 import { ReproError } from '../errors.ts';
 import type { Project } from '../project/project.ts';
+import { readResults } from '../project/results.ts';
 import type { Checked, EndRecord, RunRecord } from '../run/record.ts';
 import { sourceNames } from '../run/sources.ts';
 import { GraphCache } from './cache.ts';
@@ -24,7 +25,7 @@ export interface GraphNode {
   /** hashConfig(config), when loadGraph knows it already (its cache). */
   hash?: string;
   /** The result folder's listing and records as loadGraph read them (graphStatus uses them). */
-  read?: { files: Set<string>; record: Checked<RunRecord>; end: Checked<EndRecord> };
+  read?: { files: ReadonlySet<string>; record: Checked<RunRecord>; end: Checked<EndRecord> };
 }
 
 /** Something wrong in the project's configs, with where it is. */
@@ -108,42 +109,48 @@ export function loadGraph(project: Project, options: { cache?: boolean } = {}): 
     }
   }
   // results: attach to their config, or stand alone (a result of overrides, or of a config since removed)
-  if (fs.existsSync(project.runsRoot)) {
-    for (const name of fs.readdirSync(project.runsRoot).sort()) {
-      if (name.startsWith('.')) continue;
-      const dir = join(project.runsRoot, name);
-      const read = cache.result(dir);
-      if (!read) continue;
-      const node = nodes.get(name);
-      if (node) {
-        node.result = dir;
-        node.read = read;
-        continue;
-      }
-      const config = read.config ?? {};
-      let sources: string[] = [];
-      try {
-        sources = sourceNames(config, rel(dir));
-      } catch (error) {
-        problems.push({
-          kind: 'source',
-          severity: 'error',
-          nodes: [name],
-          file: rel(dir),
-          key: 'source',
-          message: (error as Error).message,
-        });
-      }
-      nodes.set(name, { name, file: null, config, sources, result: dir, warnings: [], read });
+  const results = readResults(project.runsRoot, { cache: options.cache });
+  // a result's name has no separator: path.join over 100,000 names costs more than the rest
+  const runsPrefix = join(project.runsRoot, '/');
+  // the results' folders as errors name them (relative to the project root)
+  const runsLabel = rel(project.runsRoot);
+  for (const result of results.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const { name } = result;
+    const dir = `${runsPrefix}${name}`;
+    // its records are parsed when a status asks for them
+    const read = result;
+    const node = nodes.get(name);
+    if (node) {
+      node.result = dir;
+      node.read = read;
+      continue;
     }
+    const config = result.config ?? {};
+    let sources: string[] = [];
+    try {
+      sources = sourceNames(config, `${runsLabel}/${name}`);
+    } catch (error) {
+      problems.push({
+        kind: 'source',
+        severity: 'error',
+        nodes: [name],
+        file: `${runsLabel}/${name}`,
+        key: 'source',
+        message: (error as Error).message,
+      });
+    }
+    nodes.set(name, { name, file: null, config, sources, result: dir, warnings: [], read });
   }
   // dangling sources (a source whose config does not load is that config's error, not this one's)
   const names = [...nodes.keys()];
   const unloadable = new Set(problems.filter((p) => p.kind === 'load').flatMap((p) => p.nodes ?? []));
+  // one search per missing name: 100,000 results naming the same missing source cost one
+  const nearest = new Map<string, string | undefined>();
   for (const node of nodes.values()) {
     for (const source of node.sources) {
       if (!nodes.has(source) && !unloadable.has(source)) {
-        const near = names.length ? closest(source, names) : undefined;
+        if (!nearest.has(source)) nearest.set(source, names.length ? closest(source, names) : undefined);
+        const near = nearest.get(source);
         problems.push({
           kind: 'dangling',
           severity: 'error',

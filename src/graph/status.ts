@@ -38,6 +38,14 @@ export async function graphStatus(graph: ProjectGraph, names?: readonly string[]
     if (!scriptHashes.has(file)) scriptHashes.set(file, hashFile(file));
     return scriptHashes.get(file) ?? null;
   };
+  // and each recorded script path is joined to the root once (100,000 results, one script)
+  const changes = new Map<string, ReturnType<typeof scriptChange>>();
+  const scriptChangeOnce = (record: RunRecord | undefined) => {
+    const key = record?.script?.path && `${record.script.path}\0${record.script.sha256}`;
+    if (!key) return scriptChange(record, graph.project.root, hashOnce);
+    if (!changes.has(key)) changes.set(key, scriptChange(record, graph.project.root, hashOnce));
+    return changes.get(key) ?? null;
+  };
   const stateOf = (node: GraphNode) => {
     let s = states.get(node.name);
     if (!s && node.result) {
@@ -80,7 +88,7 @@ export async function graphStatus(graph: ProjectGraph, names?: readonly string[]
         );
       }
     }
-    const script = scriptChange(record, graph.project.root, hashOnce);
+    const script = scriptChangeOnce(record);
     if (script === 'gone') stale.push(`the script ${record?.script?.path} is gone`);
     else if (script === 'changed') stale.push(`the script ${record?.script?.path} changed since the run`);
     for (const source of node.sources) {

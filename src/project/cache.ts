@@ -13,7 +13,7 @@ export function cacheDir(env: Readonly<Record<string, string | undefined>> = pro
  * old file or the new one, never half of one. A cache that cannot be written (a read-only home)
  * is skipped: losing it costs only time.
  */
-export function writeCacheFile(file: string, text: string): void {
+export function writeCacheFile(file: string, text: string | Uint8Array): void {
   try {
     fs.mkdirSync(join(file, '..'), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;

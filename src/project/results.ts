@@ -1,0 +1,742 @@
+import { fs, join } from '../_builtins.ts';
+import { flattenConfig } from '../compare/flatten.ts';
+import { type MetricSummary, summarizeMetrics } from '../compare/metrics.ts';
+import { sha256Hex } from '../config/hash.ts';
+import { isJsonObject, type JsonObject } from '../config/json.ts';
+import { RUN_FILES } from '../run/layout.ts';
+import { parseMetricsCounted } from '../run/metrics.ts';
+import type { Checked, EndRecord, RunRecord, RunStatus } from '../run/record.ts';
+import { judgeRunState, readRecordFiles } from '../run/status.ts';
+import { cacheDir, writeCacheFile } from './cache.ts';
+
+/**
+ * What one result folder holds, as the listings (`ls`, `diff`, `plot`, the dashboard) and the
+ * graph (`status`, `make`, staleness) read it: the folder's files, its records, its config, and
+ * the summaries of its metrics.
+ */
+export interface IndexedResult {
+  readonly name: string;
+  /** The folder's file names. */
+  readonly files: ReadonlySet<string>;
+  /** The start record (for an ended run, the fields the listings and the graph read). */
+  readonly record: Checked<RunRecord>;
+  readonly end: Checked<EndRecord>;
+  /** config.json, or null when it is not a JSON object. */
+  readonly config: JsonObject | null;
+  /** The same config as flat dotted keys ({} when it is not an object). */
+  readonly flat: JsonObject;
+  readonly status: RunStatus;
+  /** Why it is `running`, `crashed` or `damaged`, or when it ended. */
+  readonly reason: string;
+  readonly started_at: string | null;
+  readonly config_name: string | null;
+  readonly exit_code: number | null;
+  readonly duration_s: number | null;
+  /** Values the script took from its defaults (effective.json). */
+  readonly defaults: JsonObject;
+  readonly metrics: Record<string, MetricSummary>;
+  readonly metrics_skipped: number;
+}
+
+/**
+ * The index's rows, one column per field, so that the file loads as arrays of numbers and
+ * strings (V8's deserializer makes objects slowly). What many results share (configs, file
+ * lists, defaults, metric names) is a table; the columns hold its indexes. Records are JSON text,
+ * parsed only when asked for (the graph asks; a listing does not).
+ */
+interface Columns {
+  name: string[];
+  ino: number[];
+  mtimeMs: number[];
+  /** 1 when the run ended and its records are whole: the folder never changes again. */
+  final: number[];
+  files: number[];
+  status: RunStatus[];
+  reason: string[];
+  started: (string | null)[];
+  configName: (string | null)[];
+  exitCode: (number | null)[];
+  duration: (number | null)[];
+  /**
+   * Checked<RunRecord> and Checked<EndRecord> as JSON, each row's two texts one after the other
+   * in `records` from recordAt (one string loads in a copy; 200,000 small ones do not).
+   */
+  recordAt: number[];
+  recordLength: number[];
+  endLength: number[];
+  /** Index into tables.configs, -1 when config.json is not an object. */
+  config: number[];
+  defaults: number[];
+  /** Where the row's metrics start in metricValues (4 numbers each: name, last, best, count), -1 for none. */
+  metricsAt: number[];
+  metricsCount: number[];
+  metricValues: number[];
+  skipped: number[];
+}
+
+/**
+ * Shared values, only ever appended to (an index in a column stays right). The config tables
+ * travel as JSON and are parsed when first asked for: a listing never reads the configs as
+ * written (only their flat form), a graph never reads the flat form.
+ */
+class Tables {
+  readonly #text: Partial<Record<JsonTable, string>>;
+  readonly #values: Partial<Record<JsonTable, JsonObject[]>> = {};
+  /** A folder's file names joined by '/' (no file name holds one). */
+  readonly fileSets: string[];
+  readonly metricNames: string[];
+
+  constructor(packed?: PackedTables) {
+    this.#text = { configs: packed?.configs, flats: packed?.flats, defaults: packed?.defaults };
+    this.fileSets = packed?.fileSets ?? [];
+    this.metricNames = packed?.metricNames ?? [];
+  }
+
+  get configs(): JsonObject[] {
+    return this.#json('configs');
+  }
+  get flats(): JsonObject[] {
+    return this.#json('flats');
+  }
+  get defaults(): JsonObject[] {
+    return this.#json('defaults');
+  }
+
+  #json(table: JsonTable): JsonObject[] {
+    let values = this.#values[table];
+    if (!values) {
+      const text = this.#text[table];
+      values = text ? (JSON.parse(text) as JsonObject[]) : table === 'defaults' ? [{}] : [];
+      this.#values[table] = values;
+    }
+    return values;
+  }
+
+  pack(): PackedTables {
+    const json = (t: JsonTable) =>
+      this.#values[t] ? JSON.stringify(this.#values[t]) : (this.#text[t] ?? '[]');
+    return {
+      configs: json('configs'),
+      flats: json('flats'),
+      defaults: this.#values.defaults || this.#text.defaults ? json('defaults') : '[{}]',
+      fileSets: this.fileSets,
+      metricNames: this.metricNames,
+    };
+  }
+}
+
+type JsonTable = 'configs' | 'flats' | 'defaults';
+interface PackedTables {
+  configs: string;
+  flats: string;
+  defaults: string;
+  fileSets: string[];
+  metricNames: string[];
+}
+
+/** The index in memory. */
+interface IndexData {
+  root: string;
+  /** The runs root's stat when its listing was taken, and the clock then. */
+  rootIno: number;
+  rootMtimeMs: number;
+  listedAt: number;
+  rows: Columns;
+  /**
+   * The records of every row, as JSON texts one after the other (Columns.recordAt), loaded when
+   * first asked for; undefined when the records file is not the one this index was written with.
+   */
+  records: () => string | undefined;
+  tables: Tables;
+}
+
+/**
+ * The index file: V8's serializer over typed arrays and long strings, which it copies whole
+ * (an array of 100,000 numbers or strings, or 10,000 small objects, it makes one by one: a first
+ * version of this file took 0.5 s to load at 100,000 results).
+ */
+interface IndexFile {
+  version: 6;
+  root: string;
+  rootIno: number;
+  rootMtimeMs: number;
+  listedAt: number;
+  count: number;
+  numbers: Partial<Record<keyof Columns, Float64Array | Int32Array>>;
+  /** Text columns, each one string of the values joined by NUL (null as \u0001). */
+  texts: Partial<Record<keyof Columns, string>>;
+  /** The records live in a file of their own (a listing never reads them), written with the same generation. */
+  generation: string;
+  tables: PackedTables;
+}
+
+interface RecordsFile {
+  generation: string;
+  records: string;
+}
+
+const FLOAT_COLUMNS = new Set<keyof Columns>([
+  'ino',
+  'mtimeMs',
+  'exitCode',
+  'duration',
+  'recordAt',
+  'metricValues',
+]);
+const TEXT_COLUMNS = new Set<keyof Columns>(['name', 'status', 'reason', 'started', 'configName']);
+const NULLABLE = new Set<keyof Columns>(['started', 'configName']);
+const NULL = '\u0001';
+
+function pack(index: IndexData, generation: string): IndexFile {
+  const numbers: IndexFile['numbers'] = {};
+  const texts: IndexFile['texts'] = {};
+  for (const key of COLUMNS) {
+    const column = index.rows[key] as (string | number | null)[];
+    if (TEXT_COLUMNS.has(key)) texts[key] = column.map((v) => (v === null ? NULL : v)).join('\0');
+    else if (FLOAT_COLUMNS.has(key))
+      numbers[key] = Float64Array.from(column, (v) => (v === null ? Number.NaN : (v as number)));
+    else numbers[key] = Int32Array.from(column as number[]);
+  }
+  const { root, rootIno, rootMtimeMs, listedAt } = index;
+  return {
+    version: VERSION,
+    root,
+    rootIno,
+    rootMtimeMs,
+    listedAt,
+    count: index.rows.name.length,
+    numbers,
+    texts,
+    generation,
+    tables: index.tables.pack(),
+  };
+}
+
+/** The file's columns back as arrays; throws on a file that is not whole. */
+function unpack(file: IndexFile, records: () => string | undefined): IndexData {
+  const rows = emptyColumns();
+  for (const key of COLUMNS) {
+    const target = rows[key] as (string | number | null)[];
+    const nullable = NULLABLE.has(key);
+    if (TEXT_COLUMNS.has(key)) {
+      const text = file.texts[key];
+      if (typeof text !== 'string') throw new Error(`no column ${key}`);
+      if (file.count) for (const v of text.split('\0')) target.push(nullable && v === NULL ? null : v);
+      if (target.length !== file.count) throw new Error(`column ${key} is torn`);
+    } else {
+      // read in place: an old index's columns are only read (null numbers are NaN here)
+      const values = file.numbers[key];
+      if (!values || (key !== 'metricValues' && values.length !== file.count))
+        throw new Error(`column ${key} is torn`);
+      (rows as unknown as Record<string, ArrayLike<number>>)[key] = values;
+    }
+  }
+  const { root, rootIno, rootMtimeMs, listedAt } = file;
+  return { root, rootIno, rootMtimeMs, listedAt, rows, records, tables: new Tables(file.tables) };
+}
+
+const VERSION = 6;
+
+const COLUMNS: (keyof Columns)[] = [
+  'name',
+  'ino',
+  'mtimeMs',
+  'final',
+  'files',
+  'status',
+  'reason',
+  'started',
+  'configName',
+  'exitCode',
+  'duration',
+  'recordAt',
+  'recordLength',
+  'endLength',
+  'config',
+  'defaults',
+  'metricsAt',
+  'metricsCount',
+  'metricValues',
+  'skipped',
+];
+
+const emptyColumns = (): Columns => Object.fromEntries(COLUMNS.map((c) => [c, []])) as unknown as Columns;
+
+/**
+ * The results index: a derived summary of every result folder under a runs root, kept in the
+ * user's cache folder (`results-<root hash>-<abi>.v8`) and shared by every command. Deleting it
+ * loses nothing: it is rebuilt from the folders.
+ *
+ * It is right by these rules. A result whose run ended with whole records never changes (repro
+ * never writes into an ended result; `rm`, `--retry` and `--rebuild` move the whole folder), so
+ * it is read once. The runs root's modification time changes whenever a folder is added,
+ * removed or renamed in it: while it is the one the index was made at (and was older than the
+ * listing by a second, so no change can hide in the same clock tick), the index's names are the
+ * folders, and no ended result is looked at. When the root changed, it is listed again and each
+ * ended result's folder is stat'ed (a changed inode or time is read again: a folder made anew
+ * under an old name, a record added or removed by hand). A result whose run has not ended is
+ * read every time (a run can crash without touching a file). Concurrent commands each write the
+ * whole file by rename: the last one wins, and what another one learnt is read again next time.
+ *
+ * The format is V8's serializer (node:v8) over columns; docs/benchmarks.md says what else was
+ * measured. It is specific to the runtime's ABI, hence one file per ABI.
+ */
+export function readResults(runsRoot: string, options: { cache?: boolean } = {}): IndexedResult[] {
+  const useCache = options.cache ?? true;
+  const file = indexFile(runsRoot);
+  const old = useCache ? loadIndex(file, runsRoot) : undefined;
+  const listedAt = Date.now();
+  const rootStat = fs.statSync(runsRoot, { throwIfNoEntry: false });
+  if (!rootStat?.isDirectory()) return [];
+  const trusted =
+    old !== undefined &&
+    old.rootIno === rootStat.ino &&
+    old.rootMtimeMs === rootStat.mtimeMs &&
+    old.rootMtimeMs < old.listedAt - 1000;
+  // nothing added, removed or running: the index is the answer as it is
+  if (trusted && old.rows.final.every((f) => f === 1)) return rowsOf(runsRoot, old);
+  let names: string[];
+  if (trusted) names = old.rows.name;
+  else {
+    try {
+      names = fs.readdirSync(runsRoot).filter((n) => !n.startsWith('.'));
+    } catch {
+      return [];
+    }
+  }
+  const previous = new Map<string, number>();
+  if (old) for (let i = 0; i < old.rows.name.length; i++) previous.set(old.rows.name[i] as string, i);
+  const tables = old?.tables ?? new Tables();
+
+  const builder = new Builder(tables);
+  const rows = emptyColumns();
+  const records = new Records();
+  let changed = !trusted && (old === undefined || names.length !== old.rows.name.length);
+  for (const name of names) {
+    const i = previous.get(name);
+    const final = i !== undefined && old?.rows.final[i] === 1;
+    if (final && trusted && copyRow(old, i, rows, records)) continue;
+    const dir = join(runsRoot, name);
+    const st = fs.statSync(dir, { throwIfNoEntry: false });
+    if (!st?.isDirectory()) {
+      changed = true;
+      continue;
+    }
+    if (
+      final &&
+      old?.rows.ino[i] === st.ino &&
+      old.rows.mtimeMs[i] === st.mtimeMs &&
+      copyRow(old, i, rows, records)
+    )
+      continue;
+    changed = true;
+    const read = readFolder(dir, name);
+    if (read) builder.add(rows, read, st, records);
+  }
+  const text = records.text();
+  const index: IndexData = {
+    root: runsRoot,
+    rootIno: rootStat.ino,
+    rootMtimeMs: rootStat.mtimeMs,
+    listedAt,
+    rows,
+    records: () => text,
+    tables,
+  };
+  if (useCache && changed) {
+    // the records first: an index is never on disk before the records it names
+    const { serialize } = process.getBuiltinModule('node:v8');
+    const generation = `${process.pid}-${Date.now()}-${Math.random()}`;
+    writeCacheFile(recordsFile(file), serialize({ generation, records: text } satisfies RecordsFile));
+    writeCacheFile(file, serialize(pack(index, generation)));
+    remember(file, index);
+  }
+  return rowsOf(runsRoot, index);
+}
+
+function rowsOf(root: string, index: IndexData): IndexedResult[] {
+  const view: View = {
+    root,
+    rows: index.rows,
+    records: index.records,
+    tables: index.tables,
+    fileSets: new Map(),
+  };
+  return index.rows.name.map((_, i) => new Row(view, i));
+}
+
+/** The records of an index, read when first asked for; undefined when that file is not of this generation. */
+function lazyRecords(file: string, generation: string): () => string | undefined {
+  let loaded: { text: string | undefined } | undefined;
+  return () => {
+    if (!loaded) {
+      try {
+        const data = process
+          .getBuiltinModule('node:v8')
+          .deserialize(fs.readFileSync(recordsFile(file))) as RecordsFile;
+        loaded = {
+          text:
+            data?.generation === generation && typeof data.records === 'string' ? data.records : undefined,
+        };
+      } catch {
+        loaded = { text: undefined };
+      }
+    }
+    return loaded.text;
+  };
+}
+
+function recordsFile(index: string): string {
+  return index.replace(/\.v8$/, '.records.v8');
+}
+
+/** Where the index of a runs root lives: one file per runs root and per runtime ABI. */
+export function indexFile(runsRoot: string): string {
+  return join(cacheDir(), `results-${sha256Hex(runsRoot).slice(0, 16)}-${process.versions.modules}.v8`);
+}
+
+/** The records text being made: kept rows copy their slice of the old text, new rows add theirs. */
+class Records {
+  readonly #parts: string[] = [];
+  #length = 0;
+
+  /** Adds a row's texts; returns where they start. */
+  add(text: string): number {
+    const at = this.#length;
+    this.#parts.push(text);
+    this.#length += text.length;
+    return at;
+  }
+
+  text(): string {
+    if (this.#parts.length > 1) this.#parts.splice(0, this.#parts.length, this.#parts.join(''));
+    return this.#parts[0] ?? '';
+  }
+}
+
+/** Copies a row of the old index; false when its records are not at hand (the folder is read again). */
+function copyRow(old: IndexData, i: number, to: Columns, records: Records): boolean {
+  const text = old.records();
+  if (text === undefined) return false;
+  const from = old.rows;
+  for (const key of COLUMNS) {
+    if (key === 'metricValues') continue;
+    if (key === 'recordAt') {
+      const at = from.recordAt[i] as number;
+      const length = (from.recordLength[i] as number) + (from.endLength[i] as number);
+      to.recordAt.push(records.add(text.slice(at, at + length)));
+      continue;
+    }
+    if (key === 'metricsAt') {
+      const at = from.metricsAt[i] as number;
+      to.metricsAt.push(at < 0 ? -1 : to.metricValues.length);
+      const n = 4 * (from.metricsCount[i] as number);
+      for (let k = 0; k < n; k++) to.metricValues.push(from.metricValues[at + k] as number);
+      continue;
+    }
+    (to[key] as unknown[]).push(from[key][i]);
+  }
+  return true;
+}
+
+/** Adds rows read from folders, interning what they share into the tables. */
+class Builder {
+  readonly #known = new Map<string, Map<string, number>>();
+
+  constructor(readonly tables: Tables) {}
+
+  /** The table's index of a value, added when new. */
+  #intern<T>(table: 'configs' | 'fileSets' | 'defaults' | 'metricNames', value: T, key: string): number {
+    const values = this.tables[table] as T[];
+    let known = this.#known.get(table);
+    if (!known) {
+      known = new Map(values.map((v, i) => [typeof v === 'string' ? v : JSON.stringify(v), i]));
+      this.#known.set(table, known);
+    }
+    let id = known.get(key);
+    if (id === undefined) {
+      id = values.length;
+      values.push(value);
+      known.set(key, id);
+    }
+    return id;
+  }
+
+  add(rows: Columns, r: FolderRead, st: { ino: number; mtimeMs: number }, records: Records): void {
+    const final =
+      (r.status === 'done' || r.status === 'failed' || r.status === 'interrupted') &&
+      r.record.value !== undefined &&
+      !r.record.damage &&
+      !r.end.damage;
+    rows.name.push(r.name);
+    rows.ino.push(st.ino);
+    rows.mtimeMs.push(st.mtimeMs);
+    rows.final.push(final ? 1 : 0);
+    const fileSet = r.files.join('/');
+    rows.files.push(this.#intern('fileSets', fileSet, fileSet));
+    rows.status.push(r.status);
+    rows.reason.push(r.reason);
+    rows.started.push(r.record.value?.started_at ?? null);
+    rows.configName.push(r.record.value?.config?.name ?? null);
+    rows.exitCode.push(r.end.value?.exit_code ?? null);
+    rows.duration.push(r.end.value?.duration_s ?? null);
+    // an ended run's record keeps what the listings and the graph read: the index stays small
+    const record = JSON.stringify(final && r.record.value ? { value: slim(r.record.value) } : r.record);
+    const end = JSON.stringify(r.end);
+    rows.recordAt.push(records.add(record + end));
+    rows.recordLength.push(record.length);
+    rows.endLength.push(end.length);
+    if (r.config) {
+      const before = this.tables.configs.length;
+      const id = this.#intern('configs', r.config, JSON.stringify(r.config));
+      if (this.tables.configs.length > before)
+        this.tables.flats[id] = Object.fromEntries(flattenConfig(r.config));
+      rows.config.push(id);
+    } else rows.config.push(-1);
+    rows.defaults.push(this.#intern('defaults', r.defaults, JSON.stringify(r.defaults)));
+    const metrics = Object.entries(r.metrics);
+    rows.metricsAt.push(metrics.length ? rows.metricValues.length : -1);
+    rows.metricsCount.push(metrics.length);
+    for (const [key, m] of metrics)
+      rows.metricValues.push(this.#intern('metricNames', key, key), m.last, m.best, m.count);
+    rows.skipped.push(r.metrics_skipped);
+  }
+}
+
+interface View {
+  root: string;
+  rows: Columns;
+  records: () => string | undefined;
+  tables: Tables;
+  /** A file list's Set, made once for every row that shares it. */
+  fileSets: Map<number, ReadonlySet<string>>;
+}
+
+/** One result of the index: its fields read from the columns, its records parsed when asked for. */
+class Row implements IndexedResult {
+  #record: Checked<RunRecord> | undefined;
+  #end: Checked<EndRecord> | undefined;
+  #metrics: Record<string, MetricSummary> | undefined;
+
+  constructor(
+    readonly view: View,
+    readonly i: number,
+  ) {}
+
+  get name(): string {
+    return this.view.rows.name[this.i] as string;
+  }
+  /** The records from the folder itself, when the index's records file is gone or not its own. */
+  #fromFolder(): { record: Checked<RunRecord>; end: Checked<EndRecord> } {
+    const records = readRecordFiles(join(this.view.root, this.name), this.files);
+    this.#record = records.record;
+    this.#end = records.end;
+    return records;
+  }
+  get files(): ReadonlySet<string> {
+    const id = this.view.rows.files[this.i] as number;
+    let set = this.view.fileSets.get(id);
+    if (!set) {
+      set = new Set((this.view.tables.fileSets[id] as string).split('/').filter(Boolean));
+      this.view.fileSets.set(id, set);
+    }
+    return set;
+  }
+  get record(): Checked<RunRecord> {
+    const { rows } = this.view;
+    const records = this.view.records();
+    if (records === undefined) return this.#fromFolder().record;
+    const at = rows.recordAt[this.i] as number;
+    this.#record ??= JSON.parse(
+      records.slice(at, at + (rows.recordLength[this.i] as number)),
+    ) as Checked<RunRecord>;
+    return this.#record;
+  }
+  get end(): Checked<EndRecord> {
+    const { rows } = this.view;
+    const records = this.view.records();
+    if (records === undefined) return this.#fromFolder().end;
+    const at = (rows.recordAt[this.i] as number) + (rows.recordLength[this.i] as number);
+    this.#end ??= JSON.parse(
+      records.slice(at, at + (rows.endLength[this.i] as number)),
+    ) as Checked<EndRecord>;
+    return this.#end;
+  }
+  get config(): JsonObject | null {
+    const id = this.view.rows.config[this.i] as number;
+    return id < 0 ? null : (this.view.tables.configs[id] as JsonObject);
+  }
+  get flat(): JsonObject {
+    const id = this.view.rows.config[this.i] as number;
+    return id < 0 ? {} : (this.view.tables.flats[id] as JsonObject);
+  }
+  get status(): RunStatus {
+    return this.view.rows.status[this.i] as RunStatus;
+  }
+  get reason(): string {
+    return this.view.rows.reason[this.i] as string;
+  }
+  get started_at(): string | null {
+    return this.view.rows.started[this.i] ?? null;
+  }
+  get config_name(): string | null {
+    return this.view.rows.configName[this.i] ?? null;
+  }
+  get exit_code(): number | null {
+    return orNull(this.view.rows.exitCode[this.i]);
+  }
+  get duration_s(): number | null {
+    return orNull(this.view.rows.duration[this.i]);
+  }
+  get defaults(): JsonObject {
+    return this.view.tables.defaults[this.view.rows.defaults[this.i] as number] ?? {};
+  }
+  get metrics(): Record<string, MetricSummary> {
+    if (!this.#metrics) {
+      const { rows, tables } = this.view;
+      const at = rows.metricsAt[this.i] as number;
+      if (at < 0) return NO_METRICS;
+      const v = rows.metricValues;
+      const out: Record<string, MetricSummary> = {};
+      for (let k = 0; k < (rows.metricsCount[this.i] as number); k++) {
+        const j = at + 4 * k;
+        out[tables.metricNames[v[j] as number] as string] = {
+          last: v[j + 1] as number,
+          best: v[j + 2] as number,
+          count: v[j + 3] as number,
+        };
+      }
+      this.#metrics = out;
+    }
+    return this.#metrics;
+  }
+  get metrics_skipped(): number {
+    return this.view.rows.skipped[this.i] as number;
+  }
+}
+
+/** The metrics of every result that logged none: one shared object, never changed. */
+const NO_METRICS: Record<string, MetricSummary> = Object.freeze({}) as Record<string, MetricSummary>;
+
+/** A nullable number of a column (NaN in a loaded index). */
+function orNull(v: number | null | undefined): number | null {
+  return v === null || v === undefined || Number.isNaN(v) ? null : v;
+}
+
+/** One result folder as read from disk. */
+interface FolderRead {
+  name: string;
+  files: string[];
+  record: Checked<RunRecord>;
+  end: Checked<EndRecord>;
+  config: JsonObject | null;
+  status: RunStatus;
+  reason: string;
+  defaults: JsonObject;
+  metrics: Record<string, MetricSummary>;
+  metrics_skipped: number;
+}
+
+/** Reads one result folder: one listing, then only the files it has; undefined when it is no result (no config.json). */
+function readFolder(dir: string, name: string): FolderRead | undefined {
+  let files: string[];
+  try {
+    files = fs.readdirSync(dir);
+  } catch {
+    return undefined;
+  }
+  const has = new Set(files);
+  if (!has.has(RUN_FILES.config)) return undefined;
+  const json = <T>(f: string): T | undefined => {
+    if (!has.has(f)) return undefined;
+    try {
+      return JSON.parse(fs.readFileSync(join(dir, f), 'utf8')) as T;
+    } catch {
+      return undefined;
+    }
+  };
+  const raw = json<unknown>(RUN_FILES.config);
+  const config = isJsonObject(raw) ? raw : null;
+  const effective = json<{ defaults?: unknown }>(RUN_FILES.effective);
+  let text = '';
+  if (has.has(RUN_FILES.metrics)) {
+    try {
+      text = fs.readFileSync(join(dir, RUN_FILES.metrics), 'utf8');
+    } catch {
+      // unreadable metrics are no metrics
+    }
+  }
+  const rows = text ? parseMetricsCounted(text) : { rows: [], skipped: 0 };
+  const records = readRecordFiles(dir, has);
+  const state = config
+    ? judgeRunState(dir, records)
+    : {
+        status: 'damaged' as const,
+        reason: `${RUN_FILES.config} is ${raw === undefined ? 'not JSON' : 'not an object'}`,
+      };
+  return {
+    name,
+    files,
+    record: records.record,
+    end: records.end,
+    config,
+    status: state.status,
+    reason: state.reason,
+    defaults: isJsonObject(effective) && isJsonObject(effective.defaults) ? effective.defaults : {},
+    metrics: summarizeMetrics(rows.rows),
+    metrics_skipped: rows.skipped,
+  };
+}
+
+/**
+ * The fields of an ended run's start record that the listings, the graph and its status read
+ * (which config, which script, which sources, when): the rest (host, process, packages,
+ * environment) matters only while a run has not ended, and the index stays small.
+ */
+function slim(r: RunRecord): RunRecord {
+  const { format, id, name, config, script, sources, started_at } = r;
+  return {
+    format,
+    id,
+    name,
+    config,
+    script: script && { path: script.path, sha256: script.sha256 },
+    sources,
+    started_at,
+  } as RunRecord;
+}
+
+/**
+ * The index as last loaded or written in this process, by the file's identity: a long-lived
+ * process (the dashboard's server) and a command that asks twice (`ls` lists, then its graph)
+ * read the file once.
+ */
+let memo: { file: string; stamp: string; index: IndexData } | undefined;
+
+function stampOf(file: string): string {
+  const st = fs.statSync(file, { throwIfNoEntry: false });
+  return st ? `${st.ino}:${st.mtimeMs}:${st.size}` : '';
+}
+
+function remember(file: string, index: IndexData): void {
+  const stamp = stampOf(file);
+  memo = stamp ? { file, stamp, index } : undefined;
+}
+
+function loadIndex(file: string, root: string): IndexData | undefined {
+  const stamp = stampOf(file);
+  if (!stamp) return undefined;
+  if (memo?.file === file && memo.stamp === stamp) return memo.index;
+  let index: IndexData | undefined;
+  try {
+    const data = process.getBuiltinModule('node:v8').deserialize(fs.readFileSync(file)) as IndexFile;
+    index =
+      data?.version === VERSION && data.root === root
+        ? unpack(data, lazyRecords(file, data.generation))
+        : undefined;
+  } catch {
+    index = undefined; // a torn or foreign file: rebuilt from the folders
+  }
+  if (index) memo = { file, stamp, index };
+  return index;
+}

@@ -1,0 +1,100 @@
+import { existsSync, mkdirSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { indexFile, readResults } from '../../src/project/results.ts';
+import { fakeRecord, isolateCache, makeProject, runRepro, writeFiles } from '../helpers.ts';
+
+const cacheDir = isolateCache();
+
+const end = { status: 'done', exit_code: 0, signal: null, ended_at: '2026-01-01T00:01:00Z', duration_s: 2 };
+/** An ended result: config, start record, end record. */
+const result = (name: string, config: object) => ({
+  [`runs/${name}/config.json`]: config,
+  [`runs/${name}/run.json`]: fakeRecord({ name, started_at: '2026-01-01T00:00:01Z', pid: 2 ** 22 + 5 }),
+  [`runs/${name}/end.json`]: end,
+});
+/** Sets the runs root's time a minute back, as when nothing was added to it for a while. */
+const settle = (root: string) => {
+  const past = new Date(Date.now() - 60_000);
+  utimesSync(join(root, 'runs'), past, past);
+};
+const byName = (root: string) => new Map(readResults(join(root, 'runs')).map((r) => [r.name, r]));
+
+describe('the results index', () => {
+  it('reads an ended result once, and a result whose run has not ended every time', () => {
+    const root = makeProject({ ...result('a', { lr: 1 }), 'runs/b/config.json': { lr: 2 } });
+    settle(root);
+    expect(byName(root).get('a')?.flat).toEqual({ lr: 1 });
+    expect(existsSync(indexFile(join(root, 'runs')))).toBe(true);
+    // an ended result never changes, so the index does not look at it again while the runs root
+    // is the same: a file rewritten by hand (which repro never does) is not seen...
+    writeFileSync(join(root, 'runs/a/config.json'), JSON.stringify({ lr: 9 }));
+    // ...while a result whose run has not ended is read again each time
+    writeFileSync(join(root, 'runs/b/config.json'), JSON.stringify({ lr: 3 }));
+    const again = byName(root);
+    expect(again.get('a')?.flat).toEqual({ lr: 1 });
+    expect(again.get('b')?.flat).toEqual({ lr: 3 });
+    expect(again.get('b')?.status).toBe('running'); // no record yet: given a minute to write one
+    // without the index, everything is read
+    expect(readResults(join(root, 'runs'), { cache: false }).find((r) => r.name === 'a')?.flat).toEqual({
+      lr: 9,
+    });
+  });
+
+  it('sees new, removed and replaced folders, and a record removed by hand once the root changes', () => {
+    const root = makeProject({ ...result('a', { lr: 1 }), ...result('b', { lr: 2 }) });
+    settle(root);
+    expect([...byName(root).keys()].sort()).toEqual(['a', 'b']);
+    // a folder made anew under an old name (repro rm, then a run): the root changes
+    rmSync(join(root, 'runs/a'), { recursive: true });
+    writeFiles(root, { ...result('a', { lr: 5 }), ...result('c', { lr: 3 }) });
+    const after = byName(root);
+    expect([...after.keys()].sort()).toEqual(['a', 'b', 'c']);
+    expect(after.get('a')?.flat).toEqual({ lr: 5 });
+    // a record removed inside an ended result changes that folder's time
+    rmSync(join(root, 'runs/b/end.json'));
+    mkdirSync(join(root, 'runs/d'));
+    expect(byName(root).get('b')?.status).toBe('crashed');
+    rmSync(join(root, 'runs/c'), { recursive: true });
+    expect([...byName(root).keys()].sort()).toEqual(['a', 'b']);
+  });
+
+  it('is rebuilt from the folders when its file is torn or foreign', () => {
+    const root = makeProject({ ...result('a', { lr: 1 }) });
+    settle(root);
+    readResults(join(root, 'runs'));
+    const file = indexFile(join(root, 'runs'));
+    writeFileSync(file, 'not an index');
+    expect(byName(root).get('a')?.status).toBe('done');
+    writeFileSync(file, Buffer.from([0xff, 0x0f, 0x6f, 0x22, 0x02]));
+    expect(byName(root).get('a')?.status).toBe('done');
+  });
+
+  it('keeps one object per distinct config, written once', () => {
+    const files = {};
+    for (let i = 0; i < 20; i++) Object.assign(files, result(`r${i}`, { lr: i % 2 }));
+    const root = makeProject(files);
+    readResults(join(root, 'runs'));
+    const listed = readResults(join(root, 'runs'));
+    expect(new Set(listed.map((r) => r.config)).size).toBe(2);
+    expect(new Set(listed.map((r) => r.flat)).size).toBe(2);
+  });
+
+  it('stays right while commands list and runs are made at the same time', { timeout: 60_000 }, async () => {
+    const root = makeProject({
+      'configs/base.json': { script: 'noop.mjs', x: 0 },
+      'noop.mjs': '',
+    });
+    const env = { XDG_CACHE_HOME: cacheDir() };
+    const runs = Array.from({ length: 6 }, (_, i) =>
+      runRepro(root, ['run', 'configs/base.json', '--set', `x=${i}`]),
+    );
+    const lists = Array.from({ length: 4 }, () => runRepro(root, ['ls', '--json', '--no-stale'], { env }));
+    await Promise.all([...runs, ...lists]);
+    const listed = JSON.parse((await runRepro(root, ['ls', '--json', '--no-stale'], { env })).stdout);
+    const folders = readdirSync(join(root, 'runs')).filter((n) => !n.startsWith('.'));
+    expect(listed.map((r: { name: string }) => r.name).sort()).toEqual(folders.sort());
+    expect(listed.every((r: { status: string }) => r.status === 'done')).toBe(true);
+    expect(folders).toHaveLength(6);
+  });
+});

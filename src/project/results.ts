@@ -5,7 +5,15 @@ import { sha256Hex } from '../config/hash.ts';
 import { isJsonObject, type JsonObject } from '../config/json.ts';
 import { RUN_FILES } from '../run/layout.ts';
 import { parseMetricsCounted } from '../run/metrics.ts';
-import type { Checked, EndRecord, RunRecord, RunStatus } from '../run/record.ts';
+import {
+  type Checked,
+  checkEndRecord,
+  checkedText,
+  checkRunRecord,
+  type EndRecord,
+  type RunRecord,
+  type RunStatus,
+} from '../run/record.ts';
 import { judgeRunState, readRecordFiles } from '../run/status.ts';
 import { cacheDir, writeCacheFile } from './cache.ts';
 
@@ -282,76 +290,111 @@ const emptyColumns = (): Columns => Object.fromEntries(COLUMNS.map((c) => [c, []
  * measured. It is specific to the runtime's ABI, hence one file per ABI.
  */
 export function readResults(runsRoot: string, options: { cache?: boolean } = {}): IndexedResult[] {
-  const useCache = options.cache ?? true;
+  const plan = planResults(runsRoot, options.cache ?? true);
+  if (!plan.misses) return plan.finish(new Map());
+  const reads = new Map(
+    plan.misses.map((m) => [m.name, summarizeFolder(m.dir, m.name, readFolderSync(m.dir))]),
+  );
+  return plan.finish(reads);
+}
+
+interface Miss {
+  name: string;
+  dir: string;
+  st: { ino: number; mtimeMs: number };
+}
+
+/**
+ * What the index knows and which folders must be read (`misses`, undefined when none: the
+ * index is the answer); `finish` makes the listing from the index and the folders read.
+ */
+function planResults(
+  runsRoot: string,
+  useCache: boolean,
+): { misses?: Miss[]; finish: (reads: Map<string, FolderRead | undefined>) => IndexedResult[] } {
   const file = indexFile(runsRoot);
   const old = useCache ? loadIndex(file, runsRoot) : undefined;
   const listedAt = Date.now();
   const rootStat = fs.statSync(runsRoot, { throwIfNoEntry: false });
-  if (!rootStat?.isDirectory()) return [];
+  if (!rootStat?.isDirectory()) return { finish: () => [] };
   const trusted =
     old !== undefined &&
     old.rootIno === rootStat.ino &&
     old.rootMtimeMs === rootStat.mtimeMs &&
     old.rootMtimeMs < old.listedAt - 1000;
   // nothing added, removed or running: the index is the answer as it is
-  if (trusted && old.rows.final.every((f) => f === 1)) return rowsOf(runsRoot, old);
+  if (trusted && old.rows.final.every((f) => f === 1)) return { finish: () => rowsOf(runsRoot, old) };
   let names: string[];
   if (trusted) names = old.rows.name;
   else {
     try {
       names = fs.readdirSync(runsRoot).filter((n) => !n.startsWith('.'));
     } catch {
-      return [];
+      return { finish: () => [] };
     }
   }
   const previous = new Map<string, number>();
   if (old) for (let i = 0; i < old.rows.name.length; i++) previous.set(old.rows.name[i] as string, i);
-  const tables = old?.tables ?? new Tables();
-
-  const builder = new Builder(tables);
-  const rows = emptyColumns();
-  const records = new Records();
+  // each name in order: a row of the old index to keep, or a folder to read
+  const slots: (number | Miss)[] = [];
+  const misses: Miss[] = [];
   let changed = !trusted && (old === undefined || names.length !== old.rows.name.length);
+  const oldRecords = () => old?.records();
   for (const name of names) {
     const i = previous.get(name);
-    const final = i !== undefined && old?.rows.final[i] === 1;
-    if (final && trusted && copyRow(old, i, rows, records)) continue;
+    const final = i !== undefined && old?.rows.final[i] === 1 && oldRecords() !== undefined;
+    if (final && trusted) {
+      slots.push(i);
+      continue;
+    }
     const dir = join(runsRoot, name);
     const st = fs.statSync(dir, { throwIfNoEntry: false });
     if (!st?.isDirectory()) {
       changed = true;
       continue;
     }
-    if (
-      final &&
-      old?.rows.ino[i] === st.ino &&
-      old.rows.mtimeMs[i] === st.mtimeMs &&
-      copyRow(old, i, rows, records)
-    )
+    if (final && old?.rows.ino[i] === st.ino && old.rows.mtimeMs[i] === st.mtimeMs) {
+      slots.push(i);
       continue;
+    }
     changed = true;
-    const read = readFolder(dir, name);
-    if (read) builder.add(rows, read, st, records);
+    const miss = { name, dir, st };
+    slots.push(miss);
+    misses.push(miss);
   }
-  const text = records.text();
-  const index: IndexData = {
-    root: runsRoot,
-    rootIno: rootStat.ino,
-    rootMtimeMs: rootStat.mtimeMs,
-    listedAt,
-    rows,
-    records: () => text,
-    tables,
+  const finish = (reads: Map<string, FolderRead | undefined>): IndexedResult[] => {
+    const tables = old?.tables ?? new Tables();
+    const builder = new Builder(tables);
+    const rows = emptyColumns();
+    const records = new Records();
+    for (const slot of slots) {
+      if (typeof slot === 'number') copyRow(old as IndexData, slot, rows, records);
+      else {
+        const read = reads.get(slot.name);
+        if (read) builder.add(rows, read, slot.st, records);
+      }
+    }
+    const text = records.text();
+    const index: IndexData = {
+      root: runsRoot,
+      rootIno: rootStat.ino,
+      rootMtimeMs: rootStat.mtimeMs,
+      listedAt,
+      rows,
+      records: () => text,
+      tables,
+    };
+    if (useCache && changed) {
+      // the records first: an index is never on disk before the records it names
+      const { serialize } = process.getBuiltinModule('node:v8');
+      const generation = `${process.pid}-${Date.now()}-${Math.random()}`;
+      writeCacheFile(recordsFile(file), serialize({ generation, records: text } satisfies RecordsFile));
+      writeCacheFile(file, serialize(pack(index, generation)));
+      remember(file, index);
+    }
+    return rowsOf(runsRoot, index);
   };
-  if (useCache && changed) {
-    // the records first: an index is never on disk before the records it names
-    const { serialize } = process.getBuiltinModule('node:v8');
-    const generation = `${process.pid}-${Date.now()}-${Math.random()}`;
-    writeCacheFile(recordsFile(file), serialize({ generation, records: text } satisfies RecordsFile));
-    writeCacheFile(file, serialize(pack(index, generation)));
-    remember(file, index);
-  }
-  return rowsOf(runsRoot, index);
+  return { misses: changed ? misses : undefined, finish };
 }
 
 function rowsOf(root: string, index: IndexData): IndexedResult[] {
@@ -637,37 +680,56 @@ interface FolderRead {
   metrics_skipped: number;
 }
 
-/** Reads one result folder: one listing, then only the files it has; undefined when it is no result (no config.json). */
-function readFolder(dir: string, name: string): FolderRead | undefined {
+/** A result folder's listing and the text of each file the index reads (or why it could not be read). */
+interface FolderFiles {
+  files: string[];
+  texts: Map<string, string | { code: string }>;
+}
+
+/** The files of a folder the index reads. */
+const INDEXED = [RUN_FILES.config, RUN_FILES.effective, RUN_FILES.metrics, RUN_FILES.record, RUN_FILES.end];
+
+function readFolderSync(dir: string): FolderFiles | undefined {
   let files: string[];
   try {
     files = fs.readdirSync(dir);
   } catch {
     return undefined;
   }
-  const has = new Set(files);
-  if (!has.has(RUN_FILES.config)) return undefined;
-  const json = <T>(f: string): T | undefined => {
-    if (!has.has(f)) return undefined;
+  const texts = new Map<string, string | { code: string }>();
+  for (const f of INDEXED) {
+    if (!files.includes(f)) continue;
     try {
-      return JSON.parse(fs.readFileSync(join(dir, f), 'utf8')) as T;
+      texts.set(f, fs.readFileSync(join(dir, f), 'utf8'));
+    } catch (error) {
+      texts.set(f, { code: String((error as NodeJS.ErrnoException).code) });
+    }
+  }
+  return { files, texts };
+}
+
+/** A result folder's summary from its files; undefined when it is no result (no config.json). */
+function summarizeFolder(dir: string, name: string, folder: FolderFiles | undefined): FolderRead | undefined {
+  if (!folder?.texts.has(RUN_FILES.config)) return undefined;
+  const { files, texts } = folder;
+  const json = (f: string): unknown => {
+    const text = texts.get(f);
+    if (typeof text !== 'string') return undefined;
+    try {
+      return JSON.parse(text);
     } catch {
       return undefined;
     }
   };
-  const raw = json<unknown>(RUN_FILES.config);
+  const raw = json(RUN_FILES.config);
   const config = isJsonObject(raw) ? raw : null;
-  const effective = json<{ defaults?: unknown }>(RUN_FILES.effective);
-  let text = '';
-  if (has.has(RUN_FILES.metrics)) {
-    try {
-      text = fs.readFileSync(join(dir, RUN_FILES.metrics), 'utf8');
-    } catch {
-      // unreadable metrics are no metrics
-    }
-  }
-  const rows = text ? parseMetricsCounted(text) : { rows: [], skipped: 0 };
-  const records = readRecordFiles(dir, has);
+  const effective = json(RUN_FILES.effective) as { defaults?: unknown } | undefined;
+  const text = texts.get(RUN_FILES.metrics);
+  const rows = typeof text === 'string' && text ? parseMetricsCounted(text) : { rows: [], skipped: 0 };
+  const records = {
+    record: checkedText<RunRecord>(RUN_FILES.record, texts.get(RUN_FILES.record), checkRunRecord),
+    end: checkedText<EndRecord>(RUN_FILES.end, texts.get(RUN_FILES.end), checkEndRecord),
+  };
   const state = config
     ? judgeRunState(dir, records)
     : {

@@ -4,6 +4,7 @@
 import { cpus } from 'node:os';
 import { benchCompare } from './compare.mjs';
 import { benchHashing } from './hashing.mjs';
+import { benchIndexFormats } from './index-formats.mjs';
 import { benchInstall } from './install.mjs';
 import { benchPipeline } from './pipeline.mjs';
 import { benchPython } from './python.mjs';
@@ -19,6 +20,7 @@ const BENCHES = {
   overhead: benchRunOverhead,
   python: benchPython,
   compare: benchCompare,
+  'index-formats': benchIndexFormats,
   hashing: benchHashing,
   pipeline: benchPipeline,
   queue: benchQueue,

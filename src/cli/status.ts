@@ -14,7 +14,7 @@ export default defineCommand({
 
 Without names, a config with an error (not JSON, a source that names nothing, a cycle) is a row of its own, "error" with the file, line and column, and every config built on it is "blocked"; the rest is reported as usual. Named targets that reach an error stop with the error.
 
-Exit code 0 when everything asked for is done and not stale, else 1: it can gate a CI job. Configs and ended results are kept in a cache in $XDG_CACHE_HOME/repro (else ~/.cache/repro), one file per project, read again when a file's size, time or inode changes, or a result folder's time or inode (as the ls cache); input data is always checked again. With --db URL, the state of each config in the shared store instead (done, queued, running, failed, cancelled; missing when not pushed), 0 only when all are done.`,
+Exit code 0 when everything asked for is done and not stale, else 1: it can gate a CI job. Configs are kept in a cache in $XDG_CACHE_HOME/repro (else ~/.cache/repro), read again when a file's size, time or inode changes; results come from the results index that ls shares (an ended result is read once, a running one every time: see repro ls); input data is always checked again. With --db URL, the state of each config in the shared store instead (done, queued, running, failed, cancelled; missing when not pushed), 0 only when all are done.`,
   args: [{ name: 'names', variadic: true, description: 'the configs to report (default: all)' }],
   options: {
     json: { type: 'boolean', description: 'the states as JSON' },

@@ -290,12 +290,10 @@ const emptyColumns = (): Columns => Object.fromEntries(COLUMNS.map((c) => [c, []
  * measured. It is specific to the runtime's ABI, hence one file per ABI.
  */
 export function readResults(runsRoot: string, options: { cache?: boolean } = {}): IndexedResult[] {
-  const plan = planResults(runsRoot, options.cache ?? true);
-  if (!plan.misses) return plan.finish(new Map());
-  const reads = new Map(
-    plan.misses.map((m) => [m.name, summarizeFolder(m.dir, m.name, readFolderSync(m.dir))]),
+  // each folder read as its row is made: 100,000 reads are never held at once
+  return planResults(runsRoot, options.cache ?? true).finish((m) =>
+    summarizeFolder(m.dir, m.name, readFolderSync(m.dir)),
   );
-  return plan.finish(reads);
 }
 
 interface Miss {
@@ -305,13 +303,13 @@ interface Miss {
 }
 
 /**
- * What the index knows and which folders must be read (`misses`, undefined when none: the
- * index is the answer); `finish` makes the listing from the index and the folders read.
+ * What the index knows and which folders must be read; `finish` makes the listing from the
+ * index's rows and the folders, read in order by `read`.
  */
 function planResults(
   runsRoot: string,
   useCache: boolean,
-): { misses?: Miss[]; finish: (reads: Map<string, FolderRead | undefined>) => IndexedResult[] } {
+): { finish: (read: (miss: Miss) => FolderRead | undefined) => IndexedResult[] } {
   const file = indexFile(runsRoot);
   const old = useCache ? loadIndex(file, runsRoot) : undefined;
   const listedAt = Date.now();
@@ -337,7 +335,6 @@ function planResults(
   if (old) for (let i = 0; i < old.rows.name.length; i++) previous.set(old.rows.name[i] as string, i);
   // each name in order: a row of the old index to keep, or a folder to read
   const slots: (number | Miss)[] = [];
-  const misses: Miss[] = [];
   let changed = !trusted && (old === undefined || names.length !== old.rows.name.length);
   const oldRecords = () => old?.records();
   for (const name of names) {
@@ -360,9 +357,8 @@ function planResults(
     changed = true;
     const miss = { name, dir, st };
     slots.push(miss);
-    misses.push(miss);
   }
-  const finish = (reads: Map<string, FolderRead | undefined>): IndexedResult[] => {
+  const finish = (readMiss: (miss: Miss) => FolderRead | undefined): IndexedResult[] => {
     const tables = old?.tables ?? new Tables();
     const builder = new Builder(tables);
     const rows = emptyColumns();
@@ -370,7 +366,7 @@ function planResults(
     for (const slot of slots) {
       if (typeof slot === 'number') copyRow(old as IndexData, slot, rows, records);
       else {
-        const read = reads.get(slot.name);
+        const read = readMiss(slot);
         if (read) builder.add(rows, read, slot.st, records);
       }
     }
@@ -394,7 +390,7 @@ function planResults(
     }
     return rowsOf(runsRoot, index);
   };
-  return { misses: changed ? misses : undefined, finish };
+  return { finish };
 }
 
 function rowsOf(root: string, index: IndexData): IndexedResult[] {

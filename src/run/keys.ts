@@ -10,7 +10,7 @@ type KeysCache = { version: 1; root: string; results: Record<string, Entry> };
 
 /**
  * The config keys that ended runs of `script` (a path relative to the project root) read, from
- * their effective.json. A slim cache beside the ls cache keeps, per ended result, its script and
+ * their effective.json. A slim cache beside the results index keeps, per ended result, its script and
  * keys: a run start lists the runs root and reads only the results that are new since (it is a
  * hint before a run, so the cost stays that of a directory listing, 10,000 results included).
  */

@@ -232,9 +232,11 @@ function defaultColumns(runs: RunSummary[], upstream = false): string[] {
   // share its objects (the results index), and 100,000 results of 10,000 configs compare 10,000
   const seen = new Map<object, Set<object>>();
   const distinct = runs.filter((r) => {
-    let withDefaults = seen.get(r.config);
-    if (!withDefaults) seen.set(r.config, (withDefaults = new Set()));
-    return !withDefaults.has(r.defaults) && withDefaults.add(r.defaults) !== undefined;
+    const withDefaults = seen.get(r.config) ?? new Set<object>();
+    seen.set(r.config, withDefaults);
+    if (withDefaults.has(r.defaults)) return false;
+    withDefaults.add(r.defaults);
+    return true;
   });
   const entries = distinct.map((r) =>
     configEntry(r.name, r.config, { kind: 'result', path: r.dir, defaults: r.defaults }),

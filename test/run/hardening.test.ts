@@ -27,6 +27,7 @@ except KeyboardInterrupt:
 `;
 
 const json = (file: string) => JSON.parse(readFileSync(file, 'utf8'));
+const readText = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8') : '');
 
 describe('one signal reaches the script once', () => {
   for (const [how, signal, code] of [
@@ -54,14 +55,16 @@ describe('one signal reaches the script once', () => {
 
 describe('a runner writes only into the folder it made', () => {
   it('a folder removed during the run and made again by a second run gets nothing from the first', async () => {
-    const slow = `setTimeout(() => console.log('slept', process.env.REPRO_RUN_ID), Number(process.env.MS));\n`;
+    const slow = `console.log('started');\nsetTimeout(() => console.log('slept', process.env.REPRO_RUN_ID), Number(process.env.MS));\n`;
     const root = makeProject({ 'slow.mjs': slow, 'configs/s.json': { script: 'slow.mjs' } });
     const dir = join(root, 'runs', 's');
     const first = runCli(root, ['run', 'configs/s.json'], { env: { MS: '1500' } });
-    await waitFor(() => existsSync(join(dir, 'run.json')));
+    // once the script runs: removed while the runner still made its first files (repro-code/,
+    // the logs), the folder met ENOTEMPTY on a loaded machine even with 20 retries, twice in CI
+    await waitFor(
+      () => existsSync(join(dir, 'run.json')) && readText(join(dir, 'stdout.log')).includes('started'),
+    );
     const firstId = json(join(dir, 'run.json')).id;
-    // as `rm -rf` does while the run still writes its first files (repro-code/, the logs): a file
-    // made during the removal leaves the folder not empty, and the removal tries again
     rmSync(dir, { recursive: true, maxRetries: 20, retryDelay: 10 });
     const second = runCli(root, ['run', 'configs/s.json'], { env: { MS: '3000' } });
     await waitFor(() => existsSync(join(dir, 'run.json')));
@@ -76,7 +79,7 @@ describe('a runner writes only into the folder it made', () => {
     const record = json(join(dir, 'run.json'));
     expect(record.id).not.toBe(firstId);
     expect(json(join(dir, 'end.json'))).toMatchObject({ status: 'done' });
-    expect(readFileSync(join(dir, 'stdout.log'), 'utf8')).toBe(`slept ${record.id}\n`);
+    expect(readFileSync(join(dir, 'stdout.log'), 'utf8')).toBe(`started\nslept ${record.id}\n`);
   });
 });
 

@@ -132,6 +132,8 @@ The listing comes from the results index in $XDG_CACHE_HOME/repro (else ~/.cache
       return 0;
     }
     const shown = columns ?? defaultColumns(runs, options.upstream);
+    // a value shown on many rows (a config's) is formatted once
+    const shownValues = new Map<string | number | boolean, string>();
     const cell = (run: RunSummary, column: string, csv: boolean): string => {
       switch (column) {
         case 'started':
@@ -144,7 +146,6 @@ The listing comes from the results index in $XDG_CACHE_HOME/repro (else ~/.cache
       const v: Json | undefined = runValue(run, column);
       if (v === undefined) return csv ? '' : '—';
       if (csv) return typeof v === 'number' ? String(v) : formatValue(v);
-      // a value shown on many rows (a config's) is formatted once
       if (v === null || typeof v === 'object') return truncate(formatValue(v), 40);
       let text = shownValues.get(v);
       if (text === undefined) {
@@ -153,7 +154,6 @@ The listing comes from the results index in $XDG_CACHE_HOME/repro (else ~/.cache
       }
       return text;
     };
-    const shownValues = new Map<string | number | boolean, string>();
     if (options.csv) {
       ctx.stdout.write(
         stringify([shown, ...runs.map((r) => shown.map((c) => cell(r, c, true)))], CSV_OPTIONS),

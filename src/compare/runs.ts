@@ -169,7 +169,11 @@ export function knownKeys(runs: readonly RunSummary[]): Set<string> {
   const keys = new Set(['name', 'status', 'started', 'duration', 'reason', 'stale']);
   // results of one config share its object (the results index): each is looked at once
   const seen = new Set<object>();
-  const once = (o: object) => !seen.has(o) && seen.add(o) !== undefined;
+  const once = (o: object) => {
+    if (seen.has(o)) return false;
+    seen.add(o);
+    return true;
+  };
   const metrics = new Set<string>();
   for (const r of runs) {
     for (const o of [r.config, r.defaults])

@@ -2,7 +2,7 @@ import { fs, join, relative } from '../_builtins.ts';
 import { hashConfig, sha256Hex } from '../config/hash.ts';
 import type { JsonObject } from '../config/json.ts';
 import { type ConfigWarning, loadConfig } from '../config/load.ts';
-import { cacheDir, writeCacheFile } from '../project/cache.ts';
+import { cacheDir, ParsedFile, writeCacheFile } from '../project/cache.ts';
 import type { Project } from '../project/project.ts';
 
 /** A config file as loaded, with the stat it was loaded at. */
@@ -75,21 +75,16 @@ export class GraphCache {
   }
 }
 
-/** The cache as last parsed in this process (a server asks on every request), by file identity. */
-let parsed: { file: string; stamp: string; cache: GraphCacheFile | undefined } | undefined;
+/** The cache as last parsed in this process (a server asks on every request). */
+const parsed = new ParsedFile<GraphCacheFile | undefined>();
 
 function read(file: string, root: string): GraphCacheFile | undefined {
-  const st = fs.statSync(file, { throwIfNoEntry: false });
-  const stamp = st ? `${st.ino}:${st.mtimeMs}:${st.size}` : '';
-  if (!(parsed && parsed.file === file && parsed.stamp === stamp)) {
-    let cache: GraphCacheFile | undefined;
+  const cache = parsed.get(file, () => {
     try {
-      cache = JSON.parse(fs.readFileSync(file, 'utf8')) as GraphCacheFile;
+      return JSON.parse(fs.readFileSync(file, 'utf8')) as GraphCacheFile;
     } catch {
-      cache = undefined;
+      return undefined;
     }
-    parsed = { file, stamp, cache };
-  }
-  const cache = parsed.cache;
+  });
   return cache?.version === 3 && cache.root === root ? cache : undefined;
 }

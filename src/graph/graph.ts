@@ -109,12 +109,13 @@ export function loadGraph(project: Project, options: { cache?: boolean } = {}): 
     }
   }
   // results: attach to their config, or stand alone (a result of overrides, or of a config since removed)
+  // in name order (the index keeps them so)
   const results = readResults(project.runsRoot, { cache: options.cache });
   // a result's name has no separator: path.join over 100,000 names costs more than the rest
   const runsPrefix = join(project.runsRoot, '/');
   // the results' folders as errors name them (relative to the project root)
   const runsLabel = rel(project.runsRoot);
-  for (const result of results.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+  for (const result of results) {
     const { name } = result;
     const dir = `${runsPrefix}${name}`;
     // its records are parsed when a status asks for them

@@ -23,3 +23,31 @@ export function writeCacheFile(file: string, text: string | Uint8Array): void {
     // no cache this time
   }
 }
+
+/**
+ * A cache file as last parsed in this process, kept while the file's identity (inode, time,
+ * size) stays: a long-lived process (the dashboard's server) and a command that asks twice parse
+ * it once. What `parse` returns is shared: callers never change it in place.
+ */
+export class ParsedFile<T> {
+  #memo: { file: string; stamp: string; value: T } | undefined;
+
+  /** The file's value: the one kept, or `parse()` of it now (undefined when there is no file). */
+  get(file: string, parse: () => T): T | undefined {
+    const stamp = stampOf(file);
+    if (!stamp) return undefined;
+    if (this.#memo?.file !== file || this.#memo.stamp !== stamp) this.#memo = { file, stamp, value: parse() };
+    return this.#memo.value;
+  }
+
+  /** Keeps what was just written to `file` as its value. */
+  set(file: string, value: T): void {
+    const stamp = stampOf(file);
+    this.#memo = stamp ? { file, stamp, value } : undefined;
+  }
+}
+
+function stampOf(file: string): string {
+  const st = fs.statSync(file, { throwIfNoEntry: false });
+  return st ? `${st.ino}:${st.mtimeMs}:${st.size}` : '';
+}

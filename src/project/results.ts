@@ -5,21 +5,13 @@ import { sha256Hex } from '../config/hash.ts';
 import { isJsonObject, type JsonObject } from '../config/json.ts';
 import { RUN_FILES } from '../run/layout.ts';
 import { parseMetricsCounted } from '../run/metrics.ts';
-import {
-  type Checked,
-  checkEndRecord,
-  checkedText,
-  checkRunRecord,
-  type EndRecord,
-  type RunRecord,
-  type RunStatus,
-} from '../run/record.ts';
+import type { Checked, EndRecord, RunRecord, RunStatus } from '../run/record.ts';
 import { judgeRunState, readRecordFiles } from '../run/status.ts';
-import { cacheDir, writeCacheFile } from './cache.ts';
+import { cacheDir, ParsedFile, writeCacheFile } from './cache.ts';
 
 /**
- * What one result folder holds, as the listings (`ls`, `diff`, `plot`, the dashboard) and the
- * graph (`status`, `make`, staleness) read it: the folder's files, its records, its config, and
+ * What one result folder holds, as the listings (`ls`, the dashboard) and the graph (`status`,
+ * `make`, `check`, staleness) read it: the folder's files, its records, its config, and
  * the summaries of its metrics.
  */
 export interface IndexedResult {
@@ -121,12 +113,13 @@ class Tables {
   }
 
   pack(): PackedTables {
+    // a table never parsed goes back as the text it came as
     const json = (t: JsonTable) =>
-      this.#values[t] ? JSON.stringify(this.#values[t]) : (this.#text[t] ?? '[]');
+      (this.#values[t] ? JSON.stringify(this.#values[t]) : this.#text[t]) ?? JSON.stringify(this.#json(t));
     return {
       configs: json('configs'),
       flats: json('flats'),
-      defaults: this.#values.defaults || this.#text.defaults ? json('defaults') : '[{}]',
+      defaults: json('defaults'),
       fileSets: this.fileSets,
       metricNames: this.metricNames,
     };
@@ -164,7 +157,7 @@ interface IndexData {
  * version of this file took 0.5 s to load at 100,000 results).
  */
 interface IndexFile {
-  version: 6;
+  version: 7;
   root: string;
   rootIno: number;
   rootMtimeMs: number;
@@ -243,7 +236,7 @@ function unpack(file: IndexFile, records: () => string | undefined): IndexData {
   return { root, rootIno, rootMtimeMs, listedAt, rows, records, tables: new Tables(file.tables) };
 }
 
-const VERSION = 6;
+const VERSION = 7;
 
 const COLUMNS: (keyof Columns)[] = [
   'name',
@@ -290,58 +283,46 @@ const emptyColumns = (): Columns => Object.fromEntries(COLUMNS.map((c) => [c, []
  * measured. It is specific to the runtime's ABI, hence one file per ABI.
  */
 export function readResults(runsRoot: string, options: { cache?: boolean } = {}): IndexedResult[] {
-  // each folder read as its row is made: 100,000 reads are never held at once
-  return planResults(runsRoot, options.cache ?? true).finish((m) =>
-    summarizeFolder(m.dir, m.name, readFolderSync(m.dir)),
-  );
-}
-
-interface Miss {
-  name: string;
-  dir: string;
-  st: { ino: number; mtimeMs: number };
-}
-
-/**
- * What the index knows and which folders must be read; `finish` makes the listing from the
- * index's rows and the folders, read in order by `read`.
- */
-function planResults(
-  runsRoot: string,
-  useCache: boolean,
-): { finish: (read: (miss: Miss) => FolderRead | undefined) => IndexedResult[] } {
+  const useCache = options.cache ?? true;
   const file = indexFile(runsRoot);
   const old = useCache ? loadIndex(file, runsRoot) : undefined;
   const listedAt = Date.now();
   const rootStat = fs.statSync(runsRoot, { throwIfNoEntry: false });
-  if (!rootStat?.isDirectory()) return { finish: () => [] };
+  if (!rootStat?.isDirectory()) return [];
   const trusted =
     old !== undefined &&
     old.rootIno === rootStat.ino &&
     old.rootMtimeMs === rootStat.mtimeMs &&
     old.rootMtimeMs < old.listedAt - 1000;
   // nothing added, removed or running: the index is the answer as it is
-  if (trusted && old.rows.final.every((f) => f === 1)) return { finish: () => rowsOf(runsRoot, old) };
+  if (trusted && old.rows.final.every((f) => f === 1)) return rowsOf(runsRoot, old);
   let names: string[];
   if (trusted) names = old.rows.name;
   else {
     try {
-      names = fs.readdirSync(runsRoot).filter((n) => !n.startsWith('.'));
+      // in name order, as the graph takes them
+      names = fs
+        .readdirSync(runsRoot)
+        .filter((n) => !n.startsWith('.'))
+        .sort();
     } catch {
-      return { finish: () => [] };
+      return [];
     }
   }
   const previous = new Map<string, number>();
   if (old) for (let i = 0; i < old.rows.name.length; i++) previous.set(old.rows.name[i] as string, i);
-  // each name in order: a row of the old index to keep, or a folder to read
-  const slots: (number | Miss)[] = [];
+  // an ended result's row is copied with its records: without them, its folder is read again
+  const oldRecords = old?.records();
+  const tables = old?.tables ?? new Tables();
+  const builder = new Builder(tables);
+  const rows = emptyColumns();
+  const records = new Records();
   let changed = !trusted && (old === undefined || names.length !== old.rows.name.length);
-  const oldRecords = () => old?.records();
   for (const name of names) {
     const i = previous.get(name);
-    const final = i !== undefined && old?.rows.final[i] === 1 && oldRecords() !== undefined;
+    const final = i !== undefined && old?.rows.final[i] === 1 && oldRecords !== undefined;
     if (final && trusted) {
-      slots.push(i);
+      copyRow(old.rows, oldRecords, i, rows, records);
       continue;
     }
     const dir = join(runsRoot, name);
@@ -351,46 +332,32 @@ function planResults(
       continue;
     }
     if (final && old?.rows.ino[i] === st.ino && old.rows.mtimeMs[i] === st.mtimeMs) {
-      slots.push(i);
+      copyRow(old.rows, oldRecords, i, rows, records);
       continue;
     }
     changed = true;
-    const miss = { name, dir, st };
-    slots.push(miss);
+    const read = readFolder(dir, name);
+    if (read) builder.add(rows, read, st, records);
   }
-  const finish = (readMiss: (miss: Miss) => FolderRead | undefined): IndexedResult[] => {
-    const tables = old?.tables ?? new Tables();
-    const builder = new Builder(tables);
-    const rows = emptyColumns();
-    const records = new Records();
-    for (const slot of slots) {
-      if (typeof slot === 'number') copyRow(old as IndexData, slot, rows, records);
-      else {
-        const read = readMiss(slot);
-        if (read) builder.add(rows, read, slot.st, records);
-      }
-    }
-    const text = records.text();
-    const index: IndexData = {
-      root: runsRoot,
-      rootIno: rootStat.ino,
-      rootMtimeMs: rootStat.mtimeMs,
-      listedAt,
-      rows,
-      records: () => text,
-      tables,
-    };
-    if (useCache && changed) {
-      // the records first: an index is never on disk before the records it names
-      const { serialize } = process.getBuiltinModule('node:v8');
-      const generation = `${process.pid}-${Date.now()}-${Math.random()}`;
-      writeCacheFile(recordsFile(file), serialize({ generation, records: text } satisfies RecordsFile));
-      writeCacheFile(file, serialize(pack(index, generation)));
-      remember(file, index);
-    }
-    return rowsOf(runsRoot, index);
+  const text = records.text();
+  const index: IndexData = {
+    root: runsRoot,
+    rootIno: rootStat.ino,
+    rootMtimeMs: rootStat.mtimeMs,
+    listedAt,
+    rows,
+    records: () => text,
+    tables,
   };
-  return { finish };
+  if (useCache && changed) {
+    // the records first: an index is never on disk before the records it names
+    const { serialize } = process.getBuiltinModule('node:v8');
+    const generation = `${process.pid}-${Date.now()}-${Math.random()}`;
+    writeCacheFile(recordsFile(file), serialize({ generation, records: text } satisfies RecordsFile));
+    writeCacheFile(file, serialize(pack(index, generation)));
+    parsed.set(file, index);
+  }
+  return rowsOf(runsRoot, index);
 }
 
 function rowsOf(root: string, index: IndexData): IndexedResult[] {
@@ -453,11 +420,8 @@ class Records {
   }
 }
 
-/** Copies a row of the old index; false when its records are not at hand (the folder is read again). */
-function copyRow(old: IndexData, i: number, to: Columns, records: Records): boolean {
-  const text = old.records();
-  if (text === undefined) return false;
-  const from = old.rows;
+/** Copies row `i` of the old index, with its slice of the old records text. */
+function copyRow(from: Columns, text: string, i: number, to: Columns, records: Records): void {
   for (const key of COLUMNS) {
     if (key === 'metricValues') continue;
     if (key === 'recordAt') {
@@ -475,7 +439,6 @@ function copyRow(old: IndexData, i: number, to: Columns, records: Records): bool
     }
     (to[key] as unknown[]).push(from[key][i]);
   }
-  return true;
 }
 
 /** Adds rows read from folders, interning what they share into the tables. */
@@ -565,13 +528,6 @@ class Row implements IndexedResult {
   get name(): string {
     return this.view.rows.name[this.i] as string;
   }
-  /** The records from the folder itself, when the index's records file is gone or not its own. */
-  #fromFolder(): { record: Checked<RunRecord>; end: Checked<EndRecord> } {
-    const records = readRecordFiles(join(this.view.root, this.name), this.files);
-    this.#record = records.record;
-    this.#end = records.end;
-    return records;
-  }
   get files(): ReadonlySet<string> {
     const id = this.view.rows.files[this.i] as number;
     let set = this.view.fileSets.get(id);
@@ -582,24 +538,30 @@ class Row implements IndexedResult {
     return set;
   }
   get record(): Checked<RunRecord> {
-    const { rows } = this.view;
-    const records = this.view.records();
-    if (records === undefined) return this.#fromFolder().record;
-    const at = rows.recordAt[this.i] as number;
-    this.#record ??= JSON.parse(
-      records.slice(at, at + (rows.recordLength[this.i] as number)),
-    ) as Checked<RunRecord>;
-    return this.#record;
+    if (!this.#record) this.#parseRecords();
+    return this.#record as Checked<RunRecord>;
   }
   get end(): Checked<EndRecord> {
+    if (!this.#end) this.#parseRecords();
+    return this.#end as Checked<EndRecord>;
+  }
+  /** The row's two records from the records text, or from the folder when the index has none of its own. */
+  #parseRecords(): void {
     const { rows } = this.view;
-    const records = this.view.records();
-    if (records === undefined) return this.#fromFolder().end;
-    const at = (rows.recordAt[this.i] as number) + (rows.recordLength[this.i] as number);
-    this.#end ??= JSON.parse(
-      records.slice(at, at + (rows.endLength[this.i] as number)),
+    const text = this.view.records();
+    if (text === undefined) {
+      ({ record: this.#record, end: this.#end } = readRecordFiles(
+        join(this.view.root, this.name),
+        this.files,
+      ));
+      return;
+    }
+    const at = rows.recordAt[this.i] as number;
+    const split = at + (rows.recordLength[this.i] as number);
+    this.#record = JSON.parse(text.slice(at, split)) as Checked<RunRecord>;
+    this.#end = JSON.parse(
+      text.slice(split, split + (rows.endLength[this.i] as number)),
     ) as Checked<EndRecord>;
-    return this.#end;
   }
   get config(): JsonObject | null {
     const id = this.view.rows.config[this.i] as number;
@@ -676,43 +638,28 @@ interface FolderRead {
   metrics_skipped: number;
 }
 
-/** A result folder's listing and the text of each file the index reads (or why it could not be read). */
-interface FolderFiles {
-  files: string[];
-  texts: Map<string, string | { code: string }>;
-}
-
-/** The files of a folder the index reads. */
-const INDEXED = [RUN_FILES.config, RUN_FILES.effective, RUN_FILES.metrics, RUN_FILES.record, RUN_FILES.end];
-
-function readFolderSync(dir: string): FolderFiles | undefined {
+/** Reads one result folder: one listing, then only the files it has; undefined when it is no result (no config.json). */
+function readFolder(dir: string, name: string): FolderRead | undefined {
   let files: string[];
   try {
     files = fs.readdirSync(dir);
   } catch {
     return undefined;
   }
-  const texts = new Map<string, string | { code: string }>();
-  for (const f of INDEXED) {
-    if (!files.includes(f)) continue;
+  const has = new Set(files);
+  if (!has.has(RUN_FILES.config)) return undefined;
+  // open only the files the folder has: a failed open costs an exception
+  const text = (f: string): string | undefined => {
+    if (!has.has(f)) return undefined;
     try {
-      texts.set(f, fs.readFileSync(join(dir, f), 'utf8'));
-    } catch (error) {
-      texts.set(f, { code: String((error as NodeJS.ErrnoException).code) });
+      return fs.readFileSync(join(dir, f), 'utf8');
+    } catch {
+      return undefined;
     }
-  }
-  return { files, texts };
-}
-
-/** A result folder's summary from its files; undefined when it is no result (no config.json). */
-function summarizeFolder(dir: string, name: string, folder: FolderFiles | undefined): FolderRead | undefined {
-  if (!folder?.texts.has(RUN_FILES.config)) return undefined;
-  const { files, texts } = folder;
+  };
   const json = (f: string): unknown => {
-    const text = texts.get(f);
-    if (typeof text !== 'string') return undefined;
     try {
-      return JSON.parse(text);
+      return JSON.parse(text(f) ?? '');
     } catch {
       return undefined;
     }
@@ -720,12 +667,9 @@ function summarizeFolder(dir: string, name: string, folder: FolderFiles | undefi
   const raw = json(RUN_FILES.config);
   const config = isJsonObject(raw) ? raw : null;
   const effective = json(RUN_FILES.effective) as { defaults?: unknown } | undefined;
-  const text = texts.get(RUN_FILES.metrics);
-  const rows = typeof text === 'string' && text ? parseMetricsCounted(text) : { rows: [], skipped: 0 };
-  const records = {
-    record: checkedText<RunRecord>(RUN_FILES.record, texts.get(RUN_FILES.record), checkRunRecord),
-    end: checkedText<EndRecord>(RUN_FILES.end, texts.get(RUN_FILES.end), checkEndRecord),
-  };
+  const metricsText = text(RUN_FILES.metrics);
+  const rows = metricsText ? parseMetricsCounted(metricsText) : { rows: [], skipped: 0 };
+  const records = readRecordFiles(dir, has);
   const state = config
     ? judgeRunState(dir, records)
     : {
@@ -764,37 +708,18 @@ function slim(r: RunRecord): RunRecord {
   } as RunRecord;
 }
 
-/**
- * The index as last loaded or written in this process, by the file's identity: a long-lived
- * process (the dashboard's server) and a command that asks twice (`ls` lists, then its graph)
- * read the file once.
- */
-let memo: { file: string; stamp: string; index: IndexData } | undefined;
-
-function stampOf(file: string): string {
-  const st = fs.statSync(file, { throwIfNoEntry: false });
-  return st ? `${st.ino}:${st.mtimeMs}:${st.size}` : '';
-}
-
-function remember(file: string, index: IndexData): void {
-  const stamp = stampOf(file);
-  memo = stamp ? { file, stamp, index } : undefined;
-}
+/** The index as last loaded or written in this process (`ls` lists, then its graph asks again). */
+const parsed = new ParsedFile<IndexData | undefined>();
 
 function loadIndex(file: string, root: string): IndexData | undefined {
-  const stamp = stampOf(file);
-  if (!stamp) return undefined;
-  if (memo?.file === file && memo.stamp === stamp) return memo.index;
-  let index: IndexData | undefined;
-  try {
-    const data = process.getBuiltinModule('node:v8').deserialize(fs.readFileSync(file)) as IndexFile;
-    index =
-      data?.version === VERSION && data.root === root
+  return parsed.get(file, () => {
+    try {
+      const data = process.getBuiltinModule('node:v8').deserialize(fs.readFileSync(file)) as IndexFile;
+      return data?.version === VERSION && data.root === root
         ? unpack(data, lazyRecords(file, data.generation))
         : undefined;
-  } catch {
-    index = undefined; // a torn or foreign file: rebuilt from the folders
-  }
-  if (index) memo = { file, stamp, index };
-  return index;
+    } catch {
+      return undefined; // a torn or foreign file: rebuilt from the folders
+    }
+  });
 }

@@ -114,37 +114,23 @@ export interface Checked<T> {
 
 /** Reads a JSON file and checks it; `{}` when the file is missing. */
 export function readChecked<T>(file: string, check: (value: unknown) => string | null): Checked<T> {
-  let text: string | { code: string };
+  let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (error) {
-    text = { code: String((error as NodeJS.ErrnoException).code) };
-  }
-  return checkedText(basename(file), text, check);
-}
-
-/**
- * readChecked of a file already read: its text, or the error code reading it failed with
- * (undefined: the folder has no such file).
- */
-export function checkedText<T>(
-  name: string,
-  text: string | { code: string } | undefined,
-  check: (value: unknown) => string | null,
-): Checked<T> {
-  if (text === undefined) return {};
-  if (typeof text !== 'string')
-    return text.code === 'ENOENT' || text.code === 'ENOTDIR'
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR'
       ? {}
-      : { damage: `cannot read ${name} (${text.code})` };
+      : { damage: `cannot read ${basename(file)} (${code})` };
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    return { damage: `${name} is not JSON (${(error as Error).message})` };
+    return { damage: `${basename(file)} is not JSON (${(error as Error).message})` };
   }
   const problem = check(value);
-  return problem ? { damage: `${name}: ${problem}` } : { value: value as T };
+  return problem ? { damage: `${basename(file)}: ${problem}` } : { value: value as T };
 }
 
 const isStringOrNull = (v: unknown) => v === null || v === undefined || typeof v === 'string';

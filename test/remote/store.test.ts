@@ -62,6 +62,23 @@ describe('the PostgreSQL store', () => {
     expect(second?.job.name).toBe('model');
   });
 
+  it('steps over a waiting config to a free one behind it, and waits for every source', async () => {
+    await store.push(job('data'));
+    await store.push(job('prep'));
+    await store.push(job('model', ['data', 'prep']));
+    await store.push(job('other'));
+    const data = await store.claim('w1', 30);
+    expect(data?.job.name).toBe('data');
+    const prep = await store.claim('w2', 30);
+    expect(prep?.job.name).toBe('prep');
+    // model waits for both; the free config queued after it is claimed first
+    expect((await store.claim('w3', 30))?.job.name).toBe('other');
+    await store.complete(data!, 'data/t', []);
+    expect(await store.claim('w3', 30)).toBeNull();
+    await store.complete(prep!, 'prep/t', []);
+    expect((await store.claim('w3', 30))?.job.name).toBe('model');
+  });
+
   it('fences a worker whose lease expired and was claimed again', async () => {
     await store.push(job('a'));
     const old = await store.claim('w1', 0.2);

@@ -232,10 +232,7 @@ export class PgStore implements Store {
     return new PgStore(pool);
   }
 
-  async #query<T>(
-    text: string | Prepared,
-    values: unknown[] = [],
-  ): Promise<{ rows: T[]; rowCount: number }> {
+  async #query<T>(text: string | Prepared, values: unknown[] = []): Promise<{ rows: T[]; rowCount: number }> {
     if (!this.#migrated) await this.migrate();
     const r = await this.#pool.query(typeof text === 'string' ? { text, values } : { ...text, values });
     return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };

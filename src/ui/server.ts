@@ -303,42 +303,48 @@ export function createUiApp(options: UiAppOptions): Hono {
   });
 
   app.get('/api/series', (c) => {
-    const metric = c.req.query('metric') ?? 'loss';
+    // one metric or several (the compare page's panels ask for all of theirs at once: each
+    // metrics.jsonl is read once per request)
+    const asked = c.req.queries('metric') ?? [];
+    const metrics = asked.length ? asked : ['loss'];
     const x = c.req.query('x') ?? 'step';
     const maxPoints = Math.max(100, Number(c.req.query('points') ?? 2000) || 2000);
     const names = new Set<string>();
     const xs = new Set<string>(['step']);
-    const series = selected(c).map((dir) => {
+    const series = selected(c).flatMap((dir) => {
       const rows = readMetricRows(dir);
       // every metric any row logged (val_loss may first appear at step 49), and the x axes
       for (const r of rows) for (const k of Object.keys(r)) (X_KEYS.has(k) ? xs : names).add(k);
-      const all = metricSeries(rows, metric, x);
-      let min = Number.POSITIVE_INFINITY;
-      let max = Number.NEGATIVE_INFINITY;
-      for (const p of all) {
-        if (p.y < min) min = p.y;
-        if (p.y > max) max = p.y;
-      }
-      // at most two points per pixel of a wide chart (the lowest and highest): spikes stay
-      const points = decimate(all, maxPoints);
-      return {
-        name: dir.split('/').pop(),
-        x: points.map((p) => p.x),
-        y: points.map((p) => p.y),
-        // from every point, not the thinned ones: the final, best, lowest and highest values
-        summary: all.length
-          ? {
-              final: all[all.length - 1]?.y,
-              best: higherIsBetter(metric) ? max : min,
-              min,
-              max,
-              count: all.length,
-            }
-          : null,
-      };
+      return metrics.map((metric) => {
+        const all = metricSeries(rows, metric, x);
+        let min = Number.POSITIVE_INFINITY;
+        let max = Number.NEGATIVE_INFINITY;
+        for (const p of all) {
+          if (p.y < min) min = p.y;
+          if (p.y > max) max = p.y;
+        }
+        // at most two points per pixel of a wide chart (the lowest and highest): spikes stay
+        const points = decimate(all, maxPoints);
+        return {
+          name: dir.split('/').pop(),
+          metric,
+          x: points.map((p) => p.x),
+          y: points.map((p) => p.y),
+          // from every point, not the thinned ones: the final, best, lowest and highest values
+          summary: all.length
+            ? {
+                final: all[all.length - 1]?.y,
+                best: higherIsBetter(metric) ? max : min,
+                min,
+                max,
+                count: all.length,
+              }
+            : null,
+        };
+      });
     });
     // the metrics these runs logged and their x axes, so the page needs no other request
-    return c.json({ metric, x, metrics: [...names], xs: [...xs, 'index'], series });
+    return c.json({ metric: metrics[0], x, metrics: [...names], xs: [...xs, 'index'], series });
   });
 
   app.get('/api/graph', async (c) => {

@@ -145,7 +145,14 @@ describe('the dashboard as a reader uses it (issue 14)', () => {
       'runs/model/run.json': fakeRecord({ name: 'model', started_at: '2026-01-01T00:01:00Z' }),
       'runs/model/end.json': end(61),
       'runs/model/metrics.jsonl': rows([
-        ...Array.from({ length: 60 }, (_, s) => ({ step: s, loss: 1 / (s + 1), wall_time: 1000 + s })),
+        ...Array.from({ length: 60 }, (_, s) => ({
+          step: s,
+          loss: 1 / (s + 1),
+          train_acc: s / 60,
+          wall_time: 1000 + s,
+        })),
+        { step: 40, val_loss: 0.5 },
+        { step: 50, val_loss: 0.4 },
         { step: 60, val_loss: 0.3 },
       ]),
       'runs/model~epochs=2,lr=0.2/config.json': { lr: 0.2, epochs: 2, precision: 'high' },
@@ -155,7 +162,7 @@ describe('the dashboard as a reader uses it (issue 14)', () => {
       }),
       'runs/model~epochs=2,lr=0.2/end.json': end(30),
       'runs/model~epochs=2,lr=0.2/metrics.jsonl': rows(
-        Array.from({ length: 40 }, (_, s) => ({ step: s, loss: 2 / (s + 2) })),
+        Array.from({ length: 40 }, (_, s) => ({ step: s, loss: 2 / (s + 2), train_acc: s / 80 })),
       ),
       'runs/evaluation/config.json': { source: 'model', precision: 'high' },
       'runs/evaluation/run.json': fakeRecord({ name: 'evaluation', started_at: '2026-01-01T00:03:00Z' }),
@@ -255,18 +262,55 @@ describe('the dashboard as a reader uses it (issue 14)', () => {
     const { page, problems } = await open(
       `#/compare?sel=model&sel=${encodeURIComponent('model~epochs=2,lr=0.2')}`,
     );
-    await page.waitForSelector('.uplot canvas');
-    expect(await page.$$eval('.u-legend .u-series', (s) => s.length)).toBe(3);
+    // a panel per quantity: loss and val_loss (first logged at step 40) overlaid, then acc
+    await page.waitForFunction(() => document.querySelectorAll('.panel .uplot canvas').length === 2);
+    const titles = await page.$$eval('.panel .u-title', (t) => t.map((x) => x.textContent));
+    expect(titles).toEqual(['loss', 'acc']);
+    const legend = (panel: number) =>
+      page.$$eval(`.panel:nth-child(${panel}) .u-legend .u-series th`, (s) =>
+        s.map((x) => x.textContent ?? ''),
+      );
+    expect(await legend(1)).toEqual(['step', 'model · loss', 'model · val', 'model~epochs=2,lr=0.2 · loss']);
+    // a run has one colour in every panel and in the table; runs differ
+    const swatches = await page.$$eval('table.configs .swatch', (s) =>
+      s.map((x) => (x as HTMLElement).style.background),
+    );
+    expect(new Set(swatches).size).toBe(2);
+    // hovering a run's line in one panel brings that run forward in the others
+    await page.hover('.panel:nth-child(1) .u-legend .u-series:nth-child(2)');
+    await page.waitForFunction(
+      () =>
+        (document.querySelector('.panel:nth-child(2) .u-legend .u-series:nth-child(3)') as HTMLElement)?.style
+          .opacity === '0.3',
+    );
+    expect(
+      await page.$eval(
+        '.panel:nth-child(2) .u-legend .u-series:nth-child(2)',
+        (x) => (x as HTMLElement).style.opacity,
+      ),
+    ).not.toBe('0.3');
+    // final and best of every metric for each run
+    const head = await page.$$eval('table.summary th', (t) => t.map((x) => x.textContent));
+    expect(head).toEqual(
+      expect.arrayContaining(['loss final', 'loss best', 'val_loss final', 'train_acc best']),
+    );
+    expect(head).not.toContain('wall_time final');
+    expect(await page.textContent('table.summary')).toContain('0.01667'); // model's final loss, 1/60
     const metrics = await page.$$eval('select[title=metric] option', (o) => o.map((x) => x.textContent));
     expect(metrics).toContain('val_loss');
     expect(metrics).not.toContain('wall_time');
-    // x axes the runs logged; final, best, min, max of each run from every point
+    // x axes the runs logged
     const xs = await page.$$eval('select[title="x axis"] option', (o) => o.map((x) => x.textContent));
     expect(xs).toEqual(['step', 'wall_time', 'index']);
+
+    // one metric alone: its chart, final, best, min, max of each run from every point, its CSV
+    await page.selectOption('select[title=metric]', 'loss');
+    await page.waitForFunction(() => location.hash.includes('metric=loss'));
+    await page.waitForSelector('button:text-is("CSV")');
+    expect(await page.$$eval('.u-legend .u-series', (s) => s.length)).toBe(3);
     const summary = (await page.textContent('table.summary')) ?? '';
     expect(summary).toContain('final');
-    expect(summary).toContain('0.01667'); // model's final loss, 1/60
-    // the chart's data as CSV, one column per run
+    expect(summary).toContain('0.01667');
     const [download] = await Promise.all([
       page.waitForEvent('download'),
       page.click('button:text-is("CSV")'),
@@ -276,7 +320,7 @@ describe('the dashboard as a reader uses it (issue 14)', () => {
     expect(csv[0]).toBe('step,model,"model~epochs=2,lr=0.2"');
     expect(csv[1]).toBe('0,1,1');
     // smoothed, each run's raw line stays behind it, faded
-    await page.goto(`${served.url}#/compare?sel=model&sel=huge&smooth=5`);
+    await page.goto(`${served.url}#/compare?sel=model&sel=huge&smooth=5&metric=loss`);
     await page.waitForFunction(() => document.querySelectorAll('.u-legend .u-series').length === 5);
     const labels = await page.$$eval('.u-legend .u-series', (s) => s.map((x) => x.textContent ?? ''));
     expect(labels.some((l) => l.includes('model (raw)'))).toBe(true);

@@ -66,6 +66,7 @@ describe('the dashboard API', () => {
     const series = await json(app.request('/api/series?runs=model,modela&metric=loss'));
     expect(series.series[1]).toEqual({
       name: 'modela',
+      metric: 'loss',
       x: [0, 1, 2],
       y: [2, 1, 2 / 3],
       summary: { final: 2 / 3, best: 2 / 3, min: 2 / 3, max: 2, count: 3 },
@@ -76,6 +77,14 @@ describe('the dashboard API', () => {
     );
     expect(encoded.series.map((x: J) => x.name)).toEqual(['model', 'modela']);
     expect(encoded.xs).toEqual(['step', 'index']);
+    // several metrics in one request: a series for each run and metric
+    const both = await json(app.request('/api/series?runs=model,modela&metric=loss&metric=nope'));
+    expect(both.series.map((x: J) => `${x.name}/${x.metric}/${x.x.length}`)).toEqual([
+      'model/loss/3',
+      'model/nope/0',
+      'modela/loss/3',
+      'modela/nope/0',
+    ]);
   });
 
   it('serves the graph, the tree and the page', async () => {

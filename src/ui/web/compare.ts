@@ -1,5 +1,6 @@
 // The dashboard's compare page and the chart it shares with the run page.
 import uPlot from 'uplot';
+import { metricPanels, runColors, splitOf } from '../../compare/panels.ts';
 import { COLORS, movingAverage } from '../../plot/svg.ts';
 import { formatTick } from '../../run/format.ts';
 import { api, el, fmt, go, type Json, live, main, replaceRoute, runsQuery } from './dom.ts';
@@ -12,10 +13,23 @@ export const tick = formatTick;
 export interface Chart {
   box: HTMLElement;
   /** New data; the zoom the reader chose stays. */
-  update(series: { name: string; x: number[]; y: number[] }[]): void;
+  update(series: Line[]): void;
+  /** Brings forward the lines of one run (null: all alike), as hovering does. */
+  focus(run: string | null): void;
 }
 
-function aligned(series: { name: string; x: number[]; y: number[] }[], log: boolean, smooth: number) {
+/** One line of a chart: its points, and optionally its run, colour and dash pattern. */
+export interface Line {
+  name: string;
+  x: number[];
+  y: number[];
+  /** The run the line belongs to (for highlighting it across charts); else its name. */
+  run?: string;
+  color?: string;
+  dash?: number[];
+}
+
+function aligned(series: Line[], log: boolean, smooth: number) {
   const xs = [...new Set(series.flatMap((s) => s.x))].sort((a, b) => a - b);
   const index = new Map(xs.map((x, i) => [x, i]));
   const data: (number | null)[][] = [xs];
@@ -33,27 +47,40 @@ function aligned(series: { name: string; x: number[]; y: number[] }[], log: bool
   return data as uPlot.AlignedData;
 }
 
+/** A run hovered on one chart is brought forward on the others (set while one chart tells them). */
+let echoing = false;
+
 /**
  * Several series on one uPlot chart: zoom by dragging (kept across updates), values on hover,
  * log scale, axis labels that fit, a single point drawn as a point, and a width that follows
- * its container.
+ * its container. `onFocus` hears which run the reader hovers.
  */
 export function chart(
-  series: { name: string; x: number[]; y: number[] }[],
-  opts: { title: string; log: boolean; smooth: number; xLabel?: string },
+  series: Line[],
+  opts: {
+    title: string;
+    log: boolean;
+    smooth: number;
+    xLabel?: string;
+    height?: number;
+    onFocus?: (run: string | null) => void;
+  },
 ): Chart {
   const box = el('div', { className: 'chart' });
+  const height = opts.height ?? 300;
   const lonely = series.every((s) => s.x.length <= 1);
   // steps are whole numbers: no tick at step 0.2
   const whole = series.every((s) => s.x.every(Number.isInteger));
   const incrs = whole
     ? [1, 2, 5].flatMap((m) => [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7].map((p) => m * p)).sort((a, b) => a - b)
     : undefined;
+  const colorOf = (s: Line, i: number) => s.color ?? (COLORS[i % COLORS.length] as string);
+  const runs = series.map((s) => s.run ?? s.name);
   const plot = new uPlot(
     {
       title: opts.title,
       width: 400,
-      height: 300,
+      height,
       scales: { x: { time: false }, y: { distr: opts.log ? 3 : 1 } },
       axes: [
         { values: (_u, vals) => vals.map(tick), label: opts.xLabel ?? 'step', ...(incrs ? { incrs } : {}) },
@@ -63,8 +90,9 @@ export function chart(
         { label: opts.xLabel ?? 'step', value: (_u, v) => tick(v) },
         ...series.map((s, i) => ({
           label: s.name,
-          stroke: COLORS[i % COLORS.length],
+          stroke: colorOf(s, i),
           width: 1.5,
+          ...(s.dash ? { dash: s.dash } : {}),
           spanGaps: true,
           value: (_u: uPlot, v: number | null) => tick(v),
           points: { show: lonely ? true : undefined, size: 7 },
@@ -72,8 +100,9 @@ export function chart(
         ...(opts.smooth > 0
           ? series.map((s, i) => ({
               label: `${s.name} (raw)`,
-              stroke: `${COLORS[i % COLORS.length]}40`,
+              stroke: `${colorOf(s, i)}40`,
               width: 1,
+              ...(s.dash ? { dash: s.dash } : {}),
               spanGaps: true,
               value: (_u: uPlot, v: number | null) => tick(v),
             }))
@@ -82,6 +111,14 @@ export function chart(
       // hovering near a line brings its run forward and fades the others
       focus: { alpha: 0.3 },
       cursor: { focus: { prox: 16 } },
+      hooks: {
+        setSeries: [
+          (_u, index) => {
+            if (echoing || !opts.onFocus) return;
+            opts.onFocus(index === null || index === 0 ? null : (runs[(index - 1) % runs.length] ?? null));
+          },
+        ],
+      },
     },
     aligned(series, opts.log, opts.smooth),
     box,
@@ -89,13 +126,22 @@ export function chart(
   // as wide as its place on the page, now and when the window changes
   const fit = () => {
     const width = Math.max(240, Math.floor(box.clientWidth - 12));
-    if (width !== plot.width) plot.setSize({ width, height: 300 });
+    if (width !== plot.width) plot.setSize({ width, height });
   };
   new ResizeObserver(fit).observe(box);
   requestAnimationFrame(fit);
   return {
     box,
     update: (next) => plot.setData(aligned(next, opts.log, opts.smooth), false),
+    focus: (run) => {
+      echoing = true;
+      try {
+        const i = run === null ? -1 : runs.indexOf(run);
+        plot.setSeries(i < 0 ? null : i + 1, { focus: i >= 0 });
+      } finally {
+        echoing = false;
+      }
+    },
   };
 }
 
@@ -105,8 +151,11 @@ type Summary = { final: number; best: number; min: number; max: number; count: n
 type Series = {
   metrics: string[];
   xs: string[];
-  series: { name: string; x: number[]; y: number[]; summary: Summary }[];
+  series: { name: string; metric: string; x: number[]; y: number[]; summary: Summary }[];
 };
+
+/** Dash patterns for the splits of a panel: the first solid, validation dashed, test dotted. */
+export const PANEL_DASHES: (number[] | undefined)[] = [undefined, [6, 4], [2, 3], [10, 3, 2, 3]];
 
 /** The chart's data as CSV: one row per x, one column per run (empty where a run has no point). */
 function toCsv(xName: string, series: { name: string; x: number[]; y: number[] }[]): string {
@@ -137,18 +186,23 @@ export async function comparePage(params: URLSearchParams): Promise<void> {
   const smooth = Number(params.get('smooth') ?? 0);
   const asked = params.get('metric') ?? '';
   const query = runsQuery(sel);
-  const seriesOf = (m: string) =>
-    api<Series>(`/api/series?${query}&metric=${encodeURIComponent(m)}&x=${encodeURIComponent(xName)}`);
+  const seriesOf = (metrics: string[], points?: number) =>
+    api<Series>(
+      `/api/series?${query}${metrics.map((m) => `&metric=${encodeURIComponent(m)}`).join('')}&x=${encodeURIComponent(xName)}${points ? `&points=${points}` : ''}`,
+    );
   const [diff, first] = await Promise.all([
     api<{
       keys: string[];
       rows: { name: string; values: Record<string, { value: Json; default?: boolean }> }[];
     }>(`/api/diff?${query}`),
-    seriesOf(asked || 'loss'),
+    seriesOf([asked || 'loss']),
   ]);
-  // the metric asked for, else the first one these runs logged
-  const metric = asked && first.metrics.includes(asked) ? asked : (first.metrics[0] ?? asked);
-  const series = metric === (asked || 'loss') ? first : await seriesOf(metric);
+  const colors = new Map(
+    runColors(
+      diff.rows.map((r) => r.name),
+      COLORS,
+    ).map((c, i) => [diff.rows[i]?.name as string, c]),
+  );
   const table = el('table', { className: 'diff configs' });
   table.append(
     el('tr', {}, el('th', { textContent: 'name' }), ...diff.keys.map((k) => el('th', { textContent: k }))),
@@ -157,7 +211,12 @@ export async function comparePage(params: URLSearchParams): Promise<void> {
     const tr = el(
       'tr',
       {},
-      el('td', {}, el('a', { href: `#/run/${encodeURIComponent(row.name)}`, textContent: row.name })),
+      el(
+        'td',
+        {},
+        el('span', { className: 'swatch', style: `background:${colors.get(row.name)}` }),
+        el('a', { href: `#/run/${encodeURIComponent(row.name)}`, textContent: row.name }),
+      ),
     );
     for (const k of diff.keys) {
       const v = row.values[k];
@@ -174,14 +233,20 @@ export async function comparePage(params: URLSearchParams): Promise<void> {
   }
   const state = {
     sel,
-    metric,
+    metric: asked,
     log: log ? '1' : '',
     smooth: smooth ? String(smooth) : '',
     x: xName === 'step' ? '' : xName,
   };
-  if (metric !== asked) replaceRoute('compare', state);
+  // a metric asked for that these runs never logged: back to the panels of what they did log
+  if (asked && !first.metrics.includes(asked)) {
+    replaceRoute('compare', { ...state, metric: '' });
+    state.metric = '';
+  }
+  const metric = state.metric;
   const metricSelect = el('select', { title: 'metric' });
-  for (const m of series.metrics)
+  metricSelect.append(el('option', { value: '', textContent: 'every metric (panels)', selected: !metric }));
+  for (const m of first.metrics)
     metricSelect.append(el('option', { value: m, textContent: m, selected: m === metric }));
   metricSelect.onchange = () => go('compare', { ...state, metric: metricSelect.value });
   const logBox = el('input', { type: 'checkbox', checked: log });
@@ -189,10 +254,188 @@ export async function comparePage(params: URLSearchParams): Promise<void> {
   const smoothInput = el('input', { type: 'number', min: '0', value: String(smooth), style: 'width:60px' });
   smoothInput.onchange = () => go('compare', { ...state, smooth: smoothInput.value });
   const xSelect = el('select', { title: 'x axis' });
-  for (const x of series.xs)
-    xSelect.append(el('option', { value: x, textContent: x, selected: x === xName }));
+  for (const x of first.xs) xSelect.append(el('option', { value: x, textContent: x, selected: x === xName }));
   xSelect.onchange = () => go('compare', { ...state, x: xSelect.value });
-  const withData = series.series.filter((s) => s.x.length);
+  const toolbar = el(
+    'div',
+    { className: 'toolbar' },
+    'metric ',
+    metricSelect,
+    ' x ',
+    xSelect,
+    el('label', {}, logBox, ' log scale'),
+    el('label', {}, ' smooth ', smoothInput),
+  );
+  const view = metric
+    ? await singleView(metric === (asked || 'loss') ? first : await seriesOf([metric]), {
+        metric,
+        log,
+        smooth,
+        xName,
+        colors,
+        toolbar,
+        refresh: () => seriesOf([metric]),
+      })
+    : await panelsView(first.metrics, { log, smooth, xName, colors, state, fetch: seriesOf });
+  main().replaceChildren(
+    el('h2', { textContent: diff.keys.length ? 'How the configs differ' : 'The configs do not differ' }),
+    el('div', { className: 'scroll' }, table),
+    el('h2', { textContent: 'Metrics' }),
+    first.metrics.length
+      ? toolbar
+      : el('p', { className: 'muted', textContent: 'These runs logged no metrics.' }),
+    ...view.nodes,
+  );
+  // live curves: new points arrive, the zoom stays
+  live.refresh = view.refresh;
+}
+
+interface View {
+  nodes: (Node | string)[];
+  refresh: () => Promise<void>;
+}
+
+/** Lines of one metric, coloured by run; `dash` for the split they measure in a panel. */
+function linesOf(
+  data: Series['series'],
+  colors: Map<string, string>,
+  label: (s: Series['series'][number]) => string,
+  dashOf: (metric: string) => number[] | undefined = () => undefined,
+): Line[] {
+  return data
+    .filter((s) => s.x.length)
+    .map((s) => ({
+      name: label(s),
+      run: s.name,
+      x: s.x,
+      y: s.y,
+      color: colors.get(s.name),
+      dash: dashOf(s.metric),
+    }));
+}
+
+/**
+ * A panel for every quantity the runs logged (train, validation and test of it overlaid: one
+ * colour per run, one dash per split); hovering a run on one panel brings it forward on all.
+ * Metrics every run logged once at most (a final accuracy) go to a table of values instead.
+ * Each run's final and best value of every metric below.
+ */
+async function panelsView(
+  metrics: string[],
+  o: {
+    log: boolean;
+    smooth: number;
+    xName: string;
+    colors: Map<string, string>;
+    state: Record<string, string | string[]>;
+    fetch: (metrics: string[], points?: number) => Promise<Series>;
+  },
+): Promise<View> {
+  if (!metrics.length) return { nodes: [], refresh: async () => {} };
+  // panels are narrower than the single chart: fewer points each
+  const POINTS = 1000;
+  const data = await o.fetch(metrics, POINTS);
+  const lined = new Set(data.series.filter((s) => s.x.length > 1).map((s) => s.metric));
+  const panels = metricPanels(metrics.filter((m) => lined.has(m)));
+  const single = metrics.filter((m) => !lined.has(m));
+  const charts: { metrics: string[]; chart: Chart }[] = [];
+  const focusAll = (run: string | null) => {
+    for (const c of charts) c.chart.focus(run);
+  };
+  const build = (panel: (typeof panels)[number], all: Series['series']) => {
+    const dashOf = (m: string) => PANEL_DASHES[panel.metrics.indexOf(m) % PANEL_DASHES.length];
+    const many = panel.metrics.length > 1;
+    const label = (s: Series['series'][number]) =>
+      many ? `${s.name} · ${splitOf(s.metric).split ?? s.metric}` : s.name;
+    return linesOf(
+      all.filter((s) => panel.metrics.includes(s.metric)),
+      o.colors,
+      label,
+      dashOf,
+    );
+  };
+  const grid = el('div', { className: 'grid panels' });
+  for (const panel of panels) {
+    const drawn = chart(build(panel, data.series), {
+      title: panel.quantity,
+      log: o.log,
+      smooth: o.smooth,
+      xLabel: o.xName,
+      height: 240,
+      onFocus: focusAll,
+    });
+    charts.push({ metrics: panel.metrics, chart: drawn });
+    const open = el('a', {
+      href: `#/compare?${new URLSearchParams([
+        ...(o.state.sel as string[]).map((n) => ['sel', n]),
+        ['metric', panel.metrics[0] as string],
+      ]).toString()}`,
+      textContent: panel.metrics.join(', '),
+      title: 'this metric alone, with its PNG and CSV',
+      className: 'panel-link',
+    });
+    grid.append(el('div', { className: 'panel' }, drawn.box, open));
+  }
+  // each run's final and best of every metric: a column pair per metric
+  const runs = [...new Set(data.series.map((s) => s.name))];
+  const byKey = new Map(data.series.map((s) => [`${s.name}\0${s.metric}`, s.summary]));
+  const summary = el('table', { className: 'diff summary' });
+  summary.append(
+    el(
+      'tr',
+      {},
+      el('th', { textContent: 'name' }),
+      ...metrics.flatMap((m) =>
+        single.includes(m)
+          ? [el('th', { textContent: m })]
+          : [el('th', { textContent: `${m} final` }), el('th', { textContent: `${m} best` })],
+      ),
+    ),
+  );
+  for (const run of runs)
+    summary.append(
+      el(
+        'tr',
+        {},
+        el('td', {}, el('span', { className: 'swatch', style: `background:${o.colors.get(run)}` }), run),
+        ...metrics.flatMap((m) => {
+          const v = byKey.get(`${run}\0${m}`);
+          const cell = (n: number | undefined) =>
+            n === undefined
+              ? el('td', { className: 'absent', textContent: '—' })
+              : el('td', { textContent: tick(n) });
+          return single.includes(m) ? [cell(v?.final)] : [cell(v?.final), cell(v?.best)];
+        }),
+      ),
+    );
+  return {
+    nodes: [
+      grid,
+      el('h2', { textContent: 'Final and best values' }),
+      el('div', { className: 'scroll' }, summary),
+    ],
+    refresh: async () => {
+      const next = await o.fetch(metrics, POINTS);
+      for (const [i, panel] of panels.entries()) charts[i]?.chart.update(build(panel, next.series));
+    },
+  };
+}
+
+/** One metric on one chart, with its PNG and CSV, and each run's final, best, min and max. */
+async function singleView(
+  series: Series,
+  o: {
+    metric: string;
+    log: boolean;
+    smooth: number;
+    xName: string;
+    colors: Map<string, string>;
+    toolbar: HTMLElement;
+    refresh: () => Promise<Series>;
+  },
+): Promise<View> {
+  const { metric, log, smooth, xName } = o;
+  const withData = linesOf(series.series, o.colors, (s) => s.name);
   const missing = series.series.filter((s) => !s.x.length).map((s) => s.name);
   const drawn = withData.length ? chart(withData, { title: metric, log, smooth, xLabel: xName }) : undefined;
   // each run's final, best, lowest and highest value of the metric, from every point logged
@@ -209,7 +452,12 @@ export async function comparePage(params: URLSearchParams): Promise<void> {
       el(
         'tr',
         {},
-        el('td', { textContent: s.name }),
+        el(
+          'td',
+          {},
+          el('span', { className: 'swatch', style: `background:${o.colors.get(s.name)}` }),
+          s.name,
+        ),
         ...(s.summary
           ? [s.summary.final, s.summary.best, s.summary.min, s.summary.max].map((v) =>
               el('td', { textContent: tick(v) }),
@@ -226,33 +474,19 @@ export async function comparePage(params: URLSearchParams): Promise<void> {
   const csv = el('button', { textContent: 'CSV', title: "save the chart's data" });
   csv.onclick = () =>
     save(`${metric}.csv`, URL.createObjectURL(new Blob([toCsv(xName, withData)], { type: 'text/csv' })));
-  main().replaceChildren(
-    el('h2', { textContent: diff.keys.length ? 'How the configs differ' : 'The configs do not differ' }),
-    el('div', { className: 'scroll' }, table),
-    el('h2', { textContent: 'Metrics' }),
-    series.metrics.length
-      ? el(
-          'div',
-          { className: 'toolbar' },
-          'metric ',
-          metricSelect,
-          ' x ',
-          xSelect,
-          el('label', {}, logBox, ' log scale'),
-          el('label', {}, ' smooth ', smoothInput),
-          png,
-          csv,
-        )
-      : el('p', { className: 'muted', textContent: 'These runs logged no metrics.' }),
-    missing.length && metric
-      ? el('p', { className: 'warn', textContent: `no "${metric}" in ${missing.join(', ')}` })
-      : '',
-    drawn?.box ?? '',
-    series.metrics.length ? el('div', { className: 'scroll' }, summary) : '',
-  );
-  // live curves: new points arrive, the zoom stays
-  live.refresh = async () => {
-    const next = await seriesOf(metric);
-    drawn?.update(withData.map((s) => next.series.find((n) => n.name === s.name) ?? s));
+  o.toolbar.append(png, csv);
+  return {
+    nodes: [
+      missing.length
+        ? el('p', { className: 'warn', textContent: `no "${metric}" in ${missing.join(', ')}` })
+        : '',
+      drawn?.box ?? '',
+      el('div', { className: 'scroll' }, summary),
+    ],
+    refresh: async () => {
+      const next = await o.refresh();
+      const lines = linesOf(next.series, o.colors, (s) => s.name);
+      drawn?.update(withData.map((s) => lines.find((n) => n.name === s.name) ?? s));
+    },
   };
 }

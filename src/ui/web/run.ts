@@ -1,6 +1,8 @@
 // The dashboard's page of one run: its state, records, metrics, output and files. A live update
 // fetches only what changed: new metric rows, the log tails, the state.
-import { chart, tick } from './compare.ts';
+import { metricPanels, runColors } from '../../compare/panels.ts';
+import { COLORS } from '../../plot/svg.ts';
+import { chart, PANEL_DASHES, tick } from './compare.ts';
 import {
   api,
   apiText,
@@ -118,8 +120,8 @@ export async function runPage(name: string): Promise<void> {
         )
       : ['none'];
 
-  // metrics: a chart for each one logged more than once, a table of the single values (an
-  // evaluation's accuracy)
+  // metrics: a panel for each quantity logged more than once (train and validation of it on one
+  // chart, as on the compare page), a table of the single values (an evaluation's accuracy)
   const metricNames = () => [...new Set(rows.flatMap((r) => Object.keys(r)))].filter((k) => !X_KEYS.has(k));
   const pointsOf = (m: string) =>
     rows
@@ -128,23 +130,37 @@ export async function runPage(name: string): Promise<void> {
         y: r[m] === undefined ? Number.NaN : num(r[m] as number),
       }))
       .filter((p) => Number.isFinite(p.y));
-  const charts = new Map<string, ReturnType<typeof chart>>();
+  // a panel's chart, keyed by its quantity; made again when a new split of it appears
+  const charts = new Map<string, { metrics: string; chart: ReturnType<typeof chart> }>();
+  // the run's own colour, as in every comparison it is part of
+  const color = runColors([name], COLORS)[0];
   const chartsBox = el('div', { className: 'grid' });
   const valuesTable = el('table', { className: 'diff' });
   const paintMetrics = () => {
     const single: [string, string][] = [];
+    const lined: { metric: string; pts: { x: number; y: number }[] }[] = [];
     for (const m of metricNames()) {
       const pts = pointsOf(m);
-      const series = [{ name: m, x: pts.map((p) => p.x), y: pts.map((p) => p.y) }];
-      const drawn = charts.get(m);
-      if (drawn) drawn.update(series);
-      else if (pts.length > 1) {
-        const made = chart(series, { title: m, log: false, smooth: 0 });
-        charts.set(m, made);
-        chartsBox.append(made.box);
-      } else {
+      if (pts.length > 1) lined.push({ metric: m, pts });
+      else {
         const last = [...rows].reverse().find((row) => row[m] !== undefined)?.[m];
         single.push([m, typeof last === 'number' ? tick(last) : fmt(last)]);
+      }
+    }
+    const points = new Map(lined.map((l) => [l.metric, l.pts]));
+    for (const panel of metricPanels(lined.map((l) => l.metric))) {
+      const series = panel.metrics.map((m, i) => {
+        const pts = points.get(m) ?? [];
+        return { name: m, x: pts.map((p) => p.x), y: pts.map((p) => p.y), color, dash: PANEL_DASHES[i] };
+      });
+      const key = panel.metrics.join('\0');
+      const drawn = charts.get(panel.quantity);
+      if (drawn?.metrics === key) drawn.chart.update(series);
+      else {
+        const made = chart(series, { title: panel.quantity, log: false, smooth: 0 });
+        if (drawn) drawn.chart.box.replaceWith(made.box);
+        else chartsBox.append(made.box);
+        charts.set(panel.quantity, { metrics: key, chart: made });
       }
     }
     valuesTable.replaceChildren(

@@ -2,6 +2,9 @@ import { fs, join } from '../_builtins.ts';
 import type { Json } from '../config/json.ts';
 import { RUN_FILES } from '../run/layout.ts';
 import { parseMetricsCounted } from '../run/metrics.ts';
+import { higherIsBetter } from './panels.ts';
+
+export { higherIsBetter };
 
 /** The last and best value of one logged metric. */
 export interface MetricSummary {
@@ -13,18 +16,6 @@ export interface MetricSummary {
 
 /** Keys that count steps or time: x axes, not metrics. */
 export const X_KEYS = new Set(['step', 'epoch', 'iteration', 'iter', 'time', 't', 'timestamp', 'wall_time']);
-
-const HIGHER_IS_BETTER =
-  /(?:^|[_.\-/])(?:acc|accuracy|f1|precision|recall|auc|roc_auc|score|reward|return|iou|miou|map|bleu|rouge|r2|psnr|ssim|top\d+|hit|ndcg)(?:$|[_.\-/@])/i;
-
-/**
- * Whether a larger value is better, from the metric's name: accuracy, f1, precision, recall,
- * auc, score, reward, iou, map, bleu, rouge, r2, psnr, ssim, topN, ndcg (as a word in the name,
- * e.g. `val_acc`, `f1/test`); everything else (loss, error, perplexity, ...) is better smaller.
- */
-export function higherIsBetter(name: string): boolean {
-  return HIGHER_IS_BETTER.test(name);
-}
 
 function numeric(v: Json | undefined): number | undefined {
   if (typeof v === 'number') return v;

@@ -1,6 +1,19 @@
 // What the dashboard's compare page draws together: metrics grouped into panels (train and
-// validation of one quantity on one chart) and a colour per run that stays the same on every
-// page. Pure functions with no imports: the browser bundle and the tests both load this file.
+// validation of one quantity on one chart), a colour per run that stays the same on every
+// page, and which way a metric is better. Pure functions with no imports: the browser bundle,
+// the CLI and the tests all load this file.
+
+const HIGHER_IS_BETTER =
+  /(?:^|[_.\-/])(?:acc|accuracy|f1|precision|recall|auc|roc_auc|score|reward|return|iou|miou|map|bleu|rouge|r2|psnr|ssim|top\d+|hit|ndcg)(?:$|[_.\-/@])/i;
+
+/**
+ * Whether a larger value is better, from the metric's name: accuracy, f1, precision, recall,
+ * auc, score, reward, iou, map, bleu, rouge, r2, psnr, ssim, topN, ndcg (as a word in the name,
+ * e.g. `val_acc`, `f1/test`); everything else (loss, error, perplexity, ...) is better smaller.
+ */
+export function higherIsBetter(name: string): boolean {
+  return HIGHER_IS_BETTER.test(name);
+}
 
 /** The words that name a split rather than a quantity, as a prefix or suffix of a metric. */
 const SPLITS = ['train', 'training', 'tr', 'val', 'valid', 'validation', 'dev', 'eval', 'test'];

@@ -296,6 +296,21 @@ describe('the dashboard as a reader uses it (issue 14)', () => {
     );
     expect(head).not.toContain('wall_time final');
     expect(await page.textContent('table.summary')).toContain('0.01667'); // model's final loss, 1/60
+    // the sweep: an axis per differing param and the metric, a line per run (epochs is absent
+    // from model: its line meets that axis at "absent"), and a scatter; a click opens the run
+    const axes = await page.$$eval(
+      '.sweep-chart svg[aria-label="parallel coordinates"] text.axis-title',
+      (t) => t.map((x) => x.textContent),
+    );
+    expect(axes).toEqual(['lr', 'epochs', 'val_loss (final)']);
+    expect(
+      await page.$$eval('.sweep-chart polyline', (p) => p.map((x) => x.getAttribute('data-run'))),
+    ).toEqual(['model', 'model~epochs=2,lr=0.2']);
+    expect(await page.textContent('.sweep-chart svg[aria-label="parallel coordinates"]')).toContain('absent');
+    await page.selectOption('select[title="sweep metric"]', 'loss');
+    const title = await page.$eval('.sweep-chart polyline[data-run="model"] title', (t) => t.textContent);
+    expect(title).toContain('loss (final) = 0.01667');
+    expect(await page.$$eval('.sweep-chart circle', (c) => c.length)).toBe(2);
     const metrics = await page.$$eval('select[title=metric] option', (o) => o.map((x) => x.textContent));
     expect(metrics).toContain('val_loss');
     expect(metrics).not.toContain('wall_time');

@@ -4,6 +4,7 @@ import { metricPanels, runColors, splitOf } from '../../compare/panels.ts';
 import { COLORS, movingAverage } from '../../plot/svg.ts';
 import { formatTick } from '../../run/format.ts';
 import { api, el, fmt, go, type Json, live, main, replaceRoute, runsQuery } from './dom.ts';
+import { type SweepInput, sweepView } from './sweep.ts';
 
 // --- charts -------------------------------------------------------------------------------
 
@@ -276,7 +277,7 @@ export async function comparePage(params: URLSearchParams): Promise<void> {
         toolbar,
         refresh: () => seriesOf([metric]),
       })
-    : await panelsView(first.metrics, { log, smooth, xName, colors, state, fetch: seriesOf });
+    : await panelsView(first.metrics, { log, smooth, xName, colors, state, fetch: seriesOf, diff });
   main().replaceChildren(
     el('h2', { textContent: diff.keys.length ? 'How the configs differ' : 'The configs do not differ' }),
     el('div', { className: 'scroll' }, table),
@@ -329,6 +330,7 @@ async function panelsView(
     colors: Map<string, string>;
     state: Record<string, string | string[]>;
     fetch: (metrics: string[], points?: number) => Promise<Series>;
+    diff: { keys: string[]; rows: SweepInput['rows'] };
   },
 ): Promise<View> {
   if (!metrics.length) return { nodes: [], refresh: async () => {} };
@@ -408,11 +410,23 @@ async function panelsView(
         }),
       ),
     );
+  // a sweep: how the params that differ relate to a metric
+  const summaries = new Map<string, Map<string, Summary>>();
+  for (const s of data.series) {
+    const of = summaries.get(s.name) ?? new Map<string, Summary>();
+    of.set(s.metric, s.summary);
+    summaries.set(s.name, of);
+  }
+  const sweep = sweepView(
+    { keys: o.diff.keys, rows: o.diff.rows, summaries, metrics, colors: o.colors },
+    panels[0]?.metrics.at(-1) ?? (metrics[0] as string),
+  );
   return {
     nodes: [
       grid,
       el('h2', { textContent: 'Final and best values' }),
       el('div', { className: 'scroll' }, summary),
+      ...(sweep ? [el('h2', { textContent: 'Sweep: the params that differ against a metric' }), sweep] : []),
     ],
     refresh: async () => {
       const next = await o.fetch(metrics, POINTS);

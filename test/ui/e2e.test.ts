@@ -238,13 +238,15 @@ describe('the dashboard as a reader uses it (issue 14)', () => {
     await page.waitForSelector('a.cell.name[href="#/run/huge"]');
     const order = await page.$$eval('.row[data-name]', (r) => r.map((x) => x.getAttribute('data-name')));
     expect(order.slice(-2)).toEqual(['broken', 'evaluation']); // NaN, then no loss
-    const cells = await page.$$eval('.row.head .cell', (c) => c.map((x) => x.textContent));
+    const cells = await page.$$eval('.row.head .cell', (c) =>
+      c.map((x) => x.querySelector('button.sort')?.textContent),
+    );
     expect(cells).toContain('metric:precision');
     const evaluation = await page.$$eval('.row[data-name="evaluation"] .cell', (c) =>
       c.map((x) => x.textContent),
     );
     const head = await page.$$eval('.row.head .cell', (c) =>
-      c.map((x) => x.textContent?.replace(/ [▲▼]$/, '')),
+      c.map((x) => x.querySelector('button.sort')?.textContent?.replace(/ [▲▼]$/, '')),
     );
     expect(evaluation[head.indexOf('metric:precision')]).toBe('0.8');
     expect(evaluation[head.indexOf('precision')]).toBe('high');
@@ -254,6 +256,39 @@ describe('the dashboard as a reader uses it (issue 14)', () => {
     // keyboard: the sort buttons and the links are reachable with Tab
     const tabbable = await page.$$eval('.row.head button.sort, a.cell.name', (e) => e.length);
     expect(tabbable).toBeGreaterThan(5);
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it('selects a range with shift-click, hides and restores columns, puts metrics first', async () => {
+    const { page, problems } = await open('#/runs?sort=name');
+    await page.waitForSelector('.row[data-name="broken"]');
+    const names = await page.$$eval('.row[data-name]', (r) => r.map((x) => x.getAttribute('data-name')));
+    await page.click(`.row[data-name="${names[1]}"] input[type=checkbox]`);
+    await page.click(`.row[data-name="${names[4]}"] input[type=checkbox]`, { modifiers: ['Shift'] });
+    await page.waitForFunction(() => location.hash.includes('sel='));
+    const sel = await page.evaluate(() => new URLSearchParams(location.hash.split('?')[1]).getAll('sel'));
+    expect(sel.sort()).toEqual(names.slice(1, 5).sort());
+    expect(await page.textContent('button:has-text("Compare")')).toBe('Compare 4 selected');
+    // hide a config key and a metric: gone from the header, kept in the URL, restored in one click
+    const header = () =>
+      page.$$eval('.row.head button.sort', (b) => b.map((x) => x.textContent?.replace(/ [▲▼]$/, '')));
+    expect(await header()).toContain('lr');
+    await page.click('.row.head .cell:has(button.sort:text-is("lr")) button.remove');
+    await page.waitForFunction(() => location.hash.includes('hide=lr'));
+    await page.click('.row.head .cell:has(button.sort:text-is("loss.best")) button.remove');
+    await page.waitForFunction(() => location.hash.includes('hide=loss.best'));
+    expect(await header()).not.toContain('lr');
+    expect(await header()).not.toContain('loss.best');
+    expect(await header()).toContain('loss');
+    await page.check('label:has-text("metrics first") input');
+    await page.waitForFunction(() => location.hash.includes('order=metrics'));
+    const first = await header();
+    expect(first.indexOf('loss')).toBeLessThan(first.indexOf('status'));
+    expect(first[0]).toBe('name');
+    await page.click('button:has-text("show 2 hidden")');
+    await page.waitForFunction(() => !location.hash.includes('hide='));
+    expect(await header()).toContain('lr');
     expect(problems).toEqual([]);
     await page.close();
   }, 60_000);

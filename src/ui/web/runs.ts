@@ -52,22 +52,24 @@ async function fetchRuns(upstream: boolean): Promise<RunsData> {
   return data;
 }
 
-/** The columns: fixed ones, config keys that differ, added ones, then each metric's last and best. */
-function columnsOf(data: RunsData, extra: string[]): string[] {
+/**
+ * The columns: the name, then the fixed ones, config keys that differ, added ones and each
+ * metric's last and best (metrics before the rest with `metricsFirst`), without the hidden ones.
+ */
+function columnsOf(
+  data: RunsData,
+  extra: string[],
+  view: { hide?: readonly string[]; metricsFirst?: boolean } = {},
+): string[] {
   const configKeys = new Set(data.allKeys);
   // a metric named like a config key gets its own name: metric:precision
   const named = (m: string) => (configKeys.has(m) ? `metric:${m}` : m);
+  const rest = ['status', 'started', 'duration', ...data.keys, ...extra];
+  const metrics = data.metrics.flatMap((m) => [named(m), `${named(m)}.best`]);
+  const hidden = new Set(view.hide);
   return [
-    ...new Set([
-      'name',
-      'status',
-      'started',
-      'duration',
-      ...data.keys,
-      ...extra,
-      ...data.metrics.flatMap((m) => [named(m), `${named(m)}.best`]),
-    ]),
-  ];
+    ...new Set(['name', ...(view.metricsFirst ? [...metrics, ...rest] : [...rest, ...metrics])]),
+  ].filter((c) => c === 'name' || !hidden.has(c));
 }
 
 /** Keeps the runs that pass every word: `loss<0.1`, `lr=0.1`, or text found in the name. */
@@ -88,6 +90,9 @@ export async function runsPage(params: URLSearchParams): Promise<void> {
   const upstream = params.get('upstream') === '1';
   let data = kept?.upstream === upstream ? kept.data : await fetchRuns(upstream);
   const extra = params.getAll('col');
+  const hide = params.getAll('hide');
+  const metricsFirst = params.get('order') === 'metrics';
+  const view = { hide, metricsFirst };
   const sort = params.get('sort') ?? '';
   let q = params.get('q') ?? '';
   const status = params.get('status') ?? '';
@@ -98,6 +103,8 @@ export async function runsPage(params: URLSearchParams): Promise<void> {
     status,
     sel: [...sel],
     col: extra,
+    hide,
+    order: metricsFirst ? 'metrics' : '',
     upstream: upstream ? '1' : '',
   });
 
@@ -155,6 +162,15 @@ export async function runsPage(params: URLSearchParams): Promise<void> {
   const compare = el('button', { textContent: `Compare ${sel.size} selected`, disabled: sel.size < 1 });
   compare.onclick = () => go('compare', { sel: [...sel] });
   const count = el('span', { className: 'muted' });
+  const showHidden = el('button', {
+    textContent: `show ${hide.length} hidden`,
+    title: hide.join(', '),
+    hidden: hide.length === 0,
+  });
+  showHidden.onclick = () => go('runs', { ...state(), hide: [] });
+  const metricsFirstBox = el('input', { type: 'checkbox', checked: metricsFirst });
+  metricsFirstBox.onchange = () =>
+    go('runs', { ...state(), order: metricsFirstBox.checked ? 'metrics' : '' });
 
   const ROW = 28;
   const viewport = el('div', { className: 'viewport' });
@@ -162,10 +178,12 @@ export async function runsPage(params: URLSearchParams): Promise<void> {
   let columns: string[] = [];
   let widths: number[] = [];
   let rows: Run[] = [];
+  /** The run whose box was clicked last: a shift-click selects from it (a live update keeps it). */
+  let lastClicked: string | undefined;
   const head = el('div', { className: 'row head' });
 
   const buildHead = () => {
-    columns = columnsOf(data, extra);
+    columns = columnsOf(data, extra, view);
     widths = columns.map((c) =>
       // status fits "done, stale" and "interrupted"; started a whole date and time
       c === 'name'
@@ -192,13 +210,20 @@ export async function runsPage(params: URLSearchParams): Promise<void> {
       });
       button.onclick = () => go('runs', { ...state(), sort: sort === c ? `-${c}` : c });
       const cell = el('div', { className: `cell${c === 'name' ? ' name' : ''}` }, button);
-      if (extra.includes(c)) {
+      // every column but the name can go: an added one is removed, the others hidden
+      if (c !== 'name') {
         const remove = el('button', {
           className: 'remove',
           textContent: '×',
-          title: `remove the column ${c}`,
+          title: `hide the column ${c}`,
         });
-        remove.onclick = () => go('runs', { ...state(), col: extra.filter((x) => x !== c) });
+        remove.onclick = () =>
+          go(
+            'runs',
+            extra.includes(c)
+              ? { ...state(), col: extra.filter((x) => x !== c) }
+              : { ...state(), hide: [...hide, c] },
+          );
         cell.append(remove);
       }
       cell.style.width = `${widths[i]}px`;
@@ -227,11 +252,24 @@ export async function runsPage(params: URLSearchParams): Promise<void> {
       const line = el('div', { className: 'row' });
       line.style.top = `${i * ROW}px`;
       line.dataset.name = r.name;
-      const box = el('input', { type: 'checkbox', checked: sel.has(r.name), title: `select ${r.name}` });
-      box.onchange = () => {
-        if (box.checked) sel.add(r.name);
-        else sel.delete(r.name);
+      const box = el('input', {
+        type: 'checkbox',
+        checked: sel.has(r.name),
+        title: `select ${r.name} (shift-click: every run from the last one clicked)`,
+      });
+      box.onclick = (event) => {
+        // shift-click: the rows between the last box clicked and this one take this one's state
+        const last = event.shiftKey ? rows.findIndex((row) => row.name === lastClicked) : -1;
+        const from = last >= 0 ? Math.min(last, i) : i;
+        const to = last >= 0 ? Math.max(last, i) : i;
+        for (let k = from; k <= to; k++) {
+          const name = (rows[k] as Run).name;
+          if (box.checked) sel.add(name);
+          else sel.delete(name);
+        }
+        lastClicked = r.name;
         selectionChanged();
+        if (to > from) paint();
       };
       line.append(el('div', { className: 'cell pick' }, box));
       columns.forEach((c, k) => {
@@ -287,6 +325,13 @@ export async function runsPage(params: URLSearchParams): Promise<void> {
         upstreamBox,
         ' upstream',
       ),
+      el(
+        'label',
+        { title: "each metric's columns before the config keys" },
+        metricsFirstBox,
+        ' metrics first',
+      ),
+      showHidden,
       compare,
       count,
     ),
@@ -300,9 +345,9 @@ export async function runsPage(params: URLSearchParams): Promise<void> {
   // and the selection stay
   live.refresh = async () => {
     const next = await fetchRuns(upstream);
-    const before = columnsOf(data, extra).join('\n');
+    const before = columnsOf(data, extra, view).join('\n');
     data = next;
-    if (columnsOf(data, extra).join('\n') !== before) buildHead();
+    if (columnsOf(data, extra, view).join('\n') !== before) buildHead();
     paintRows();
   };
 }

@@ -416,6 +416,60 @@ describe('the dashboard as a reader uses it (issue 14)', () => {
     await nope.page.close();
   }, 60_000);
 
+  it('lays the graph out with its sweeps folded; a family opens on click, a search finds inside it', async () => {
+    // results only (no config files, which fake records would not match): the graph of the results
+    const files: Record<string, string | object> = {
+      'repro.json': {},
+      'runs/data/config.json': { glob: 'data/*.txt' },
+      'runs/data/run.json': fakeRecord({ name: 'data', started_at: '2026-01-01T00:00:00Z' }),
+      'runs/data/end.json': end(1),
+    };
+    for (let i = 0; i < 8; i++) {
+      files[`runs/model${i}/config.json`] = { lr: i / 10, source: 'data' };
+      // started after data ended (01:00): not stale
+      files[`runs/model${i}/run.json`] = fakeRecord({
+        name: `model${i}`,
+        started_at: '2026-01-02T00:00:00Z',
+      });
+      files[`runs/model${i}/end.json`] = {
+        ...end(1),
+        ended_at: '2026-01-02T00:01:00Z',
+        status: i === 7 ? 'failed' : 'done',
+      };
+    }
+    files['runs/report/config.json'] = { source: Array.from({ length: 8 }, (_, i) => `model${i}`) };
+    files['runs/report/run.json'] = fakeRecord({ name: 'report', started_at: '2026-01-03T00:00:00Z' });
+    const root = makeProject(files);
+    const server = await serveUi({ project: findProject({ cwd: root }), port: 0 });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+    await page.goto(`${server.url}#/graph`);
+    await page.waitForSelector('g[data-family="model"]');
+    expect(await page.textContent('g[data-family="model"]')).toContain('7 done, 1 failed');
+    // one arrow in and one out of the family, not 8 each
+    expect(await page.$$eval('main svg path[marker-end]', (p) => p.length)).toBe(2);
+    // the boxes sit left to right along the flow
+    const xOf = (sel: string) =>
+      page.$eval(sel, (g) => Number(/translate\(([\d.]+)/.exec(g.getAttribute('transform') ?? '')?.[1]));
+    expect(await xOf('g[data-name="data"]')).toBeLessThan(await xOf('g[data-family="model"]'));
+    expect(await xOf('g[data-family="model"]')).toBeLessThan(await xOf('g[data-name="report"]'));
+    await page.fill('#filter', 'model3');
+    expect(await page.$$eval('g.found', (g) => g.map((x) => x.getAttribute('data-family')))).toEqual([
+      'model',
+    ]);
+    await page.click('g[data-family="model"]');
+    await page.waitForFunction(() => location.hash.includes('open=model'));
+    await page.waitForSelector('g[data-name="model7"]');
+    expect(await page.$$eval('main svg path[marker-end]', (p) => p.length)).toBe(16);
+    await page.click('g[data-name="model7"]');
+    await page.waitForFunction(() => location.hash.startsWith('#/run/model7'));
+    expect(problems).toEqual([]);
+    await page.close();
+    await server.close();
+  }, 60_000);
+
   it('fits a 400 px screen: no page scrolls sideways', async () => {
     for (const path of ['#/runs', '#/run/model', `#/compare?sel=model&sel=huge`]) {
       const { page, problems } = await open(path, { width: 400, height: 800 });

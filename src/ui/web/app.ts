@@ -24,7 +24,7 @@ async function render(): Promise<void> {
   try {
     if (page === 'compare') await comparePage(params);
     else if (page === 'run') await runPage(arg);
-    else if (page === 'graph') await graphPage();
+    else if (page === 'graph') await graphPage(params);
     else if (page === 'tree') await treePage(params);
     else await runsPage(params);
   } catch (error) {

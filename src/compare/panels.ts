@@ -95,3 +95,79 @@ export function runColors(names: readonly string[], palette: readonly string[]):
     return palette[i] as string;
   });
 }
+
+/** A run's config values as the compare page has them: each differing key's value, if any. */
+type Values = Record<string, { value: unknown } | undefined>;
+
+/**
+ * Which group each run falls in, for drawing a group's mean and spread: `key` groups the runs
+ * by that key's value (`lr=0.1`); `-key` groups the runs that differ only in that key (seeds:
+ * `-seed` puts `lr=0.1, opt="adam"` together whatever their seed). `keys` are the keys that
+ * differ between the runs.
+ */
+export function groupRuns(
+  rows: readonly { name: string; values: Values }[],
+  keys: readonly string[],
+  group: string,
+): Map<string, string> {
+  const but = group.startsWith('-');
+  const by = but ? keys.filter((k) => k !== group.slice(1)) : [group];
+  const shown = (v: { value: unknown } | undefined) => (v === undefined ? 'absent' : JSON.stringify(v.value));
+  return new Map(
+    rows.map((r) => [r.name, by.map((k) => `${k}=${shown(r.values[k])}`).join(', ') || 'every run']),
+  );
+}
+
+/**
+ * The mean of several lines and their lowest and highest value at each x: each line is read
+ * at every x any of them has, by linear interpolation between its points (never beyond its
+ * first or last point, so a shorter run does not pull the mean after it ends).
+ */
+export function meanBand(lines: readonly { x: number[]; y: number[] }[]): {
+  x: number[];
+  y: number[];
+  lo: number[];
+  hi: number[];
+  n: number[];
+} {
+  const xs = [...new Set(lines.flatMap((l) => l.x))].sort((a, b) => a - b);
+  const out = {
+    x: [] as number[],
+    y: [] as number[],
+    lo: [] as number[],
+    hi: [] as number[],
+    n: [] as number[],
+  };
+  const cursor = lines.map(() => 0);
+  for (const x of xs) {
+    let sum = 0;
+    let n = 0;
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = Number.NEGATIVE_INFINITY;
+    lines.forEach((l, i) => {
+      const last = l.x.length - 1;
+      if (last < 0 || x < (l.x[0] as number) || x > (l.x[last] as number)) return;
+      let k = cursor[i] as number;
+      while (k < last && (l.x[k + 1] as number) <= x) k++;
+      cursor[i] = k;
+      const x0 = l.x[k] as number;
+      const y0 = l.y[k] as number;
+      const v =
+        x0 === x || k === last
+          ? y0
+          : y0 + (((l.y[k + 1] as number) - y0) * (x - x0)) / ((l.x[k + 1] as number) - x0);
+      if (!Number.isFinite(v)) return;
+      sum += v;
+      n++;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    });
+    if (n === 0) continue;
+    out.x.push(x);
+    out.y.push(sum / n);
+    out.lo.push(lo);
+    out.hi.push(hi);
+    out.n.push(n);
+  }
+  return out;
+}

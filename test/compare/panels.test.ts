@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { metricPanels, runColors, splitOf } from '../../src/compare/panels.ts';
+import { groupRuns, meanBand, metricPanels, runColors, splitOf } from '../../src/compare/panels.ts';
 import { COLORS } from '../../src/plot/svg.ts';
 
 describe('metric panels', () => {
@@ -36,5 +36,46 @@ describe('run colours', () => {
       COLORS,
     );
     expect(new Set(many).size).toBe(COLORS.length);
+  });
+});
+
+describe('groups of runs', () => {
+  const rows = [
+    { name: 'a', values: { lr: { value: 0.1 }, seed: { value: 1 } } },
+    { name: 'b', values: { lr: { value: 0.1 }, seed: { value: 2 } } },
+    { name: 'c', values: { lr: { value: 0.01 }, seed: { value: 1 } } },
+    { name: 'd', values: { seed: { value: 3 } } },
+  ];
+  it('groups by a key, or by every key but one (seeds)', () => {
+    expect([...groupRuns(rows, ['lr', 'seed'], 'seed').values()]).toEqual([
+      'seed=1',
+      'seed=2',
+      'seed=1',
+      'seed=3',
+    ]);
+    expect([...groupRuns(rows, ['lr', 'seed'], '-seed').values()]).toEqual([
+      'lr=0.1',
+      'lr=0.1',
+      'lr=0.01',
+      'lr=absent',
+    ]);
+    expect([...groupRuns(rows, ['seed'], '-seed').values()]).toEqual([
+      'every run',
+      'every run',
+      'every run',
+      'every run',
+    ]);
+  });
+
+  it('draws the mean and spread of lines read at every x, a short line only over its range', () => {
+    const band = meanBand([
+      { x: [0, 2, 4], y: [0, 2, 4] },
+      { x: [0, 1, 2], y: [2, 2, 2] },
+    ]);
+    expect(band.x).toEqual([0, 1, 2, 4]);
+    expect(band.y).toEqual([1, 1.5, 2, 4]); // x=1: the first line interpolated to 1
+    expect(band.lo).toEqual([0, 1, 2, 4]);
+    expect(band.hi).toEqual([2, 2, 2, 4]);
+    expect(band.n).toEqual([2, 2, 2, 1]);
   });
 });

@@ -369,6 +369,22 @@ describe('the dashboard as a reader uses it (issue 14)', () => {
     const csv = readFileSync(file as string, 'utf8').split('\r\n');
     expect(csv[0]).toBe('step,model,"model~epochs=2,lr=0.2"');
     expect(csv[1]).toBe('0,1,1');
+    // grouped by a key: a mean line per group, the spread of a group of several as a band
+    await page.goto(
+      `${served.url}#/compare?sel=model&sel=${encodeURIComponent('model~epochs=2,lr=0.2')}&sel=huge&group=precision&metric=loss`,
+    );
+    await page.waitForSelector('.uplot canvas');
+    const grouped = await page.$$eval('.u-legend .u-series th', (s) => s.map((x) => x.textContent ?? ''));
+    expect(grouped).toEqual([
+      'step',
+      'precision="high" (2 runs)',
+      'precision=absent (1 run)',
+      'precision="high" (2 runs) (max)',
+      'precision="high" (2 runs) (min)',
+    ]);
+    expect(await page.$eval('select[title="group runs"]', (s) => (s as HTMLSelectElement).value)).toBe(
+      'precision',
+    );
     // smoothed, each run's raw line stays behind it, faded
     await page.goto(`${served.url}#/compare?sel=model&sel=huge&smooth=5&metric=loss`);
     await page.waitForFunction(() => document.querySelectorAll('.u-legend .u-series').length === 5);

@@ -1,6 +1,6 @@
 // The dashboard's compare page and the chart it shares with the run page.
 import uPlot from 'uplot';
-import { metricPanels, runColors, splitOf } from '../../compare/panels.ts';
+import { groupRuns, meanBand, metricPanels, runColors, splitOf } from '../../compare/panels.ts';
 import { COLORS, movingAverage } from '../../plot/svg.ts';
 import { formatTick } from '../../run/format.ts';
 import { api, el, fmt, go, type Json, live, main, replaceRoute, runsQuery } from './dom.ts';
@@ -28,6 +28,8 @@ export interface Line {
   run?: string;
   color?: string;
   dash?: number[];
+  /** A group's lowest and highest value at each x: drawn as a shaded band behind its mean. */
+  band?: { lo: number[]; hi: number[] };
 }
 
 function aligned(series: Line[], log: boolean, smooth: number) {
@@ -45,7 +47,21 @@ function aligned(series: Line[], log: boolean, smooth: number) {
   for (const s of series) data.push(column(s, movingAverage(s.y, smooth)));
   // smoothed: the raw line stays behind, faded, at full resolution
   if (smooth > 0) for (const s of series) data.push(column(s, s.y));
+  // a group's spread: its highest and lowest values, a band between them
+  for (const s of series) if (s.band) data.push(column(s, s.band.hi), column(s, s.band.lo));
   return data as uPlot.AlignedData;
+}
+
+/** The uPlot series indices of each band (its max and min series) and the line it belongs to. */
+function bandsOf(series: Line[], smooth: number): [number, number, number][] {
+  let next = 1 + series.length * (smooth > 0 ? 2 : 1);
+  const out: [number, number, number][] = [];
+  series.forEach((s, i) => {
+    if (!s.band) return;
+    out.push([next, next + 1, i]);
+    next += 2;
+  });
+  return out;
 }
 
 /** A run hovered on one chart is brought forward on the others (set while one chart tells them). */
@@ -108,7 +124,23 @@ export function chart(
               value: (_u: uPlot, v: number | null) => tick(v),
             }))
           : []),
+        ...series.flatMap((s, i) =>
+          s.band
+            ? ['max', 'min'].map((end) => ({
+                label: `${s.name} (${end})`,
+                stroke: `${colorOf(s, i)}00`,
+                width: 0,
+                points: { show: false },
+                spanGaps: true,
+                value: (_u: uPlot, v: number | null) => tick(v),
+              }))
+            : [],
+        ),
       ],
+      bands: bandsOf(series, opts.smooth).map(([hi, lo, i]) => ({
+        series: [hi, lo] as [number, number],
+        fill: `${colorOf(series[i] as Line, i)}30`,
+      })),
       // hovering near a line brings its run forward and fades the others
       focus: { alpha: 0.3 },
       cursor: { focus: { prox: 16 } },
@@ -232,8 +264,20 @@ export async function comparePage(params: URLSearchParams): Promise<void> {
     }
     table.append(tr);
   }
+  // group runs: by a key's value, or every key but one (seeds); a mean line and a band each
+  const groupAsked = params.get('group') ?? '';
+  const groupKey = groupAsked.replace(/^-/, '');
+  const grouping: Grouping | undefined =
+    groupAsked && diff.keys.includes(groupKey)
+      ? (() => {
+          const of = groupRuns(diff.rows, diff.keys, groupAsked);
+          const labels = [...new Set(of.values())];
+          return { of, colors: new Map(runColors(labels, COLORS).map((c, i) => [labels[i] as string, c])) };
+        })()
+      : undefined;
   const state = {
     sel,
+    group: grouping ? groupAsked : '',
     metric: asked,
     log: log ? '1' : '',
     smooth: smooth ? String(smooth) : '',
@@ -257,11 +301,20 @@ export async function comparePage(params: URLSearchParams): Promise<void> {
   const xSelect = el('select', { title: 'x axis' });
   for (const x of first.xs) xSelect.append(el('option', { value: x, textContent: x, selected: x === xName }));
   xSelect.onchange = () => go('compare', { ...state, x: xSelect.value });
+  const groupSelect = el('select', { title: 'group runs' });
+  groupSelect.append(el('option', { value: '', textContent: 'each run', selected: !grouping }));
+  for (const k of diff.keys)
+    groupSelect.append(
+      el('option', { value: k, textContent: `group by ${k}`, selected: state.group === k }),
+      el('option', { value: `-${k}`, textContent: `group all but ${k}`, selected: state.group === `-${k}` }),
+    );
+  groupSelect.onchange = () => go('compare', { ...state, group: groupSelect.value });
   const toolbar = el(
     'div',
     { className: 'toolbar' },
     'metric ',
     metricSelect,
+    ...(diff.keys.length ? [' ', groupSelect] : []),
     ' x ',
     xSelect,
     el('label', {}, logBox, ' log scale'),
@@ -275,9 +328,10 @@ export async function comparePage(params: URLSearchParams): Promise<void> {
         xName,
         colors,
         toolbar,
+        grouping,
         refresh: () => seriesOf([metric]),
       })
-    : await panelsView(first.metrics, { log, smooth, xName, colors, state, fetch: seriesOf, diff });
+    : await panelsView(first.metrics, { log, smooth, xName, colors, state, fetch: seriesOf, diff, grouping });
   main().replaceChildren(
     el('h2', { textContent: diff.keys.length ? 'How the configs differ' : 'The configs do not differ' }),
     el('div', { className: 'scroll' }, table),
@@ -302,10 +356,11 @@ function linesOf(
   colors: Map<string, string>,
   label: (s: Series['series'][number]) => string,
   dashOf: (metric: string) => number[] | undefined = () => undefined,
+  groups?: Grouping,
 ): Line[] {
-  return data
-    .filter((s) => s.x.length)
-    .map((s) => ({
+  const drawn = data.filter((s) => s.x.length);
+  if (!groups)
+    return drawn.map((s) => ({
       name: label(s),
       run: s.name,
       x: s.x,
@@ -313,6 +368,37 @@ function linesOf(
       color: colors.get(s.name),
       dash: dashOf(s.metric),
     }));
+  // grouped: a line per group and metric, the mean of its runs, their spread as a band
+  const buckets = new Map<
+    string,
+    { group: string; first: Series['series'][number]; lines: Series['series'] }
+  >();
+  for (const s of drawn) {
+    const group = groups.of.get(s.name) ?? s.name;
+    const key = `${group}\0${s.metric}`;
+    const bucket = buckets.get(key);
+    if (bucket) bucket.lines.push(s);
+    else buckets.set(key, { group, first: s, lines: [s] });
+  }
+  return [...buckets.values()].map(({ group, first, lines }) => {
+    const band = meanBand(lines);
+    const runs = lines.length === 1 ? '1 run' : `${lines.length} runs`;
+    return {
+      name: `${label({ ...first, name: group })} (${runs})`,
+      run: group,
+      x: band.x,
+      y: band.y,
+      color: groups.colors.get(group),
+      dash: dashOf(first.metric),
+      ...(lines.length > 1 ? { band: { lo: band.lo, hi: band.hi } } : {}),
+    };
+  });
+}
+
+/** The runs' groups (compare's "group" choice) and a colour for each group. */
+interface Grouping {
+  of: Map<string, string>;
+  colors: Map<string, string>;
 }
 
 /**
@@ -331,6 +417,7 @@ async function panelsView(
     state: Record<string, string | string[]>;
     fetch: (metrics: string[], points?: number) => Promise<Series>;
     diff: { keys: string[]; rows: SweepInput['rows'] };
+    grouping: Grouping | undefined;
   },
 ): Promise<View> {
   if (!metrics.length) return { nodes: [], refresh: async () => {} };
@@ -354,6 +441,7 @@ async function panelsView(
       o.colors,
       label,
       dashOf,
+      o.grouping,
     );
   };
   const grid = el('div', { className: 'grid panels' });
@@ -445,11 +533,12 @@ async function singleView(
     xName: string;
     colors: Map<string, string>;
     toolbar: HTMLElement;
+    grouping: Grouping | undefined;
     refresh: () => Promise<Series>;
   },
 ): Promise<View> {
   const { metric, log, smooth, xName } = o;
-  const withData = linesOf(series.series, o.colors, (s) => s.name);
+  const withData = linesOf(series.series, o.colors, (s) => s.name, undefined, o.grouping);
   const missing = series.series.filter((s) => !s.x.length).map((s) => s.name);
   const drawn = withData.length ? chart(withData, { title: metric, log, smooth, xLabel: xName }) : undefined;
   // each run's final, best, lowest and highest value of the metric, from every point logged
@@ -499,7 +588,7 @@ async function singleView(
     ],
     refresh: async () => {
       const next = await o.refresh();
-      const lines = linesOf(next.series, o.colors, (s) => s.name);
+      const lines = linesOf(next.series, o.colors, (s) => s.name, undefined, o.grouping);
       drawn?.update(withData.map((s) => lines.find((n) => n.name === s.name) ?? s));
     },
   };

@@ -23,6 +23,18 @@ import { readJsonFile } from '../run/record.ts';
 import { isResultName } from '../run/sources.ts';
 import { readRunState } from '../run/status.ts';
 
+/** The most of a file the run page previews (its first bytes). */
+const PREVIEW_MAX = 256 * 1024;
+/** Pictures the run page shows inline, by extension. */
+const IMAGE_TYPES: Record<string, string> = {
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  gif: 'image/gif',
+  webp: 'image/webp',
+  svg: 'image/svg+xml',
+};
+
 export interface UiAppOptions {
   project: Project;
   /** Every request must carry it (`Authorization: Bearer`, or `?token=`). @default none: no check */
@@ -184,7 +196,9 @@ export function createUiApp(options: UiAppOptions): Hono {
       );
     }
     await next();
-    for (const [k, v] of Object.entries(SECURITY_HEADERS)) c.res.headers.set(k, v);
+    // a route may be stricter (a picture shown inline is sandboxed): its policy stays
+    for (const [k, v] of Object.entries(SECURITY_HEADERS))
+      if (k !== 'content-security-policy' || !c.res.headers.has(k)) c.res.headers.set(k, v);
   });
 
   // the token guards the data (/api); the page and its script hold none, and must load for the
@@ -275,9 +289,40 @@ export function createUiApp(options: UiAppOptions): Hono {
     const raw = new URL(c.req.url).pathname.split(`/file/`).slice(1).join('/file/');
     const file = confinedFile(dir, raw);
     if (!file) return c.json({ error: 'refused: not a file inside this result folder' }, 403);
+    // ?head=N: the first N bytes (at most 256 KiB) as text, for the page's preview
+    const head = c.req.query('head');
+    if (head !== undefined) {
+      const want = Number(head);
+      if (!Number.isInteger(want) || want < 1 || want > PREVIEW_MAX)
+        return c.json({ error: `head takes a number of bytes from 1 to ${PREVIEW_MAX}` }, 400);
+      const buffer = Buffer.alloc(want);
+      const fd = fs.openSync(file, 'r');
+      let n: number;
+      try {
+        n = fs.readSync(fd, buffer, 0, want, 0);
+      } finally {
+        fs.closeSync(fd);
+      }
+      return c.body(buffer.subarray(0, n), 200, {
+        'content-type': 'text/plain; charset=utf-8',
+        'x-total-size': String(fs.statSync(file).size),
+        'x-content-type-options': 'nosniff',
+      });
+    }
+    // ?inline=1: a picture shown in the page; an SVG's scripts never run (sandboxed, no script)
+    const picture = IMAGE_TYPES[file.split('.').pop()?.toLowerCase() ?? ''];
+    const inline = c.req.query('inline') === '1';
+    if (inline && !picture) return c.json({ error: 'only pictures are shown inline' }, 415);
     // streamed: memory stays flat for a file of any size
     const { Readable } = process.getBuiltinModule('node:stream');
     const body = Readable.toWeb(fs.createReadStream(file)) as ReadableStream<Uint8Array>;
+    if (inline && picture)
+      return c.body(body, 200, {
+        'content-type': picture,
+        'content-length': String(fs.statSync(file).size),
+        'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+        'x-content-type-options': 'nosniff',
+      });
     return c.body(body, 200, {
       'content-type': 'application/octet-stream',
       'content-length': String(fs.statSync(file).size),

@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
@@ -168,6 +168,8 @@ describe('the dashboard as a reader uses it (issue 14)', () => {
       'runs/evaluation/run.json': fakeRecord({ name: 'evaluation', started_at: '2026-01-01T00:03:00Z' }),
       'runs/evaluation/end.json': end(3),
       'runs/evaluation/metrics.jsonl': rows([{ accuracy: 0.97, precision: 0.8, big: 3.7e10 }]),
+      'runs/evaluation/predictions.csv': 'id,label,"note, quoted"\n1,spam,"a, b"\n2,ham,c\n',
+      'runs/evaluation/report.json': '{"accuracy":0.97,"classes":["spam","ham"]}',
       'runs/broken/config.json': { lr: 0.9 },
       'runs/broken/run.json': fakeRecord({ name: 'broken', started_at: '2026-01-01T00:04:00Z' }),
       'runs/broken/end.json': { ...end(2), status: 'failed', exit_code: 1 },
@@ -484,6 +486,47 @@ describe('the dashboard as a reader uses it (issue 14)', () => {
     expect(problems).toEqual([]);
     await page.close();
     await server.close();
+  }, 60_000);
+
+  it('previews a CSV as a table, JSON pretty-printed and a picture inline on the run page', async () => {
+    // a real 1x1 PNG beside them
+    writeFileSync(
+      join(root, 'runs/evaluation/confusion.png'),
+      Buffer.from(
+        'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+        'base64',
+      ),
+    );
+    const { page, problems } = await open('#/run/evaluation');
+    await page.waitForSelector('h2:text-is("files")');
+    const item = (file: string) => `li:has(a:text-is("${file}"))`;
+    await page.click(`${item('predictions.csv')} button:text-is("preview")`);
+    await page.waitForSelector(`${item('predictions.csv')} table`);
+    expect(await page.$$eval(`${item('predictions.csv')} th`, (t) => t.map((x) => x.textContent))).toEqual([
+      'id',
+      'label',
+      'note, quoted',
+    ]);
+    expect(await page.$$eval(`${item('predictions.csv')} td`, (t) => t.map((x) => x.textContent))).toEqual([
+      '1',
+      'spam',
+      'a, b',
+      '2',
+      'ham',
+      'c',
+    ]);
+    await page.click(`${item('report.json')} button:text-is("preview")`);
+    await page.waitForSelector(`${item('report.json')} pre`);
+    expect(await page.textContent(`${item('report.json')} pre`)).toContain('\n  "accuracy": 0.97');
+    await page.click(`${item('confusion.png')} button:text-is("preview")`);
+    await page.waitForFunction(
+      () => (document.querySelector('img.preview') as HTMLImageElement | null)?.naturalWidth === 1,
+    );
+    // closed again in place
+    await page.click(`${item('report.json')} button:text-is("close")`);
+    expect(await page.$(`${item('report.json')} pre`)).toBeNull();
+    expect(problems).toEqual([]);
+    await page.close();
   }, 60_000);
 
   it('fits a 400 px screen: no page scrolls sideways', async () => {

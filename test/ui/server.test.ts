@@ -124,6 +124,31 @@ describe('the dashboard API', () => {
     expect((await app.request('/api/runs/model/file/good-link.txt')).status).toBe(200);
   });
 
+  it('previews a file: its first bytes as text, a picture inline with no script of its own', async () => {
+    const { root, app } = project();
+    writeFiles(root, {
+      'runs/model/big.txt': 'x'.repeat(300_000),
+      'runs/model/plot.svg': '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+    });
+    const head = await app.request('/api/runs/model/file/big.txt?head=1024');
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toContain('text/plain');
+    expect(head.headers.get('x-total-size')).toBe('300000');
+    expect((await head.text()).length).toBe(1024);
+    expect((await app.request('/api/runs/model/file/big.txt?head=999999999')).status).toBe(400);
+    const svg = await app.request('/api/runs/model/file/plot.svg?inline=1');
+    expect(svg.headers.get('content-type')).toBe('image/svg+xml');
+    expect(svg.headers.get('content-security-policy')).toContain('sandbox');
+    expect(svg.headers.get('content-disposition')).toBeNull();
+    // only pictures inline; everything else is a download
+    expect((await app.request('/api/runs/model/file/big.txt?inline=1')).status).toBe(415);
+    expect((await app.request('/api/runs/model/file/plot.svg')).headers.get('content-disposition')).toContain(
+      'attachment',
+    );
+    // the way out stays closed with ?head too
+    expect([403, 404]).toContain((await app.request('/api/runs/model/file/../../secret.txt?head=10')).status);
+  });
+
   it('needs the token when one is set', async () => {
     const { root } = project();
     const app = createUiApp({ project: findProject({ cwd: root }), token: 's3cret' });

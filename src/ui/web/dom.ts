@@ -53,6 +53,12 @@ export const apiWithHeaders = async <T>(path: string): Promise<{ body: T; header
   if (!r.ok) throw await failure(path, r);
   return { body: (await r.json()) as T, headers: r.headers };
 };
+/** GET a text answer with its headers (a file's first bytes and `x-total-size`). */
+export const apiTextWithHeaders = async (path: string): Promise<{ body: string; headers: Headers }> => {
+  const r = await fetch(path, { headers: headers() });
+  if (!r.ok) throw await failure(path, r);
+  return { body: await r.text(), headers: r.headers };
+};
 /** GET a text answer from the API: a log tail, an SVG. */
 export const apiText = async (path: string): Promise<string> => {
   const r = await fetch(path, { headers: headers() });

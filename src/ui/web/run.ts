@@ -17,6 +17,7 @@ import {
   seconds,
   token,
 } from './dom.ts';
+import { preview, previewable } from './preview.ts';
 
 /** Keys that count steps or time (the library's X_KEYS and the usual logger fields): never charted. */
 const X_KEYS = new Set([
@@ -220,9 +221,38 @@ export async function runPage(name: string): Promise<void> {
     el(
       'ul',
       {},
-      ...run.files.map((f) =>
-        el('li', {}, el('a', { href: download(f.path), textContent: f.path }), ` ${f.size} bytes`),
-      ),
+      ...run.files.map((f) => {
+        const item = el(
+          'li',
+          {},
+          el('a', { href: download(f.path), textContent: f.path }),
+          ` ${f.size} bytes `,
+        );
+        if (previewable(f.path)) {
+          // a preview under the file's line, opened and closed in place
+          const button = el('button', {
+            className: 'link',
+            textContent: 'preview',
+            title: `show ${f.path} here`,
+          });
+          let shown: HTMLElement | null = null;
+          button.onclick = async () => {
+            if (shown) {
+              shown.remove();
+              shown = null;
+              button.textContent = 'preview';
+              return;
+            }
+            button.textContent = 'close';
+            shown = await preview(f.path, download(f.path)).catch((e: Error) =>
+              el('p', { className: 'warn', textContent: e.message }),
+            );
+            item.append(shown);
+          };
+          item.append(button);
+        }
+        return item;
+      }),
     ),
   );
   // a live update: the new metric rows only, the log tails and the state; charts keep their zoom

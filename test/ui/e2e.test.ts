@@ -355,6 +355,27 @@ describe('the dashboard as a reader uses it (issue 14)', () => {
     const xs = await page.$$eval('select[title="x axis"] option', (o) => o.map((x) => x.textContent));
     expect(xs).toEqual(['step', 'wall_time', 'index']);
 
+    // a drag zooms every panel and the range goes into the URL; a double click shows all again
+    const over = await page.$('.panel:nth-child(1) .u-over');
+    const boxOf = await over?.boundingBox();
+    if (!boxOf) throw new Error('no chart area');
+    await page.mouse.move(boxOf.x + boxOf.width * 0.2, boxOf.y + boxOf.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(boxOf.x + boxOf.width * 0.6, boxOf.y + boxOf.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await page.waitForFunction(() => /zoom=[\d.]+%2C[\d.]+|zoom=[\d.]+,[\d.]+/.test(location.hash));
+    const zoomed = await page.evaluate(() =>
+      new URLSearchParams(location.hash.split('?')[1]).get('zoom')?.split(',').map(Number),
+    );
+    expect(zoomed?.[0]).toBeGreaterThan(5);
+    expect(zoomed?.[1]).toBeLessThan(45);
+    // the link keeps the range: opened afresh, the URL still holds it
+    await page.reload();
+    await page.waitForSelector('.panel .uplot canvas');
+    await page.waitForTimeout(200);
+    expect(await page.evaluate(() => location.hash.includes('zoom='))).toBe(true);
+    await page.dblclick('.panel:nth-child(2) .u-over');
+    await page.waitForFunction(() => !location.hash.includes('zoom='));
     // one metric alone: its chart, final, best, min, max of each run from every point, its CSV
     await page.selectOption('select[title=metric]', 'loss');
     await page.waitForFunction(() => location.hash.includes('metric=loss'));

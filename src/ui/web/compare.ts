@@ -17,6 +17,19 @@ export interface Chart {
   update(series: Line[]): void;
   /** Brings forward the lines of one run (null: all alike), as hovering does. */
   focus(run: string | null): void;
+  /** Shows this range of x (null: all of it), as the reader's drag does. */
+  zoomTo(range: Zoom): void;
+}
+
+/** A range of the x axis the reader zoomed to; null for all of it. */
+export type Zoom = [number, number] | null;
+
+/** `zoom=a,b` of the URL. */
+export function parseZoom(text: string | null): Zoom {
+  const [a, b] = (text ?? '').split(',').map(Number);
+  return a !== undefined && b !== undefined && Number.isFinite(a) && Number.isFinite(b) && a < b
+    ? [a, b]
+    : null;
 }
 
 /** One line of a chart: its points, and optionally its run, colour and dash pattern. */
@@ -81,8 +94,12 @@ export function chart(
     xLabel?: string;
     height?: number;
     onFocus?: (run: string | null) => void;
+    /** The range to show first (from the URL), and where to tell a new zoom. */
+    zoom?: Zoom;
+    onZoom?: (range: Zoom) => void;
   },
 ): Chart {
+  let told = false;
   const box = el('div', { className: 'chart' });
   const height = opts.height ?? 300;
   const lonely = series.every((s) => s.x.length <= 1);
@@ -151,6 +168,18 @@ export function chart(
             opts.onFocus(index === null || index === 0 ? null : (runs[(index - 1) % runs.length] ?? null));
           },
         ],
+        // a drag zooms, a double click shows everything: told to the page (URL, other panels)
+        setScale: [
+          (u, key) => {
+            if (key !== 'x' || echoing || !told || !opts.onZoom) return;
+            const xs = u.data[0];
+            const { min, max } = u.scales.x ?? {};
+            if (min === undefined || max === undefined || min === null || max === null) return;
+            const whole =
+              xs.length === 0 || (min <= (xs[0] as number) && max >= (xs[xs.length - 1] as number));
+            opts.onZoom(whole ? null : [min, max]);
+          },
+        ],
       },
     },
     aligned(series, opts.log, opts.smooth),
@@ -163,8 +192,24 @@ export function chart(
   };
   new ResizeObserver(fit).observe(box);
   requestAnimationFrame(fit);
+  const zoomTo = (range: Zoom) => {
+    const xs = plot.data[0];
+    if (!range && xs.length === 0) return;
+    echoing = true;
+    try {
+      plot.setScale(
+        'x',
+        range ? { min: range[0], max: range[1] } : { min: xs[0] as number, max: xs[xs.length - 1] as number },
+      );
+    } finally {
+      echoing = false;
+    }
+  };
+  if (opts.zoom) zoomTo(opts.zoom);
+  told = true;
   return {
     box,
+    zoomTo,
     update: (next) => plot.setData(aligned(next, opts.log, opts.smooth), false),
     focus: (run) => {
       echoing = true;
@@ -275,8 +320,10 @@ export async function comparePage(params: URLSearchParams): Promise<void> {
           return { of, colors: new Map(runColors(labels, COLORS).map((c, i) => [labels[i] as string, c])) };
         })()
       : undefined;
+  const zoom = parseZoom(params.get('zoom'));
   const state = {
     sel,
+    zoom: zoom ? zoom.join(',') : '',
     group: grouping ? groupAsked : '',
     metric: asked,
     log: log ? '1' : '',
@@ -300,7 +347,13 @@ export async function comparePage(params: URLSearchParams): Promise<void> {
   smoothInput.onchange = () => go('compare', { ...state, smooth: smoothInput.value });
   const xSelect = el('select', { title: 'x axis' });
   for (const x of first.xs) xSelect.append(el('option', { value: x, textContent: x, selected: x === xName }));
-  xSelect.onchange = () => go('compare', { ...state, x: xSelect.value });
+  // another x axis: the zoom on the old one means nothing
+  xSelect.onchange = () => go('compare', { ...state, x: xSelect.value, zoom: '' });
+  // a zoom is kept in the URL (a link shows the same range), without drawing the page again
+  const setZoom = (range: Zoom) => {
+    state.zoom = range ? range.map((v) => Number(v.toPrecision(6))).join(',') : '';
+    replaceRoute('compare', state);
+  };
   const groupSelect = el('select', { title: 'group runs' });
   groupSelect.append(el('option', { value: '', textContent: 'each run', selected: !grouping }));
   for (const k of diff.keys)
@@ -329,9 +382,22 @@ export async function comparePage(params: URLSearchParams): Promise<void> {
         colors,
         toolbar,
         grouping,
+        zoom,
+        setZoom,
         refresh: () => seriesOf([metric]),
       })
-    : await panelsView(first.metrics, { log, smooth, xName, colors, state, fetch: seriesOf, diff, grouping });
+    : await panelsView(first.metrics, {
+        log,
+        smooth,
+        xName,
+        colors,
+        state,
+        fetch: seriesOf,
+        diff,
+        grouping,
+        zoom,
+        setZoom,
+      });
   main().replaceChildren(
     el('h2', { textContent: diff.keys.length ? 'How the configs differ' : 'The configs do not differ' }),
     el('div', { className: 'scroll' }, table),
@@ -418,6 +484,8 @@ async function panelsView(
     fetch: (metrics: string[], points?: number) => Promise<Series>;
     diff: { keys: string[]; rows: SweepInput['rows'] };
     grouping: Grouping | undefined;
+    zoom: Zoom;
+    setZoom: (range: Zoom) => void;
   },
 ): Promise<View> {
   if (!metrics.length) return { nodes: [], refresh: async () => {} };
@@ -453,6 +521,12 @@ async function panelsView(
       xLabel: o.xName,
       height: 240,
       onFocus: focusAll,
+      // one zoom for every panel: their x axes stay the same
+      zoom: o.zoom,
+      onZoom: (range) => {
+        for (const c of charts) if (c.chart !== drawn) c.chart.zoomTo(range);
+        o.setZoom(range);
+      },
     });
     charts.push({ metrics: panel.metrics, chart: drawn });
     const open = el('a', {
@@ -534,13 +608,17 @@ async function singleView(
     colors: Map<string, string>;
     toolbar: HTMLElement;
     grouping: Grouping | undefined;
+    zoom: Zoom;
+    setZoom: (range: Zoom) => void;
     refresh: () => Promise<Series>;
   },
 ): Promise<View> {
   const { metric, log, smooth, xName } = o;
   const withData = linesOf(series.series, o.colors, (s) => s.name, undefined, o.grouping);
   const missing = series.series.filter((s) => !s.x.length).map((s) => s.name);
-  const drawn = withData.length ? chart(withData, { title: metric, log, smooth, xLabel: xName }) : undefined;
+  const drawn = withData.length
+    ? chart(withData, { title: metric, log, smooth, xLabel: xName, zoom: o.zoom, onZoom: o.setZoom })
+    : undefined;
   // each run's final, best, lowest and highest value of the metric, from every point logged
   const summary = el('table', { className: 'diff summary' });
   summary.append(

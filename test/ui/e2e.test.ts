@@ -408,6 +408,16 @@ describe('the dashboard as a reader uses it (issue 14)', () => {
     expect(await page.$eval('select[title="group runs"]', (s) => (s as HTMLSelectElement).value)).toBe(
       'precision',
     );
+    // coloured by a number: a gradient, the lowest lr darkest; swatches follow
+    await page.goto(`${served.url}#/compare?sel=model&sel=huge&sel=broken&colour=lr&metric=loss`);
+    await page.waitForSelector('.uplot canvas');
+    const swatch = (name: string) =>
+      page.$eval(
+        `table.configs tr:has(a:text-is("${name}")) .swatch`,
+        (x) => (x as HTMLElement).style.background,
+      );
+    expect(await swatch('huge')).toBe('rgb(37, 52, 148)'); // lr 0.3, the lowest
+    expect(await swatch('broken')).toBe('rgb(227, 200, 0)'); // lr 0.9, the highest
     // smoothed, each run's raw line stays behind it, faded
     await page.goto(`${served.url}#/compare?sel=model&sel=huge&smooth=5&metric=loss`);
     await page.waitForFunction(() => document.querySelectorAll('.u-legend .u-series').length === 5);

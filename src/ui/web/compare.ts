@@ -1,4 +1,5 @@
 // The dashboard's compare page and the chart it shares with the run page.
+import { scaleLinear } from 'd3-scale';
 import uPlot from 'uplot';
 import { groupRuns, meanBand, metricPanels, runColors, splitOf } from '../../compare/panels.ts';
 import { COLORS, movingAverage } from '../../plot/svg.ts';
@@ -63,6 +64,43 @@ function aligned(series: Line[], log: boolean, smooth: number) {
   // a group's spread: its highest and lowest values, a band between them
   for (const s of series) if (s.band) data.push(column(s, s.band.hi), column(s, s.band.lo));
   return data as uPlot.AlignedData;
+}
+
+/** `rgb(r, g, b)` as `#rrggbb`: the charts add an alpha to a colour by appending two digits. */
+function hex(rgb: string): string {
+  const parts = rgb.match(/\d+/g)?.slice(0, 3) ?? [];
+  return `#${parts.map((p) => Number(p).toString(16).padStart(2, '0')).join('')}`;
+}
+
+/**
+ * Colours by one key's value: numbers on a gradient from dark blue (lowest) to yellow (highest),
+ * on a log scale when they span decades; texts and other values a palette colour each; a run
+ * without the key grey.
+ */
+function colorsByValue(rows: SweepInput['rows'], key: string): Map<string, string> {
+  const values = rows.map((r) => r.values[key]?.value);
+  const nums = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  const out = new Map<string, string>();
+  if (nums.length && nums.length === values.filter((v) => v !== undefined).length) {
+    const lo = Math.min(...nums);
+    const hi = Math.max(...nums);
+    const log = lo > 0 && hi / lo >= 100;
+    const t = (v: number) =>
+      hi === lo ? 0.5 : log ? Math.log(v / lo) / Math.log(hi / lo) : (v - lo) / (hi - lo);
+    const ramp = scaleLinear<string>().domain([0, 0.5, 1]).range(['#253494', '#41b6c4', '#e3c800']);
+    rows.forEach((r, i) => {
+      const v = values[i];
+      out.set(r.name, typeof v === 'number' ? hex(ramp(t(v))) : '#999999');
+    });
+    return out;
+  }
+  const texts = [...new Set(values.filter((v) => v !== undefined).map((v) => JSON.stringify(v)))];
+  const palette = runColors(texts, COLORS);
+  rows.forEach((r, i) => {
+    const v = values[i];
+    out.set(r.name, v === undefined ? '#999999' : (palette[texts.indexOf(JSON.stringify(v))] as string));
+  });
+  return out;
 }
 
 /** The uPlot series indices of each band (its max and min series) and the line it belongs to. */
@@ -275,12 +313,16 @@ export async function comparePage(params: URLSearchParams): Promise<void> {
     }>(`/api/diff?${query}`),
     seriesOf([asked || 'loss']),
   ]);
-  const colors = new Map(
-    runColors(
-      diff.rows.map((r) => r.name),
-      COLORS,
-    ).map((c, i) => [diff.rows[i]?.name as string, c]),
-  );
+  // a colour per run, or by a key's value (colour=lr: a gradient for numbers, a colour per text)
+  const colorKey = diff.keys.includes(params.get('colour') ?? '') ? (params.get('colour') as string) : '';
+  const colors = colorKey
+    ? colorsByValue(diff.rows, colorKey)
+    : new Map(
+        runColors(
+          diff.rows.map((r) => r.name),
+          COLORS,
+        ).map((c, i) => [diff.rows[i]?.name as string, c]),
+      );
   const table = el('table', { className: 'diff configs' });
   table.append(
     el('tr', {}, el('th', { textContent: 'name' }), ...diff.keys.map((k) => el('th', { textContent: k }))),
@@ -324,6 +366,7 @@ export async function comparePage(params: URLSearchParams): Promise<void> {
   const state = {
     sel,
     zoom: zoom ? zoom.join(',') : '',
+    colour: colorKey,
     group: grouping ? groupAsked : '',
     metric: asked,
     log: log ? '1' : '',
@@ -354,6 +397,11 @@ export async function comparePage(params: URLSearchParams): Promise<void> {
     state.zoom = range ? range.map((v) => Number(v.toPrecision(6))).join(',') : '';
     replaceRoute('compare', state);
   };
+  const colourSelect = el('select', { title: 'colour runs' });
+  colourSelect.append(el('option', { value: '', textContent: 'a colour per run', selected: !colorKey }));
+  for (const k of diff.keys)
+    colourSelect.append(el('option', { value: k, textContent: `colour by ${k}`, selected: colorKey === k }));
+  colourSelect.onchange = () => go('compare', { ...state, colour: colourSelect.value });
   const groupSelect = el('select', { title: 'group runs' });
   groupSelect.append(el('option', { value: '', textContent: 'each run', selected: !grouping }));
   for (const k of diff.keys)
@@ -367,7 +415,7 @@ export async function comparePage(params: URLSearchParams): Promise<void> {
     { className: 'toolbar' },
     'metric ',
     metricSelect,
-    ...(diff.keys.length ? [' ', groupSelect] : []),
+    ...(diff.keys.length ? [' ', groupSelect, ' ', colourSelect] : []),
     ' x ',
     xSelect,
     el('label', {}, logBox, ' log scale'),

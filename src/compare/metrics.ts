@@ -78,3 +78,94 @@ export function metricSeries(
   });
   return points;
 }
+
+/**
+ * Parsed metrics.jsonl files kept between requests (the dashboard's server): a file read again
+ * only when it changed, and a file that grew (a running result appending rows) parsed from where
+ * the last read stopped. At most `maxRows` rows are kept, the least recently read files going
+ * first. The rows handed out are shared: callers only read them.
+ */
+export class MetricRowsCache {
+  readonly #files = new Map<
+    string,
+    {
+      ino: number;
+      size: number;
+      mtimeMs: number;
+      offset: number;
+      rows: Record<string, Json>[];
+      skipped: number;
+    }
+  >();
+  #rows = 0;
+
+  constructor(readonly maxRows = 4_000_000) {}
+
+  read(dir: string): { rows: Record<string, Json>[]; skipped: number } {
+    const path = join(dir, RUN_FILES.metrics);
+    const st = fs.statSync(path, { throwIfNoEntry: false });
+    const known = this.#files.get(path);
+    if (!st) {
+      if (known) this.#drop(path);
+      return { rows: [], skipped: 0 };
+    }
+    let entry = known;
+    if (
+      entry &&
+      (entry.ino !== st.ino ||
+        st.size < entry.size ||
+        (st.size === entry.size && st.mtimeMs !== entry.mtimeMs))
+    ) {
+      // replaced or rewritten: read whole again
+      this.#drop(path);
+      entry = undefined;
+    }
+    entry ??= { ino: st.ino, size: 0, mtimeMs: 0, offset: 0, rows: [], skipped: 0 };
+    if (st.size > entry.offset) {
+      // the bytes after the last whole line read; a line still being written waits
+      const fd = fs.openSync(path, 'r');
+      let text: string;
+      try {
+        const buffer = Buffer.alloc(st.size - entry.offset);
+        const n = fs.readSync(fd, buffer, 0, buffer.length, entry.offset);
+        const end = buffer.lastIndexOf(10, n - 1) + 1;
+        text = buffer.toString('utf8', 0, end);
+        entry.offset += end;
+      } finally {
+        fs.closeSync(fd);
+      }
+      const more = parseMetricsCounted(text);
+      for (const row of more.rows) entry.rows.push(row);
+      entry.skipped += more.skipped;
+      this.#rows += more.rows.length;
+    }
+    entry.size = st.size;
+    entry.mtimeMs = st.mtimeMs;
+    // most recently read last; the oldest go while there are too many rows
+    this.#files.delete(path);
+    this.#files.set(path, entry);
+    for (const [other] of this.#files) {
+      if (this.#rows <= this.maxRows || other === path) break;
+      this.#drop(other);
+    }
+    if (entry.offset < st.size) {
+      // a last line with no newline after it: whole if the writer is done, so read it, but
+      // keep it out of the cache (more may come after it)
+      const fd = fs.openSync(path, 'r');
+      try {
+        const buffer = Buffer.alloc(st.size - entry.offset);
+        const n = fs.readSync(fd, buffer, 0, buffer.length, entry.offset);
+        const tail = parseMetricsCounted(buffer.toString('utf8', 0, n));
+        return { rows: [...entry.rows, ...tail.rows], skipped: entry.skipped + tail.skipped };
+      } finally {
+        fs.closeSync(fd);
+      }
+    }
+    return entry;
+  }
+
+  #drop(path: string): void {
+    this.#rows -= this.#files.get(path)?.rows.length ?? 0;
+    this.#files.delete(path);
+  }
+}

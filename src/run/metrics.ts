@@ -64,7 +64,13 @@ export function parseMetricsCounted(text: string): { rows: Record<string, Json>[
     if (!line.trim()) continue;
     let row: unknown;
     try {
-      row = JSON.parse(line.replace(/\b(-?Infinity|NaN)\b(?=(?:[^"]*"[^"]*")*[^"]*$)/g, '"$1"'));
+      // bare NaN and Infinity (Python's json writes them) become strings; the rewrite runs only
+      // on the lines that may hold them (it costs more than the parse itself)
+      row = JSON.parse(
+        line.includes('NaN') || line.includes('Infinity')
+          ? line.replace(/\b(-?Infinity|NaN)\b(?=(?:[^"]*"[^"]*")*[^"]*$)/g, '"$1"')
+          : line,
+      );
     } catch {
       skipped++;
       continue;

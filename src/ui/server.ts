@@ -1,13 +1,7 @@
 import { Hono } from 'hono';
 import { fs, join, relative, resolve } from '../_builtins.ts';
 import { allKeys, diffConfigs, differingKeys } from '../compare/diff.ts';
-import {
-  higherIsBetter,
-  metricSeries,
-  readMetricRows,
-  readMetricRowsCounted,
-  X_KEYS,
-} from '../compare/metrics.ts';
+import { higherIsBetter, MetricRowsCache, metricSeries, X_KEYS } from '../compare/metrics.ts';
 import { listRuns, type RunSummary, stringifyNumbers, withUpstream } from '../compare/runs.ts';
 import { configEntry, selectConfigs } from '../compare/select.ts';
 import { diffToJson } from '../compare/table.ts';
@@ -185,6 +179,8 @@ export function createUiApp(options: UiAppOptions): Hono {
   const webRoot = options.webRoot ?? fileURLDir('ui');
   const app = new Hono();
   let streams = 0;
+  // metrics.jsonl files parsed once per change (a running result's new rows only)
+  const metricRows = new MetricRowsCache();
 
   app.use('*', async (c, next) => {
     const host = new URL(c.req.url).hostname;
@@ -248,7 +244,7 @@ export function createUiApp(options: UiAppOptions): Hono {
       effective: readJsonFile(join(dir, RUN_FILES.effective)) ?? null,
       record: state.record ?? null,
       end: state.end ?? null,
-      metrics_skipped: readMetricRowsCounted(dir).skipped,
+      metrics_skipped: metricRows.read(dir).skipped,
       files: listFiles(dir),
       sources: node?.sources ?? [],
       dependents: [...downstreamOf(graph, [name])].filter((d) => graph.nodes.get(d)?.sources.includes(name)),
@@ -262,7 +258,7 @@ export function createUiApp(options: UiAppOptions): Hono {
     const from = Number(c.req.query('from') ?? 0);
     if (!Number.isInteger(from) || from < 0)
       return c.json({ error: 'from takes a whole number of rows' }, 400);
-    const rows = readMetricRows(dir);
+    const { rows } = metricRows.read(dir);
     // ?points=N: a metric of 300,000 rows is thinned on the server to at most 2N points per
     // metric (each bucket's lowest and highest: spikes stay), not sent whole
     const points = Number(c.req.query('points') ?? 0);
@@ -357,7 +353,7 @@ export function createUiApp(options: UiAppOptions): Hono {
     const names = new Set<string>();
     const xs = new Set<string>(['step']);
     const series = selected(c).flatMap((dir) => {
-      const rows = readMetricRows(dir);
+      const { rows } = metricRows.read(dir);
       // every metric any row logged (val_loss may first appear at step 49), and the x axes
       for (const r of rows) for (const k of Object.keys(r)) (X_KEYS.has(k) ? xs : names).add(k);
       return metrics.map((metric) => {

@@ -291,6 +291,25 @@ describe('the dashboard as a reader uses it (issue 14)', () => {
     await page.click('button:has-text("show 2 hidden")');
     await page.waitForFunction(() => !location.hash.includes('hide='));
     expect(await header()).toContain('lr');
+    // pin a column: right after the name, and it stays in view when the table scrolls sideways
+    await page.click('.row.head .cell:has(button.sort:text-is("lr")) button.pin');
+    await page.waitForFunction(() => location.hash.includes('pin=lr'));
+    expect((await header()).slice(0, 2)).toEqual(['name', 'lr']);
+    await page.$eval('.viewport', (v) => {
+      v.scrollLeft = 600;
+    });
+    const [nameBox, lrBox] = await Promise.all([
+      page.$eval('.row[data-name="model"] .cell.name', (c) => c.getBoundingClientRect().right),
+      page.$eval('.row[data-name="model"] .cell.pinned', (c) => c.getBoundingClientRect().left),
+    ]);
+    expect(Math.abs(lrBox - nameBox)).toBeLessThan(2);
+    // drag a header onto another: it moves there
+    await page
+      .locator('.row.head .cell:has(button.sort:text-is("duration"))')
+      .dragTo(page.locator('.row.head .cell:has(button.sort:text-is("status"))'));
+    await page.waitForFunction(() => location.hash.includes('cols='));
+    const moved = await header();
+    expect(moved.indexOf('duration')).toBe(moved.indexOf('status') - 1);
     expect(problems).toEqual([]);
     await page.close();
   }, 60_000);
@@ -396,7 +415,10 @@ describe('the dashboard as a reader uses it (issue 14)', () => {
     await page.goto(
       `${served.url}#/compare?sel=model&sel=${encodeURIComponent('model~epochs=2,lr=0.2')}&sel=huge&group=precision&metric=loss`,
     );
-    await page.waitForSelector('.uplot canvas');
+    // the same document: wait for the new chart, not any chart
+    await page.waitForFunction(() =>
+      document.querySelector('.u-legend')?.textContent?.includes('precision='),
+    );
     const grouped = await page.$$eval('.u-legend .u-series th', (s) => s.map((x) => x.textContent ?? ''));
     expect(grouped).toEqual([
       'step',
@@ -410,7 +432,7 @@ describe('the dashboard as a reader uses it (issue 14)', () => {
     );
     // coloured by a number: a gradient, the lowest lr darkest; swatches follow
     await page.goto(`${served.url}#/compare?sel=model&sel=huge&sel=broken&colour=lr&metric=loss`);
-    await page.waitForSelector('.uplot canvas');
+    await page.waitForSelector('table.configs tr:has(a:text-is("broken"))');
     const swatch = (name: string) =>
       page.$eval(
         `table.configs tr:has(a:text-is("${name}")) .swatch`,

@@ -53,13 +53,20 @@ async function fetchRuns(upstream: boolean): Promise<RunsData> {
 }
 
 /**
- * The columns: the name, then the fixed ones, config keys that differ, added ones and each
- * metric's last and best (metrics before the rest with `metricsFirst`), without the hidden ones.
+ * The columns: the name, the pinned ones (kept in view when the table scrolls sideways), then
+ * the fixed ones, config keys that differ, added ones and each metric's last and best (metrics
+ * before the rest with `metricsFirst`) in the order the reader dragged them to (`arranged`),
+ * without the hidden ones.
  */
 function columnsOf(
   data: RunsData,
   extra: string[],
-  view: { hide?: readonly string[]; metricsFirst?: boolean } = {},
+  view: {
+    hide?: readonly string[];
+    metricsFirst?: boolean;
+    pin?: readonly string[];
+    arranged?: readonly string[];
+  } = {},
 ): string[] {
   const configKeys = new Set(data.allKeys);
   // a metric named like a config key gets its own name: metric:precision
@@ -67,9 +74,17 @@ function columnsOf(
   const rest = ['status', 'started', 'duration', ...data.keys, ...extra];
   const metrics = data.metrics.flatMap((m) => [named(m), `${named(m)}.best`]);
   const hidden = new Set(view.hide);
-  return [
-    ...new Set(['name', ...(view.metricsFirst ? [...metrics, ...rest] : [...rest, ...metrics])]),
-  ].filter((c) => c === 'name' || !hidden.has(c));
+  const all = [...new Set(view.metricsFirst ? [...metrics, ...rest] : [...rest, ...metrics])];
+  // dragged: the arranged ones in their order, the others where they were after them
+  const at = new Map((view.arranged ?? []).map((c, i) => [c, i]));
+  const order = all
+    .map((c, i) => ({ c, key: at.get(c) ?? at.size + i }))
+    .sort((a, b) => a.key - b.key)
+    .map((x) => x.c);
+  const pinned = (view.pin ?? []).filter((c) => order.includes(c));
+  return ['name', ...pinned, ...order.filter((c) => !pinned.includes(c))].filter(
+    (c) => c === 'name' || !hidden.has(c),
+  );
 }
 
 /** Keeps the runs that pass every word: `loss<0.1`, `lr=0.1`, or text found in the name. */
@@ -92,7 +107,9 @@ export async function runsPage(params: URLSearchParams): Promise<void> {
   const extra = params.getAll('col');
   const hide = params.getAll('hide');
   const metricsFirst = params.get('order') === 'metrics';
-  const view = { hide, metricsFirst };
+  const pin = params.getAll('pin');
+  const arranged = params.getAll('cols');
+  const view = { hide, metricsFirst, pin, arranged };
   const sort = params.get('sort') ?? '';
   let q = params.get('q') ?? '';
   const status = params.get('status') ?? '';
@@ -104,6 +121,8 @@ export async function runsPage(params: URLSearchParams): Promise<void> {
     sel: [...sel],
     col: extra,
     hide,
+    pin,
+    cols: arranged,
     order: metricsFirst ? 'metrics' : '',
     upstream: upstream ? '1' : '',
   });
@@ -177,6 +196,7 @@ export async function runsPage(params: URLSearchParams): Promise<void> {
   const spacer = el('div', { className: 'spacer' });
   let columns: string[] = [];
   let widths: number[] = [];
+  let lefts = new Map<number, number>();
   let rows: Run[] = [];
   /** The run whose box was clicked last: a shift-click selects from it (a live update keeps it). */
   let lastClicked: string | undefined;
@@ -194,6 +214,14 @@ export async function runsPage(params: URLSearchParams): Promise<void> {
             ? 110
             : Math.max(80, Math.min(180, c.length * 8 + 30)),
     );
+    // pinned columns stay in view beside the name: each sticks at the widths before it
+    lefts = new Map();
+    let left = 30 + (widths[0] ?? 0);
+    for (const [k, c] of columns.entries())
+      if (pin.includes(c)) {
+        lefts.set(k, left);
+        left += widths[k] ?? 0;
+      }
     const all = el('input', { type: 'checkbox', title: 'select every run shown' });
     all.onchange = () => {
       for (const r of rows) all.checked ? sel.add(r.name) : sel.delete(r.name);
@@ -209,7 +237,35 @@ export async function runsPage(params: URLSearchParams): Promise<void> {
         title: `sort by ${c}${c === 'started' ? ' (times are your local time)' : ''}`,
       });
       button.onclick = () => go('runs', { ...state(), sort: sort === c ? `-${c}` : c });
-      const cell = el('div', { className: `cell${c === 'name' ? ' name' : ''}` }, button);
+      const pinned = pin.includes(c);
+      const cell = el(
+        'div',
+        { className: `cell${c === 'name' ? ' name' : ''}${pinned ? ' pinned' : ''}` },
+        button,
+      );
+      if (c !== 'name') {
+        // drag a header onto another to put it there; pin keeps it beside the name
+        cell.draggable = true;
+        cell.title = `drag to move ${c}`;
+        cell.ondragstart = (event) => event.dataTransfer?.setData('text/plain', c);
+        cell.ondragover = (event) => event.preventDefault();
+        cell.ondrop = (event) => {
+          event.preventDefault();
+          const moved = event.dataTransfer?.getData('text/plain');
+          if (!moved || moved === c || !columns.includes(moved)) return;
+          const order = columns.filter((x) => x !== moved && x !== 'name');
+          order.splice(order.indexOf(c), 0, moved);
+          go('runs', { ...state(), cols: order });
+        };
+        const pinButton = el('button', {
+          className: 'pin',
+          textContent: pinned ? '⊗' : '⊕',
+          title: pinned ? `unpin ${c}` : `pin ${c} beside the name (stays in view when scrolling sideways)`,
+        });
+        pinButton.onclick = () =>
+          go('runs', { ...state(), pin: pinned ? pin.filter((x) => x !== c) : [...pin, c] });
+        cell.append(pinButton);
+      }
       // every column but the name can go: an added one is removed, the others hidden
       if (c !== 'name') {
         const remove = el('button', {
@@ -227,6 +283,7 @@ export async function runsPage(params: URLSearchParams): Promise<void> {
         cell.append(remove);
       }
       cell.style.width = `${widths[i]}px`;
+      if (lefts.has(i)) cell.style.left = `${lefts.get(i)}px`;
       head.append(cell);
     });
     addColumn.replaceChildren(el('option', { value: '', textContent: 'add a column…' }));
@@ -295,6 +352,10 @@ export async function runsPage(params: URLSearchParams): Promise<void> {
                     : text,
               });
         cell.style.width = `${widths[k]}px`;
+        if (lefts.has(k)) {
+          cell.classList.add('pinned');
+          cell.style.left = `${lefts.get(k)}px`;
+        }
         line.append(cell);
       });
       spacer.append(line);

@@ -23,9 +23,13 @@ export function familyOf(name: string): string {
   return base.replace(/\d+$/, '') || base;
 }
 
-/** The state a box shows for one config: stale wins over its own state; none is "missing". */
+/**
+ * The state a box shows for one config: a done result built on something that changed is
+ * "stale"; a failed, interrupted or running one shows that (its staleness matters less); none
+ * is "missing".
+ */
 export function stateOf(node: GraphNode): string {
-  return node.stale.length ? 'stale' : (node.state ?? 'missing');
+  return node.state === 'done' && node.stale.length ? 'stale' : (node.state ?? 'missing');
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { familyOf, foldGraph, type GraphNode } from '../../src/graph/groups.ts';
+import { familyOf, foldGraph, type GraphNode, stateOf } from '../../src/graph/groups.ts';
 
 const node = (name: string, sources: string[] = [], state: string | null = 'done'): GraphNode => ({
   name,
@@ -10,6 +10,12 @@ const node = (name: string, sources: string[] = [], state: string | null = 'done
 });
 
 describe('the folded graph', () => {
+  it('calls a done result on changed inputs stale, and an interrupted one interrupted', () => {
+    expect(stateOf({ ...node('a'), stale: ['data changed'] })).toBe('stale');
+    expect(stateOf({ ...node('a', [], 'interrupted'), stale: ['data changed'] })).toBe('interrupted');
+    expect(stateOf(node('a', [], null))).toBe('missing');
+  });
+
   it('names a family by the config without its sweep suffix or trailing digits', () => {
     expect(familyOf('model~lr=0.1,epochs=2')).toBe('model');
     expect(familyOf('model12')).toBe('model');

@@ -65,7 +65,10 @@ function presentAxis(key: string, present: Json[]): Axis {
     return {
       key,
       at: (v) => (typeof v === 'number' && Number.isFinite(v) ? scale(v) : undefined),
-      ticks: ticksOf(scale.ticks(5), log).map((t) => ({ at: scale(t), label: tick(t) })),
+      // whole numbers (epochs, seeds) get whole ticks
+      ticks: ticksOf(scale.ticks(5), log)
+        .filter((t) => !nums.every(Number.isInteger) || Number.isInteger(t))
+        .map((t) => ({ at: scale(t), label: tick(t) })),
     };
   }
   const labels = [...new Set(present.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))))].sort();

@@ -445,6 +445,15 @@ describe('the dashboard as a reader uses it (issue 14)', () => {
     await page.waitForFunction(() => document.querySelectorAll('.u-legend .u-series').length === 5);
     const labels = await page.$$eval('.u-legend .u-series', (s) => s.map((x) => x.textContent ?? ''));
     expect(labels.some((l) => l.includes('model (raw)'))).toBe(true);
+    // log scale on both axes: step 0 has no place on a log x axis and is left out, quietly
+    await page.goto(`${served.url}#/compare?sel=model&sel=huge&metric=loss&log=1&logx=1`);
+    await page.waitForFunction(() =>
+      Array.from(document.querySelectorAll('label')).some(
+        (l) => l.textContent?.includes('log x') && (l.querySelector('input') as HTMLInputElement).checked,
+      ),
+    );
+    await page.waitForSelector('.uplot canvas');
+    expect(await page.isChecked('label:has-text("log y") input')).toBe(true);
     expect(problems).toEqual([]);
     await page.close();
   }, 60_000);

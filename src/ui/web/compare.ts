@@ -46,15 +46,18 @@ export interface Line {
   band?: { lo: number[]; hi: number[] };
 }
 
-function aligned(series: Line[], log: boolean, smooth: number) {
-  const xs = [...new Set(series.flatMap((s) => s.x))].sort((a, b) => a - b);
+function aligned(series: Line[], log: boolean, smooth: number, logX = false) {
+  // on a log x axis, x <= 0 (step 0) has no place
+  const xs = [...new Set(series.flatMap((s) => s.x))].filter((x) => !logX || x > 0).sort((a, b) => a - b);
   const index = new Map(xs.map((x, i) => [x, i]));
   const data: (number | null)[][] = [xs];
   const column = (s: { x: number[] }, ys: number[]) => {
     const col: (number | null)[] = new Array(xs.length).fill(null);
     s.x.forEach((x, i) => {
+      const at = index.get(x);
+      if (at === undefined) return;
       const y = ys[i] as number;
-      col[index.get(x) as number] = log && y <= 0 ? null : y;
+      col[at] = log && y <= 0 ? null : y;
     });
     return col;
   };
@@ -128,6 +131,8 @@ export function chart(
   opts: {
     title: string;
     log: boolean;
+    /** A log x axis (points at x <= 0 left out). */
+    logX?: boolean;
     smooth: number;
     xLabel?: string;
     height?: number;
@@ -142,7 +147,7 @@ export function chart(
   const height = opts.height ?? 300;
   const lonely = series.every((s) => s.x.length <= 1);
   // steps are whole numbers: no tick at step 0.2
-  const whole = series.every((s) => s.x.every(Number.isInteger));
+  const whole = !opts.logX && series.every((s) => s.x.every(Number.isInteger));
   const incrs = whole
     ? [1, 2, 5].flatMap((m) => [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7].map((p) => m * p)).sort((a, b) => a - b)
     : undefined;
@@ -153,7 +158,7 @@ export function chart(
       title: opts.title,
       width: 400,
       height,
-      scales: { x: { time: false }, y: { distr: opts.log ? 3 : 1 } },
+      scales: { x: { time: false, distr: opts.logX ? 3 : 1 }, y: { distr: opts.log ? 3 : 1 } },
       axes: [
         { values: (_u, vals) => vals.map(tick), label: opts.xLabel ?? 'step', ...(incrs ? { incrs } : {}) },
         { values: (_u, vals) => vals.map(tick), size: 70 },
@@ -220,7 +225,7 @@ export function chart(
         ],
       },
     },
-    aligned(series, opts.log, opts.smooth),
+    aligned(series, opts.log, opts.smooth, opts.logX),
     box,
   );
   // as wide as its place on the page, now and when the window changes
@@ -248,7 +253,7 @@ export function chart(
   return {
     box,
     zoomTo,
-    update: (next) => plot.setData(aligned(next, opts.log, opts.smooth), false),
+    update: (next) => plot.setData(aligned(next, opts.log, opts.smooth, opts.logX), false),
     focus: (run) => {
       echoing = true;
       try {
@@ -298,6 +303,7 @@ export async function comparePage(params: URLSearchParams): Promise<void> {
     return;
   }
   const log = params.get('log') === '1';
+  const logX = params.get('logx') === '1';
   const xName = params.get('x') ?? 'step';
   const smooth = Number(params.get('smooth') ?? 0);
   const asked = params.get('metric') ?? '';
@@ -370,6 +376,7 @@ export async function comparePage(params: URLSearchParams): Promise<void> {
     group: grouping ? groupAsked : '',
     metric: asked,
     log: log ? '1' : '',
+    logx: logX ? '1' : '',
     smooth: smooth ? String(smooth) : '',
     x: xName === 'step' ? '' : xName,
   };
@@ -386,6 +393,8 @@ export async function comparePage(params: URLSearchParams): Promise<void> {
   metricSelect.onchange = () => go('compare', { ...state, metric: metricSelect.value });
   const logBox = el('input', { type: 'checkbox', checked: log });
   logBox.onchange = () => go('compare', { ...state, log: logBox.checked ? '1' : '' });
+  const logXBox = el('input', { type: 'checkbox', checked: logX });
+  logXBox.onchange = () => go('compare', { ...state, logx: logXBox.checked ? '1' : '', zoom: '' });
   const smoothInput = el('input', { type: 'number', min: '0', value: String(smooth), style: 'width:60px' });
   smoothInput.onchange = () => go('compare', { ...state, smooth: smoothInput.value });
   const xSelect = el('select', { title: 'x axis' });
@@ -418,13 +427,15 @@ export async function comparePage(params: URLSearchParams): Promise<void> {
     ...(diff.keys.length ? [' ', groupSelect, ' ', colourSelect] : []),
     ' x ',
     xSelect,
-    el('label', {}, logBox, ' log scale'),
+    el('label', {}, logBox, ' log y'),
+    el('label', {}, logXBox, ' log x'),
     el('label', {}, ' smooth ', smoothInput),
   );
   const view = metric
     ? await singleView(metric === (asked || 'loss') ? first : await seriesOf([metric]), {
         metric,
         log,
+        logX,
         smooth,
         xName,
         colors,
@@ -436,6 +447,7 @@ export async function comparePage(params: URLSearchParams): Promise<void> {
       })
     : await panelsView(first.metrics, {
         log,
+        logX,
         smooth,
         xName,
         colors,
@@ -525,6 +537,7 @@ async function panelsView(
   metrics: string[],
   o: {
     log: boolean;
+    logX: boolean;
     smooth: number;
     xName: string;
     colors: Map<string, string>;
@@ -565,6 +578,7 @@ async function panelsView(
     const drawn = chart(build(panel, data.series), {
       title: panel.quantity,
       log: o.log,
+      logX: o.logX,
       smooth: o.smooth,
       xLabel: o.xName,
       height: 240,
@@ -651,6 +665,7 @@ async function singleView(
   o: {
     metric: string;
     log: boolean;
+    logX: boolean;
     smooth: number;
     xName: string;
     colors: Map<string, string>;
@@ -665,7 +680,15 @@ async function singleView(
   const withData = linesOf(series.series, o.colors, (s) => s.name, undefined, o.grouping);
   const missing = series.series.filter((s) => !s.x.length).map((s) => s.name);
   const drawn = withData.length
-    ? chart(withData, { title: metric, log, smooth, xLabel: xName, zoom: o.zoom, onZoom: o.setZoom })
+    ? chart(withData, {
+        title: metric,
+        log,
+        logX: o.logX,
+        smooth,
+        xLabel: xName,
+        zoom: o.zoom,
+        onZoom: o.setZoom,
+      })
     : undefined;
   // each run's final, best, lowest and highest value of the metric, from every point logged
   const summary = el('table', { className: 'diff summary' });

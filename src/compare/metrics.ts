@@ -79,65 +79,76 @@ export function metricSeries(
   return points;
 }
 
+/** A metrics.jsonl file as the dashboard's server keeps it. */
+export interface MetricRows {
+  rows: Record<string, Json>[];
+  /** Lines that are not JSON objects. */
+  skipped: number;
+  /** Every key any row has (metrics and x axes). */
+  keys: Set<string>;
+}
+
 /**
  * Parsed metrics.jsonl files kept between requests (the dashboard's server): a file read again
  * only when it changed, and a file that grew (a running result appending rows) parsed from where
  * the last read stopped. At most `maxRows` rows are kept, the least recently read files going
- * first. The rows handed out are shared: callers only read them.
+ * first. What is handed out is shared: callers only read it.
  */
 export class MetricRowsCache {
   readonly #files = new Map<
     string,
-    {
-      ino: number;
-      size: number;
-      mtimeMs: number;
-      offset: number;
-      rows: Record<string, Json>[];
-      skipped: number;
-    }
+    MetricRows & { ino: number; size: number; mtimeMs: number; offset: number }
   >();
   #rows = 0;
 
   constructor(readonly maxRows = 4_000_000) {}
 
-  read(dir: string): { rows: Record<string, Json>[]; skipped: number } {
+  read(dir: string): MetricRows {
     const path = join(dir, RUN_FILES.metrics);
     const st = fs.statSync(path, { throwIfNoEntry: false });
-    const known = this.#files.get(path);
-    if (!st) {
-      if (known) this.#drop(path);
-      return { rows: [], skipped: 0 };
-    }
-    let entry = known;
+    let entry = this.#files.get(path);
+    // gone, replaced or rewritten: read whole again
     if (
       entry &&
-      (entry.ino !== st.ino ||
+      (!st ||
+        entry.ino !== st.ino ||
         st.size < entry.size ||
         (st.size === entry.size && st.mtimeMs !== entry.mtimeMs))
     ) {
-      // replaced or rewritten: read whole again
       this.#drop(path);
       entry = undefined;
     }
-    entry ??= { ino: st.ino, size: 0, mtimeMs: 0, offset: 0, rows: [], skipped: 0 };
+    if (!st) return { rows: [], skipped: 0, keys: new Set() };
+    entry ??= { ino: st.ino, size: 0, mtimeMs: 0, offset: 0, rows: [], skipped: 0, keys: new Set() };
+    // the bytes after the last whole line read: whole lines go into the cache; a last line with
+    // no newline is read too (whole if the writer is done) but kept out (more may follow it)
+    let tail: MetricRows | undefined;
     if (st.size > entry.offset) {
-      // the bytes after the last whole line read; a line still being written waits
+      const buffer = Buffer.alloc(st.size - entry.offset);
       const fd = fs.openSync(path, 'r');
-      let text: string;
+      let n: number;
       try {
-        const buffer = Buffer.alloc(st.size - entry.offset);
-        const n = fs.readSync(fd, buffer, 0, buffer.length, entry.offset);
-        const end = buffer.lastIndexOf(10, n - 1) + 1;
-        text = buffer.toString('utf8', 0, end);
-        entry.offset += end;
+        n = fs.readSync(fd, buffer, 0, buffer.length, entry.offset);
       } finally {
         fs.closeSync(fd);
       }
-      const more = parseMetricsCounted(text);
-      for (const row of more.rows) entry.rows.push(row);
+      const end = buffer.lastIndexOf(10, n - 1) + 1;
+      const more = parseMetricsCounted(buffer.toString('utf8', 0, end));
+      for (const row of more.rows) {
+        entry.rows.push(row);
+        for (const k of Object.keys(row)) entry.keys.add(k);
+      }
       entry.skipped += more.skipped;
+      entry.offset += end;
       this.#rows += more.rows.length;
+      if (end < n) {
+        const last = parseMetricsCounted(buffer.toString('utf8', end, n));
+        tail = {
+          rows: [...entry.rows, ...last.rows],
+          skipped: entry.skipped + last.skipped,
+          keys: new Set([...entry.keys, ...last.rows.flatMap((r) => Object.keys(r))]),
+        };
+      }
     }
     entry.size = st.size;
     entry.mtimeMs = st.mtimeMs;
@@ -148,20 +159,7 @@ export class MetricRowsCache {
       if (this.#rows <= this.maxRows || other === path) break;
       this.#drop(other);
     }
-    if (entry.offset < st.size) {
-      // a last line with no newline after it: whole if the writer is done, so read it, but
-      // keep it out of the cache (more may come after it)
-      const fd = fs.openSync(path, 'r');
-      try {
-        const buffer = Buffer.alloc(st.size - entry.offset);
-        const n = fs.readSync(fd, buffer, 0, buffer.length, entry.offset);
-        const tail = parseMetricsCounted(buffer.toString('utf8', 0, n));
-        return { rows: [...entry.rows, ...tail.rows], skipped: entry.skipped + tail.skipped };
-      } finally {
-        fs.closeSync(fd);
-      }
-    }
-    return entry;
+    return tail ?? entry;
   }
 
   #drop(path: string): void {

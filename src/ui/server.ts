@@ -258,13 +258,13 @@ export function createUiApp(options: UiAppOptions): Hono {
     const from = Number(c.req.query('from') ?? 0);
     if (!Number.isInteger(from) || from < 0)
       return c.json({ error: 'from takes a whole number of rows' }, 400);
-    const { rows } = metricRows.read(dir);
+    const { rows, keys } = metricRows.read(dir);
     // ?points=N: a metric of 300,000 rows is thinned on the server to at most 2N points per
     // metric (each bucket's lowest and highest: spikes stay), not sent whole
     const points = Number(c.req.query('points') ?? 0);
     const headers = { 'content-type': 'application/json', 'x-total-rows': String(rows.length) };
     if (points > 0 && rows.length > points * 2 && from === 0)
-      return c.body(stringifyNumbers(thinRows(rows, points)), 200, { ...headers, 'x-thinned': '1' });
+      return c.body(stringifyNumbers(thinRows(rows, keys, points)), 200, { ...headers, 'x-thinned': '1' });
     return c.body(stringifyNumbers(rows.slice(from)), 200, headers);
   });
 
@@ -353,9 +353,9 @@ export function createUiApp(options: UiAppOptions): Hono {
     const names = new Set<string>();
     const xs = new Set<string>(['step']);
     const series = selected(c).flatMap((dir) => {
-      const { rows } = metricRows.read(dir);
+      const { rows, keys } = metricRows.read(dir);
       // every metric any row logged (val_loss may first appear at step 49), and the x axes
-      for (const r of rows) for (const k of Object.keys(r)) (X_KEYS.has(k) ? xs : names).add(k);
+      for (const k of keys) (X_KEYS.has(k) ? xs : names).add(k);
       return metrics.map((metric) => {
         const all = metricSeries(rows, metric, x);
         let min = Number.POSITIVE_INFINITY;
@@ -471,11 +471,13 @@ export function createUiApp(options: UiAppOptions): Hono {
  * each bucket's lowest and highest), as rows `{step, <metric>: value}` merged by step. A metric
  * logged once keeps its row.
  */
-function thinRows(rows: Record<string, Json>[], buckets: number): Record<string, Json>[] {
-  const metrics = new Set<string>();
-  for (const r of rows) for (const k of Object.keys(r)) if (!X_KEYS.has(k)) metrics.add(k);
+function thinRows(
+  rows: Record<string, Json>[],
+  keys: ReadonlySet<string>,
+  buckets: number,
+): Record<string, Json>[] {
   const byStep = new Map<number, Record<string, Json>>();
-  for (const m of metrics)
+  for (const m of [...keys].filter((k) => !X_KEYS.has(k)))
     for (const p of decimate(metricSeries(rows, m, 'step'), buckets)) {
       const row = byStep.get(p.x) ?? { step: p.x };
       row[m] = p.y;

@@ -27,7 +27,8 @@ describe('the dashboard server keeps parsed metrics', () => {
     expect(cache.read(dir).rows).toBe(first.rows);
     // a row being written (no newline yet) is read, and read again once whole
     appendFileSync(join(dir, 'metrics.jsonl'), '{"step":2,"loss":0.25}\n{"step":3,"lo');
-    expect(cache.read(dir)).toEqual({
+    const { rows, skipped } = cache.read(dir);
+    expect({ rows, skipped }).toEqual({
       rows: [
         { step: 0, loss: 1 },
         { step: 1, loss: 0.5 },
@@ -42,6 +43,8 @@ describe('the dashboard server keeps parsed metrics', () => {
     // a last line without a newline in an ended file is a row too
     appendFileSync(join(dir, 'metrics.jsonl'), '{"step":4,"acc":NaN}');
     expect(cache.read(dir).rows.at(-1)).toEqual({ step: 4, acc: 'NaN' });
+    // the keys of every row, the unfinished last line's included
+    expect([...cache.read(dir).keys]).toEqual(['step', 'loss', 'acc']);
   });
 
   it('reads a rewritten or removed file again, and forgets the oldest files past its size', () => {

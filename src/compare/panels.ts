@@ -96,6 +96,12 @@ export function runColors(names: readonly string[], palette: readonly string[]):
   });
 }
 
+/** runColors as a map from each name to its colour. */
+export function colorMap(names: readonly string[], palette: readonly string[]): Map<string, string> {
+  const colors = runColors(names, palette);
+  return new Map(names.map((n, i) => [n, colors[i] as string]));
+}
+
 /** A run's config values as the compare page has them: each differing key's value, if any. */
 type Values = Record<string, { value: unknown } | undefined>;
 

@@ -1,10 +1,10 @@
 // The dashboard's compare page and the chart it shares with the run page.
 import { scaleLinear } from 'd3-scale';
 import uPlot from 'uplot';
-import { groupRuns, meanBand, metricPanels, runColors, splitOf } from '../../compare/panels.ts';
+import { colorMap, groupRuns, meanBand, metricPanels, splitOf } from '../../compare/panels.ts';
 import { COLORS, movingAverage } from '../../plot/svg.ts';
 import { formatTick } from '../../run/format.ts';
-import { api, el, fmt, go, type Json, live, main, replaceRoute, runsQuery } from './dom.ts';
+import { api, el, fmt, go, href, type Json, live, main, replaceRoute, runsQuery } from './dom.ts';
 import { type SweepInput, sweepView } from './sweep.ts';
 
 // --- charts -------------------------------------------------------------------------------
@@ -97,11 +97,13 @@ function colorsByValue(rows: SweepInput['rows'], key: string): Map<string, strin
     });
     return out;
   }
-  const texts = [...new Set(values.filter((v) => v !== undefined).map((v) => JSON.stringify(v)))];
-  const palette = runColors(texts, COLORS);
+  const palette = colorMap(
+    [...new Set(values.filter((v) => v !== undefined).map((v) => JSON.stringify(v)))],
+    COLORS,
+  );
   rows.forEach((r, i) => {
     const v = values[i];
-    out.set(r.name, v === undefined ? '#999999' : (palette[texts.indexOf(JSON.stringify(v))] as string));
+    out.set(r.name, v === undefined ? '#999999' : (palette.get(JSON.stringify(v)) as string));
   });
   return out;
 }
@@ -323,11 +325,9 @@ export async function comparePage(params: URLSearchParams): Promise<void> {
   const colorKey = diff.keys.includes(params.get('colour') ?? '') ? (params.get('colour') as string) : '';
   const colors = colorKey
     ? colorsByValue(diff.rows, colorKey)
-    : new Map(
-        runColors(
-          diff.rows.map((r) => r.name),
-          COLORS,
-        ).map((c, i) => [diff.rows[i]?.name as string, c]),
+    : colorMap(
+        diff.rows.map((r) => r.name),
+        COLORS,
       );
   const table = el('table', { className: 'diff configs' });
   table.append(
@@ -364,8 +364,7 @@ export async function comparePage(params: URLSearchParams): Promise<void> {
     groupAsked && diff.keys.includes(groupKey)
       ? (() => {
           const of = groupRuns(diff.rows, diff.keys, groupAsked);
-          const labels = [...new Set(of.values())];
-          return { of, colors: new Map(runColors(labels, COLORS).map((c, i) => [labels[i] as string, c])) };
+          return { of, colors: colorMap([...new Set(of.values())], COLORS) };
         })()
       : undefined;
   const zoom = parseZoom(params.get('zoom'));
@@ -431,33 +430,14 @@ export async function comparePage(params: URLSearchParams): Promise<void> {
     el('label', {}, logXBox, ' log x'),
     el('label', {}, ' smooth ', smoothInput),
   );
+  const look: Look = { log, logX, smooth, xName, colors, grouping, zoom, setZoom };
   const view = metric
-    ? await singleView(metric === (asked || 'loss') ? first : await seriesOf([metric]), {
+    ? await singleView(metric === (asked || 'loss') ? first : await seriesOf([metric]), look, {
         metric,
-        log,
-        logX,
-        smooth,
-        xName,
-        colors,
         toolbar,
-        grouping,
-        zoom,
-        setZoom,
         refresh: () => seriesOf([metric]),
       })
-    : await panelsView(first.metrics, {
-        log,
-        logX,
-        smooth,
-        xName,
-        colors,
-        state,
-        fetch: seriesOf,
-        diff,
-        grouping,
-        zoom,
-        setZoom,
-      });
+    : await panelsView(first.metrics, look, { state, fetch: seriesOf, diff });
   main().replaceChildren(
     el('h2', { textContent: diff.keys.length ? 'How the configs differ' : 'The configs do not differ' }),
     el('div', { className: 'scroll' }, table),
@@ -475,6 +455,28 @@ interface View {
   nodes: (Node | string)[];
   refresh: () => Promise<void>;
 }
+
+/** What every chart of the page shares: its scales, smoothing, x axis, colours, groups and zoom. */
+interface Look {
+  log: boolean;
+  logX: boolean;
+  smooth: number;
+  xName: string;
+  colors: Map<string, string>;
+  grouping: Grouping | undefined;
+  zoom: Zoom;
+  setZoom: (range: Zoom) => void;
+}
+
+/** A chart's options from the page's look. */
+const chartLook = (look: Look) => ({
+  log: look.log,
+  logX: look.logX,
+  smooth: look.smooth,
+  xLabel: look.xName,
+  zoom: look.zoom,
+  onZoom: look.setZoom,
+});
 
 /** Lines of one metric, coloured by run; `dash` for the split they measure in a panel. */
 function linesOf(
@@ -535,18 +537,11 @@ interface Grouping {
  */
 async function panelsView(
   metrics: string[],
+  look: Look,
   o: {
-    log: boolean;
-    logX: boolean;
-    smooth: number;
-    xName: string;
-    colors: Map<string, string>;
     state: Record<string, string | string[]>;
     fetch: (metrics: string[], points?: number) => Promise<Series>;
     diff: { keys: string[]; rows: SweepInput['rows'] };
-    grouping: Grouping | undefined;
-    zoom: Zoom;
-    setZoom: (range: Zoom) => void;
   },
 ): Promise<View> {
   if (!metrics.length) return { nodes: [], refresh: async () => {} };
@@ -556,9 +551,9 @@ async function panelsView(
   const lined = new Set(data.series.filter((s) => s.x.length > 1).map((s) => s.metric));
   const panels = metricPanels(metrics.filter((m) => lined.has(m)));
   const single = metrics.filter((m) => !lined.has(m));
-  const charts: { metrics: string[]; chart: Chart }[] = [];
+  const charts: Chart[] = [];
   const focusAll = (run: string | null) => {
-    for (const c of charts) c.chart.focus(run);
+    for (const c of charts) c.focus(run);
   };
   const build = (panel: (typeof panels)[number], all: Series['series']) => {
     const dashOf = (m: string) => PANEL_DASHES[panel.metrics.indexOf(m) % PANEL_DASHES.length];
@@ -567,44 +562,41 @@ async function panelsView(
       many ? `${s.name} · ${splitOf(s.metric).split ?? s.metric}` : s.name;
     return linesOf(
       all.filter((s) => panel.metrics.includes(s.metric)),
-      o.colors,
+      look.colors,
       label,
       dashOf,
-      o.grouping,
+      look.grouping,
     );
   };
   const grid = el('div', { className: 'grid panels' });
   for (const panel of panels) {
     const drawn = chart(build(panel, data.series), {
+      ...chartLook(look),
       title: panel.quantity,
-      log: o.log,
-      logX: o.logX,
-      smooth: o.smooth,
-      xLabel: o.xName,
       height: 240,
       onFocus: focusAll,
       // one zoom for every panel: their x axes stay the same
-      zoom: o.zoom,
       onZoom: (range) => {
-        for (const c of charts) if (c.chart !== drawn) c.chart.zoomTo(range);
-        o.setZoom(range);
+        for (const c of charts) if (c !== drawn) c.zoomTo(range);
+        look.setZoom(range);
       },
     });
-    charts.push({ metrics: panel.metrics, chart: drawn });
+    charts.push(drawn);
     const open = el('a', {
-      href: `#/compare?${new URLSearchParams([
-        ...(o.state.sel as string[]).map((n) => ['sel', n]),
-        ['metric', panel.metrics[0] as string],
-      ]).toString()}`,
+      href: href('compare', { sel: o.state.sel, metric: panel.metrics[0] }),
       textContent: panel.metrics.join(', '),
       title: 'this metric alone, with its PNG and CSV',
       className: 'panel-link',
     });
     grid.append(el('div', { className: 'panel' }, drawn.box, open));
   }
-  // each run's final and best of every metric: a column pair per metric
-  const runs = [...new Set(data.series.map((s) => s.name))];
-  const byKey = new Map(data.series.map((s) => [`${s.name}\0${s.metric}`, s.summary]));
+  // each run's summary of each metric: for the table of final and best values and the sweep
+  const summaries = new Map<string, Map<string, Summary>>();
+  for (const s of data.series) {
+    const of = summaries.get(s.name) ?? new Map<string, Summary>();
+    of.set(s.metric, s.summary);
+    summaries.set(s.name, of);
+  }
   const summary = el('table', { className: 'diff summary' });
   summary.append(
     el(
@@ -618,14 +610,14 @@ async function panelsView(
       ),
     ),
   );
-  for (const run of runs)
+  for (const [run, of] of summaries)
     summary.append(
       el(
         'tr',
         {},
-        el('td', {}, el('span', { className: 'swatch', style: `background:${o.colors.get(run)}` }), run),
+        el('td', {}, el('span', { className: 'swatch', style: `background:${look.colors.get(run)}` }), run),
         ...metrics.flatMap((m) => {
-          const v = byKey.get(`${run}\0${m}`);
+          const v = of.get(m);
           const cell = (n: number | undefined) =>
             n === undefined
               ? el('td', { className: 'absent', textContent: '—' })
@@ -635,14 +627,8 @@ async function panelsView(
       ),
     );
   // a sweep: how the params that differ relate to a metric
-  const summaries = new Map<string, Map<string, Summary>>();
-  for (const s of data.series) {
-    const of = summaries.get(s.name) ?? new Map<string, Summary>();
-    of.set(s.metric, s.summary);
-    summaries.set(s.name, of);
-  }
   const sweep = sweepView(
-    { keys: o.diff.keys, rows: o.diff.rows, summaries, metrics, colors: o.colors },
+    { keys: o.diff.keys, rows: o.diff.rows, summaries, metrics, colors: look.colors },
     panels[0]?.metrics.at(-1) ?? (metrics[0] as string),
   );
   return {
@@ -654,7 +640,7 @@ async function panelsView(
     ],
     refresh: async () => {
       const next = await o.fetch(metrics, POINTS);
-      for (const [i, panel] of panels.entries()) charts[i]?.chart.update(build(panel, next.series));
+      for (const [i, panel] of panels.entries()) charts[i]?.update(build(panel, next.series));
     },
   };
 }
@@ -662,34 +648,13 @@ async function panelsView(
 /** One metric on one chart, with its PNG and CSV, and each run's final, best, min and max. */
 async function singleView(
   series: Series,
-  o: {
-    metric: string;
-    log: boolean;
-    logX: boolean;
-    smooth: number;
-    xName: string;
-    colors: Map<string, string>;
-    toolbar: HTMLElement;
-    grouping: Grouping | undefined;
-    zoom: Zoom;
-    setZoom: (range: Zoom) => void;
-    refresh: () => Promise<Series>;
-  },
+  look: Look,
+  o: { metric: string; toolbar: HTMLElement; refresh: () => Promise<Series> },
 ): Promise<View> {
-  const { metric, log, smooth, xName } = o;
-  const withData = linesOf(series.series, o.colors, (s) => s.name, undefined, o.grouping);
+  const { metric } = o;
+  const withData = linesOf(series.series, look.colors, (s) => s.name, undefined, look.grouping);
   const missing = series.series.filter((s) => !s.x.length).map((s) => s.name);
-  const drawn = withData.length
-    ? chart(withData, {
-        title: metric,
-        log,
-        logX: o.logX,
-        smooth,
-        xLabel: xName,
-        zoom: o.zoom,
-        onZoom: o.setZoom,
-      })
-    : undefined;
+  const drawn = withData.length ? chart(withData, { ...chartLook(look), title: metric }) : undefined;
   // each run's final, best, lowest and highest value of the metric, from every point logged
   const summary = el('table', { className: 'diff summary' });
   summary.append(
@@ -707,7 +672,7 @@ async function singleView(
         el(
           'td',
           {},
-          el('span', { className: 'swatch', style: `background:${o.colors.get(s.name)}` }),
+          el('span', { className: 'swatch', style: `background:${look.colors.get(s.name)}` }),
           s.name,
         ),
         ...(s.summary
@@ -725,7 +690,7 @@ async function singleView(
   };
   const csv = el('button', { textContent: 'CSV', title: "save the chart's data" });
   csv.onclick = () =>
-    save(`${metric}.csv`, URL.createObjectURL(new Blob([toCsv(xName, withData)], { type: 'text/csv' })));
+    save(`${metric}.csv`, URL.createObjectURL(new Blob([toCsv(look.xName, withData)], { type: 'text/csv' })));
   o.toolbar.append(png, csv);
   return {
     nodes: [
@@ -737,7 +702,7 @@ async function singleView(
     ],
     refresh: async () => {
       const next = await o.refresh();
-      const lines = linesOf(next.series, o.colors, (s) => s.name, undefined, o.grouping);
+      const lines = linesOf(next.series, look.colors, (s) => s.name, undefined, look.grouping);
       drawn?.update(withData.map((s) => lines.find((n) => n.name === s.name) ?? s));
     },
   };

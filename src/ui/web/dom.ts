@@ -41,30 +41,26 @@ async function failure(path: string, r: Response): Promise<Error> {
 const capitalize = (t: string) => t.charAt(0).toUpperCase() + t.slice(1);
 const headers = (): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {});
 
-/** GET a JSON answer from the API (with the token). */
-export const api = async <T>(path: string): Promise<T> => {
+/** GET from the API with the token; a failed answer is an error that names it. */
+const get = async (path: string): Promise<Response> => {
   const r = await fetch(path, { headers: headers() });
   if (!r.ok) throw await failure(path, r);
-  return (await r.json()) as T;
+  return r;
 };
+/** GET a JSON answer from the API. */
+export const api = async <T>(path: string): Promise<T> => (await (await get(path)).json()) as T;
 /** GET a JSON answer with the headers that describe it (`x-total-rows`, `x-thinned`). */
 export const apiWithHeaders = async <T>(path: string): Promise<{ body: T; headers: Headers }> => {
-  const r = await fetch(path, { headers: headers() });
-  if (!r.ok) throw await failure(path, r);
+  const r = await get(path);
   return { body: (await r.json()) as T, headers: r.headers };
 };
 /** GET a text answer with its headers (a file's first bytes and `x-total-size`). */
 export const apiTextWithHeaders = async (path: string): Promise<{ body: string; headers: Headers }> => {
-  const r = await fetch(path, { headers: headers() });
-  if (!r.ok) throw await failure(path, r);
+  const r = await get(path);
   return { body: await r.text(), headers: r.headers };
 };
 /** GET a text answer from the API: a log tail, an SVG. */
-export const apiText = async (path: string): Promise<string> => {
-  const r = await fetch(path, { headers: headers() });
-  if (!r.ok) throw await failure(path, r);
-  return r.text();
-};
+export const apiText = async (path: string): Promise<string> => (await get(path)).text();
 /** `run=a&run=b`: names go into a query one by one, encoded (names may hold `,` and `+`). */
 export const runsQuery = (names: readonly string[]) =>
   names.map((n) => `run=${encodeURIComponent(n)}`).join('&');

@@ -66,7 +66,7 @@ function columnsOf(
     metricsFirst?: boolean;
     pin?: readonly string[];
     arranged?: readonly string[];
-  } = {},
+  },
 ): string[] {
   const configKeys = new Set(data.allKeys);
   // a metric named like a config key gets its own name: metric:precision
@@ -197,6 +197,13 @@ export async function runsPage(params: URLSearchParams): Promise<void> {
   let columns: string[] = [];
   let widths: number[] = [];
   let lefts = new Map<number, number>();
+  /** A pinned column's cell sticks at its place beside the name. */
+  const stick = (cell: HTMLElement, column: number) => {
+    const left = lefts.get(column);
+    if (left === undefined) return;
+    cell.classList.add('pinned');
+    cell.style.left = `${left}px`;
+  };
   let rows: Run[] = [];
   /** The run whose box was clicked last: a shift-click selects from it (a live update keeps it). */
   let lastClicked: string | undefined;
@@ -238,11 +245,7 @@ export async function runsPage(params: URLSearchParams): Promise<void> {
       });
       button.onclick = () => go('runs', { ...state(), sort: sort === c ? `-${c}` : c });
       const pinned = pin.includes(c);
-      const cell = el(
-        'div',
-        { className: `cell${c === 'name' ? ' name' : ''}${pinned ? ' pinned' : ''}` },
-        button,
-      );
+      const cell = el('div', { className: `cell${c === 'name' ? ' name' : ''}` }, button);
       if (c !== 'name') {
         // drag a header onto another to put it there; pin keeps it beside the name
         cell.draggable = true;
@@ -264,10 +267,7 @@ export async function runsPage(params: URLSearchParams): Promise<void> {
         });
         pinButton.onclick = () =>
           go('runs', { ...state(), pin: pinned ? pin.filter((x) => x !== c) : [...pin, c] });
-        cell.append(pinButton);
-      }
-      // every column but the name can go: an added one is removed, the others hidden
-      if (c !== 'name') {
+        // every column but the name can go: an added one is removed, the others hidden
         const remove = el('button', {
           className: 'remove',
           textContent: '×',
@@ -280,10 +280,10 @@ export async function runsPage(params: URLSearchParams): Promise<void> {
               ? { ...state(), col: extra.filter((x) => x !== c) }
               : { ...state(), hide: [...hide, c] },
           );
-        cell.append(remove);
+        cell.append(pinButton, remove);
       }
       cell.style.width = `${widths[i]}px`;
-      if (lefts.has(i)) cell.style.left = `${lefts.get(i)}px`;
+      stick(cell, i);
       head.append(cell);
     });
     addColumn.replaceChildren(el('option', { value: '', textContent: 'add a column…' }));
@@ -352,10 +352,7 @@ export async function runsPage(params: URLSearchParams): Promise<void> {
                     : text,
               });
         cell.style.width = `${widths[k]}px`;
-        if (lefts.has(k)) {
-          cell.classList.add('pinned');
-          cell.style.left = `${lefts.get(k)}px`;
-        }
+        stick(cell, k);
         line.append(cell);
       });
       spacer.append(line);

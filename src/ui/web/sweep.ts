@@ -187,9 +187,10 @@ export function sweepView(input: SweepInput, initialMetric: string): HTMLElement
       return;
     }
     // the param's axis laid horizontally: its scale maps onto [BOTTOM, TOP]; mirror it onto x
+    const across = (y: number) => 70 + ((BOTTOM - y) / (BOTTOM - TOP)) * (WIDTH - 140);
     const xPixel = (v: Json | undefined) => {
       const y = xAxisParam.at(v);
-      return y === undefined ? undefined : 70 + ((BOTTOM - y) / (BOTTOM - TOP)) * (WIDTH - 140);
+      return y === undefined ? undefined : across(y);
     };
     const dots: string[] = [];
     for (const row of input.rows) {
@@ -206,7 +207,7 @@ export function sweepView(input: SweepInput, initialMetric: string): HTMLElement
     const xTicks = xAxisParam.ticks
       .filter((t) => t.at !== ABSENT)
       .map((t) => {
-        const x = 70 + ((BOTTOM - t.at) / (BOTTOM - TOP)) * (WIDTH - 140);
+        const x = across(t.at);
         return `<line x1="${x}" x2="${x}" y1="${BOTTOM}" y2="${BOTTOM + 4}" stroke="#888"/><text x="${x}" y="${BOTTOM + 16}" text-anchor="middle" font-size="11" class="tick">${escapeXml(t.label)}</text>`;
       })
       .join('');

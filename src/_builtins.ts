@@ -13,6 +13,20 @@ export const { basename, dirname, extname, isAbsolute, join, relative, resolve }
 export const { parseArgs } = process.getBuiltinModule('node:util');
 export const { pathToFileURL } = process.getBuiltinModule('node:url');
 
+/**
+ * Up to `length` bytes of a file from `position` (null: where the file stands, for a device such
+ * as /dev/urandom); fewer at its end. One open, one read.
+ */
+export function readBytes(path: string, length: number, position: number | null = 0): Buffer<ArrayBuffer> {
+  const buffer = Buffer.alloc(length);
+  const fd = fs.openSync(path, 'r');
+  try {
+    return buffer.subarray(0, fs.readSync(fd, buffer, 0, length, position));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 let cp: typeof import('node:child_process') | undefined;
 export function childProcess(): typeof import('node:child_process') {
   cp ??= process.getBuiltinModule('node:child_process');

@@ -1,4 +1,4 @@
-import { fs, join } from '../_builtins.ts';
+import { fs, join, readBytes } from '../_builtins.ts';
 import type { Json } from '../config/json.ts';
 import { RUN_FILES } from '../run/layout.ts';
 import { parseMetricsCounted } from '../run/metrics.ts';
@@ -124,14 +124,8 @@ export class MetricRowsCache {
     // no newline is read too (whole if the writer is done) but kept out (more may follow it)
     let tail: MetricRows | undefined;
     if (st.size > entry.offset) {
-      const buffer = Buffer.alloc(st.size - entry.offset);
-      const fd = fs.openSync(path, 'r');
-      let n: number;
-      try {
-        n = fs.readSync(fd, buffer, 0, buffer.length, entry.offset);
-      } finally {
-        fs.closeSync(fd);
-      }
+      const buffer = readBytes(path, st.size - entry.offset, entry.offset);
+      const n = buffer.length;
       const end = buffer.lastIndexOf(10, n - 1) + 1;
       const more = parseMetricsCounted(buffer.toString('utf8', 0, end));
       for (const row of more.rows) {

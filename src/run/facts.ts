@@ -1,4 +1,4 @@
-import { childProcess, fs, join, os } from '../_builtins.ts';
+import { childProcess, fs, join, os, readBytes } from '../_builtins.ts';
 import { cacheDir, writeCacheFile } from '../project/cache.ts';
 
 /** Git state of the project at the start of a run. */
@@ -287,14 +287,7 @@ function interpreterBinary(command: string): { key: string; binary: string; mtim
   if (!found) return undefined;
   try {
     const binary = fs.realpathSync(found);
-    const head = Buffer.alloc(2);
-    const fd = fs.openSync(binary, 'r');
-    try {
-      fs.readSync(fd, head, 0, 2, 0);
-    } finally {
-      fs.closeSync(fd);
-    }
-    if (head.toString('latin1') === '#!') return undefined;
+    if (readBytes(binary, 2).toString('latin1') === '#!') return undefined;
     // the variables that change sys.path are part of the key: the same binary with another
     // PYTHONPATH is another set of packages
     const key = [found, ...PYTHON_ENV.map((k) => process.env[k] ?? '')].join('\0');

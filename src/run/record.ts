@@ -1,4 +1,4 @@
-import { basename, dirname, fs, join, os, relative } from '../_builtins.ts';
+import { basename, dirname, fs, join, os, readBytes, relative } from '../_builtins.ts';
 import { hashConfig } from '../config/hash.ts';
 import { describeJsonType, isJsonObject, type JsonObject } from '../config/json.ts';
 import { fileSystemError } from '../errors.ts';
@@ -281,13 +281,8 @@ export function gatherSlowFactsSync(project: Project, script: ResolvedScript | n
 export function newRunId(): string {
   let bytes: Buffer;
   try {
-    bytes = Buffer.alloc(16);
-    const fd = fs.openSync('/dev/urandom', 'r');
-    try {
-      if (fs.readSync(fd, bytes, 0, 16, null) !== 16) throw new Error('short read');
-    } finally {
-      fs.closeSync(fd);
-    }
+    bytes = readBytes('/dev/urandom', 16, null);
+    if (bytes.length !== 16) throw new Error('short read');
   } catch {
     return process.getBuiltinModule('node:crypto').randomUUID();
   }

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { fs, join, relative, resolve } from '../_builtins.ts';
+import { fs, join, readBytes, relative, resolve } from '../_builtins.ts';
 import { allKeys, diffConfigs, differingKeys } from '../compare/diff.ts';
 import { higherIsBetter, MetricRowsCache, metricSeries, X_KEYS } from '../compare/metrics.ts';
 import { listRuns, type RunSummary, stringifyNumbers, withUpstream } from '../compare/runs.ts';
@@ -291,15 +291,7 @@ export function createUiApp(options: UiAppOptions): Hono {
       const want = Number(head);
       if (!Number.isInteger(want) || want < 1 || want > PREVIEW_MAX)
         return c.json({ error: `head takes a number of bytes from 1 to ${PREVIEW_MAX}` }, 400);
-      const buffer = Buffer.alloc(want);
-      const fd = fs.openSync(file, 'r');
-      let n: number;
-      try {
-        n = fs.readSync(fd, buffer, 0, want, 0);
-      } finally {
-        fs.closeSync(fd);
-      }
-      return c.body(buffer.subarray(0, n), 200, {
+      return c.body(readBytes(file, want), 200, {
         'content-type': 'text/plain; charset=utf-8',
         'x-total-size': String(fs.statSync(file).size),
         'x-content-type-options': 'nosniff',

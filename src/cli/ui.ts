@@ -53,6 +53,7 @@ API: GET /api/runs, /api/runs/NAME, /api/runs/NAME/metrics, /api/runs/NAME/log/s
       host,
       token,
       allowedHosts: options['allow-host'] ?? [],
+      warm: true,
     });
     ctx.stderr.write(
       `repro ui: ${url}\n${token ? 'every request needs this token (it is in the address)\n' : ''}(Ctrl-C stops it)\n`,

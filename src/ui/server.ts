@@ -42,7 +42,16 @@ export interface UiAppOptions {
   allowedHosts?: readonly string[];
   /** Live-update connections open at once; more get 503. @default 16 */
   maxEventStreams?: number;
+  /**
+   * List the runs as the server starts, so that the first page's list is ready (or nearly) when
+   * it is asked for: served once, to a request within a few seconds while no result was added or
+   * removed; any later request lists afresh. @default false
+   */
+  warm?: boolean;
 }
+
+/** How long a listing made at start-up may answer the first request. */
+const WARM_FOR_MS = 5000;
 
 /** The most lines a log tail returns, and the most bytes read from the end to find them. */
 export const TAIL_MAX_LINES = 5000;
@@ -209,21 +218,34 @@ export function createUiApp(options: UiAppOptions): Hono {
     await next();
   });
 
-  app.get('/api/runs', async (c) => {
+  /** The runs list as the page reads it; ?upstream=1 adds the configs each run was built on. */
+  const runsBody = async (upstream: boolean): Promise<string> => {
     const listed = await listRuns({ project });
     await markStale(project, listed);
-    // ?upstream=1: the configs each run was built on, as <stage>.<key> (ls --upstream)
-    const runs = c.req.query('upstream') === '1' ? withUpstream(listed, listed) : listed;
+    const runs = upstream ? withUpstream(listed, listed) : listed;
     const entries = runs.map((r) => configEntry(r.name, r.config, { kind: 'result', defaults: r.defaults }));
     const keys = runs.length > 1 ? differingKeys(entries) : [];
     const metrics = [...new Set(runs.flatMap((r) => Object.keys(r.metrics)))].filter((m) => !X_KEYS.has(m));
-    return c.body(
-      stringifyNumbers({ runs: runs.map(runRow), keys, allKeys: allKeys(entries), metrics }),
-      200,
-      {
-        'content-type': 'application/json',
-      },
-    );
+    return stringifyNumbers({ runs: runs.map(runRow), keys, allKeys: allKeys(entries), metrics });
+  };
+  const rootStamp = () => fs.statSync(project.runsRoot, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+  let warm: { at: number; stamp: number; body: Promise<string> } | undefined;
+  if (options.warm) {
+    // after the server listens (a moment), so that the address is printed first
+    const later = new Promise((r) => setTimeout(r, 10));
+    warm = { at: Date.now(), stamp: rootStamp(), body: later.then(() => runsBody(false)) };
+    warm.body.catch(() => {});
+  }
+
+  app.get('/api/runs', async (c) => {
+    const upstream = c.req.query('upstream') === '1';
+    const early = warm;
+    warm = undefined;
+    const body =
+      early && !upstream && Date.now() - early.at < WARM_FOR_MS && rootStamp() === early.stamp
+        ? await early.body.catch(() => runsBody(false))
+        : await runsBody(upstream);
+    return c.body(body, 200, { 'content-type': 'application/json' });
   });
 
   app.get('/api/runs/:name', async (c) => {

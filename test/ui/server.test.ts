@@ -44,6 +44,25 @@ describe('the dashboard API', () => {
     expect(body.runs[1].metrics.loss).toEqual({ last: 2 / 3, best: 2 / 3, count: 3 });
   });
 
+  it('lists the runs at start-up for the first page, and never serves that listing once a result came or went', async () => {
+    const { root } = project();
+    const names = async (app: ReturnType<typeof createUiApp>, q = '') =>
+      ((await json(app.request(`/api/runs${q}`))).runs as { name: string }[]).map((x) => x.name);
+    const warm = createUiApp({ project: findProject({ cwd: root }), warm: true });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await names(warm)).toEqual(['model', 'modela']);
+    // a result added after the start-up listing: the next server's first request lists afresh
+    const later = createUiApp({ project: findProject({ cwd: root }), warm: true });
+    await new Promise((r) => setTimeout(r, 50));
+    writeFiles(root, {
+      'runs/modelb/config.json': { lr: 0.3 },
+      'runs/modelb/run.json': fakeRecord({ name: 'modelb', started_at: '2026-01-01T00:04:00Z' }),
+      'runs/modelb/end.json': end,
+    });
+    expect(await names(later)).toEqual(['model', 'modela', 'modelb']);
+    expect(await names(later, '?upstream=1')).toEqual(['model', 'modela', 'modelb']);
+  });
+
   it('shows one run: config, record, files, sources and dependents, log tail', async () => {
     const { app } = project();
     const run = await json(app.request('/api/runs/model'));

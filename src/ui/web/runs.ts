@@ -110,7 +110,7 @@ export async function runsPage(params: URLSearchParams): Promise<void> {
   const pin = params.getAll('pin');
   const arranged = params.getAll('cols');
   const view = { hide, metricsFirst, pin, arranged };
-  const sort = params.get('sort') ?? '';
+  let sort = params.get('sort') ?? '';
   let q = params.get('q') ?? '';
   const status = params.get('status') ?? '';
   const sel = new Set(params.getAll('sel'));
@@ -243,7 +243,13 @@ export async function runsPage(params: URLSearchParams): Promise<void> {
         textContent: c + arrow,
         title: `sort by ${c}${c === 'started' ? ' (times are your local time)' : ''}`,
       });
-      button.onclick = () => go('runs', { ...state(), sort: sort === c ? `-${c}` : c });
+      // a sort redraws the head and the rows in place: the list is here, the toolbar stays
+      button.onclick = () => {
+        sort = sort === c ? `-${c}` : c;
+        replaceRoute('runs', state());
+        buildHead();
+        paintRows();
+      };
       const pinned = pin.includes(c);
       const cell = el('div', { className: `cell${c === 'name' ? ' name' : ''}` }, button);
       if (c !== 'name') {

@@ -141,6 +141,7 @@ export async function benchUi({ rounds = 5 } = {}) {
     const chart = [];
     const sortTimes = [];
     const sortPaint = [];
+    const sortFirst = [];
     const filterTimes = [];
     const bigPage = [];
     const cold = [];
@@ -169,18 +170,21 @@ export async function benchUi({ rounds = 5 } = {}) {
           for (const e of list.getEntries()) if (e.name === 'click') window.__clicks.push(e.duration);
         }).observe({ type: 'event', durationThreshold: 16, buffered: false });
       });
-      const before = await firstRow();
-      t = performance.now();
-      await page.click('.row.head button.sort:text-is("lr")');
-      await page.waitForFunction(
-        (b) => document.querySelector('.row[data-name]')?.getAttribute('data-name') !== b,
-        before,
-      );
-      sortTimes.push(performance.now() - t);
-      // Event Timing rounds to 8 ms and reports only what took 16 ms or more: none is < 16 ms
-      await page.waitForTimeout(100);
-      const clicks = await page.evaluate(() => window.__clicks);
-      sortPaint.push(clicks.length ? Math.max(...clicks) : 16);
+      // three sorts on the page (lr up, down, up): the first pays for compiling the code
+      for (let k = 0; k < 3; k++) {
+        const before = await firstRow();
+        t = performance.now();
+        await page.click('.row.head button.sort >> text=/^lr/');
+        await page.waitForFunction(
+          (b) => document.querySelector('.row[data-name]')?.getAttribute('data-name') !== b,
+          before,
+        );
+        sortTimes.push(performance.now() - t);
+        // Event Timing rounds to 8 ms and reports only what took 16 ms or more: none is < 16 ms
+        await page.waitForTimeout(100);
+        const clicks = await page.evaluate(() => window.__clicks.splice(0));
+        (k === 0 ? sortFirst : sortPaint).push(clicks.length ? Math.max(...clicks) : 16);
+      }
       const count = () => page.textContent('.toolbar span.muted');
       const shown = await count();
       t = performance.now();
@@ -237,8 +241,9 @@ export async function benchUi({ rounds = 5 } = {}) {
           fmt(median(sortPaint)),
           '< 100 ms',
         ],
+        ["the same, a page's first sort (the sort code not yet compiled)", fmt(median(sortFirst)), ''],
         [
-          "the same sort, playwright's click (its actionability checks) to rows redrawn",
+          "the sorts, playwright's click (its actionability checks) to rows redrawn",
           fmt(median(sortTimes)),
           '',
         ],

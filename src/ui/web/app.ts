@@ -35,6 +35,8 @@ async function render(): Promise<void> {
       );
   } finally {
     window.clearTimeout(slow);
+    // which address the page shows now (tests wait on it after a click that navigates)
+    if (mine === rendering) document.body.dataset.rendered = location.hash;
   }
 }
 

@@ -209,7 +209,10 @@ export async function runsPage(params: URLSearchParams): Promise<void> {
   let lastClicked: string | undefined;
   const head = el('div', { className: 'row head' });
 
+  const arrowOf = (c: string) => (sort === c ? ' ▲' : sort === `-${c}` ? ' ▼' : '');
+  const sortButtons = new Map<string, HTMLButtonElement>();
   const buildHead = () => {
+    sortButtons.clear();
     columns = columnsOf(data, extra, view);
     widths = columns.map((c) =>
       // status fits "done, stale" and "interrupted"; started a whole date and time
@@ -237,19 +240,20 @@ export async function runsPage(params: URLSearchParams): Promise<void> {
     };
     head.replaceChildren(el('div', { className: 'cell pick' }, all));
     columns.forEach((c, i) => {
-      const arrow = sort === c ? ' ▲' : sort === `-${c}` ? ' ▼' : '';
       const button = el('button', {
         className: 'sort',
-        textContent: c + arrow,
+        textContent: c + arrowOf(c),
         title: `sort by ${c}${c === 'started' ? ' (times are your local time)' : ''}`,
       });
-      // a sort redraws the head and the rows in place: the list is here, the toolbar stays
+      // a sort redraws the rows in place and turns the arrows: the list is here, the head and
+      // the toolbar stay (new elements under the pointer would cost a layout of their own)
       button.onclick = () => {
         sort = sort === c ? `-${c}` : c;
         replaceRoute('runs', state());
-        buildHead();
+        for (const [column, b] of sortButtons) b.textContent = column + arrowOf(column);
         paintRows();
       };
+      sortButtons.set(c, button);
       const pinned = pin.includes(c);
       const cell = el('div', { className: `cell${c === 'name' ? ' name' : ''}` }, button);
       if (c !== 'name') {

@@ -10,6 +10,7 @@ import { benchPipeline } from './pipeline.mjs';
 import { benchPython } from './python.mjs';
 import { benchQueue } from './queue.mjs';
 import { benchRunOverhead } from './run-overhead.mjs';
+import { benchSlurm } from './slurm.mjs';
 import { benchStartup } from './startup.mjs';
 import { benchTransfer } from './transfer.mjs';
 import { benchUi } from './ui.mjs';
@@ -26,6 +27,7 @@ const BENCHES = {
   queue: benchQueue,
   ui: benchUi,
   transfer: benchTransfer,
+  slurm: benchSlurm,
 };
 const only = process.argv[2];
 

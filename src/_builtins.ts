@@ -42,3 +42,13 @@ export function packageRequire(): NodeJS.Require {
   nodeRequire ??= process.getBuiltinModule('node:module').createRequire(import.meta.url);
   return nodeRequire;
 }
+
+/**
+ * A file of the built package (dist/<rel>): found beside this code whether it runs bundled
+ * (dist/chunks/…, dist/index.js) or from the sources (src/, with dist/ built next to it).
+ */
+export function distFile(rel: string): string {
+  const here = new URL('.', import.meta.url).pathname;
+  const candidates = [join(here, '..', rel), join(here, rel), join(here, '..', 'dist', rel)];
+  return candidates.find((c) => fs.existsSync(c)) ?? (candidates[0] as string);
+}

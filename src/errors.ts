@@ -238,6 +238,15 @@ export const ERROR_CODES = {
     means: 'an optional package a feature needs is not installed',
     hint: 'Install it next to repro with npm install.',
   },
+  // SLURM
+  REPRO_SLURM: {
+    means: 'a SLURM command (sbatch, squeue, scancel) is missing or failed',
+    hint: 'Run make --launcher slurm on a machine that can submit jobs (a login node); squeue should work there.',
+  },
+  REPRO_SLURM_BUSY: {
+    means: 'another submission to SLURM from this runs root held its lock too long',
+    hint: 'Wait for the other repro make --launcher slurm to finish, then try again.',
+  },
   // the command line
   REPRO_USAGE: {
     means: 'a command was called wrongly (unknown command or option, missing argument)',

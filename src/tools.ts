@@ -29,10 +29,17 @@ export {
   topologicalOrder,
   upstreamOf,
 } from './graph/graph.ts';
-export { type MakeOptions, type MakeSummary, make } from './graph/make.ts';
+export { type MakeOptions, type MakeSummary, make, type StageOutcome } from './graph/make.ts';
 export { graphStatus, type NodeStatus } from './graph/status.ts';
 export { VERIFY_IGNORED, type VerifyOptions, type VerifyReport, verifyResult } from './graph/verify.ts';
 export { orphanedUploads, type PushOptions, pullResult, pushConfigs } from './remote/queue.ts';
 export { FileStorage, openStorage, S3Storage, type Storage, type StoredFile } from './remote/storage.ts';
 export { type Job, type JobState, type Lease, PgStore, type Store } from './remote/store.ts';
 export { runWorker, type WorkerOptions, type WorkerSummary } from './remote/worker.ts';
+export {
+  type CancelResult,
+  cancelStages,
+  type JobState as SlurmJobState,
+  type Submission,
+  submittedStages,
+} from './slurm/slurm.ts';

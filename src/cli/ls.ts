@@ -23,7 +23,7 @@ import { nearestNames } from '../hints.ts';
 import type { Project } from '../project/project.ts';
 import { atticDir } from '../run/attic.ts';
 import { formatSeconds } from '../run/format.ts';
-import { REMOTE_OPTIONS, resultSource } from './source.ts';
+import { REMOTE_OPTIONS, resultSource, slurmLabelsOf } from './source.ts';
 import { type CommandContext, defineCommand, print } from './spec.ts';
 
 export default defineCommand({
@@ -101,6 +101,8 @@ The listing comes from the results index in $XDG_CACHE_HOME/repro (else ~/.cache
     const checkStale = !options.attic && !options.db && !options['no-stale'];
     const graph = !options.attic && (checkStale || args.length) ? loadGraph(project) : undefined;
     if (checkStale) await markStale(project, all, graph);
+    // stages submitted to SLURM: a running one says its job; queued ones have no folder yet
+    const slurm = options.attic || options.db ? new Map() : await slurmLabelsOf(project, ctx.env);
     const named = args.length ? chosen(graph, all, args, ctx.cwd) : undefined;
     const listed = options.upstream ? withUpstream(all, all) : all;
     const columns = options.columns
@@ -120,6 +122,11 @@ The listing comes from the results index in $XDG_CACHE_HOME/repro (else ~/.cache
       ctx.stderr.write(
         `${stale} result${stale === 1 ? ' is' : 's are'} stale: built on a config, script, data or upstream result that changed since (repro status says why)\n`,
       );
+    const queued = [...slurm].filter(([name, s]) => s.label && !all.some((r) => r.name === name));
+    if (queued.length && !options.json)
+      ctx.stderr.write(
+        `${queued.length} stage${queued.length === 1 ? '' : 's'} submitted to SLURM without a folder yet: ${queued.map(([name, s]) => `${name} ${s.label}`).join(', ')}\n`,
+      );
     if (options.limit !== undefined) runs = runs.slice(0, Math.max(0, options.limit));
     if (options.json) {
       print(ctx, stringifyNumbers(runs, 2));
@@ -135,6 +142,10 @@ The listing comes from the results index in $XDG_CACHE_HOME/repro (else ~/.cache
     // a value shown on many rows (a config's) is formatted once
     const shownValues = new Map<string | number | boolean, string>();
     const cell = (run: RunSummary, column: string, csv: boolean): string => {
+      if (column === 'status' && run.status === 'running') {
+        const label = slurm.get(run.name)?.label;
+        if (label) return label;
+      }
       switch (column) {
         case 'started':
           return run.started_at ? (csv ? run.started_at : run.started_at.replace('T', ' ').slice(0, 19)) : '';

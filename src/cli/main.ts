@@ -18,6 +18,7 @@ export const COMMANDS: Record<string, () => Promise<{ default: CommandSpec }>> =
   graph: () => import('./graph.ts') as never,
   status: () => import('./status.ts') as never,
   make: () => import('./make.ts') as never,
+  cancel: () => import('./cancel.ts') as never,
   verify: () => import('./verify.ts') as never,
   rm: () => import('./rm.ts') as never,
   check: () => import('./check.ts') as never,

@@ -15,7 +15,7 @@ export default defineCommand({
 4. Runs the config's \`script\` (or the command after --) from the project root with -c <folder>/config.json appended and REPRO_RUN_DIR, REPRO_CONFIG, REPRO_CONFIG_NAME, REPRO_RUN_NAME, REPRO_PROJECT_ROOT set (and PYTHONHASHSEED=0 unless set: docs/results.md). Its stdout and stderr are shown live and saved to stdout.log and stderr.log.
 5. Writes end.json with the status (done, failed, interrupted), exit code and duration.
 
-A result that exists is never overwritten: a done one is refused; a failed, interrupted or crashed one is refused with a pointer to --retry, which moves it to the attic (runs/.attic, see repro rm) and runs the config again.
+A result that exists is never overwritten: a done one is refused (with --if-missing: reported, exit 0); a failed, interrupted or crashed one is refused with a pointer to --retry, which moves it to the attic (runs/.attic, see repro rm) and runs the config again.
 
 The script's interpreter comes from its extension: .ts, .mts, .cts through tsx (a dependency of repro), .js, .mjs, .cjs with this Node.js, .py with python3, .sh with bash; any other file must be executable. repro.json can map more (docs/config.md).
 
@@ -43,6 +43,11 @@ Exit code: the script's (128 + the signal number if a signal killed it). Ctrl-C 
     retry: {
       type: 'boolean',
       description: 'when the result failed, was interrupted or crashed: move it to the attic and run again',
+    },
+    'if-missing': {
+      type: 'boolean',
+      description:
+        'when the result is already done, say so and exit 0 instead of refusing (a SLURM job of make --launcher slurm runs with it)',
     },
   },
   examples: [
@@ -78,6 +83,10 @@ Exit code: the script's (128 + the signal number if a signal killed it). Ctrl-C 
         stderr: ctx.stderr,
       });
     } catch (error) {
+      if (error instanceof ResultExistsError && options['if-missing']) {
+        ctx.stderr.write(`repro run: ${error.dir} is already done; nothing to do (--if-missing)\n`);
+        return 0;
+      }
       throw error instanceof ResultExistsError ? await explainExisting(error, ctx.cwd) : error;
     }
     return result.exitCode;

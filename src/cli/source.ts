@@ -1,3 +1,4 @@
+import { fs, join } from '../_builtins.ts';
 import { renderTable } from '../compare/table.ts';
 import { assertValid, loadGraph, topologicalOrder, upstreamOf } from '../graph/graph.ts';
 import { graphStatus, isGood } from '../graph/status.ts';
@@ -6,6 +7,7 @@ import { findProject, type Project } from '../project/project.ts';
 import { mirrorResults } from '../remote/queue.ts';
 import { openStorage } from '../remote/storage.ts';
 import { dbUrl, PgStore } from '../remote/store.ts';
+import { SLURM_DIR } from '../run/layout.ts';
 import { type CommandContext, type OptionSpec, warnTo } from './spec.ts';
 
 /** The options that point a reading command at the store's results instead of runs/. */
@@ -83,11 +85,24 @@ function localSource(ctx: CommandContext): ResultSource {
         graph,
         all.filter((n) => !blockedBy(n)),
       );
-      const rows = statuses.map((s) => [
-        s.name,
-        s.stale.length ? `${s.state}, stale` : s.state,
-        s.stale.length ? s.stale.join('; ') : s.reason,
-      ]);
+      // stages submitted to SLURM: queued or running there, or why their job left no result
+      const slurm = await slurmLabelsOf(graph.project, ctx.env);
+      const rows = statuses.map((s) => {
+        const job = s.state === 'missing' || s.state === 'running' ? slurm.get(s.name) : undefined;
+        if (job?.label) return [s.name, job.label, s.state === 'running' ? s.reason : job.why];
+        if (job && s.state === 'missing') return [s.name, s.state, job.why];
+        return [
+          s.name,
+          s.stale.length ? `${s.state}, stale` : s.state,
+          s.stale.length ? s.stale.join('; ') : s.reason,
+        ];
+      });
+      const withJobs = statuses.map((s) => {
+        const job = slurm.get(s.name);
+        return job && (s.state === 'missing' || s.state === 'running')
+          ? { ...s, slurm: { job: job.job, state: job.state?.state ?? null, reason: job.why } }
+          : s;
+      });
       const problems = local
         ? [
             ...errors.map((p) => ({
@@ -102,7 +117,7 @@ function localSource(ctx: CommandContext): ResultSource {
         : [];
       return {
         rows: [...rows, ...problems.map((p) => [p.name, p.state, p.reason])],
-        json: [...statuses, ...problems],
+        json: [...withJobs, ...problems],
         good: problems.length === 0 && statuses.every(isGood),
       };
     },
@@ -162,6 +177,16 @@ function storeSource(db: string, storageUri: string | undefined, ctx: CommandCon
         };
       }),
   };
+}
+
+/** The SLURM labels of submitted stages; nothing is loaded or asked when none was ever submitted. */
+export async function slurmLabelsOf(
+  project: Project,
+  env: CommandContext['env'],
+): Promise<Map<string, import('../slurm/slurm.ts').StageLabel>> {
+  if (!fs.existsSync(join(project.runsRoot, SLURM_DIR))) return new Map();
+  const { stageLabels } = await import('../slurm/slurm.ts');
+  return stageLabels(project, env);
 }
 
 /** Print a source's status as `status` does: a table, or JSON; the exit code says if all is good. */

@@ -45,10 +45,48 @@ export interface MakeOptions {
   requireClean?: boolean;
   /** A stage whose config has a likely typo (a key no earlier run of its script read) does not start. @default repro.json strict */
   strict?: boolean;
+  /**
+   * Where the stages run: here (`local`, up to `jobs` at once), or each as a SLURM job with the
+   * graph as job dependencies (`slurm`: submits and returns, unless `wait`). @default "local"
+   */
+  launcher?: 'local' | 'slurm';
+  /** With the slurm launcher: wait for the jobs and report each as it ends. @default false */
+  wait?: boolean;
+  /** With the slurm launcher: more sbatch options for every stage, after repro.json's "slurm". */
+  slurmArgs?: readonly string[];
+  /** With the slurm launcher and wait: how often squeue is asked, in ms. @default 2000 */
+  pollMs?: number;
 }
 
-/** `running`: another process (a second make, a run) is making it right now. */
-export type StageOutcome = 'exists' | 'ran' | 'failed' | 'skipped' | 'planned' | 'running';
+/**
+ * `running`: another process (a second make, a run) is making it right now. With the slurm
+ * launcher, `submitted`: a job was submitted for it now; `queued`: a job submitted earlier (by
+ * another make, or an earlier one) is pending or running.
+ */
+export type StageOutcome =
+  | 'exists'
+  | 'ran'
+  | 'failed'
+  | 'skipped'
+  | 'planned'
+  | 'running'
+  | 'submitted'
+  | 'queued';
+
+export type StageOutcomes = Map<string, { outcome: StageOutcome; detail: string }>;
+
+/** What make found before running anything: the stages in order, their states, what to make. */
+export interface MakePlan {
+  project: Project;
+  order: GraphNode[];
+  statuses: Map<string, NodeStatus>;
+  /** The stages already decided (exists, running, failed); the others are in `todo`. */
+  outcome: StageOutcomes;
+  /** The missing stages to make, in dependency order. */
+  todo: GraphNode[];
+  stale: NodeStatus[];
+  moved: AtticMove[];
+}
 
 export interface MakeSummary {
   stages: { name: string; outcome: StageOutcome; detail: string }[];
@@ -65,84 +103,13 @@ export interface MakeSummary {
  * is never rerun (results are immutable); a failed or crashed one blocks what depends on it.
  */
 export async function make(options: MakeOptions): Promise<MakeSummary> {
-  const project = options.project ?? findProject({ cwd: options.cwd });
-  const graph = loadGraph(project);
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const named = resolveTargets(graph, options.targets, options.cwd ?? process.cwd());
-  // --downstream: the targets and everything built on them (and so what those need upstream)
-  const wanted = options.downstream ? [...new Set([...named, ...downstreamOf(graph, named)])] : named;
-  assertValid(graph, wanted, log);
-  const order = topologicalOrder(graph, upstreamOf(graph, wanted));
-  const statuses = new Map(
-    (
-      await graphStatus(
-        graph,
-        order.map((n) => n.name),
-      )
-    ).map((s) => [s.name, s]),
-  );
-  const outcome = new Map<string, { outcome: StageOutcome; detail: string }>();
-  const todo: GraphNode[] = [];
-  // --rebuild: every stale, failed, interrupted or crashed result upstream of the targets (and,
-  // since staleness flows down, everything built on one) moves to the attic and is made again
-  const moved: AtticMove[] = [];
-  if (options.rebuild) {
-    for (const node of [...order].reverse()) {
-      const s = statuses.get(node.name) as NodeStatus;
-      if (!node.result || !node.file || s.state === 'missing' || s.state === 'running' || isGood(s)) continue;
-      const why = s.stale.length ? `stale: ${s.stale[0]}` : `${s.state}`;
-      if (options.dryRun) log(`repro make: would move ${node.name} to the attic (${why})`);
-      else {
-        const move = moveToAttic(project, node.result, `make --rebuild (${why})`);
-        moved.push(move);
-        log(`repro make: moved ${node.name} to ${relative(project.runsRoot, move.to)} (${why})`);
-      }
-      statuses.set(node.name, {
-        ...s,
-        state: 'missing',
-        stale: [],
-        reason: 'moved to the attic',
-        result: null,
-      });
-    }
+  const plan = await planMake(options);
+  if (options.launcher === 'slurm') {
+    const { launchOnSlurm } = await import('../slurm/launch.ts');
+    return launchOnSlurm(plan, options);
   }
-  for (const node of order) {
-    const s = statuses.get(node.name) as NodeStatus;
-    if (s.state === 'done')
-      outcome.set(node.name, {
-        outcome: 'exists',
-        detail: s.stale.length ? `stale: ${s.stale.join('; ')}` : 'done',
-      });
-    else if (s.state === 'running') {
-      outcome.set(node.name, {
-        outcome: 'running',
-        detail: `another process is making it (${s.reason}); run make again when it ends`,
-      });
-    } else if (s.state !== 'missing') {
-      outcome.set(node.name, {
-        outcome: 'failed',
-        detail: `its result is ${s.state} (${s.reason}); fix the cause, then repro make ${options.targets.join(' ')}${options.downstream ? ' --downstream' : ''} --rebuild`,
-      });
-    } else if (!node.file) {
-      outcome.set(node.name, { outcome: 'failed', detail: 'no config file to make it from' });
-    } else todo.push(node);
-  }
-  const stale = [...statuses.values()].filter((s) => s.state === 'done' && s.stale.length > 0);
-  for (const s of stale) log(`repro make: ${s.name} is stale (${s.stale[0]}); kept as it is`);
-  if (stale.length) {
-    log(
-      `repro make: kept ${stale.length} stale result${stale.length === 1 ? '' : 's'}; to rebuild ${stale.length === 1 ? 'it' : 'them'} (the old ones move to the attic): repro make ${options.targets.join(' ')}${options.downstream ? ' --downstream' : ''} --rebuild`,
-    );
-  }
-  // two configs with the same content would compute the same result twice: say so first
-  const twins = new Map<string, string>();
-  for (const node of todo) {
-    const key = canonicalJson(node.config);
-    const twin = twins.get(key);
-    if (twin) log(`repro make: warning: ${node.name} has the same content as ${twin}; both will run`);
-    else twins.set(key, node.name);
-  }
-
+  const { project, order, statuses, outcome, todo, stale, moved } = plan;
+  const log = makeLog(options);
   if (options.dryRun) {
     for (const node of todo) outcome.set(node.name, { outcome: 'planned', detail: `would run ${node.file}` });
     return summarize(order, outcome, stale, moved);
@@ -243,9 +210,102 @@ export async function make(options: MakeOptions): Promise<MakeSummary> {
   return summarize(order, outcome, stale, moved);
 }
 
-function summarize(
+/**
+ * make's first half, the same for every launcher: the targets resolved, the stages upstream of
+ * them in order with their states, --rebuild's moves to the attic, and what is left to make.
+ */
+export async function planMake(options: MakeOptions): Promise<MakePlan> {
+  const project = options.project ?? findProject({ cwd: options.cwd });
+  const graph = loadGraph(project);
+  const log = makeLog(options);
+  const named = resolveTargets(graph, options.targets, options.cwd ?? process.cwd());
+  // --downstream: the targets and everything built on them (and so what those need upstream)
+  const wanted = options.downstream ? [...new Set([...named, ...downstreamOf(graph, named)])] : named;
+  assertValid(graph, wanted, log);
+  const order = topologicalOrder(graph, upstreamOf(graph, wanted));
+  const statuses = new Map(
+    (
+      await graphStatus(
+        graph,
+        order.map((n) => n.name),
+      )
+    ).map((s) => [s.name, s]),
+  );
+  const outcome: StageOutcomes = new Map();
+  const todo: GraphNode[] = [];
+  // --rebuild: every stale, failed, interrupted or crashed result upstream of the targets (and,
+  // since staleness flows down, everything built on one) moves to the attic and is made again
+  const moved: AtticMove[] = [];
+  if (options.rebuild) {
+    for (const node of [...order].reverse()) {
+      const s = statuses.get(node.name) as NodeStatus;
+      if (!node.result || !node.file || s.state === 'missing' || s.state === 'running' || isGood(s)) continue;
+      const why = s.stale.length ? `stale: ${s.stale[0]}` : `${s.state}`;
+      if (options.dryRun) log(`repro make: would move ${node.name} to the attic (${why})`);
+      else {
+        const move = moveToAttic(project, node.result, `make --rebuild (${why})`);
+        moved.push(move);
+        log(`repro make: moved ${node.name} to ${relative(project.runsRoot, move.to)} (${why})`);
+      }
+      statuses.set(node.name, {
+        ...s,
+        state: 'missing',
+        stale: [],
+        reason: 'moved to the attic',
+        result: null,
+      });
+    }
+  }
+  for (const node of order) {
+    const s = statuses.get(node.name) as NodeStatus;
+    if (s.state === 'done')
+      outcome.set(node.name, {
+        outcome: 'exists',
+        detail: s.stale.length ? `stale: ${s.stale.join('; ')}` : 'done',
+      });
+    else if (s.state === 'running') {
+      outcome.set(node.name, {
+        outcome: 'running',
+        detail: `another process is making it (${s.reason}); run make again when it ends`,
+      });
+    } else if (s.state !== 'missing') {
+      outcome.set(node.name, {
+        outcome: 'failed',
+        detail: `its result is ${s.state} (${s.reason}); fix the cause, then ${again(options)} --rebuild`,
+      });
+    } else if (!node.file) {
+      outcome.set(node.name, { outcome: 'failed', detail: 'no config file to make it from' });
+    } else todo.push(node);
+  }
+  const stale = [...statuses.values()].filter((s) => s.state === 'done' && s.stale.length > 0);
+  for (const s of stale) log(`repro make: ${s.name} is stale (${s.stale[0]}); kept as it is`);
+  if (stale.length) {
+    log(
+      `repro make: kept ${stale.length} stale result${stale.length === 1 ? '' : 's'}; to rebuild ${stale.length === 1 ? 'it' : 'them'} (the old ones move to the attic): ${again(options)} --rebuild`,
+    );
+  }
+  // two configs with the same content would compute the same result twice: say so first
+  const twins = new Map<string, string>();
+  for (const node of todo) {
+    const key = canonicalJson(node.config);
+    const twin = twins.get(key);
+    if (twin) log(`repro make: warning: ${node.name} has the same content as ${twin}; both will run`);
+    else twins.set(key, node.name);
+  }
+  return { project, order, statuses, outcome, todo, stale, moved };
+}
+
+/** Where make's progress goes: options.log, else stderr. */
+export const makeLog = (options: MakeOptions): ((line: string) => void) =>
+  options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+
+/** The make command again, as a hint: its targets, --downstream and the launcher. */
+const again = (options: MakeOptions): string =>
+  `repro make ${options.targets.join(' ')}${options.downstream ? ' --downstream' : ''}${options.launcher === 'slurm' ? ' --launcher slurm' : ''}`;
+
+export function summarize(
   order: GraphNode[],
-  outcome: Map<string, { outcome: StageOutcome; detail: string }>,
+  outcome: StageOutcomes,
   stale: NodeStatus[],
   moved: AtticMove[],
 ): MakeSummary {

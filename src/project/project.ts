@@ -30,7 +30,30 @@ export interface ProjectSettings {
    * up to this many bytes in all. @default 1048576 (1 MiB)
    */
   copyLimitBytes?: number;
+  /**
+   * SLURM resources for `make --launcher slurm`, by config name or glob (`model*`): sbatch's long
+   * options without the dashes, e.g. {"model*": {"partition": "gpu", "gres": "gpu:1"}}. Every
+   * pattern that matches applies, later ones over earlier ones. Never part of a config: results
+   * depend on the config only.
+   */
+  slurm?: Record<string, SlurmResources>;
 }
+
+/** sbatch long options without their dashes: `{"time": "4:00:00", "exclusive": true}`. */
+export type SlurmResources = Record<string, string | number | true>;
+
+/** sbatch options repro sets itself for each stage: not allowed in repro.json's "slurm". */
+export const SLURM_OWN_OPTIONS = [
+  'dependency',
+  'job-name',
+  'output',
+  'error',
+  'chdir',
+  'wrap',
+  'parsable',
+  'kill-on-invalid-dep',
+  'array',
+];
 
 /** A resolved project: its root and its settings with defaults applied. */
 export interface Project {
@@ -50,6 +73,8 @@ export interface Project {
   requireClean: boolean;
   strict: boolean;
   copyLimitBytes: number;
+  /** repro.json "slurm": resources by config name or glob. */
+  slurm: Record<string, SlurmResources>;
   /** Absolute path of the git work tree that holds the project, if any. */
   gitRoot: string | undefined;
 }
@@ -68,6 +93,7 @@ const KNOWN_KEYS = [
   'requireClean',
   'strict',
   'copyLimitBytes',
+  'slurm',
 ] as const;
 
 /** The default of repro.json `copyLimitBytes`. */
@@ -101,6 +127,7 @@ export function findProject(options: FindProjectOptions = {}): Project {
     requireClean: settings.requireClean ?? false,
     strict: settings.strict ?? false,
     copyLimitBytes: settings.copyLimitBytes ?? COPY_LIMIT_BYTES,
+    slurm: settings.slurm ?? {},
     gitRoot,
   };
 }
@@ -139,7 +166,8 @@ export function readSettings(file: string): ProjectSettings {
       );
     }
   }
-  const { runs, configs, interpreters, env, paranoia, requireClean, strict, copyLimitBytes } = value;
+  const { runs, configs, interpreters, env, paranoia, requireClean, strict, copyLimitBytes, slurm } = value;
+  if (slurm !== undefined) checkSlurmSettings(file, slurm);
   if (requireClean !== undefined && typeof requireClean !== 'boolean') {
     throw new ProjectConfigError(file, 'key "requireClean" must be true or false');
   }
@@ -181,4 +209,41 @@ export function readSettings(file: string): ProjectSettings {
     throw new ProjectConfigError(file, 'key "env" must be a list of environment variable names');
   }
   return value as ProjectSettings;
+}
+
+/** repro.json "slurm": patterns to objects of sbatch long options, each value text, a number or true. */
+function checkSlurmSettings(file: string, slurm: unknown): void {
+  const example = 'e.g. {"model*": {"partition": "gpu", "gres": "gpu:1", "time": "4:00:00"}}';
+  if (!isJsonObject(slurm))
+    throw new ProjectConfigError(
+      file,
+      `key "slurm" must map config names or globs to sbatch options, ${example}`,
+    );
+  for (const [pattern, options] of Object.entries(slurm)) {
+    if (!isJsonObject(options))
+      throw new ProjectConfigError(
+        file,
+        `key "slurm.${pattern}" must be an object of sbatch options, ${example}`,
+      );
+    for (const [option, v] of Object.entries(options)) {
+      const at = `key "slurm.${pattern}.${option}"`;
+      if (!/^[a-z][a-z0-9-]*$/.test(option))
+        throw new ProjectConfigError(
+          file,
+          `${at}: an sbatch long option without its dashes, in lower case`,
+          'For example "partition", "gres", "time", "mem", "cpus-per-task".',
+        );
+      if (SLURM_OWN_OPTIONS.includes(option))
+        throw new ProjectConfigError(
+          file,
+          `${at}: repro sets --${option} itself for each stage`,
+          `Leave it out; the options repro sets are ${SLURM_OWN_OPTIONS.map((o) => `--${o}`).join(', ')}.`,
+        );
+      if (!(typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)) || v === true))
+        throw new ProjectConfigError(
+          file,
+          `${at} must be text, a number or true (a flag such as "exclusive")`,
+        );
+    }
+  }
 }

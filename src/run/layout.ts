@@ -1,3 +1,6 @@
+/** The folder in the runs root with the SLURM submission records and the jobs' logs. */
+export const SLURM_DIR = '.slurm';
+
 /**
  * The files repro itself writes into a result folder (docs/results.md). Each is created
  * exclusively; the logs and metrics are append-only after that. Nothing is ever rewritten.

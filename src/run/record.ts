@@ -79,6 +79,11 @@ export interface RunRecord {
    * so that a rebuild a year later has them; those over the size limit are listed, not copied.
    */
   code?: { copied: string[]; skipped: { path: string; bytes: number }[]; limit_bytes: number };
+  /**
+   * The SLURM job that ran it (`repro make --launcher slurm`): its id, the resource options it
+   * was submitted with (repro.json "slurm", --slurm-args), its partition and nodes.
+   */
+  slurm?: { job_id: string; options: string[]; partition: string | null; nodes: string | null };
   started_at: string;
 }
 
@@ -345,7 +350,30 @@ export function buildRecord(
       };
     }),
     packages: slow.runtime.packages,
+    ...slurmFacts(inputs.env ?? process.env),
     started_at: startedAt.toISOString(),
+  };
+}
+
+/** The job and its resources, when the run is a stage that `make --launcher slurm` submitted. */
+function slurmFacts(env: Readonly<Record<string, string | undefined>>): Pick<RunRecord, 'slurm'> {
+  const job = env.SLURM_JOB_ID;
+  const given = env.REPRO_SLURM_OPTIONS;
+  if (!job || given === undefined) return {};
+  let options: string[] = [];
+  try {
+    const parsed: unknown = JSON.parse(given);
+    if (Array.isArray(parsed)) options = parsed.map(String);
+  } catch {
+    options = [given];
+  }
+  return {
+    slurm: {
+      job_id: job,
+      options,
+      partition: env.SLURM_JOB_PARTITION ?? null,
+      nodes: env.SLURM_JOB_NODELIST ?? null,
+    },
   };
 }
 

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { fs, join, readBytes, relative, resolve } from '../_builtins.ts';
+import { dirname, distFile, fs, join, readBytes, relative, resolve } from '../_builtins.ts';
 import { allKeys, diffConfigs, differingKeys } from '../compare/diff.ts';
 import { higherIsBetter, MetricRowsCache, metricSeries, X_KEYS } from '../compare/metrics.ts';
 import { listRuns, type RunSummary, stringifyNumbers, withUpstream } from '../compare/runs.ts';
@@ -185,7 +185,7 @@ function runRow(r: RunSummary) {
  */
 export function createUiApp(options: UiAppOptions): Hono {
   const { project } = options;
-  const webRoot = options.webRoot ?? fileURLDir('ui');
+  const webRoot = options.webRoot ?? dirname(distFile('ui/index.html'));
   const app = new Hono();
   let streams = 0;
   // metrics.jsonl files parsed once per change (a running result's new rows only)
@@ -533,15 +533,6 @@ function cheapSignature(project: Project): { changed(): boolean; remember(runs: 
       last = now();
     },
   };
-}
-
-/** dist/<sub> next to the bundled code (dist/chunks/..), or the repository's dist/<sub> from the sources. */
-function fileURLDir(sub: string): string {
-  const here = new URL('.', import.meta.url).pathname;
-  for (const candidate of [join(here, '..', sub), join(here, sub), join(here, '..', '..', 'dist', sub)]) {
-    if (fs.existsSync(join(candidate, 'index.html'))) return candidate;
-  }
-  return join(here, '..', sub);
 }
 
 export interface ServeUiOptions extends UiAppOptions {

@@ -166,7 +166,17 @@ export async function runConfig(options: RunConfigOptions): Promise<RunResult> {
     const send: NodeJS.Signals = presses === 1 ? signal : presses === 2 ? 'SIGTERM' : 'SIGKILL';
     if (presses > 1) err.write(`repro: sending ${send} to the script\n`);
     signalGroup(child, send);
+    // a script busy in a loop that never yields cannot run its handler: say what comes next
+    if (presses === 1 && send !== 'SIGKILL')
+      slowStop = setTimeout(
+        () =>
+          err.write(
+            `repro: the script is still running ${SLOW_STOP_MS / 1000} s after ${send}; ${signal === 'SIGINT' ? 'Ctrl-C' : 'the same signal'} again sends SIGTERM, a third time SIGKILL\n`,
+          ),
+        SLOW_STOP_MS,
+      ).unref();
   };
+  let slowStop: NodeJS.Timeout | undefined;
   const handled: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   if (options.handleSignals ?? true) for (const s of handled) process.on(s, onSignal);
   const onAbort = () => onSignal('SIGTERM');
@@ -181,6 +191,7 @@ export async function runConfig(options: RunConfigOptions): Promise<RunResult> {
     child.on('close', (c, s) => done({ code: c, signal: s }));
   });
   stopHeartbeat();
+  clearTimeout(slowStop);
   for (const s of handled) process.off(s, onSignal);
   options.signal?.removeEventListener('abort', onAbort);
   if (spawnError) {
@@ -367,6 +378,9 @@ function makeRoomForRetry(
 }
 
 export { formatSeconds } from './format.ts';
+
+/** How long after a first signal a script still running gets repro's word on the next one. */
+const SLOW_STOP_MS = 3000;
 
 /**
  * A Python script finds the bundled module (`import repro`): its folder goes first on

@@ -53,6 +53,30 @@ describe('one signal reaches the script once', () => {
   }
 });
 
+describe('a script that does not stop at Ctrl-C', () => {
+  it('repro says, after 3 s, what the next Ctrl-C does; the second sends SIGTERM', async () => {
+    // busy in a loop that never yields: its own SIGINT handler never runs (as a synchronous
+    // training loop in Node.js); SIGTERM, left to its default, ends it
+    const busy = `process.on('SIGINT', () => process.exit(1));\nconsole.log('ready');\nconst until = Date.now() + 30000;\nwhile (Date.now() < until);\n`;
+    const root = makeProject({ 'busy.mjs': busy, 'configs/b.json': { script: 'busy.mjs' } });
+    let pid = 0;
+    const done = runCli(root, ['run', 'configs/b.json'], { onSpawn: (p) => (pid = p) });
+    const log = join(root, 'runs', 'b', 'stdout.log');
+    await waitFor(() => readText(log).includes('ready'));
+    const t = Date.now();
+    process.kill(pid, 'SIGINT');
+    await new Promise((r) => setTimeout(r, 3800));
+    process.kill(pid, 'SIGINT');
+    const r = await done;
+    expect(Date.now() - t).toBeLessThan(10_000);
+    expect(r.stderr).toContain(
+      'repro: the script is still running 3 s after SIGINT; Ctrl-C again sends SIGTERM, a third time SIGKILL',
+    );
+    expect(r.stderr).toContain('repro: sending SIGTERM to the script');
+    expect(json(join(root, 'runs', 'b', 'end.json'))).toMatchObject({ status: 'interrupted' });
+  });
+});
+
 describe('a runner writes only into the folder it made', () => {
   it('a folder removed during the run and made again by a second run gets nothing from the first', async () => {
     const slow = `console.log('started');\nsetTimeout(() => console.log('slept', process.env.REPRO_RUN_ID), Number(process.env.MS));\n`;

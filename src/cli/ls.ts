@@ -122,7 +122,8 @@ The listing comes from the results index in $XDG_CACHE_HOME/repro (else ~/.cache
       ctx.stderr.write(
         `${stale} result${stale === 1 ? ' is' : 's are'} stale: built on a config, script, data or upstream result that changed since (repro status says why)\n`,
       );
-    const queued = [...slurm].filter(([name, s]) => s.label && !all.some((r) => r.name === name));
+    const folders = new Set(all.map((r) => r.name));
+    const queued = [...slurm].filter(([name, s]) => s.label && !folders.has(name));
     if (queued.length && !options.json)
       ctx.stderr.write(
         `${queued.length} stage${queued.length === 1 ? '' : 's'} submitted to SLURM without a folder yet: ${queued.map(([name, s]) => `${name} ${s.label}`).join(', ')}\n`,

@@ -1,7 +1,7 @@
 import { fs, join } from '../_builtins.ts';
 import { renderTable } from '../compare/table.ts';
 import { assertValid, loadGraph, topologicalOrder, upstreamOf } from '../graph/graph.ts';
-import { graphStatus, isGood } from '../graph/status.ts';
+import { graphStatus, isGood, type NodeStatus } from '../graph/status.ts';
 import { resolveTargets } from '../graph/targets.ts';
 import { findProject, type Project } from '../project/project.ts';
 import { mirrorResults } from '../remote/queue.ts';
@@ -87,8 +87,10 @@ function localSource(ctx: CommandContext): ResultSource {
       );
       // stages submitted to SLURM: queued or running there, or why their job left no result
       const slurm = await slurmLabelsOf(graph.project, ctx.env);
+      const jobOf = (s: NodeStatus) =>
+        s.state === 'missing' || s.state === 'running' ? slurm.get(s.name) : undefined;
       const rows = statuses.map((s) => {
-        const job = s.state === 'missing' || s.state === 'running' ? slurm.get(s.name) : undefined;
+        const job = jobOf(s);
         if (job?.label) return [s.name, job.label, s.state === 'running' ? s.reason : job.why];
         if (job && s.state === 'missing') return [s.name, s.state, job.why];
         return [
@@ -98,10 +100,8 @@ function localSource(ctx: CommandContext): ResultSource {
         ];
       });
       const withJobs = statuses.map((s) => {
-        const job = slurm.get(s.name);
-        return job && (s.state === 'missing' || s.state === 'running')
-          ? { ...s, slurm: { job: job.job, state: job.state?.state ?? null, reason: job.why } }
-          : s;
+        const job = jobOf(s);
+        return job ? { ...s, slurm: { job: job.job, state: job.state?.state ?? null, reason: job.why } } : s;
       });
       const problems = local
         ? [

@@ -124,8 +124,7 @@ export async function make(options: MakeOptions): Promise<MakeSummary> {
   let started = 0;
   let stopping = false;
   const running = new Set<string>();
-  const blocked = (node: GraphNode) =>
-    node.sources.find((s) => ['failed', 'skipped', 'running'].includes(outcome.get(s)?.outcome ?? ''));
+  const blocked = (node: GraphNode) => blockedBy(node, outcome);
   const ready = (node: GraphNode) =>
     node.sources.every((s) => ['exists', 'ran'].includes(outcome.get(s)?.outcome ?? ''));
   const onSignal = () => {
@@ -294,6 +293,10 @@ export async function planMake(options: MakeOptions): Promise<MakePlan> {
   }
   return { project, order, statuses, outcome, todo, stale, moved };
 }
+
+/** The upstream stage that keeps a stage from running: failed, skipped, or made elsewhere. */
+export const blockedBy = (node: GraphNode, outcome: StageOutcomes): string | undefined =>
+  node.sources.find((s) => ['failed', 'skipped', 'running'].includes(outcome.get(s)?.outcome ?? ''));
 
 /** Where make's progress goes: options.log, else stderr. */
 export const makeLog = (options: MakeOptions): ((line: string) => void) =>

@@ -15,13 +15,18 @@ export function cacheDir(env: Readonly<Record<string, string | undefined>> = pro
  */
 export function writeCacheFile(file: string, text: string | Uint8Array): void {
   try {
-    fs.mkdirSync(join(file, '..'), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, text);
-    fs.renameSync(tmp, file);
+    writeWhole(file, text);
   } catch {
     // no cache this time
   }
+}
+
+/** Writes a file whole or not at all: a temporary file beside it, renamed into place. */
+export function writeWhole(file: string, text: string | Uint8Array): void {
+  fs.mkdirSync(join(file, '..'), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, text);
+  fs.renameSync(tmp, file);
 }
 
 /**

@@ -97,7 +97,8 @@ export function judgeRunState(
   return { status: 'running', reason: `heartbeat from ${record.host.hostname}`, record, end };
 }
 
-function isAlive(pid: number, startTicks: string | null): boolean {
+/** Whether process `pid` lives and, when `startTicks` is known, is still the same process. */
+export function isAlive(pid: number, startTicks: string | null): boolean {
   try {
     process.kill(pid, 0);
   } catch (error) {

@@ -5,6 +5,7 @@
 import { distFile, fs, join, os, relative } from '../_builtins.ts';
 import type { GraphNode } from '../graph/graph.ts';
 import {
+  blockedBy,
   type MakeOptions,
   type MakePlan,
   type MakeSummary,
@@ -75,8 +76,7 @@ export async function launchOnSlurm(plan: MakePlan, options: MakeOptions): Promi
   ];
   const extra = options.slurmArgs ?? [];
   const todoNames = new Set(todo.map((n) => n.name));
-  const blocked = (node: GraphNode) =>
-    node.sources.find((s) => ['failed', 'skipped', 'running'].includes(outcome.get(s)?.outcome ?? ''));
+  const blocked = (node: GraphNode) => blockedBy(node, outcome);
 
   if (options.dryRun) {
     // a shell script: each job's id in a variable that the stages after it name
@@ -148,7 +148,7 @@ export async function launchOnSlurm(plan: MakePlan, options: MakeOptions): Promi
         after,
         options: resources,
         host: os.hostname(),
-        log: jobLog(project, node.name).replace('%j', job),
+        log: jobLog(project, node.name, job),
       };
       writeSubmission(project, submission);
       jobOf.set(node.name, job);
@@ -234,7 +234,7 @@ function endOf(
   const { project } = plan;
   const dir = join(project.runsRoot, name);
   const run = fs.existsSync(dir) ? readRunState(dir) : { status: 'missing' as const, end: undefined };
-  const log = relative(project.root, jobLog(project, name).replace('%j', job));
+  const log = relative(project.root, jobLog(project, name, job));
   if (run.status === 'done')
     return { outcome: 'ran', detail: `done in ${run.end?.duration_s} s (slurm ${job})` };
   if (run.status !== 'missing' && run.status !== 'running') {

@@ -5,9 +5,12 @@ import picomatch from 'picomatch';
 import { parse } from 'shell-quote';
 import { childProcess, fs, join, os, relative } from '../_builtins.ts';
 import { ReproError } from '../errors.ts';
+import { matchNames } from '../graph/targets.ts';
 import { nearestNames } from '../hints.ts';
+import { writeWhole } from '../project/cache.ts';
 import type { Project } from '../project/project.ts';
-import { SLURM_DIR } from '../run/layout.ts';
+import { RUN_FILES, SLURM_DIR } from '../run/layout.ts';
+import { isAlive } from '../run/status.ts';
 
 /** A stage submitted to SLURM: what `status`, `ls`, `cancel` and a second `make` read. */
 export interface Submission {
@@ -171,15 +174,12 @@ export function readSubmissions(project: Project): Map<string, Submission> {
 /** Writes a submission record whole (a temporary file renamed into place). */
 export function writeSubmission(project: Project, submission: Submission): void {
   fs.mkdirSync(join(recordsDir(project), 'logs'), { recursive: true });
-  const file = recordFile(project, submission.name);
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, `${JSON.stringify(submission, null, 2)}\n`);
-  fs.renameSync(tmp, file);
+  writeWhole(recordFile(project, submission.name), `${JSON.stringify(submission, null, 2)}\n`);
 }
 
-/** Where a stage's job writes its own log (%j: the job id). */
-export const jobLog = (project: Project, name: string): string =>
-  join(recordsDir(project), 'logs', `${name}-%j.out`);
+/** Where a stage's job writes its own log (sbatch fills in %j, the job id). */
+export const jobLog = (project: Project, name: string, job = '%j'): string =>
+  join(recordsDir(project), 'logs', `${name}-${job}.out`);
 
 /**
  * Runs `fn` holding the runs root's submission lock (an exclusive mkdir), so that two makes at
@@ -204,7 +204,7 @@ export async function withSubmitLock<T>(
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const owner = readOwner(lock);
-    const gone = owner && owner.host === host && !alive(owner.pid);
+    const gone = owner && owner.host === host && !isAlive(owner.pid, null);
     const old = Date.now() - (fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > staleMs;
     if (gone || old) {
       fs.rmSync(lock, { recursive: true, force: true });
@@ -233,15 +233,6 @@ function readOwner(lock: string): { host: string; pid: number } | null {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** What a stage's slurm state reads as in status and ls: `queued (slurm 12)`, `running (slurm 12)`. */
 export function slurmLabel(job: string, state: JobState | undefined): string {
   return `${state?.state === 'PENDING' || !state ? 'queued' : 'running'} (slurm ${job})`;
@@ -255,8 +246,13 @@ export function slurmLabel(job: string, state: JobState | undefined): string {
 export function submittedStages(
   project: Project,
   env: Env = process.env,
+  { unended = false } = {},
 ): Map<string, { submission: Submission; job: JobState | undefined }> {
   const subs = readSubmissions(project);
+  // a stage whose result has ended needs no word from SLURM (records pile up over months)
+  if (unended)
+    for (const name of subs.keys())
+      if (fs.existsSync(join(project.runsRoot, name, RUN_FILES.end))) subs.delete(name);
   const out = new Map<string, { submission: Submission; job: JobState | undefined }>();
   if (subs.size === 0) return out;
   const states = jobStates(
@@ -287,8 +283,7 @@ export function cancelStages(
   const live = [...stages].filter(([, s]) => isLive(s.job)).map(([name]) => name);
   const chosen = new Set<string>(names === 'all' ? live : []);
   for (const arg of names === 'all' ? [] : names) {
-    const match = picomatch(arg);
-    const found = [...stages.keys()].filter((n) => n === arg || match(n));
+    const found = stages.has(arg) ? [arg] : matchNames(arg, stages.keys());
     if (found.length === 0) {
       const near = nearestNames(arg, [...stages.keys()].sort());
       throw new ReproError(
@@ -347,7 +342,7 @@ export function stageLabels(project: Project, env: Env = process.env): Map<strin
   const out = new Map<string, StageLabel>();
   let stages: ReturnType<typeof submittedStages>;
   try {
-    stages = submittedStages(project, env);
+    stages = submittedStages(project, env, { unended: true });
   } catch (error) {
     for (const [name, s] of readSubmissions(project))
       out.set(name, {

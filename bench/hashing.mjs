@@ -97,6 +97,14 @@ export function benchHashing({ rounds = 3 } = {}) {
         return time(process.execPath, [CLI, 'fingerprint', 'big.bin', '--threads', String(threads)], fresh);
       },
     },
+    {
+      name: `repro fingerprint --threads ${threads} --algorithm blake3 (whole, as b3sum)`,
+      run: () => {
+        clear();
+        const args = ['fingerprint', 'big.bin', '--threads', String(threads), '--algorithm', 'blake3'];
+        return time(process.execPath, [CLI, ...args], fresh);
+      },
+    },
     ...(b3
       ? [
           {

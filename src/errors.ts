@@ -191,6 +191,10 @@ export const ERROR_CODES = {
     means: 'an unknown paranoia level for input data',
     hint: 'Levels: path (the patterns), list (each file with size and time), checksum (content hashes).',
   },
+  REPRO_BAD_ALGORITHM: {
+    means: 'an unknown hash algorithm for input data (a manifest written by a newer repro)',
+    hint: 'Algorithms: blake3-64MiB (big files by 64 MiB blocks), blake3 (every file whole). Update repro to read newer manifests.',
+  },
   REPRO_INPUTS_EMPTY: {
     means: 'an input pattern matches no file',
     hint: 'Check the pattern, or allow an empty match.',

@@ -27,6 +27,7 @@ export {
   type FileEntry,
   type FingerprintLevel,
   type FingerprintOptions,
+  type HashAlgorithm,
   fingerprint,
   InputsEmptyError,
   InputUnreadableError,

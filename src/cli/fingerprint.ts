@@ -1,11 +1,17 @@
-import { type FingerprintLevel, fingerprint, LEVELS } from '../data/fingerprint.ts';
+import {
+  ALGORITHMS,
+  type FingerprintLevel,
+  fingerprint,
+  type HashAlgorithm,
+  LEVELS,
+} from '../data/fingerprint.ts';
 import { defineCommand, print } from './spec.ts';
 
 export default defineCommand({
   name: 'fingerprint',
   summary: 'fingerprint input data: paths, file list or checksums',
   api: ['fingerprint'],
-  description: `Prints the fingerprint of input data as a run records it (docs/config.md, "Input data"): path records the patterns; list every matched file with size and modification time; checksum (the default here) also each file's BLAKE3 digest (the one b3sum prints) and one digest of the whole set. A plain path must exist (a folder counts with everything below it); a glob that matches nothing is an error unless --allow-empty. Globs are relative to the current folder. Files are hashed on worker threads (--threads, default: all cores) in 1 MiB reads; a cache in $XDG_CACHE_HOME/repro/hashes-v2.json, keyed by path, size, modification time and inode, skips unchanged files. A progress line shows files and bytes per second when hashing takes more than a second on a terminal.`,
+  description: `Prints the fingerprint of input data as a run records it (docs/config.md, "Input data"): path records the patterns; list every matched file with size and modification time; checksum (the default here) also each file's BLAKE3 digest and one digest of the whole set. A file up to 64 MiB has the digest b3sum prints; a bigger one is hashed by 64 MiB blocks on every thread (algorithm blake3-64MiB: the digest split -b 64M --filter='b3sum --raw' FILE | b3sum prints); --algorithm blake3 hashes every file whole, as b3sum does. A plain path must exist (a folder counts with everything below it); a glob that matches nothing is an error unless --allow-empty. Globs are relative to the current folder. Files are hashed on worker threads (--threads, default: all cores) in 256 KiB reads; a cache in $XDG_CACHE_HOME/repro (one file per project), keyed by path, size, modification time and inode, skips unchanged files. A progress line shows files and bytes per second when hashing takes more than a second on a terminal.`,
   args: [{ name: 'paths', required: true, variadic: true, description: 'files, folders or globs' }],
   options: {
     level: {
@@ -14,6 +20,13 @@ export default defineCommand({
       choices: LEVELS,
       default: 'checksum',
       description: 'path, list or checksum',
+    },
+    algorithm: {
+      type: 'string',
+      value: 'NAME',
+      choices: ALGORITHMS,
+      default: 'blake3-64MiB',
+      description: 'blake3-64MiB (files over 64 MiB by blocks, in parallel) or blake3 (every file whole)',
     },
     'allow-empty': { type: 'boolean', description: 'a glob that matches nothing is no error' },
     threads: { type: 'integer', description: 'hashing threads (default: all cores)' },
@@ -27,6 +40,7 @@ export default defineCommand({
       level,
       allowEmpty: options['allow-empty'],
       threads: options.threads,
+      algorithm: options.algorithm as HashAlgorithm,
       root: ctx.cwd,
     });
     const seconds = (performance.now() - t0) / 1000;
@@ -40,7 +54,7 @@ export default defineCommand({
     }
     const mib = (manifest.bytes ?? 0) / 2 ** 20;
     const lines = [`${manifest.count} files, ${mib.toFixed(1)} MiB`];
-    if (manifest.total) lines.push(`blake3 ${manifest.total}`);
+    if (manifest.total) lines.push(`${manifest.algorithm} ${manifest.total}`);
     lines.push(
       `${seconds.toFixed(2)} s${manifest.total && seconds > 0 ? `, ${(mib / seconds).toFixed(0)} MiB/s` : ''}`,
     );

@@ -19,14 +19,21 @@ export interface FileEntry {
   path: string;
   size: number;
   mtime_ms: number;
-  /** BLAKE3, 64 hex digits (checksum level): the digest b3sum prints. */
+  /**
+   * BLAKE3, 64 hex digits (checksum level): for a file up to 64 MiB the digest b3sum prints;
+   * over 64 MiB under `blake3-64MiB`, the digest of its 64 MiB blocks' digests.
+   */
   hash?: string;
 }
 
 /** What a run's inputs were: saved as inputs.json in the result folder. */
 export interface Manifest {
   level: FingerprintLevel;
-  /** `blake3` (checksum level). */
+  /**
+   * How files were hashed (checksum level): `blake3-64MiB` (a file over 64 MiB by 64 MiB blocks,
+   * on every thread; smaller files whole) or `blake3` (every file whole, as b3sum; manifests
+   * written before 0.1.0's block digest).
+   */
   algorithm: string | null;
   patterns: string[];
   files: FileEntry[] | null;
@@ -45,6 +52,11 @@ export interface FingerprintOptions {
   allowEmpty?: boolean;
   /** Worker threads for hashing. @default os.availableParallelism() */
   threads?: number;
+  /**
+   * How files are hashed (checksum level): give the algorithm of a manifest to compare with.
+   * @default "blake3-64MiB"
+   */
+  algorithm?: HashAlgorithm;
   /** Keep hashes between calls, keyed by path, size, modification time and inode. @default true */
   cache?: boolean;
   /** Progress on stderr when it takes longer than a second and stderr is a terminal. @default true */
@@ -71,7 +83,17 @@ export class InputUnreadableError extends ReproError {
   }
 }
 
-type HashModule = { hashFile: (path: string) => string; hashText: (text: string) => string };
+/** `blake3-64MiB`: files over 64 MiB hashed by blocks (the default); `blake3`: every file whole. */
+export type HashAlgorithm = 'blake3' | 'blake3-64MiB';
+export const ALGORITHMS: readonly HashAlgorithm[] = ['blake3-64MiB', 'blake3'];
+
+type HashModule = {
+  hashFile: (path: string) => string;
+  hashText: (text: string) => string;
+  fileDigest: (path: string, size: number, algorithm: HashAlgorithm) => string;
+  blockCount: (size: number) => number;
+  joinBlocks: (hexDigests: string[]) => string;
+};
 let hashModule: HashModule | undefined;
 const WORKER = new URL('./hash-worker.js', import.meta.url);
 
@@ -107,16 +129,26 @@ export async function matchInputs(patterns: readonly string[], root: string): Pr
 
 /**
  * The fingerprint of a set of inputs at a level. At `checksum` level files are hashed with
- * BLAKE3 in parallel on worker threads (in this thread for small sets), read in 1 MiB pieces;
- * a cache keyed by path, size, modification time and inode skips files that did not change.
- * BLAKE3, not XXH3-128: as fast here (native, SIMD), a cryptographic hash, and the digests
- * are the ones `b3sum` prints, so anyone can check a manifest without repro.
+ * BLAKE3 in parallel on worker threads (in this thread for small sets), read in 256 KiB pieces;
+ * a file over 64 MiB is cut in 64 MiB blocks hashed in parallel too (`blake3-64MiB`). A cache
+ * keyed by path, size, modification time and inode skips files that did not change.
+ * BLAKE3, not XXH3-128: as fast here (native, SIMD), a cryptographic hash, and a file up to
+ * 64 MiB has the digest `b3sum` prints (a bigger one, what
+ * `split -b 64M --filter='b3sum --raw' FILE | b3sum` prints), so anyone can check a manifest
+ * without repro.
  */
 export async function fingerprint(
   patterns: readonly string[],
   options: FingerprintOptions = {},
 ): Promise<Manifest> {
   const level = options.level ?? 'checksum';
+  const algorithm = options.algorithm ?? 'blake3-64MiB';
+  if (!ALGORITHMS.includes(algorithm))
+    throw new ReproError(
+      'REPRO_BAD_ALGORITHM',
+      `unknown hash algorithm "${algorithm}"`,
+      `Algorithms: ${ALGORITHMS.join(', ')}. A manifest naming another was written by a newer repro: update repro.`,
+    );
   if (!LEVELS.includes(level))
     throw new ReproError(
       'REPRO_BAD_LEVEL',
@@ -156,8 +188,12 @@ export async function fingerprint(
 
   // checksum: the cache first, then hash what is left
   const cache = options.cache === false ? new Map<string, CachedHash>() : readHashCache(root);
+  const { blockCount } = await hasher();
+  // a big file hashed whole (for an old manifest) has another digest: cached under its own key
+  const key = (e: { abs: string; size: number }) =>
+    algorithm === 'blake3' && blockCount(e.size) > 0 ? `${e.abs}\0blake3` : e.abs;
   const todo = entries.filter((e) => {
-    const c = cache.get(e.abs);
+    const c = cache.get(key(e));
     if (c && c[0] === e.size && c[1] === e.mtime_ms && c[2] === e.ino) {
       e.hash = c[3];
       return false;
@@ -167,6 +203,7 @@ export async function fingerprint(
   if (todo.length) {
     const hashes = await hashAll(
       todo.map((e) => ({ path: e.abs, size: e.size })),
+      algorithm,
       options.threads ?? os.availableParallelism(),
       options.progress ?? true,
     );
@@ -174,14 +211,14 @@ export async function fingerprint(
       const h = hashes.get(e.abs) as { hash?: string; error?: string };
       if (h.error) throw new InputUnreadableError(e.path, h.error);
       e.hash = h.hash;
-      cache.set(e.abs, [e.size, e.mtime_ms, e.ino, h.hash as string]);
+      cache.set(key(e), [e.size, e.mtime_ms, e.ino, h.hash as string]);
     }
     if (options.cache !== false) writeHashCache(root, cache);
   }
   const total = (await hasher()).hashText(entries.map((e) => `${e.path}\0${e.hash}\n`).join(''));
   return {
     ...manifest,
-    algorithm: 'blake3',
+    algorithm,
     total,
     files: entries.map(({ path, size, mtime_ms, hash }) => ({ path, size, mtime_ms, hash: hash as string })),
   };
@@ -190,20 +227,23 @@ export async function fingerprint(
 /** Below this much work, threads cost more to start than they save. */
 const THREAD_THRESHOLD_BYTES = 64 << 20;
 const THREAD_THRESHOLD_FILES = 512;
+/** The block size of `blake3-64MiB` (BLOCK in hash-worker.js). */
+const BLOCK = 64 << 20;
 
 async function hashAll(
   files: { path: string; size: number }[],
+  algorithm: HashAlgorithm,
   threads: number,
   progress: boolean,
 ): Promise<Map<string, { hash?: string; error?: string }>> {
   const out = new Map<string, { hash?: string; error?: string }>();
   const bytes = files.reduce((a, f) => a + f.size, 0);
   const meter = progressMeter(files.length, bytes, progress);
+  const { fileDigest, blockCount, joinBlocks } = await hasher();
   if (threads <= 1 || (bytes < THREAD_THRESHOLD_BYTES && files.length < THREAD_THRESHOLD_FILES)) {
-    const { hashFile } = await hasher();
     for (const f of files) {
       try {
-        out.set(f.path, { hash: hashFile(f.path) });
+        out.set(f.path, { hash: fileDigest(f.path, f.size, algorithm) });
       } catch (error) {
         out.set(f.path, { error: (error as NodeJS.ErrnoException).code ?? String(error) });
       }
@@ -212,15 +252,28 @@ async function hashAll(
     meter.done();
     return out;
   }
-  const { Worker } = process.getBuiltinModule('node:worker_threads');
-  // batches of ~8 MiB or 64 files, largest first, so the threads finish together
-  const queue = [...files].sort((a, b) => b.size - a.size);
-  const batches: { path: string; size: number }[][] = [];
-  let batch: { path: string; size: number }[] = [];
+  // the work: whole files, and the 64 MiB blocks of big ones, so one big file keeps every thread busy
+  type Piece = { file: number; block: number; bytes: number };
+  const pieces: Piece[] = [];
+  const parts = files.map((f, file) => {
+    const blocks = algorithm === 'blake3-64MiB' ? blockCount(f.size) : 0;
+    if (blocks === 0) pieces.push({ file, block: -1, bytes: f.size });
+    for (let block = 0; block < blocks; block++)
+      pieces.push({ file, block, bytes: Math.min(BLOCK, f.size - block * BLOCK) });
+    return {
+      digests: new Array<string>(blocks),
+      left: Math.max(1, blocks),
+      error: undefined as string | undefined,
+    };
+  });
+  // batches of ~8 MiB or 64 pieces, largest first, so the threads finish together
+  pieces.sort((a, b) => b.bytes - a.bytes);
+  const batches: Piece[][] = [];
+  let batch: Piece[] = [];
   let batchBytes = 0;
-  for (const f of queue) {
-    batch.push(f);
-    batchBytes += f.size;
+  for (const p of pieces) {
+    batch.push(p);
+    batchBytes += p.bytes;
     if (batchBytes >= 8 << 20 || batch.length >= 64) {
       batches.push(batch);
       batch = [];
@@ -228,6 +281,18 @@ async function hashAll(
     }
   }
   if (batch.length) batches.push(batch);
+  const finish = (p: Piece, r: { hash?: string; error?: string }) => {
+    const part = parts[p.file] as (typeof parts)[number];
+    if (r.error) part.error ??= r.error;
+    else if (p.block >= 0) part.digests[p.block] = r.hash as string;
+    else out.set((files[p.file] as { path: string }).path, r);
+    if (--part.left > 0) return;
+    const f = files[p.file] as { path: string; size: number };
+    if (part.error) out.set(f.path, { error: part.error });
+    else if (p.block >= 0) out.set(f.path, { hash: joinBlocks(part.digests) });
+    meter.add(1, f.size);
+  };
+  const { Worker } = process.getBuiltinModule('node:worker_threads');
   const workers = Array.from({ length: Math.min(threads, batches.length) }, () => new Worker(WORKER));
   try {
     await Promise.all(
@@ -237,15 +302,13 @@ async function hashAll(
             const next = () => {
               const b = batches.shift();
               if (!b) return done();
-              worker.once('message', (results: { path: string; hash?: string; error?: string }[]) => {
-                for (const r of results) out.set(r.path, r);
-                meter.add(
-                  b.length,
-                  b.reduce((a, f) => a + f.size, 0),
-                );
+              worker.once('message', (results: { hash?: string; error?: string }[]) => {
+                for (const [i, p] of b.entries()) finish(p, results[i] as { hash?: string; error?: string });
                 next();
               });
-              worker.postMessage(b.map((f) => f.path));
+              worker.postMessage(
+                b.map((p) => ({ path: (files[p.file] as { path: string }).path, block: p.block })),
+              );
             };
             worker.once('error', fail);
             next();
@@ -292,7 +355,7 @@ type CachedHash = [size: number, mtimeMs: number, ino: number, hash: string];
  * the project's data costs, not what every project (or every test folder) ever hashed.
  */
 function hashCacheFile(root: string): string {
-  return join(cacheDir(), `hashes-v3-${sha256Hex(resolve(root)).slice(0, 16)}.json`);
+  return join(cacheDir(), `hashes-v4-${sha256Hex(resolve(root)).slice(0, 16)}.json`);
 }
 
 function readHashCache(root: string): Map<string, CachedHash> {

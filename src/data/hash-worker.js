@@ -1,28 +1,83 @@
 // Hashes files with BLAKE3 (the native @napi-rs/blake-hash, SIMD; the same digests as b3sum).
 // Loaded two ways: imported by src/data/fingerprint.ts to hash in the calling thread, and
-// started as a worker thread that hashes the paths it is sent. Plain JavaScript, so the same
-// file serves the sources and dist/.
+// started as a worker thread that hashes the pieces of work it is sent. Plain JavaScript, so the
+// same file serves the sources and dist/.
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
-import { Blake3Hasher } from '@napi-rs/blake-hash';
+import { Blake3Hasher, blake3 } from '@napi-rs/blake-hash';
 
-/** Read size: 1 MiB (a 64 KiB read caps throughput near 1.25 GB/s). */
-export const CHUNK = 1 << 20;
+/**
+ * Read size: 256 KiB. The buffer stays in the CPU's L2 cache, so the copy out of the page cache
+ * and the hashing both run from cache: 1 GiB read and hashed in 0.40 s here against 1.0 s with
+ * 1 MiB reads (which left the cache on every read).
+ */
+export const PIECE = 256 << 10;
 
-/** A file's BLAKE3 digest, 64 hex digits, read in 1 MiB pieces so memory stays flat. */
-export function hashFile(path, buffer = Buffer.allocUnsafe(CHUNK)) {
+/**
+ * Files larger than this are hashed by blocks of this size, so that one file is hashed on every
+ * thread (`blake3-64MiB`, see fileDigest); files up to this size are hashed whole.
+ */
+export const BLOCK = 64 << 20;
+
+/** The algorithms a manifest may name: every file whole (what b3sum prints), or big files by blocks. */
+export const WHOLE = 'blake3';
+export const BLOCKS = 'blake3-64MiB';
+
+/** BLAKE3 of bytes [start, end) of a file (to its end when end is undefined), 32 raw bytes. */
+function hashRange(path, start, end, buffer) {
   const fd = openSync(path, 'r');
   try {
-    const hasher = new Blake3Hasher();
+    let hasher;
+    let pos = start;
     for (;;) {
-      const n = readSync(fd, buffer, 0, CHUNK, null);
-      if (n === 0) break;
-      hasher.update(n === CHUNK ? buffer : buffer.subarray(0, n));
+      const want = end === undefined ? buffer.length : Math.min(buffer.length, end - pos);
+      if (want <= 0) break;
+      const n = readSync(fd, buffer, 0, want, pos);
+      // a short read of a regular file is its end: a small file is one read and one call
+      if (n < want && !hasher) return blake3(buffer.subarray(0, n));
+      hasher ??= new Blake3Hasher();
+      hasher.update(n === buffer.length ? buffer : buffer.subarray(0, n));
+      pos += n;
+      if (n < want) break;
     }
-    return hasher.digest('hex');
+    return (hasher ?? new Blake3Hasher()).digestBuffer();
   } finally {
     closeSync(fd);
   }
+}
+
+/** A file's BLAKE3 digest, 64 hex digits, read in pieces so memory stays flat: what b3sum prints. */
+export function hashFile(path, buffer = Buffer.allocUnsafe(PIECE)) {
+  return hashRange(path, 0, undefined, buffer).toString('hex');
+}
+
+/** How many blocks a file of this size is hashed as under `blake3-64MiB` (0: hashed whole). */
+export function blockCount(size) {
+  return size > BLOCK ? Math.ceil(size / BLOCK) : 0;
+}
+
+/** BLAKE3 of one block of a file, 64 hex digits. */
+export function hashBlock(path, index, buffer = Buffer.allocUnsafe(PIECE)) {
+  return hashRange(path, index * BLOCK, (index + 1) * BLOCK, buffer).toString('hex');
+}
+
+/**
+ * A big file's `blake3-64MiB` digest from its blocks' digests (in order): the BLAKE3 of their
+ * 32-byte digests laid end to end. The same as
+ * `split -b 64M --filter='b3sum --raw' FILE | b3sum`.
+ */
+export function joinBlocks(hexDigests) {
+  return new Blake3Hasher().update(Buffer.from(hexDigests.join(''), 'hex')).digest('hex');
+}
+
+/**
+ * A file's digest under an algorithm, in this thread: `blake3` hashes it whole; `blake3-64MiB`
+ * hashes a file over 64 MiB by blocks (`size` is the size it was listed with).
+ */
+export function fileDigest(path, size, algorithm, buffer = Buffer.allocUnsafe(PIECE)) {
+  const blocks = algorithm === BLOCKS ? blockCount(size) : 0;
+  if (blocks === 0) return hashFile(path, buffer);
+  return joinBlocks(Array.from({ length: blocks }, (_, i) => hashBlock(path, i, buffer)));
 }
 
 /** BLAKE3 of a string, 64 hex digits. */
@@ -31,13 +86,14 @@ export function hashText(text) {
 }
 
 if (parentPort) {
-  const buffer = Buffer.allocUnsafe(CHUNK);
-  parentPort.on('message', (paths) => {
-    const out = paths.map((path) => {
+  const buffer = Buffer.allocUnsafe(PIECE);
+  // work: [{ path, block }]: block -1 hashes the whole file, n >= 0 that block of it
+  parentPort.on('message', (work) => {
+    const out = work.map(({ path, block }) => {
       try {
-        return { path, hash: hashFile(path, buffer) };
+        return { hash: block < 0 ? hashFile(path, buffer) : hashBlock(path, block, buffer) };
       } catch (error) {
-        return { path, error: error.code ?? error.message };
+        return { error: error.code ?? error.message };
       }
     });
     parentPort.postMessage(out);

@@ -1,7 +1,14 @@
 import { join } from '../_builtins.ts';
 import type { RunSummary } from '../compare/runs.ts';
 import { hashConfig } from '../config/hash.ts';
-import { checkManifest, diffManifests, fingerprint, type Manifest } from '../data/fingerprint.ts';
+import {
+  ALGORITHMS,
+  checkManifest,
+  diffManifests,
+  fingerprint,
+  type HashAlgorithm,
+  type Manifest,
+} from '../data/fingerprint.ts';
 import type { Project } from '../project/project.ts';
 import { RUN_FILES } from '../run/layout.ts';
 import { type RunRecord, type RunStatus, readChecked } from '../run/record.ts';
@@ -209,11 +216,20 @@ export async function dataStaleness(
   manifests.push(...(read.value ?? []));
   for (const before of manifests) {
     if (before.level === 'path') continue;
+    // hashed again as the manifest was (manifests before the block digest hashed big files whole)
+    const algorithm = before.level === 'checksum' ? (before.algorithm ?? 'blake3') : undefined;
+    if (algorithm !== undefined && !ALGORITHMS.includes(algorithm as HashAlgorithm)) {
+      reasons.push(
+        `the data cannot be checked: ${before.patterns.join(', ')} was hashed with "${algorithm}", which this repro does not know (update repro)`,
+      );
+      continue;
+    }
     const now = await fingerprint(before.patterns, {
       level: before.level,
       root: project.root,
       allowEmpty: true,
       progress: false,
+      algorithm: algorithm as HashAlgorithm | undefined,
     });
     const d = diffManifests(before, now);
     const parts = (['added', 'removed', 'changed'] as const)

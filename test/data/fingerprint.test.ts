@@ -1,8 +1,9 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { blake3 } from '@napi-rs/blake-hash';
 import { describe, expect, it } from 'vitest';
-import { diffManifests, fingerprint } from '../../src/data/fingerprint.ts';
+import { diffManifests, fingerprint, type Manifest } from '../../src/data/fingerprint.ts';
 import { loadGraph } from '../../src/graph/graph.ts';
 import { graphStatus } from '../../src/graph/status.ts';
 import { findProject } from '../../src/project/project.ts';
@@ -33,7 +34,7 @@ describe('fingerprint', () => {
     ]);
     expect(list.files?.[0]?.hash).toBeUndefined();
     const sum = await fingerprint(['data/**/*.txt'], { level: 'checksum', root });
-    expect(sum).toMatchObject({ algorithm: 'blake3', count: 3, bytes: 14 });
+    expect(sum).toMatchObject({ algorithm: 'blake3-64MiB', count: 3, bytes: 14 });
     expect(sum.total).toMatch(/^[0-9a-f]{64}$/);
     expect(sum.files?.map((f) => f.hash)).toEqual(
       sum.files?.map(() => expect.stringMatching(/^[0-9a-f]{64}$/)),
@@ -55,6 +56,52 @@ describe('fingerprint', () => {
     // the digests are BLAKE3's: b3sum (Debian package) agrees when it is installed
     const big = one.files?.find((f) => f.path === 'data/big.txt')?.hash;
     expect(big).toBe('53312efc628dd1124ba578495ec33437fc010ffe702327fb43932d0146329f36');
+  });
+
+  it('hashes a file over 64 MiB by blocks on every thread, and whole when asked', async () => {
+    const root = data();
+    // 2 full blocks and a short one, each block different
+    const MiB = 2 ** 20;
+    const content = Buffer.alloc(129 * MiB + 5);
+    for (let i = 0; i < content.length; i += 4096) content[i] = (i >> 12) & 0xff;
+    writeFileSync(join(root, 'data/huge.bin'), content);
+    const one = await fingerprint(['data'], { root, threads: 1, cache: false });
+    const many = await fingerprint(['data'], { root, threads: 3, cache: false });
+    const hashOf = (m: Manifest) => m.files?.find((f) => f.path === 'data/huge.bin')?.hash;
+    // the digest of the blocks' digests, as `split -b 64M --filter='b3sum --raw' | b3sum`
+    const blocks = [0, 1, 2].map((i) => blake3(content.subarray(i * 64 * MiB, (i + 1) * 64 * MiB)));
+    const expected = blake3(Buffer.concat(blocks)).toString('hex');
+    expect(hashOf(one)).toBe(expected);
+    expect(hashOf(many)).toBe(expected);
+    expect(many.total).toBe(one.total);
+    expect(one.algorithm).toBe('blake3-64MiB');
+    // the small files keep b3sum's digest
+    expect(one.files?.find((f) => f.path === 'data/a.txt')?.hash).toBe(
+      blake3(Buffer.from('alpha')).toString('hex'),
+    );
+    // whole: what b3sum prints; the cache keeps the two digests of the same file apart
+    const whole = await fingerprint(['data'], { root, threads: 2, algorithm: 'blake3' });
+    expect(whole.algorithm).toBe('blake3');
+    expect(hashOf(whole)).toBe(blake3(content).toString('hex'));
+    expect(hashOf(await fingerprint(['data'], { root }))).toBe(expected);
+    expect(hashOf(await fingerprint(['data'], { root, algorithm: 'blake3' }))).toBe(hashOf(whole));
+    await expect(fingerprint(['data'], { root, algorithm: 'md5' as never })).rejects.toMatchObject({
+      code: 'REPRO_BAD_ALGORITHM',
+    });
+    // b3sum (Debian package b3sum), when installed, agrees with both
+    const b3sum = spawnSync('b3sum', ['--version']);
+    if (b3sum.status === 0) {
+      const file = join(root, 'data/huge.bin');
+      expect(execFileSync('b3sum', ['--no-names', file], { encoding: 'utf8' }).trim()).toBe(hashOf(whole));
+      const piped = execFileSync(
+        'sh',
+        ['-c', `split -b 64M --filter='b3sum --raw' '${file}' | b3sum --no-names`],
+        {
+          encoding: 'utf8',
+        },
+      );
+      expect(piped.trim()).toBe(expected);
+    } else console.warn('b3sum is not installed: the digests were checked against the BLAKE3 binding only');
   });
 
   it('tells added, removed and changed files apart', async () => {
@@ -106,6 +153,35 @@ describe('inputs of a run', () => {
     ]);
   });
 
+  it('a result recorded with whole-file digests stays fresh; an unknown algorithm cannot vouch', async () => {
+    const root = makeProject({
+      'count.sh': 'true\n',
+      'data/small.txt': 'small',
+      'configs/count.json': { script: 'count.sh', inputs: 'data/*.bin', paranoia: 'checksum' },
+    });
+    const content = Buffer.alloc(65 * 2 ** 20, 1);
+    writeFileSync(join(root, 'data/huge.bin'), content);
+    const r = await runConfig({ config: 'configs/count.json', cwd: root, quiet: true, handleSignals: false });
+    const file = join(r.dir, 'inputs.json');
+    const manifest = JSON.parse(readFileSync(file, 'utf8')) as Manifest;
+    expect(manifest.algorithm).toBe('blake3-64MiB');
+    const status = async () =>
+      (await graphStatus(loadGraph(findProject({ cwd: root })), ['count']))[0]?.stale;
+    expect(await status()).toEqual([]);
+    // as a repro before the block digest wrote it: every file whole
+    const old = {
+      ...manifest,
+      algorithm: 'blake3',
+      files: manifest.files?.map((f) => ({ ...f, hash: blake3(content).toString('hex') })),
+    };
+    writeFileSync(file, JSON.stringify(old));
+    expect(await status()).toEqual([]);
+    writeFileSync(file, JSON.stringify({ ...manifest, algorithm: 'blake3-1GiB' }));
+    expect(await status()).toEqual([
+      'the data cannot be checked: data/*.bin was hashed with "blake3-1GiB", which this repro does not know (update repro)',
+    ]);
+  });
+
   it('refuses inputs that match nothing before anything is written', async () => {
     const root = makeProject({
       'x.sh': 'true\n',
@@ -142,7 +218,9 @@ describe('repro fingerprint (binary)', () => {
   it('prints a summary or the manifest', async () => {
     const root = data();
     const r = await runCli(root, ['fingerprint', 'data/**/*.txt'], { env: { XDG_CACHE_HOME: cacheDir() } });
-    expect(r.stdout).toMatch(/^3 files, 0\.0 MiB\nblake3 [0-9a-f]{64}\n/);
+    expect(r.stdout).toMatch(/^3 files, 0\.0 MiB\nblake3-64MiB [0-9a-f]{64}\n/);
+    const whole = await runRepro(root, ['fingerprint', 'data/**/*.txt', '--algorithm', 'blake3']);
+    expect(whole.stdout).toMatch(/^3 files, 0\.0 MiB\nblake3 [0-9a-f]{64}\n/);
     const json = JSON.parse(
       (await runRepro(root, ['fingerprint', 'data', '--level', 'list', '--json'])).stdout,
     );

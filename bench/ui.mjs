@@ -241,7 +241,7 @@ export async function benchUi({ rounds = 5 } = {}) {
           fmt(median(sortPaint)),
           '< 100 ms',
         ],
-        ["the same, a page's first sort (the sort code not yet compiled)", fmt(median(sortFirst)), ''],
+        ["the same, a page's first sort", fmt(median(sortFirst)), ''],
         [
           "the sorts, playwright's click (its actionability checks) to rows redrawn",
           fmt(median(sortTimes)),

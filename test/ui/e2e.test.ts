@@ -305,9 +305,13 @@ describe('the dashboard as a reader uses it (issue 14)', () => {
       () => document.body.dataset.rendered === location.hash && location.hash.includes('pin=lr'),
     );
     expect((await header()).slice(0, 2)).toEqual(['name', 'lr']);
-    await page.$eval('.viewport', (v) => {
+    // narrow enough that the table scrolls sideways
+    await page.setViewportSize({ width: 520, height: 800 });
+    const scrolled = await page.$eval('.viewport', (v) => {
       v.scrollLeft = 600;
+      return v.scrollLeft;
     });
+    expect(scrolled).toBeGreaterThan(100);
     // (the scroll event repaints the rows: read them once it has)
     await page
       .waitForFunction(
@@ -322,13 +326,17 @@ describe('the dashboard as a reader uses it (issue 14)', () => {
         { timeout: 5000 },
       )
       .catch(() => {});
-    // both read in one go, in one frame
-    const gap = await page.$eval('.row[data-name="model"]', (row) => {
-      const name = row.querySelector('.cell.name')?.getBoundingClientRect().right ?? Number.NaN;
+    // both read in one go, in one frame: the name stays at the table's left edge, lr beside it
+    const { gap, fromEdge } = await page.$eval('.row[data-name="model"]', (row) => {
+      const name = row.querySelector('.cell.name')?.getBoundingClientRect() as DOMRect;
       const lr = row.querySelector('.cell.pinned')?.getBoundingClientRect().left ?? Number.NaN;
-      return Math.abs(lr - name);
+      const edge = document.querySelector('.viewport')?.getBoundingClientRect().left ?? Number.NaN;
+      return { gap: Math.abs(lr - name.right), fromEdge: name.left - edge };
     });
     expect(gap).toBeLessThan(2);
+    // the selection box (30 px) is left of it
+    expect(Math.abs(fromEdge - 30)).toBeLessThan(3);
+    await page.setViewportSize({ width: 1280, height: 800 });
     // drag a header onto another: it moves there
     await page
       .locator('.row.head .cell:has(button.sort:text-is("duration"))')

@@ -376,6 +376,7 @@ export async function runsPage(params: URLSearchParams): Promise<void> {
   };
   viewport.onscroll = () => {
     runsScroll = { top: viewport.scrollTop, left: viewport.scrollLeft };
+    viewport.classList.toggle('across', viewport.scrollLeft > 0);
     paint();
   };
   buildHead();
@@ -407,6 +408,7 @@ export async function runsPage(params: URLSearchParams): Promise<void> {
   );
   viewport.scrollTop = runsScroll.top;
   viewport.scrollLeft = runsScroll.left;
+  viewport.classList.toggle('across', viewport.scrollLeft > 0);
   paintRows();
 
   // a live update changes the rows in place: the filter keeps its focus and text, the scroll

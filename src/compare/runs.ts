@@ -6,7 +6,7 @@ import { readResults } from '../project/results.ts';
 import type { RunStatus } from '../run/record.ts';
 import type { MetricSummary } from './metrics.ts';
 
-export { runValue, shownStatus, sortRuns } from './values.ts';
+export { runValue, shownStatus, sortRuns, valueReader } from './values.ts';
 
 import { matchesFilter, parseFilter, type RunFilter } from './values.ts';
 

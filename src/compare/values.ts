@@ -27,32 +27,54 @@ export function shownStatus(run: Pick<RunFields, 'status' | 'stale'>): string {
  * `metric:<name>.best`) only the metrics, for a metric named like a config key (`precision`).
  */
 export function runValue(run: RunFields, key: string): Json | undefined {
+  return valueReader(key)(run);
+}
+
+type Reader = (run: RunFields) => Json | undefined;
+const readers = new Map<string, Reader>();
+
+/** runValue of one key, with the key read once: what reads a column of 100,000 runs. */
+export function valueReader(key: string): Reader {
+  let read = readers.get(key);
+  if (!read) {
+    read = makeReader(key);
+    readers.set(key, read);
+  }
+  return read;
+}
+
+function makeReader(key: string): Reader {
   switch (key) {
     case 'name':
-      return run.name;
+      return (run) => run.name;
     case 'status':
-      return shownStatus(run);
+      return shownStatus;
     case 'stale':
-      return Boolean(run.stale?.length);
+      return (run) => Boolean(run.stale?.length);
     case 'started':
-      return run.started_at;
+      return (run) => run.started_at;
     case 'duration':
-      return run.duration_s;
+      return (run) => run.duration_s;
   }
   if (key.startsWith('config:')) {
     const k = key.slice(7);
-    return run.config[k] ?? run.defaults[k];
+    return (run) => run.config[k] ?? run.defaults[k];
   }
   const metricOnly = key.startsWith('metric:');
   const k = metricOnly ? key.slice(7) : key;
-  if (!metricOnly) {
-    if (run.config[k] !== undefined) return run.config[k];
-    if (run.defaults[k] !== undefined) return run.defaults[k];
-  }
-  const metric = run.metrics[k];
-  if (metric) return metric.last;
-  const best = k.endsWith('.best') ? run.metrics[k.slice(0, -5)] : undefined;
-  return best?.best;
+  const bestOf = k.endsWith('.best') ? k.slice(0, -5) : undefined;
+  const metric: Reader = (run) => {
+    const m = run.metrics[k];
+    if (m) return m.last;
+    return bestOf === undefined ? undefined : run.metrics[bestOf]?.best;
+  };
+  if (metricOnly) return metric;
+  return (run) => {
+    const c = run.config[k];
+    if (c !== undefined) return c;
+    const d = run.defaults[k];
+    return d !== undefined ? d : metric(run);
+  };
 }
 
 /** A value as a number when it is one: numbers, and NaN and the infinities spelled as strings. */
@@ -72,8 +94,9 @@ export function sortRuns<T extends RunFields>(runs: readonly T[], spec: string):
   const desc = spec.startsWith('-');
   const key = desc ? spec.slice(1) : spec;
   // 0: a number, 1: NaN, 2: text, 3: absent; within a rank, by value
+  const read = valueReader(key);
   const keyed = runs.map((run) => {
-    const v = runValue(run, key);
+    const v = read(run);
     const n = asNumber(v);
     const rank = v === undefined ? 3 : n === undefined ? 2 : Number.isNaN(n) ? 1 : 0;
     return { run, rank, n: n ?? 0, text: rank === 2 ? (typeof v === 'string' ? v : JSON.stringify(v)) : '' };

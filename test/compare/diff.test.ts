@@ -5,7 +5,14 @@ import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { diffConfigs } from '../../src/compare/diff.ts';
 import { BadInputsError, selectConfigs } from '../../src/compare/select.ts';
-import { diffToCsv, diffToJson, renderDiff } from '../../src/compare/table.ts';
+import {
+  diffToCsv,
+  diffToJson,
+  displayWidth,
+  renderDiff,
+  renderFitted,
+  writeFitted,
+} from '../../src/compare/table.ts';
 import { makeProject, runRepro } from '../helpers.ts';
 
 const CONFIGS = {
@@ -197,5 +204,36 @@ describe('CSV that every reader reads back', () => {
       ['a', 'line one\nline two', '1', ''],
       ['b', 'cr\ronly, and a comma', '2', ''],
     ]);
+  });
+});
+
+describe('a big table written in pieces', () => {
+  it('writes what renderFitted returns, cut in blocks of columns and chunks of lines', () => {
+    // 2,345 rows: past the 1,000-line chunks; wide characters and cells of every width
+    const head = ['name', 'lr', 'note', 'loss'];
+    const rows = Array.from({ length: 2345 }, (_, i) => [
+      `r${i}`,
+      String(0.1 / (1 + (i % 7))),
+      i % 11 === 0 ? '日本語のメモ' : 'x'.repeat(i % 13),
+      i % 5 === 0 ? '—' : String(i * 1.5),
+    ]);
+    for (const width of [200, 30, 12]) {
+      const pieces: string[] = [];
+      writeFitted(
+        head,
+        rows.length,
+        (r, c) => rows[r]?.[c] ?? '',
+        width,
+        (t) => pieces.push(t),
+      );
+      const whole = renderFitted(head, rows, width);
+      expect(pieces.join('')).toBe(`${whole}\n`);
+      // cut in pieces, never one string of the whole table
+      expect(pieces.length).toBeGreaterThan(2);
+      // a narrow terminal gets blocks that each repeat the names
+      if (width === 12) expect(whole.split('\n\n').length).toBe(3);
+    }
+    expect(displayWidth('日本語')).toBe(6);
+    expect(displayWidth('a—…b')).toBe(4);
   });
 });

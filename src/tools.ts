@@ -7,6 +7,7 @@ export { type CloneConfigOptions, type CloneResult, cloneConfig } from './breed/
 export { type CrossConfigsOptions, type CrossResult, crossConfigs } from './breed/cross.ts';
 export { type SweepConfigsOptions, type SweepResult, sweepConfigs } from './breed/sweep.ts';
 export { ConfigExistsError } from './breed/write.ts';
+export { diffToCsv } from './compare/csv.ts';
 export { type Cell, type ConfigDiff, type DiffConfigsOptions, diffConfigs } from './compare/diff.ts';
 export { higherIsBetter, type MetricSummary, summarizeMetrics } from './compare/metrics.ts';
 export { type ListRunsOptions, listRuns, type RunFilter, type RunSummary, sortRuns } from './compare/runs.ts';
@@ -16,7 +17,7 @@ export {
   type SelectConfigsOptions,
   selectConfigs,
 } from './compare/select.ts';
-export { diffToCsv, diffToJson, renderDiff } from './compare/table.ts';
+export { diffToJson, renderDiff } from './compare/table.ts';
 export { checkProject, type Finding } from './graph/check.ts';
 export {
   assertValid,

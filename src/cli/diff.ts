@@ -1,6 +1,6 @@
 import { diffConfigs } from '../compare/diff.ts';
 import { selectConfigs } from '../compare/select.ts';
-import { diffToCsv, diffToJson, renderDiff } from '../compare/table.ts';
+import { diffToJson, renderDiff } from '../compare/table.ts';
 import { UsageError } from '../errors.ts';
 import { REMOTE_OPTIONS, resultSource } from './source.ts';
 import { defineCommand, print, warnTo } from './spec.ts';
@@ -53,7 +53,7 @@ Every input that is not a config (invalid JSON, not an object, a folder without 
       );
     }
     const diff = diffConfigs(entries, { base: options.base, all: options.all });
-    if (options.csv) ctx.stdout.write(diffToCsv(diff));
+    if (options.csv) ctx.stdout.write((await import('../compare/csv.ts')).diffToCsv(diff));
     else if (options.json) print(ctx, JSON.stringify(diffToJson(diff), null, 2));
     else print(ctx, renderDiff(diff, { transpose: options.transpose, width: ctx.stdout.columns || 120 }));
     return 0;

@@ -1,9 +1,8 @@
-import { stringify } from 'csv-stringify/sync';
 import { differingKeys } from '../compare/diff.ts';
 import { X_KEYS } from '../compare/metrics.ts';
 import {
   knownKeys,
-  listRuns,
+  listRunViews,
   matches,
   parseWhere,
   type RunSummary,
@@ -13,7 +12,7 @@ import {
   withUpstream,
 } from '../compare/runs.ts';
 import { configEntry } from '../compare/select.ts';
-import { CSV_OPTIONS, formatValue, truncate, writeFitted } from '../compare/table.ts';
+import { formatValue, truncate, writeFitted } from '../compare/table.ts';
 import type { Json } from '../config/json.ts';
 import { UsageError } from '../errors.ts';
 import { loadGraph, type ProjectGraph } from '../graph/graph.ts';
@@ -95,7 +94,7 @@ The listing comes from the results index in $XDG_CACHE_HOME/repro (else ~/.cache
   async run({ args, options }, ctx) {
     const filters = (options.where ?? []).map(parseWhere);
     const project = inAttic(await resultSource(options, ctx).project(), options.attic);
-    const all = await listRuns({ cache: !options['no-cache'], project });
+    const all = await listRunViews({ cache: !options['no-cache'], project });
     // the attic and the store have no configs to be stale against; the graph is read once, for
     // the staleness and the targets both
     const checkStale = !options.attic && !options.db && !options['no-stale'];
@@ -115,7 +114,6 @@ The listing comes from the results index in $XDG_CACHE_HOME/repro (else ~/.cache
       ...(columns ?? []).map((c) => ['--columns', c]),
     ]);
     let runs = listed.filter((r) => (!named || named.has(r.name)) && filters.every((f) => matches(r, f)));
-    if (options.sort) runs = sortRuns(runs, options.sort);
     if (!options.json) warnDamage(runs, ctx);
     const stale = runs.filter((r) => r.stale?.length).length;
     if (stale && !options.json)
@@ -128,6 +126,8 @@ The listing comes from the results index in $XDG_CACHE_HOME/repro (else ~/.cache
       ctx.stderr.write(
         `${queued.length} stage${queued.length === 1 ? '' : 's'} submitted to SLURM without a folder yet: ${queued.map(([name, s]) => `${name} ${s.label}`).join(', ')}\n`,
       );
+    // the first --limit of the sort are found without sorting the rest
+    if (options.sort) runs = sortRuns(runs, options.sort, options.limit);
     if (options.limit !== undefined) runs = runs.slice(0, Math.max(0, options.limit));
     if (options.json) {
       print(ctx, stringifyNumbers(runs, 2));
@@ -174,7 +174,8 @@ The listing comes from the results index in $XDG_CACHE_HOME/repro (else ~/.cache
     };
     if (options.csv) {
       const cells = shown.map((c) => cellOf(c, true));
-      ctx.stdout.write(stringify([shown, ...runs.map((r) => cells.map((cell) => cell(r)))], CSV_OPTIONS));
+      const { toCsv } = await import('../compare/csv.ts');
+      ctx.stdout.write(toCsv([shown, ...runs.map((r) => cells.map((cell) => cell(r)))]));
       return 0;
     }
     const cells = shown.map((c) => cellOf(c, false));

@@ -2,7 +2,7 @@ import { join } from '../_builtins.ts';
 import type { JsonObject } from '../config/json.ts';
 import { UsageError } from '../errors.ts';
 import { findProject, type Project } from '../project/project.ts';
-import { readResults } from '../project/results.ts';
+import { type IndexedResult, readResults } from '../project/results.ts';
 import type { RunStatus } from '../run/record.ts';
 import type { MetricSummary } from './metrics.ts';
 
@@ -54,32 +54,102 @@ export interface ListRunsOptions {
  * ended result is read once, a running one every time, a new one when it appears.
  */
 export async function listRuns(options: ListRunsOptions = {}): Promise<RunSummary[]> {
+  return (await listRunViews(options)).map(summaryOf);
+}
+
+/**
+ * listRuns as views over the results index: each field is read from its column when asked for,
+ * so that a listing sorted and cut to 20 rows does not make 100,000 objects of a dozen fields
+ * (`repro ls`). A view is no plain object: summaryOf (or JSON.stringify) makes one.
+ */
+export async function listRunViews(options: ListRunsOptions = {}): Promise<RunSummary[]> {
   const project = options.project ?? findProject({ cwd: options.cwd });
   const root = project.runsRoot;
   const now = Date.now();
   // a folder name has no separator: joining 100,000 of them costs more than the listing
   const prefix = join(root, '/');
-  const runs = readResults(root, { cache: options.cache ?? true }).map((r): RunSummary => {
-    const started = r.started_at;
-    return {
-      name: r.name,
-      dir: `${prefix}${r.name}`,
-      status: r.status,
-      reason: r.reason,
-      config_name: r.config_name,
-      started_at: started,
-      duration_s:
-        r.duration_s ?? (started && r.status === 'running' ? (now - Date.parse(started)) / 1000 : null),
-      exit_code: r.exit_code,
-      config: r.flat,
-      defaults: r.defaults,
-      metrics: r.metrics,
-      metrics_skipped: r.metrics_skipped,
-    };
-  });
+  const runs = readResults(root, { cache: options.cache ?? true }).map((r) => new ListedRun(r, prefix, now));
   return runs.sort(
     (a, b) => compareText(a.started_at ?? '', b.started_at ?? '') || compareText(a.name, b.name),
   );
+}
+
+/** A run as a plain object (a view of listRunViews, or a summary), fields in their usual order. */
+export function summaryOf(run: RunSummary): RunSummary {
+  const summary: RunSummary = {
+    name: run.name,
+    dir: run.dir,
+    status: run.status,
+    reason: run.reason,
+    config_name: run.config_name,
+    started_at: run.started_at,
+    duration_s: run.duration_s,
+    exit_code: run.exit_code,
+    config: run.config,
+    defaults: run.defaults,
+    metrics: run.metrics,
+    metrics_skipped: run.metrics_skipped,
+  };
+  if (run.stale !== undefined) summary.stale = run.stale;
+  return summary;
+}
+
+/** One listed run read from the results index when asked (listRunViews). */
+class ListedRun implements RunSummary {
+  stale?: string[];
+  readonly #row: IndexedResult;
+  readonly #prefix: string;
+  readonly #now: number;
+
+  constructor(row: IndexedResult, prefix: string, now: number) {
+    this.#row = row;
+    this.#prefix = prefix;
+    this.#now = now;
+  }
+  get name(): string {
+    return this.#row.name;
+  }
+  get dir(): string {
+    return `${this.#prefix}${this.#row.name}`;
+  }
+  get status(): RunStatus {
+    return this.#row.status;
+  }
+  get reason(): string {
+    return this.#row.reason;
+  }
+  get config_name(): string | null {
+    return this.#row.config_name;
+  }
+  get started_at(): string | null {
+    return this.#row.started_at;
+  }
+  /** A running run's duration so far. */
+  get duration_s(): number | null {
+    const r = this.#row;
+    const started = r.started_at;
+    return (
+      r.duration_s ?? (started && r.status === 'running' ? (this.#now - Date.parse(started)) / 1000 : null)
+    );
+  }
+  get exit_code(): number | null {
+    return this.#row.exit_code;
+  }
+  get config(): JsonObject {
+    return this.#row.flat;
+  }
+  get defaults(): JsonObject {
+    return this.#row.defaults;
+  }
+  get metrics(): Record<string, MetricSummary> {
+    return this.#row.metrics;
+  }
+  get metrics_skipped(): number {
+    return this.#row.metrics_skipped;
+  }
+  toJSON(): RunSummary {
+    return summaryOf(this);
+  }
 }
 
 /** Code-unit order: localeCompare costs a hundred times more over 100,000 names. */
@@ -157,7 +227,8 @@ export function withUpstream<T extends RunSummary>(runs: readonly T[], all: read
       }
       level = next;
     }
-    return { ...run, config };
+    // a view's fields are getters, which a spread does not copy
+    return { ...(run instanceof ListedRun ? summaryOf(run) : run), config } as T;
   });
 }
 
@@ -167,23 +238,24 @@ export function withUpstream<T extends RunSummary>(runs: readonly T[], all: read
  */
 export function knownKeys(runs: readonly RunSummary[]): Set<string> {
   const keys = new Set(['name', 'status', 'started', 'duration', 'reason', 'stale']);
-  // results of one config share its object (the results index): each is looked at once
-  const seen = new Set<object>();
-  const once = (o: object) => {
-    if (seen.has(o)) return false;
-    seen.add(o);
-    return true;
-  };
-  const metrics = new Set<string>();
+  // results of one config share its objects (the results index), and every result without
+  // metrics one empty object: each distinct object is looked at once
+  const objects = new Set<object>();
+  const metricObjects = new Set<object>();
   for (const r of runs) {
-    for (const o of [r.config, r.defaults])
-      if (once(o))
-        for (const k of Object.keys(o)) {
-          keys.add(k);
-          keys.add(`config:${k}`);
-        }
-    for (const m in r.metrics) metrics.add(m);
+    objects.add(r.config);
+    objects.add(r.defaults);
+    metricObjects.add(r.metrics);
   }
+  // the distinct names first: a prefixed name is a new string to hash, made once per name
+  const names = new Set<string>();
+  for (const o of objects) for (const k in o) names.add(k);
+  for (const k of names) {
+    keys.add(k);
+    keys.add(`config:${k}`);
+  }
+  const metrics = new Set<string>();
+  for (const o of metricObjects) for (const m in o) metrics.add(m);
   for (const m of metrics)
     for (const k of [m, `${m}.best`]) {
       keys.add(k);

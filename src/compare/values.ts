@@ -88,26 +88,64 @@ function asNumber(v: Json | undefined): number | undefined {
 
 /**
  * Sorts by a key (`-key` for descending). Numbers sort as numbers (NaN after every other
- * number, in either direction), then other values as text; runs without the key go last.
+ * number, in either direction), then other values as text; runs without the key go last; equal
+ * ones keep their order. With `limit`, only the first `limit` are returned (and found without
+ * sorting the rest when they are few).
  */
-export function sortRuns<T extends RunFields>(runs: readonly T[], spec: string): T[] {
+export function sortRuns<T extends RunFields>(
+  runs: readonly T[],
+  spec: string,
+  limit = Number.POSITIVE_INFINITY,
+): T[] {
   const desc = spec.startsWith('-');
   const key = desc ? spec.slice(1) : spec;
-  // 0: a number, 1: NaN, 2: text, 3: absent; within a rank, by value
+  // 0: a number, 1: NaN, 2: text, 3: absent; within a rank, by value; then in the order given
   const read = valueReader(key);
-  const keyed = runs.map((run) => {
-    const v = read(run);
+  const count = runs.length;
+  const rank = new Uint8Array(count);
+  const num = new Float64Array(count);
+  const text: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const v = read(runs[i] as T);
     const n = asNumber(v);
-    const rank = v === undefined ? 3 : n === undefined ? 2 : Number.isNaN(n) ? 1 : 0;
-    return { run, rank, n: n ?? 0, text: rank === 2 ? (typeof v === 'string' ? v : JSON.stringify(v)) : '' };
-  });
-  keyed.sort((a, b) => {
-    if (a.rank !== b.rank) return a.rank - b.rank;
-    const c =
-      a.rank === 0 ? (a.n === b.n ? 0 : a.n < b.n ? -1 : 1) : a.rank === 2 ? a.text.localeCompare(b.text) : 0;
-    return desc ? -c : c;
-  });
-  return keyed.map((k) => k.run);
+    const r = v === undefined ? 3 : n === undefined ? 2 : Number.isNaN(n) ? 1 : 0;
+    rank[i] = r;
+    if (r === 0) num[i] = n as number;
+    else if (r === 2) text[i] = typeof v === 'string' ? v : JSON.stringify(v);
+  }
+  const compare = (a: number, b: number): number => {
+    const ra = rank[a] as number;
+    if (ra !== rank[b]) return ra - (rank[b] as number);
+    let c = 0;
+    if (ra === 0) {
+      const x = num[a] as number;
+      const y = num[b] as number;
+      c = x === y ? 0 : x < y ? -1 : 1;
+    } else if (ra === 2) c = (text[a] as string).localeCompare(text[b] as string);
+    return (desc ? -c : c) || a - b;
+  };
+  const take = Math.max(0, Math.min(limit, count));
+  let order: number[];
+  if (take * 8 < count) {
+    // the first few of many (ls --limit): kept in order as the runs go by, no full sort
+    order = [];
+    for (let i = 0; i < count; i++) {
+      if (order.length === take && compare(i, order[take - 1] as number) >= 0) continue;
+      let lo = 0;
+      let hi = order.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (compare(order[mid] as number, i) < 0) lo = mid + 1;
+        else hi = mid;
+      }
+      order.splice(lo, 0, i);
+      if (order.length > take) order.pop();
+    }
+  } else {
+    order = Array.from({ length: count }, (_, i) => i).sort(compare);
+    if (take < count) order.length = take;
+  }
+  return order.map((i) => runs[i] as T);
 }
 
 /** One filter: `loss<0.1`, `lr=0.001`, `opt!=adam` (the grammar of `repro ls --where`). */

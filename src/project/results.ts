@@ -217,13 +217,26 @@ function pack(index: IndexData, generation: string): IndexFile {
 function unpack(file: IndexFile, records: () => string | undefined): IndexData {
   const rows = emptyColumns();
   for (const key of COLUMNS) {
-    const target = rows[key] as (string | number | null)[];
     const nullable = NULLABLE.has(key);
     if (TEXT_COLUMNS.has(key)) {
       const text = file.texts[key];
       if (typeof text !== 'string') throw new Error(`no column ${key}`);
-      if (file.count) for (const v of text.split('\0')) target.push(nullable && v === NULL ? null : v);
-      if (target.length !== file.count) throw new Error(`column ${key} is torn`);
+      // counted now (a torn file is rebuilt), cut into strings when first read: a listing
+      // sorted and cut to 20 rows reads two or three of the five
+      let count = file.count ? 1 : 0;
+      for (let at = text.indexOf('\0'); at >= 0; at = text.indexOf('\0', at + 1)) count++;
+      if (count !== file.count) throw new Error(`column ${key} is torn`);
+      Object.defineProperty(rows, key, {
+        configurable: true,
+        enumerable: true,
+        get() {
+          const values = file.count ? text.split('\0') : [];
+          if (nullable)
+            for (let i = 0; i < values.length; i++) if (values[i] === NULL) values[i] = null as never;
+          Object.defineProperty(rows, key, { value: values, writable: true, enumerable: true });
+          return values;
+        },
+      });
     } else {
       // read in place: an old index's columns are only read (null numbers are NaN here)
       const values = file.numbers[key];
@@ -368,7 +381,8 @@ function rowsOf(root: string, index: IndexData): IndexedResult[] {
     tables: index.tables,
     fileSets: new Map(),
   };
-  return index.rows.name.map((_, i) => new Row(view, i));
+  // the count from a column of numbers: the names are cut into strings only when read
+  return Array.from({ length: index.rows.final.length }, (_, i) => new Row(view, i));
 }
 
 /** The records of an index, read when first asked for; undefined when that file is not of this generation. */

@@ -3,16 +3,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
+import { diffToCsv } from '../../src/compare/csv.ts';
 import { diffConfigs } from '../../src/compare/diff.ts';
 import { BadInputsError, selectConfigs } from '../../src/compare/select.ts';
-import {
-  diffToCsv,
-  diffToJson,
-  displayWidth,
-  renderDiff,
-  renderFitted,
-  writeFitted,
-} from '../../src/compare/table.ts';
+import { diffToJson, displayWidth, renderDiff, renderFitted, writeFitted } from '../../src/compare/table.ts';
 import { makeProject, runRepro } from '../helpers.ts';
 
 const CONFIGS = {
@@ -233,7 +227,26 @@ describe('a big table written in pieces', () => {
       // a narrow terminal gets blocks that each repeat the names
       if (width === 12) expect(whole.split('\n\n').length).toBe(3);
     }
-    expect(displayWidth('日本語')).toBe(6);
-    expect(displayWidth('a—…b')).toBe(4);
+  });
+
+  it('measures text as a terminal shows it: wide characters and emoji two, marks none', () => {
+    const cases: [string, number][] = [
+      ['plain', 5],
+      ['a—…b', 4],
+      ['日本語', 6],
+      ['한국', 4],
+      ['ｱ', 1],
+      ['Ünïcödé', 7],
+      ['e\u0301', 1],
+      ['\u0301', 0],
+      ['a\u200bb', 2],
+      ['😀', 2],
+      ['❤️', 2],
+      ['👨‍👩‍👧', 2],
+      ['🇫🇷', 2],
+      ['©', 1],
+      ['1️⃣', 2],
+    ];
+    expect(cases.map(([text]) => displayWidth(text))).toEqual(cases.map(([, width]) => width));
   });
 });

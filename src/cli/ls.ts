@@ -113,14 +113,17 @@ The listing comes from the results index in $XDG_CACHE_HOME/repro (else ~/.cache
       ...(options.sort ? [['--sort', options.sort.replace(/^-/, '')]] : []),
       ...(columns ?? []).map((c) => ['--columns', c]),
     ]);
-    let runs = listed.filter((r) => (!named || named.has(r.name)) && filters.every((f) => matches(r, f)));
+    let runs =
+      named || filters.length
+        ? listed.filter((r) => (!named || named.has(r.name)) && filters.every((f) => matches(r, f)))
+        : listed;
     if (!options.json) warnDamage(runs, ctx);
-    const stale = runs.filter((r) => r.stale?.length).length;
+    const stale = checkStale ? runs.filter((r) => r.stale?.length).length : 0;
     if (stale && !options.json)
       ctx.stderr.write(
         `${stale} result${stale === 1 ? ' is' : 's are'} stale: built on a config, script, data or upstream result that changed since (repro status says why)\n`,
       );
-    const folders = new Set(all.map((r) => r.name));
+    const folders = slurm.size ? new Set(all.map((r) => r.name)) : new Set<string>();
     const queued = [...slurm].filter(([name, s]) => s.label && !folders.has(name));
     if (queued.length && !options.json)
       ctx.stderr.write(

@@ -157,7 +157,8 @@ export async function runConfig(options: RunConfigOptions): Promise<RunResult> {
   const stopHeartbeat = startHeartbeat(folder);
 
   // Ctrl-C, `kill`, a closed terminal: the script's process group gets exactly one signal per
-  // signal repro gets; a second one sends SIGTERM, a third SIGKILL
+  // signal repro gets; a second one sends SIGTERM, a third SIGKILL (as does a SIGTERM the
+  // script has not ended 5 s after)
   let interrupted: NodeJS.Signals | undefined;
   let presses = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -166,6 +167,15 @@ export async function runConfig(options: RunConfigOptions): Promise<RunResult> {
     const send: NodeJS.Signals = presses === 1 ? signal : presses === 2 ? 'SIGTERM' : 'SIGKILL';
     if (presses > 1) err.write(`repro: sending ${send} to the script\n`);
     signalGroup(child, send);
+    // a script that handles SIGTERM but is busy in a loop never runs its handler: it is given
+    // KILL_AFTER_MS to end, then killed, as docker stop and SLURM do
+    if (send === 'SIGTERM' && !killLater)
+      killLater = setTimeout(() => {
+        err.write(
+          `repro: the script did not end ${KILL_AFTER_MS / 1000} s after SIGTERM (a loop that never yields cannot run its handler): sending SIGKILL\n`,
+        );
+        signalGroup(child, 'SIGKILL');
+      }, KILL_AFTER_MS).unref();
     // a script busy in a loop that never yields cannot run its handler: say what comes next
     if (presses === 1 && send !== 'SIGKILL')
       slowStop = setTimeout(
@@ -177,6 +187,7 @@ export async function runConfig(options: RunConfigOptions): Promise<RunResult> {
       ).unref();
   };
   let slowStop: NodeJS.Timeout | undefined;
+  let killLater: NodeJS.Timeout | undefined;
   const handled: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   if (options.handleSignals ?? true) for (const s of handled) process.on(s, onSignal);
   const onAbort = () => onSignal('SIGTERM');
@@ -192,6 +203,7 @@ export async function runConfig(options: RunConfigOptions): Promise<RunResult> {
   });
   stopHeartbeat();
   clearTimeout(slowStop);
+  clearTimeout(killLater);
   for (const s of handled) process.off(s, onSignal);
   options.signal?.removeEventListener('abort', onAbort);
   if (spawnError) {
@@ -381,6 +393,8 @@ export { formatSeconds } from './format.ts';
 
 /** How long after a first signal a script still running gets repro's word on the next one. */
 const SLOW_STOP_MS = 3000;
+/** How long a script has to end after SIGTERM before repro sends SIGKILL. */
+const KILL_AFTER_MS = 5000;
 
 /**
  * A Python script finds the bundled module (`import repro`): its folder goes first on

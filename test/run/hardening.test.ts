@@ -77,6 +77,29 @@ describe('a script that does not stop at Ctrl-C', () => {
   });
 });
 
+describe('a script that handles SIGTERM but never yields', () => {
+  it('is killed 5 s after the SIGTERM of the second Ctrl-C, and the run ends interrupted', async () => {
+    // as a TypeScript script under startRun() busy in a training loop: its handlers never run
+    const busy = `process.on('SIGINT', () => process.exit(1));\nprocess.on('SIGTERM', () => process.exit(1));\nconsole.log('ready');\nconst until = Date.now() + 60000;\nwhile (Date.now() < until);\n`;
+    const root = makeProject({ 'busy.mjs': busy, 'configs/b.json': { script: 'busy.mjs' } });
+    let pid = 0;
+    const done = runCli(root, ['run', 'configs/b.json'], { onSpawn: (p) => (pid = p) });
+    await waitFor(() => readText(join(root, 'runs', 'b', 'stdout.log')).includes('ready'));
+    process.kill(pid, 'SIGINT');
+    await new Promise((r) => setTimeout(r, 500));
+    const t = Date.now();
+    process.kill(pid, 'SIGINT');
+    const r = await done;
+    expect(Date.now() - t).toBeGreaterThan(4500);
+    expect(Date.now() - t).toBeLessThan(20_000);
+    expect(r.stderr).toContain('repro: sending SIGTERM to the script');
+    expect(r.stderr).toContain(
+      'repro: the script did not end 5 s after SIGTERM (a loop that never yields cannot run its handler): sending SIGKILL',
+    );
+    expect(json(join(root, 'runs', 'b', 'end.json'))).toMatchObject({ status: 'interrupted' });
+  });
+});
+
 describe('a runner writes only into the folder it made', () => {
   it('a folder removed during the run and made again by a second run gets nothing from the first', async () => {
     const slow = `console.log('started');\nsetTimeout(() => console.log('slept', process.env.REPRO_RUN_ID), Number(process.env.MS));\n`;

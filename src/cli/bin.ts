@@ -8,6 +8,15 @@ const nodeModule = process.getBuiltinModule('module') as { enableCompileCache?: 
 nodeModule.enableCompileCache?.();
 const { main, processContext, reportError } = await import('./main.ts');
 
+// a reader that went away (`repro ls | head`, a closed tee): repro stops writing to it and goes
+// on, so that a run still ends with its records (the script's output is in its log files)
+// instead of dying of EPIPE with a stack trace
+for (const stream of [process.stdout, process.stderr])
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    stream.write = (() => true) as typeof stream.write;
+  });
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -177,7 +177,8 @@ export async function runConfig(options: RunConfigOptions): Promise<RunResult> {
         signalGroup(child, 'SIGKILL');
       }, KILL_AFTER_MS).unref();
     // a script busy in a loop that never yields cannot run its handler: say what comes next
-    if (presses === 1 && send !== 'SIGKILL')
+    // (a SIGTERM needs no such line: SIGKILL follows it by itself)
+    if (presses === 1 && send !== 'SIGKILL' && send !== 'SIGTERM')
       slowStop = setTimeout(
         () =>
           err.write(

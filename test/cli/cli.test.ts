@@ -1,12 +1,12 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { helpText } from '../../src/cli/command.ts';
 import { renderCliDocs } from '../../src/cli/docs.ts';
 import { COMMANDS, loadCommands } from '../../src/cli/main.ts';
 import type { CommandSpec } from '../../src/cli/spec.ts';
-import { makeProject, REPO, runCli, runRepro, waitFor } from '../helpers.ts';
+import { CLI, makeProject, REPO, runCli, runRepro, waitFor } from '../helpers.ts';
 
 const SLEEPER = `import time, sys
 print("started", flush=True)
@@ -32,6 +32,43 @@ describe('the repro binary', () => {
     expect(again.stderr).toBe(
       'error: runs/hi already exists; results are never overwritten\nhint: Clone the config (a changed config is a new config), or keep both results with --postfix, e.g. repro run configs/hi.json --postfix 2\n',
     );
+  });
+
+  it('goes on when the reader of its output goes away (repro run | head): the run ends recorded', async () => {
+    const root = makeProject({
+      'many.sh': 'for i in $(seq 1 300); do echo "line $i"; sleep 0.005; done\n',
+      'configs/many.json': { script: 'many.sh' },
+    });
+    // a reader that reads one piece and closes the pipe, as head does
+    const cut = (args: string[]) =>
+      new Promise<{ code: number | null; stderr: string }>((done, fail) => {
+        const child = spawn(process.execPath, [CLI, ...args], {
+          cwd: root,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let stderr = '';
+        child.stderr.on('data', (c) => {
+          stderr += c;
+        });
+        child.stdout.once('data', () => child.stdout.destroy());
+        child.on('error', fail);
+        child.on('close', (code) => done({ code, stderr }));
+      });
+    const run = await cut(['run', 'configs/many.json']);
+    expect(run.stderr).not.toContain('EPIPE');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(root, 'runs/many/end.json'), 'utf8'))).toMatchObject({
+      status: 'done',
+    });
+    expect(readFileSync(join(root, 'runs/many/stdout.log'), 'utf8').split('\n').filter(Boolean)).toHaveLength(
+      300,
+    );
+    // a listing cut short (past its first piece of 1,000 lines): no stack trace, exit 0
+    for (let i = 0; i < 1100; i++)
+      cpSync(join(root, 'runs/many'), join(root, `runs/many~${i}`), { recursive: true });
+    const ls = await cut(['ls', '--no-stale']);
+    expect(ls.stderr).not.toContain('EPIPE');
+    expect(ls.code).toBe(0);
   });
 
   it('prints errors with a hint, no stack unless --debug, and exits non-zero', async () => {

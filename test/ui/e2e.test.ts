@@ -501,6 +501,7 @@ describe('the dashboard as a reader uses it (issue 14)', () => {
     expect(logs[0]).toContain('ValueError: boom'); // stderr first for a failed run
     expect(logs[1]).toContain('loading data');
     expect(await broken.page.textContent('main')).toContain('1 line skipped (not a JSON object)');
+    expect(await broken.page.textContent('tr:has(th:text-is("exit code")) td')).toBe('1');
     expect(broken.problems).toEqual([]);
     await broken.page.close();
 
@@ -524,6 +525,7 @@ describe('the dashboard as a reader uses it (issue 14)', () => {
     const live = await open(`#/run/${running}`);
     await live.page.waitForSelector('td:text-matches("so far")');
     expect(await live.page.textContent('main')).toContain('written when the run ends');
+    expect(await live.page.textContent('tr:has(th:text-is("exit code")) td')).toBe('none yet: running');
     await live.page.close();
 
     const nope = await open('#/run/nope');

@@ -83,7 +83,14 @@ export async function runPage(name: string): Promise<void> {
       ['run id', record.id ?? ''],
       ['started', record.started_at ? `${localTime(String(record.started_at))} (your local time)` : ''],
       ['duration', duration(run)],
-      ['exit code', run.end?.exit_code ?? ''],
+      [
+        'exit code',
+        run.end
+          ? (run.end.exit_code ?? (run.end.signal ? `none: killed by ${run.end.signal}` : 'none'))
+          : run.status === 'running'
+            ? 'none yet: running'
+            : 'unknown: the run ended without an end record',
+      ],
       [
         'metrics',
         `${total} row${total === 1 ? '' : 's'}${thinned ? ` (charts drawn from ${rows.length}: each stretch's lowest and highest)` : ''}${
@@ -108,7 +115,13 @@ export async function runPage(name: string): Promise<void> {
     ];
     factsTable.replaceChildren(
       ...facts.map(([k, v]) =>
-        el('tr', {}, el('th', { textContent: k }), el('td', { textContent: fmt(v ?? '') })),
+        // texts as they are (an empty one is no `""`), other values as JSON
+        el(
+          'tr',
+          {},
+          el('th', { textContent: k }),
+          el('td', { textContent: typeof v === 'string' ? v : fmt(v ?? '') }),
+        ),
       ),
     );
   };

@@ -59,6 +59,25 @@ describe('SLURM resources and arguments', () => {
     expect(() => parseSlurmArgs('--qos=high gpu extra')).toThrow(
       /holds "extra", which is not an sbatch option/,
     );
+    // what repro sets for each stage, however it is spelled: it would undo the stages' order
+    expect(() => parseSlurmArgs('--dependency=afterok:12')).toThrow(
+      /holds --dependency=afterok:12, which sets --dependency: repro sets it for each stage/,
+    );
+    expect(() => parseSlurmArgs('--qos=high -d afterany:3')).toThrow(/which sets --dependency/);
+    expect(() => parseSlurmArgs('--depend=afterok:12')).toThrow(/which sets --dependency/);
+    expect(() => parseSlurmArgs('-ologs/%j.out')).toThrow(/which sets --output/);
+    expect(() => parseSlurmArgs('--job-name x')).toThrow(/which sets --job-name/);
+    // options of their own that look alike pass
+    expect(parseSlurmArgs('--exclusive --export=ALL -p gpu -N 2 --nice -5')).toEqual([
+      '--exclusive',
+      '--export=ALL',
+      '-p',
+      'gpu',
+      '-N',
+      '2',
+      '--nice',
+      '-5',
+    ]);
   });
 
   it('quotes a command line for a shell only where it must', () => {

@@ -19,7 +19,7 @@ A result that exists is never overwritten: a done one is refused (with --if-miss
 
 The script's interpreter comes from its extension: .ts, .mts, .cts through tsx (a dependency of repro), .js, .mjs, .cjs with this Node.js, .py with python3, .sh with bash; any other file must be executable. repro.json can map more (docs/config.md).
 
-Exit code: the script's (128 + the signal number if a signal killed it). Ctrl-C (SIGINT) is passed on to the script, the run is marked interrupted and repro exits 130 (143 for SIGTERM); a second Ctrl-C sends SIGTERM, a third SIGKILL (a script still running 3 s after the first, such as one busy in a loop that never lets its own handler run, gets a line saying so); a script still running 5 s after any SIGTERM gets SIGKILL.`,
+Exit code: the script's (128 + the signal number if a signal killed it). Ctrl-C (SIGINT) is passed on to the script, the run is marked interrupted and repro exits 130 (143 for SIGTERM); a second Ctrl-C sends SIGTERM, a third SIGKILL (a script still running 3 s after the first, such as one busy in a loop that never lets its own handler run, gets a line saying so); a script still running 30 s after any SIGTERM (time to save a checkpoint) gets SIGKILL.`,
   args: [{ name: 'config', description: 'the config file (or give it with -c)' }],
   overrides: true,
   passThrough: true,

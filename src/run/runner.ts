@@ -39,6 +39,12 @@ export interface RunConfigOptions extends PrepareRunOptions {
   /** Stops the script (SIGTERM) when aborted; the run ends `interrupted`. */
   signal?: AbortSignal;
   /**
+   * Milliseconds a script has to end after a SIGTERM repro passed on (a checkpoint to save)
+   * before repro sends SIGKILL: a script that handles SIGTERM while busy in a loop never runs
+   * its handler. @default 30000 (SLURM's KillWait and Kubernetes' grace period)
+   */
+  killAfterMs?: number;
+  /**
    * When the result exists and failed, was interrupted or crashed: move it to the attic and run
    * again. A done result is still refused. @default false
    */
@@ -158,7 +164,7 @@ export async function runConfig(options: RunConfigOptions): Promise<RunResult> {
 
   // Ctrl-C, `kill`, a closed terminal: the script's process group gets exactly one signal per
   // signal repro gets; a second one sends SIGTERM, a third SIGKILL (as does a SIGTERM the
-  // script has not ended 5 s after)
+  // script has not ended 30 s after)
   let interrupted: NodeJS.Signals | undefined;
   let presses = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -168,14 +174,14 @@ export async function runConfig(options: RunConfigOptions): Promise<RunResult> {
     if (presses > 1) err.write(`repro: sending ${send} to the script\n`);
     signalGroup(child, send);
     // a script that handles SIGTERM but is busy in a loop never runs its handler: it is given
-    // KILL_AFTER_MS to end, then killed, as docker stop and SLURM do
+    // killAfter to end, then killed, as SLURM and Kubernetes do
     if (send === 'SIGTERM' && !killLater)
       killLater = setTimeout(() => {
         err.write(
-          `repro: the script did not end ${KILL_AFTER_MS / 1000} s after SIGTERM (a loop that never yields cannot run its handler): sending SIGKILL\n`,
+          `repro: the script did not end ${killAfter / 1000} s after SIGTERM (a loop that never yields cannot run its handler): sending SIGKILL\n`,
         );
         signalGroup(child, 'SIGKILL');
-      }, KILL_AFTER_MS).unref();
+      }, killAfter).unref();
     // a script busy in a loop that never yields cannot run its handler: say what comes next
     // (a SIGTERM needs no such line: SIGKILL follows it by itself)
     if (presses === 1 && send !== 'SIGKILL' && send !== 'SIGTERM')
@@ -189,6 +195,7 @@ export async function runConfig(options: RunConfigOptions): Promise<RunResult> {
   };
   let slowStop: NodeJS.Timeout | undefined;
   let killLater: NodeJS.Timeout | undefined;
+  const killAfter = options.killAfterMs ?? KILL_AFTER_MS;
   const handled: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   if (options.handleSignals ?? true) for (const s of handled) process.on(s, onSignal);
   const onAbort = () => onSignal('SIGTERM');
@@ -394,8 +401,8 @@ export { formatSeconds } from './format.ts';
 
 /** How long after a first signal a script still running gets repro's word on the next one. */
 const SLOW_STOP_MS = 3000;
-/** How long a script has to end after SIGTERM before repro sends SIGKILL. */
-const KILL_AFTER_MS = 5000;
+/** How long a script has to end after SIGTERM before repro sends SIGKILL (RunConfigOptions.killAfterMs). */
+const KILL_AFTER_MS = 30_000;
 
 /**
  * A Python script finds the bundled module (`import repro`): its folder goes first on

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runConfig } from '../../src/run/runner.ts';
 import { makeProject, runCli, waitFor, writeFiles } from '../helpers.ts';
 
 /**
@@ -78,24 +79,37 @@ describe('a script that does not stop at Ctrl-C', () => {
 });
 
 describe('a script that handles SIGTERM but never yields', () => {
-  it('is killed 5 s after the SIGTERM of the second Ctrl-C, and the run ends interrupted', async () => {
+  it('gets SIGKILL once the time after SIGTERM is up, and the run ends interrupted', async () => {
     // as a TypeScript script under startRun() busy in a training loop: its handlers never run
     const busy = `process.on('SIGINT', () => process.exit(1));\nprocess.on('SIGTERM', () => process.exit(1));\nconsole.log('ready');\nconst until = Date.now() + 60000;\nwhile (Date.now() < until);\n`;
     const root = makeProject({ 'busy.mjs': busy, 'configs/b.json': { script: 'busy.mjs' } });
-    let pid = 0;
-    const done = runCli(root, ['run', 'configs/b.json'], { onSpawn: (p) => (pid = p) });
+    const stop = new AbortController();
+    let said = '';
+    const stderr = {
+      write: (t: string | Uint8Array) => {
+        said += String(t);
+        return true;
+      },
+    };
+    const done = runConfig({
+      config: 'configs/b.json',
+      cwd: root,
+      handleSignals: false,
+      signal: stop.signal,
+      killAfterMs: 1500,
+      stdout: { write: () => true },
+      stderr,
+    });
     await waitFor(() => readText(join(root, 'runs', 'b', 'stdout.log')).includes('ready'));
-    process.kill(pid, 'SIGINT');
-    await new Promise((r) => setTimeout(r, 500));
     const t = Date.now();
-    process.kill(pid, 'SIGINT');
+    stop.abort();
     const r = await done;
-    expect(Date.now() - t).toBeGreaterThan(4500);
-    expect(Date.now() - t).toBeLessThan(20_000);
-    expect(r.stderr).toContain('repro: sending SIGTERM to the script');
-    expect(r.stderr).toContain(
-      'repro: the script did not end 5 s after SIGTERM (a loop that never yields cannot run its handler): sending SIGKILL',
+    expect(Date.now() - t).toBeGreaterThan(1400);
+    expect(Date.now() - t).toBeLessThan(15_000);
+    expect(said).toContain(
+      'repro: the script did not end 1.5 s after SIGTERM (a loop that never yields cannot run its handler): sending SIGKILL',
     );
+    expect(r.status).toBe('interrupted');
     expect(json(join(root, 'runs', 'b', 'end.json'))).toMatchObject({ status: 'interrupted' });
   });
 });

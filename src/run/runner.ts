@@ -171,7 +171,11 @@ export async function runConfig(options: RunConfigOptions): Promise<RunResult> {
     interrupted ??= signal;
     presses++;
     const send: NodeJS.Signals = presses === 1 ? signal : presses === 2 ? 'SIGTERM' : 'SIGKILL';
-    if (presses > 1) err.write(`repro: sending ${send} to the script\n`);
+    if (presses > 1) {
+      // the line about what the next Ctrl-C does is out of date once it came
+      clearTimeout(slowStop);
+      err.write(`repro: sending ${send} to the script\n`);
+    }
     signalGroup(child, send);
     // a script that handles SIGTERM but is busy in a loop never runs its handler: it is given
     // killAfter to end, then killed, as SLURM and Kubernetes do

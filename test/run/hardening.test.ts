@@ -78,6 +78,27 @@ describe('a script that does not stop at Ctrl-C', () => {
   });
 });
 
+describe('three quick Ctrl-C', () => {
+  it('say only what happens: no line about the next Ctrl-C once it came', async () => {
+    const busy = `process.on('SIGINT', () => process.exit(1));\nprocess.on('SIGTERM', () => process.exit(1));\nconsole.log('ready');\nconst until = Date.now() + 60000;\nwhile (Date.now() < until);\n`;
+    const root = makeProject({ 'busy.mjs': busy, 'configs/b.json': { script: 'busy.mjs' } });
+    let pid = 0;
+    const done = runCli(root, ['run', 'configs/b.json'], { onSpawn: (p) => (pid = p) });
+    await waitFor(() => readText(join(root, 'runs', 'b', 'stdout.log')).includes('ready'));
+    process.kill(pid, 'SIGINT');
+    await new Promise((r) => setTimeout(r, 300));
+    process.kill(pid, 'SIGINT');
+    // past the 3 s at which the first Ctrl-C's line would come
+    await new Promise((r) => setTimeout(r, 3500));
+    process.kill(pid, 'SIGINT');
+    const r = await done;
+    expect(r.stderr).toContain('repro: sending SIGTERM to the script');
+    expect(r.stderr).toContain('repro: sending SIGKILL to the script');
+    expect(r.stderr).not.toContain('still running 3 s');
+    expect(json(join(root, 'runs', 'b', 'end.json'))).toMatchObject({ status: 'interrupted' });
+  });
+});
+
 describe('a script that handles SIGTERM but never yields', () => {
   it('gets SIGKILL once the time after SIGTERM is up, and the run ends interrupted', async () => {
     // as a TypeScript script under startRun() busy in a training loop: its handlers never run

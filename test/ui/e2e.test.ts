@@ -663,3 +663,26 @@ describe('the dashboard as a reader uses it (issue 14)', () => {
     await page.close();
   }, 60_000);
 });
+
+describe('a run stopped by a signal, on its page', () => {
+  it('says there is no exit code and why the effective config is missing', async () => {
+    const root = makeProject({
+      'runs/killed/config.json': { lr: 0.7 },
+      'runs/killed/run.json': fakeRecord({ name: 'killed', started_at: '2026-01-01T00:04:30Z' }),
+      'runs/killed/end.json': { ...end(9), status: 'interrupted', exit_code: null, signal: 'SIGKILL' },
+    });
+    const served = await serveUi({ project: findProject({ cwd: root }), port: 0 });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    try {
+      await page.goto(`${served.url}#/run/killed`);
+      await page.waitForSelector('tr:has(th:text-is("exit code"))');
+      expect(await page.textContent('tr:has(th:text-is("exit code")) td')).toBe('none: killed by SIGKILL');
+      expect(await page.textContent('pre.note')).toContain(
+        'the run was stopped (SIGKILL) before the script could write it',
+      );
+    } finally {
+      await page.close();
+      await served.close();
+    }
+  });
+});

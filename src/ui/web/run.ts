@@ -196,7 +196,9 @@ export async function runPage(name: string): Promise<void> {
     ? JSON.stringify(run.effective.values, null, 2)
     : run.status === 'running'
       ? 'written when the run ends'
-      : 'not recorded: the script used neither the TypeScript API (startRun) nor the Python module (repro.start_run)';
+      : run.status === 'crashed' || run.end?.signal
+        ? `not recorded: the run was stopped (${run.end?.signal ?? run.status}) before the script could write it, or the script uses neither the TypeScript API (startRun) nor the Python module (repro.start_run)`
+        : 'not recorded: the script used neither the TypeScript API (startRun) nor the Python module (repro.start_run)';
   // a failed run's error first: the tail of stderr above stdout
   const failedFirst = ['failed', 'crashed', 'interrupted'].includes(run.status);
   const logBlocks = [
@@ -220,7 +222,8 @@ export async function runPage(name: string): Promise<void> {
         'div',
         {},
         el('h2', { textContent: 'effective config (what the code used)' }),
-        el('pre', { textContent: effective }),
+        // a sentence when there is nothing to show: wrapped, not scrolled sideways
+        el('pre', { textContent: effective, className: run.effective ? '' : 'note' }),
         ...(run.effective?.unread ?? []).map((u) => el('p', { className: 'warn', textContent: u.message })),
       ),
     ),

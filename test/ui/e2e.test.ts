@@ -74,6 +74,10 @@ describe('the dashboard in Chromium', () => {
       rows.map((r) => r.getAttribute('data-name')),
     );
     expect(order.slice(0, 2)).toEqual(['modela', 'model']);
+    // the sorted column is set apart (a cut header hides its arrow), and only it
+    expect(await page.$$eval('.row.head button.sort.sorted', (b) => b.map((x) => x.textContent))).toEqual([
+      'loss ▲',
+    ]);
     if (SHOTS) await page.screenshot({ path: join(SHOTS, 'runs.png') });
 
     await page.check('.row[data-name="model"] input[type=checkbox]');

@@ -210,6 +210,9 @@ export async function runsPage(params: URLSearchParams): Promise<void> {
   const head = el('div', { className: 'row head' });
 
   const arrowOf = (c: string) => (sort === c ? ' ▲' : sort === `-${c}` ? ' ▼' : '');
+  // a narrow column cuts its header, arrow and all: the sorted one is also set apart by colour
+  const markSorted = (button: HTMLElement, c: string) =>
+    button.classList.toggle('sorted', sort === c || sort === `-${c}`);
   const sortButtons = new Map<string, HTMLButtonElement>();
   const buildHead = () => {
     sortButtons.clear();
@@ -245,12 +248,16 @@ export async function runsPage(params: URLSearchParams): Promise<void> {
         textContent: c + arrowOf(c),
         title: `sort by ${c}${c === 'started' ? ' (times are your local time)' : ''}`,
       });
+      markSorted(button, c);
       // a sort redraws the rows in place and turns the arrows: the list is here, the head and
       // the toolbar stay (new elements under the pointer would cost a layout of their own)
       button.onclick = () => {
         sort = sort === c ? `-${c}` : c;
         replaceRoute('runs', state());
-        for (const [column, b] of sortButtons) b.textContent = column + arrowOf(column);
+        for (const [column, b] of sortButtons) {
+          b.textContent = column + arrowOf(column);
+          markSorted(b, column);
+        }
         paintRows();
       };
       sortButtons.set(c, button);

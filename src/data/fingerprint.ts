@@ -88,6 +88,8 @@ export type HashAlgorithm = 'blake3' | 'blake3-64MiB';
 export const ALGORITHMS: readonly HashAlgorithm[] = ['blake3-64MiB', 'blake3'];
 
 type HashModule = {
+  /** The block size of `blake3-64MiB`. */
+  BLOCK: number;
   hashFile: (path: string) => string;
   hashText: (text: string) => string;
   fileDigest: (path: string, size: number, algorithm: HashAlgorithm) => string;
@@ -227,8 +229,6 @@ export async function fingerprint(
 /** Below this much work, threads cost more to start than they save. */
 const THREAD_THRESHOLD_BYTES = 64 << 20;
 const THREAD_THRESHOLD_FILES = 512;
-/** The block size of `blake3-64MiB` (BLOCK in hash-worker.js). */
-const BLOCK = 64 << 20;
 
 async function hashAll(
   files: { path: string; size: number }[],
@@ -239,7 +239,7 @@ async function hashAll(
   const out = new Map<string, { hash?: string; error?: string }>();
   const bytes = files.reduce((a, f) => a + f.size, 0);
   const meter = progressMeter(files.length, bytes, progress);
-  const { fileDigest, blockCount, joinBlocks } = await hasher();
+  const { fileDigest, blockCount, joinBlocks, BLOCK } = await hasher();
   if (threads <= 1 || (bytes < THREAD_THRESHOLD_BYTES && files.length < THREAD_THRESHOLD_FILES)) {
     for (const f of files) {
       try {

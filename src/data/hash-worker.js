@@ -19,9 +19,8 @@ export const PIECE = 256 << 10;
  */
 export const BLOCK = 64 << 20;
 
-/** The algorithms a manifest may name: every file whole (what b3sum prints), or big files by blocks. */
-export const WHOLE = 'blake3';
-export const BLOCKS = 'blake3-64MiB';
+/** The algorithm that hashes big files by blocks (the other, `blake3`, hashes every file whole). */
+const BLOCKS = 'blake3-64MiB';
 
 /** BLAKE3 of bytes [start, end) of a file (to its end when end is undefined), 32 raw bytes. */
 function hashRange(path, start, end, buffer) {

@@ -2,13 +2,13 @@ import { join } from '../_builtins.ts';
 import type { RunSummary } from '../compare/runs.ts';
 import { hashConfig } from '../config/hash.ts';
 import {
-  ALGORITHMS,
   checkManifest,
   diffManifests,
   fingerprint,
   type HashAlgorithm,
   type Manifest,
 } from '../data/fingerprint.ts';
+import type { ReproError } from '../errors.ts';
 import type { Project } from '../project/project.ts';
 import { RUN_FILES } from '../run/layout.ts';
 import { type RunRecord, type RunStatus, readChecked } from '../run/record.ts';
@@ -218,19 +218,22 @@ export async function dataStaleness(
     if (before.level === 'path') continue;
     // hashed again as the manifest was (manifests before the block digest hashed big files whole)
     const algorithm = before.level === 'checksum' ? (before.algorithm ?? 'blake3') : undefined;
-    if (algorithm !== undefined && !ALGORITHMS.includes(algorithm as HashAlgorithm)) {
+    let now: Manifest;
+    try {
+      now = await fingerprint(before.patterns, {
+        level: before.level,
+        root: project.root,
+        allowEmpty: true,
+        progress: false,
+        algorithm: algorithm as HashAlgorithm | undefined,
+      });
+    } catch (error) {
+      if ((error as ReproError).code !== 'REPRO_BAD_ALGORITHM') throw error;
       reasons.push(
         `the data cannot be checked: ${before.patterns.join(', ')} was hashed with "${algorithm}", which this repro does not know (update repro)`,
       );
       continue;
     }
-    const now = await fingerprint(before.patterns, {
-      level: before.level,
-      root: project.root,
-      allowEmpty: true,
-      progress: false,
-      algorithm: algorithm as HashAlgorithm | undefined,
-    });
     const d = diffManifests(before, now);
     const parts = (['added', 'removed', 'changed'] as const)
       .filter((how) => d[how].length)

@@ -55,6 +55,29 @@ export const SLURM_OWN_OPTIONS = [
   'array',
 ];
 
+/** sbatch's short letters for the options repro sets itself. */
+const SLURM_OWN_LETTERS: Record<string, string> = {
+  d: 'dependency',
+  J: 'job-name',
+  o: 'output',
+  e: 'error',
+  D: 'chdir',
+  a: 'array',
+};
+
+/**
+ * The option repro sets itself that an sbatch argument (`--dependency=…`, `-d`, or an
+ * abbreviation sbatch accepts, `--depend`) would set, or undefined: one of them would undo a
+ * stage's order or its log.
+ */
+export function slurmOwnOption(arg: string): string | undefined {
+  const m = /^(--?)([^=]+)/.exec(arg);
+  if (!m) return undefined;
+  const [, dashes, name] = m as unknown as [string, string, string];
+  if (dashes === '-') return SLURM_OWN_LETTERS[name[0] as string];
+  return SLURM_OWN_OPTIONS.find((o) => o === name || (name.length >= 3 && o.startsWith(name)));
+}
+
 /** A resolved project: its root and its settings with defaults applied. */
 export interface Project {
   /** The folder with repro.json, else the git root, else the starting folder. */
@@ -233,10 +256,11 @@ function checkSlurmSettings(file: string, slurm: unknown): void {
           `${at}: an sbatch long option without its dashes, in lower case`,
           'For example "partition", "gres", "time", "mem", "cpus-per-task".',
         );
-      if (SLURM_OWN_OPTIONS.includes(option))
+      const own = slurmOwnOption(`--${option}`);
+      if (own)
         throw new ProjectConfigError(
           file,
-          `${at}: repro sets --${option} itself for each stage`,
+          `${at}: repro sets --${own} itself for each stage`,
           `Leave it out; the options repro sets are ${SLURM_OWN_OPTIONS.map((o) => `--${o}`).join(', ')}.`,
         );
       if (!(typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)) || v === true))

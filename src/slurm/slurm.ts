@@ -8,7 +8,7 @@ import { ReproError } from '../errors.ts';
 import { matchNames } from '../graph/targets.ts';
 import { nearestNames } from '../hints.ts';
 import { writeWhole } from '../project/cache.ts';
-import { type Project, SLURM_OWN_OPTIONS } from '../project/project.ts';
+import { type Project, SLURM_OWN_OPTIONS, slurmOwnOption } from '../project/project.ts';
 import { RUN_FILES, SLURM_DIR } from '../run/layout.ts';
 import { isAlive } from '../run/status.ts';
 
@@ -138,16 +138,9 @@ export function parseSlurmArgs(text: string | undefined): string[] {
       `--slurm-args holds "${loose}", which is not an sbatch option`,
       'Give options only, such as --slurm-args "--partition=gpu --time=1:00:00".',
     );
-  // the options repro sets for each stage, also as sbatch's short letters and the abbreviations
-  // of long options that sbatch accepts (--depend): one of them would undo the stage's order
+  // the options repro sets for each stage, however spelled: one would undo the stages' order
   for (const word of args) {
-    const m = /^(--?)([^=]+)/.exec(word);
-    if (!m) continue;
-    const [, dashes, name] = m as unknown as [string, string, string];
-    const own =
-      dashes === '-'
-        ? SHORT_OWN_OPTIONS[name[0] as string]
-        : SLURM_OWN_OPTIONS.find((o) => o === name || (name.length >= 3 && o.startsWith(name)));
+    const own = slurmOwnOption(word);
     if (own)
       throw new ReproError(
         'REPRO_USAGE',
@@ -157,16 +150,6 @@ export function parseSlurmArgs(text: string | undefined): string[] {
   }
   return args;
 }
-
-/** sbatch's short letters for the options repro sets itself. */
-const SHORT_OWN_OPTIONS: Record<string, string> = {
-  d: 'dependency',
-  J: 'job-name',
-  o: 'output',
-  e: 'error',
-  D: 'chdir',
-  a: 'array',
-};
 
 /** A command line as a POSIX shell reads it: words with other characters than these single-quoted. */
 export const shellLine = (words: readonly string[]): string =>

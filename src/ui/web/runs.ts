@@ -210,9 +210,11 @@ export async function runsPage(params: URLSearchParams): Promise<void> {
   const head = el('div', { className: 'row head' });
 
   const arrowOf = (c: string) => (sort === c ? ' ▲' : sort === `-${c}` ? ' ▼' : '');
-  // a narrow column cuts its header, arrow and all: the sorted one is also set apart by colour
-  const markSorted = (button: HTMLElement, c: string) =>
+  /** A header's label: its name and arrow, and (a narrow column cuts both) a colour when sorted. */
+  const labelSort = (button: HTMLElement, c: string) => {
+    button.textContent = c + arrowOf(c);
     button.classList.toggle('sorted', sort === c || sort === `-${c}`);
+  };
   const sortButtons = new Map<string, HTMLButtonElement>();
   const buildHead = () => {
     sortButtons.clear();
@@ -245,19 +247,15 @@ export async function runsPage(params: URLSearchParams): Promise<void> {
     columns.forEach((c, i) => {
       const button = el('button', {
         className: 'sort',
-        textContent: c + arrowOf(c),
         title: `sort by ${c}${c === 'started' ? ' (times are your local time)' : ''}`,
       });
-      markSorted(button, c);
+      labelSort(button, c);
       // a sort redraws the rows in place and turns the arrows: the list is here, the head and
       // the toolbar stay (new elements under the pointer would cost a layout of their own)
       button.onclick = () => {
         sort = sort === c ? `-${c}` : c;
         replaceRoute('runs', state());
-        for (const [column, b] of sortButtons) {
-          b.textContent = column + arrowOf(column);
-          markSorted(b, column);
-        }
+        for (const [column, b] of sortButtons) labelSort(b, column);
         paintRows();
       };
       sortButtons.set(c, button);
@@ -381,9 +379,11 @@ export async function runsPage(params: URLSearchParams): Promise<void> {
     count.textContent = `${rows.length} of ${data.runs.length} results`;
     paint();
   };
+  // the name and pinned columns stick only while the table is scrolled sideways (app.css)
+  const markAcross = () => viewport.classList.toggle('across', viewport.scrollLeft > 0);
   viewport.onscroll = () => {
     runsScroll = { top: viewport.scrollTop, left: viewport.scrollLeft };
-    viewport.classList.toggle('across', viewport.scrollLeft > 0);
+    markAcross();
     paint();
   };
   buildHead();
@@ -415,7 +415,7 @@ export async function runsPage(params: URLSearchParams): Promise<void> {
   );
   viewport.scrollTop = runsScroll.top;
   viewport.scrollLeft = runsScroll.left;
-  viewport.classList.toggle('across', viewport.scrollLeft > 0);
+  markAcross();
   paintRows();
 
   // a live update changes the rows in place: the filter keeps its focus and text, the scroll

@@ -38,6 +38,10 @@ describe('SLURM resources and arguments', () => {
     expect(bad({ model: { dependency: 'afterok:1' } })).toThrow(
       /key "slurm.model.dependency": repro sets --dependency itself/,
     );
+    // an abbreviation sbatch accepts is the same option
+    expect(bad({ model: { depend: 'afterok:1' } })).toThrow(
+      /key "slurm.model.depend": repro sets --dependency itself/,
+    );
     expect(bad({ model: { '--time': '1:00' } })).toThrow(
       /key "slurm.model.--time": an sbatch long option without its dashes/,
     );

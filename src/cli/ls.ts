@@ -1,6 +1,7 @@
 import { differingKeys } from '../compare/diff.ts';
 import { X_KEYS } from '../compare/metrics.ts';
 import {
+  hasKey,
   knownKeys,
   listRunViews,
   matches,
@@ -145,6 +146,19 @@ The listing comes from the results index in $XDG_CACHE_HOME/repro (else ~/.cache
     const shown = columns ?? defaultColumns(runs, options.upstream);
     // a value shown on many rows (a config's) is formatted once
     const shownValues = new Map<string | number | boolean, string>();
+    const format = (column: string, v: Json | undefined, csv: boolean): string => {
+      if (v === undefined) return csv ? '' : '—';
+      if (csv) return typeof v === 'number' ? String(v) : formatValue(v);
+      if (v === null || typeof v === 'object') return truncate(formatValue(v), 40);
+      // names are each shown once: not worth remembering
+      if (column === 'name') return truncate(formatValue(v), 40);
+      let text = shownValues.get(v);
+      if (text === undefined) {
+        text = typeof v === 'number' ? formatNumber(v) : truncate(formatValue(v), 40);
+        shownValues.set(v, text);
+      }
+      return text;
+    };
     /** How a column's cells are made, decided once per column (100,000 rows ask). */
     const cellOf = (column: string, csv: boolean): ((run: RunSummary) => string) => {
       switch (column) {
@@ -158,20 +172,7 @@ The listing comes from the results index in $XDG_CACHE_HOME/repro (else ~/.cache
           return (run) => (run.stale?.length ? run.stale.join('; ') : run.reason);
       }
       const read = valueReader(column);
-      const value = (run: RunSummary): string => {
-        const v: Json | undefined = read(run);
-        if (v === undefined) return csv ? '' : '—';
-        if (csv) return typeof v === 'number' ? String(v) : formatValue(v);
-        if (v === null || typeof v === 'object') return truncate(formatValue(v), 40);
-        // names are each shown once: not worth remembering
-        if (column === 'name') return truncate(formatValue(v), 40);
-        let text = shownValues.get(v);
-        if (text === undefined) {
-          text = typeof v === 'number' ? formatNumber(v) : truncate(formatValue(v), 40);
-          shownValues.set(v, text);
-        }
-        return text;
-      };
+      const value = (run: RunSummary): string => format(column, read(run), csv);
       if (column !== 'status') return value;
       return (run) => (run.status === 'running' && slurm.get(run.name)?.label) || value(run);
     };
@@ -182,16 +183,58 @@ The listing comes from the results index in $XDG_CACHE_HOME/repro (else ~/.cache
       return 0;
     }
     const cells = shown.map((c) => cellOf(c, false));
+    const ofConfig = options.upstream ? undefined : configCells(shown, cells);
+    let current = -1;
+    let fromConfig: readonly (string | undefined)[] = [];
     writeFitted(
       shown,
       runs.length,
-      (r, c) => (cells[c] as (run: RunSummary) => string)(runs[r] as RunSummary),
+      (r, c) => {
+        const run = runs[r] as RunSummary;
+        if (ofConfig && r !== current) {
+          current = r;
+          fromConfig = ofConfig(run);
+        }
+        return fromConfig[c] ?? (cells[c] as (run: RunSummary) => string)(run);
+      },
       ctx.stdout.columns || 120,
       (text) => ctx.stdout.write(text),
     );
     return 0;
   },
 });
+
+/**
+ * The cells a run's config decides (its config keys, and defaults), made once for all the runs
+ * of one config: 100,000 results of 10,000 configs format 10,000 rows of them. A cell its config
+ * and defaults do not decide (a metric, the name) is undefined.
+ */
+function configCells(
+  shown: readonly string[],
+  cells: readonly ((run: RunSummary) => string)[],
+): (run: RunSummary) => readonly (string | undefined)[] {
+  const keys = shown.map((c) => (FIXED_COLUMNS.has(c) || c.startsWith('metric:') ? undefined : c));
+  const made = new Map<object, { defaults: object; cells: (string | undefined)[] }>();
+  return (run) => {
+    const { config, defaults } = run;
+    let row = made.get(config);
+    if (row?.defaults !== defaults) {
+      row = {
+        defaults,
+        // config:<key> reads the config only; a plain key neither has is a metric's, read per run
+        cells: keys.map((k, c) =>
+          k !== undefined && (k.startsWith('config:') || config[k] !== undefined || defaults[k] !== undefined)
+            ? (cells[c] as (run: RunSummary) => string)(run)
+            : undefined,
+        ),
+      };
+      made.set(config, row);
+    }
+    return row.cells;
+  };
+}
+
+const FIXED_COLUMNS = new Set(['name', 'status', 'started', 'duration', 'reason', 'stale']);
 
 /** The names the targets pick; in the attic (no graph) by name or glob over names only. */
 function chosen(
@@ -226,10 +269,10 @@ function inAttic(project: Project, attic: boolean): Project {
  * dashes would hide the typo. Nothing to check against in an empty listing.
  */
 function checkKeys(runs: readonly RunSummary[], asked: string[][]): void {
-  if (runs.length === 0 || asked.length === 0) return;
-  const known = knownKeys(runs);
+  if (runs.length === 0) return;
   for (const [option, key] of asked as [string, string][]) {
-    if (known.has(key)) continue;
+    if (hasKey(runs, key)) continue;
+    const known = knownKeys(runs);
     const near = nearestNames(
       key,
       [...known].filter((k) => !k.includes(':')),
@@ -260,15 +303,19 @@ function defaultColumns(runs: RunSummary[], upstream = false): string[] {
     return true;
   });
   const entries = distinct.map((r) =>
-    configEntry(r.name, r.config, { kind: 'result', path: r.dir, defaults: r.defaults }),
+    configEntry(r.name, r.config, { kind: 'result', path: r.dir, defaults: r.defaults, flat: true }),
   );
   const keys =
     runs.length > 1 || upstream
       ? differingKeys(entries).filter((k) => k !== 'script' && (runs.length > 1 || k.includes('.')))
       : [];
-  const metrics = [...new Set(runs.flatMap((r) => Object.keys(r.metrics)))].filter((m) => !X_KEYS.has(m));
+  // every result without metrics shares one empty object: each distinct object is looked at once
+  const metricObjects = new Set(runs.map((r) => r.metrics));
+  const metrics = [...new Set([...metricObjects].flatMap((o) => Object.keys(o)))].filter(
+    (m) => !X_KEYS.has(m),
+  );
   // a metric named like a config key is shown by its own name: metric:precision
-  const clash = (m: string) => runs.some((r) => r.config[m] !== undefined || r.defaults[m] !== undefined);
+  const clash = (m: string) => distinct.some((r) => r.config[m] !== undefined || r.defaults[m] !== undefined);
   const named = (m: string) => (clash(m) ? `metric:${m}` : m);
   return [
     'name',

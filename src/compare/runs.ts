@@ -1,8 +1,7 @@
-import { join } from '../_builtins.ts';
 import type { JsonObject } from '../config/json.ts';
 import { UsageError } from '../errors.ts';
 import { findProject, type Project } from '../project/project.ts';
-import { type IndexedResult, readResults } from '../project/results.ts';
+import { Row, readResults } from '../project/results.ts';
 import type { RunStatus } from '../run/record.ts';
 import type { MetricSummary } from './metrics.ts';
 
@@ -64,14 +63,7 @@ export async function listRuns(options: ListRunsOptions = {}): Promise<RunSummar
  */
 export async function listRunViews(options: ListRunsOptions = {}): Promise<RunSummary[]> {
   const project = options.project ?? findProject({ cwd: options.cwd });
-  const root = project.runsRoot;
-  const now = Date.now();
-  // a folder name has no separator: joining 100,000 of them costs more than the listing
-  const prefix = join(root, '/');
-  const runs = readResults(root, { cache: options.cache ?? true }).map((r) => new ListedRun(r, prefix, now));
-  return runs.sort(
-    (a, b) => compareText(a.started_at ?? '', b.started_at ?? '') || compareText(a.name, b.name),
-  );
+  return readResults(project.runsRoot, { cache: options.cache ?? true, order: 'started', row: ListedRun });
 }
 
 /** A run as a plain object (a view of listRunViews, or a summary), fields in their usual order. */
@@ -94,67 +86,29 @@ export function summaryOf(run: RunSummary): RunSummary {
   return summary;
 }
 
-/** One listed run read from the results index when asked (listRunViews). */
-class ListedRun implements RunSummary {
+/**
+ * One listed run read from the results index when asked (listRunViews): a row of the index with
+ * the listing's names (`config` is the flat config, `dir` the folder).
+ */
+class ListedRun extends Row implements RunSummary {
   stale?: string[];
-  readonly #row: IndexedResult;
-  readonly #prefix: string;
-  readonly #now: number;
 
-  constructor(row: IndexedResult, prefix: string, now: number) {
-    this.#row = row;
-    this.#prefix = prefix;
-    this.#now = now;
-  }
-  get name(): string {
-    return this.#row.name;
-  }
   get dir(): string {
-    return `${this.#prefix}${this.#row.name}`;
+    return `${this.view.prefix}${this.name}`;
   }
-  get status(): RunStatus {
-    return this.#row.status;
-  }
-  get reason(): string {
-    return this.#row.reason;
-  }
-  get config_name(): string | null {
-    return this.#row.config_name;
-  }
-  get started_at(): string | null {
-    return this.#row.started_at;
+  override get config(): JsonObject {
+    return this.flat;
   }
   /** A running run's duration so far. */
-  get duration_s(): number | null {
-    const r = this.#row;
-    const started = r.started_at;
-    return (
-      r.duration_s ?? (started && r.status === 'running' ? (this.#now - Date.parse(started)) / 1000 : null)
-    );
-  }
-  get exit_code(): number | null {
-    return this.#row.exit_code;
-  }
-  get config(): JsonObject {
-    return this.#row.flat;
-  }
-  get defaults(): JsonObject {
-    return this.#row.defaults;
-  }
-  get metrics(): Record<string, MetricSummary> {
-    return this.#row.metrics;
-  }
-  get metrics_skipped(): number {
-    return this.#row.metrics_skipped;
+  override get duration_s(): number | null {
+    const ended = super.duration_s;
+    if (ended !== null || this.status !== 'running') return ended;
+    const started = this.started_at;
+    return started ? (this.view.listedAt - Date.parse(started)) / 1000 : null;
   }
   toJSON(): RunSummary {
     return summaryOf(this);
   }
-}
-
-/** Code-unit order: localeCompare costs a hundred times more over 100,000 names. */
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** JSON that keeps NaN and ±Infinity (a diverged loss is worth seeing): they travel as strings. */
@@ -232,12 +186,42 @@ export function withUpstream<T extends RunSummary>(runs: readonly T[], all: read
   });
 }
 
+const FIXED_KEYS = ['name', 'status', 'started', 'duration', 'reason', 'stale'];
+
+/**
+ * Whether some run has this key (knownKeys(runs).has(key)), looking only until one has it: a
+ * listing of 100,000 runs asked for `--sort=-acc` need not gather every key of every run.
+ */
+export function hasKey(runs: readonly RunSummary[], key: string): boolean {
+  if (FIXED_KEYS.includes(key)) return true;
+  const configOnly = key.startsWith('config:');
+  const metricOnly = key.startsWith('metric:');
+  const k = configOnly || metricOnly ? key.slice(7) : key;
+  const bestOf = k.endsWith('.best') ? k.slice(0, -5) : undefined;
+  let config: object | undefined;
+  let defaults: object | undefined;
+  let metrics: object | undefined;
+  for (const r of runs) {
+    // results of one config share its objects: a run like the one before is passed over
+    if (!metricOnly && (r.config !== config || r.defaults !== defaults)) {
+      config = r.config;
+      defaults = r.defaults;
+      if (Object.hasOwn(config, k) || Object.hasOwn(defaults, k)) return true;
+    }
+    if (!configOnly && r.metrics !== metrics) {
+      metrics = r.metrics;
+      if (Object.hasOwn(metrics, k) || (bestOf !== undefined && Object.hasOwn(metrics, bestOf))) return true;
+    }
+  }
+  return false;
+}
+
 /**
  * Every key `ls` and the dashboard can read from these runs (for --where, --sort and --columns):
  * the fixed ones, config keys and defaults, metrics and their `.best`, and the prefixed forms.
  */
 export function knownKeys(runs: readonly RunSummary[]): Set<string> {
-  const keys = new Set(['name', 'status', 'started', 'duration', 'reason', 'stale']);
+  const keys = new Set(FIXED_KEYS);
   // results of one config share its objects (the results index), and every result without
   // metrics one empty object: each distinct object is looked at once
   const objects = new Set<object>();

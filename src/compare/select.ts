@@ -42,7 +42,14 @@ export interface SelectConfigsOptions {
 export function configEntry(
   name: string,
   config: JsonObject,
-  more: { kind?: ConfigEntry['kind']; path?: string; location?: string; defaults?: JsonObject } = {},
+  more: {
+    kind?: ConfigEntry['kind'];
+    path?: string;
+    location?: string;
+    defaults?: JsonObject;
+    /** The config is flat already (a listing's): its entries are its flat form. */
+    flat?: boolean;
+  } = {},
 ): ConfigEntry {
   return {
     name,
@@ -50,7 +57,7 @@ export function configEntry(
     path: more.path ?? name,
     location: more.location ?? more.path ?? name,
     config,
-    flat: flattenConfig(config),
+    flat: more.flat ? new Map(Object.entries(config)) : flattenConfig(config),
     defaults: new Map(Object.entries(more.defaults ?? {})),
   };
 }

@@ -44,7 +44,7 @@ export interface IndexedResult {
  * lists, defaults, metric names) is a table; the columns hold its indexes. Records are JSON text,
  * parsed only when asked for (the graph asks; a listing does not).
  */
-interface Columns {
+export interface Columns {
   name: string[];
   ino: number[];
   mtimeMs: number[];
@@ -79,7 +79,7 @@ interface Columns {
  * travel as JSON and are parsed when first asked for: a listing never reads the configs as
  * written (only their flat form), a graph never reads the flat form.
  */
-class Tables {
+export class Tables {
   readonly #text: Partial<Record<JsonTable, string>>;
   readonly #values: Partial<Record<JsonTable, JsonObject[]>> = {};
   /** A folder's file names joined by '/' (no file name holds one). */
@@ -149,6 +149,8 @@ interface IndexData {
    */
   records: () => string | undefined;
   tables: Tables;
+  /** Row numbers by start time, then name (the listings' order): made when first asked for, kept in the file. */
+  startOrder?: Int32Array;
 }
 
 /**
@@ -157,7 +159,7 @@ interface IndexData {
  * version of this file took 0.5 s to load at 100,000 results).
  */
 interface IndexFile {
-  version: 7;
+  version: 8;
   root: string;
   rootIno: number;
   rootMtimeMs: number;
@@ -169,6 +171,8 @@ interface IndexFile {
   /** The records live in a file of their own (a listing never reads them), written with the same generation. */
   generation: string;
   tables: PackedTables;
+  /** IndexData.startOrder: a listing of 100,000 results need not sort them again. */
+  startOrder: Int32Array;
 }
 
 interface RecordsFile {
@@ -210,6 +214,7 @@ function pack(index: IndexData, generation: string): IndexFile {
     texts,
     generation,
     tables: index.tables.pack(),
+    startOrder: startOrder(index),
   };
 }
 
@@ -246,10 +251,21 @@ function unpack(file: IndexFile, records: () => string | undefined): IndexData {
     }
   }
   const { root, rootIno, rootMtimeMs, listedAt } = file;
-  return { root, rootIno, rootMtimeMs, listedAt, rows, records, tables: new Tables(file.tables) };
+  if (!(file.startOrder instanceof Int32Array) || file.startOrder.length !== file.count)
+    throw new Error('the start order is torn');
+  return {
+    root,
+    rootIno,
+    rootMtimeMs,
+    listedAt,
+    rows,
+    records,
+    tables: new Tables(file.tables),
+    startOrder: file.startOrder,
+  };
 }
 
-const VERSION = 7;
+const VERSION = 8;
 
 const COLUMNS: (keyof Columns)[] = [
   'name',
@@ -295,7 +311,10 @@ const emptyColumns = (): Columns => Object.fromEntries(COLUMNS.map((c) => [c, []
  * The format is V8's serializer (node:v8) over columns; docs/benchmarks.md says what else was
  * measured. It is specific to the runtime's ABI, hence one file per ABI.
  */
-export function readResults(runsRoot: string, options: { cache?: boolean } = {}): IndexedResult[] {
+export function readResults<T extends IndexedResult = Row>(
+  runsRoot: string,
+  options: ReadResultsOptions<T> = {},
+): T[] {
   const useCache = options.cache ?? true;
   const file = indexFile(runsRoot);
   const old = useCache ? loadIndex(file, runsRoot) : undefined;
@@ -308,7 +327,7 @@ export function readResults(runsRoot: string, options: { cache?: boolean } = {})
     old.rootMtimeMs === rootStat.mtimeMs &&
     old.rootMtimeMs < old.listedAt - 1000;
   // nothing added, removed or running: the index is the answer as it is
-  if (trusted && old.rows.final.every((f) => f === 1)) return rowsOf(runsRoot, old);
+  if (trusted && old.rows.final.every((f) => f === 1)) return rowsOf(runsRoot, old, options);
   let names: string[];
   if (trusted) names = old.rows.name;
   else {
@@ -370,19 +389,58 @@ export function readResults(runsRoot: string, options: { cache?: boolean } = {})
     writeCacheFile(file, serialize(pack(index, generation)));
     parsed.set(file, index);
   }
-  return rowsOf(runsRoot, index);
+  return rowsOf(runsRoot, index, options);
 }
 
-function rowsOf(root: string, index: IndexData): IndexedResult[] {
-  const view: View = {
+export interface ReadResultsOptions<T> {
+  /** Use the index in the user's cache folder (false: read every folder). @default true */
+  cache?: boolean;
+  /** `name`: the folders' order (the graph's); `started`: by start time, then name (the listings'). @default 'name' */
+  order?: 'name' | 'started';
+  /** The class of the rows: a listing's own view of the index (compare/runs.ts). @default Row */
+  row?: new (
+    view: IndexView,
+    i: number,
+  ) => T;
+}
+
+function rowsOf<T extends IndexedResult>(
+  root: string,
+  index: IndexData,
+  options: ReadResultsOptions<T>,
+): T[] {
+  const view: IndexView = {
     root,
+    prefix: join(root, '/'),
+    listedAt: Date.now(),
     rows: index.rows,
     records: index.records,
     tables: index.tables,
     fileSets: new Map(),
   };
+  const make = options.row ?? (Row as unknown as new (view: IndexView, i: number) => T);
+  if (options.order === 'started') return Array.from(startOrder(index), (i) => new make(view, i));
   // the count from a column of numbers: the names are cut into strings only when read
-  return Array.from({ length: index.rows.final.length }, (_, i) => new Row(view, i));
+  return Array.from({ length: index.rows.final.length }, (_, i) => new make(view, i));
+}
+
+/**
+ * Row numbers by start time (ISO text: code-unit order is time order), then name: worked out
+ * once when the index is written. Rows are in name order, so equal times keep the row order.
+ */
+function startOrder(index: IndexData): Int32Array {
+  if (!index.startOrder) {
+    const { started } = index.rows;
+    const key = (i: number) => started[i] ?? '';
+    const order = Int32Array.from({ length: index.rows.final.length }, (_, i) => i);
+    order.sort((a, b) => {
+      const x = key(a);
+      const y = key(b);
+      return x < y ? -1 : x > y ? 1 : a - b;
+    });
+    index.startOrder = order;
+  }
+  return index.startOrder;
 }
 
 /** The records of an index, read when first asked for; undefined when that file is not of this generation. */
@@ -519,8 +577,13 @@ class Builder {
   }
 }
 
-interface View {
+/** What the rows of one reading share. */
+export interface IndexView {
   root: string;
+  /** The runs root with a separator: a folder name joined to it is its path. */
+  prefix: string;
+  /** When the index was read: a running result's duration so far is counted to it. */
+  listedAt: number;
   rows: Columns;
   records: () => string | undefined;
   tables: Tables;
@@ -529,13 +592,13 @@ interface View {
 }
 
 /** One result of the index: its fields read from the columns, its records parsed when asked for. */
-class Row implements IndexedResult {
+export class Row implements IndexedResult {
   #record: Checked<RunRecord> | undefined;
   #end: Checked<EndRecord> | undefined;
   #metrics: Record<string, MetricSummary> | undefined;
 
   constructor(
-    readonly view: View,
+    readonly view: IndexView,
     readonly i: number,
   ) {}
 

@@ -1,8 +1,8 @@
-import { appendFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { higherIsBetter, summarizeMetrics } from '../../src/compare/metrics.ts';
-import { listRuns, matches, parseWhere, sortRuns } from '../../src/compare/runs.ts';
+import { hasKey, knownKeys, listRuns, matches, parseWhere, sortRuns } from '../../src/compare/runs.ts';
 import { fakeRecord, isolateCache, makeProject, runCli, runRepro, writeFiles } from '../helpers.ts';
 
 const cacheDir = isolateCache();
@@ -72,6 +72,74 @@ describe('listRuns', () => {
     writeFiles(root, { 'runs/d/config.json': { lr: 1 } });
     expect((await listRuns({ cwd: root })).map((r) => r.name).sort()).toEqual(['a', 'c', 'd']);
     expect((await listRuns({ cwd: root, cache: false })).map((r) => r.name).sort()).toEqual(['a', 'c', 'd']);
+  });
+
+  it('lists by start time, then name, whether the index sorts them or kept their order', async () => {
+    const at = (s: number) => `2026-01-01T00:00:0${s}Z`;
+    const root = makeProject({
+      'runs/a/config.json': { lr: 1 },
+      'runs/a/run.json': fakeRecord({ name: 'a', started_at: at(3) }),
+      'runs/a/end.json': end('done'),
+      'runs/b/config.json': { lr: 2 },
+      'runs/b/run.json': fakeRecord({ name: 'b', started_at: at(1) }),
+      'runs/b/end.json': end('done'),
+      'runs/c/config.json': { lr: 3 },
+      'runs/c/run.json': fakeRecord({ name: 'c', started_at: at(3) }),
+      'runs/c/end.json': end('done'),
+      // no start record: no start time, listed first
+      'runs/d/config.json': { lr: 4 },
+    });
+    const order = ['d', 'b', 'a', 'c'];
+    expect((await listRuns({ cwd: root, cache: false })).map((r) => r.name)).toEqual(order);
+    expect((await listRuns({ cwd: root })).map((r) => r.name)).toEqual(order);
+    // a root older than its listing is trusted: the order comes from the index file as written
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(join(root, 'runs'), old, old);
+    expect((await listRuns({ cwd: root })).map((r) => r.name)).toEqual(order);
+    expect((await listRuns({ cwd: root })).map((r) => r.name)).toEqual(order);
+  });
+
+  it('shows each run its own defaults and metrics where runs share a config', async () => {
+    const done = (name: string, s: number) => ({
+      [`runs/${name}/config.json`]: { lr: 0.1 },
+      [`runs/${name}/run.json`]: fakeRecord({ name, started_at: `2026-01-01T00:00:0${s}Z` }),
+      [`runs/${name}/end.json`]: end('done'),
+    });
+    const root = makeProject({
+      ...done('a', 1),
+      'runs/a/effective.json': { defaults: { wd: 1 } },
+      ...done('b', 2),
+      'runs/b/effective.json': { defaults: { wd: 2 } },
+      ...done('c', 3),
+      'runs/c/effective.json': { defaults: { wd: 1, score: 'x' } },
+      ...done('d', 4),
+      'runs/d/metrics.jsonl': metrics([{ score: 0.5 }]),
+      // config and defaults as d's, no metric
+      ...done('f', 5),
+      ...done('e', 6),
+      'runs/e/effective.json': { defaults: { wd: 1 } },
+    });
+    const table = await runRepro(root, ['ls', '--columns', 'name,lr,wd,score,config:score']);
+    expect(table.stdout.split('\n').map((l) => l.split(/ +/))).toEqual([
+      ['name', 'lr', 'wd', 'score', 'config:score'],
+      ['a', '0.1', '1', '—', '—'],
+      ['b', '0.1', '2', '—', '—'],
+      ['c', '0.1', '1', 'x', 'x'],
+      ['d', '0.1', '—', '0.5', '—'],
+      ['f', '0.1', '—', '—', '—'],
+      ['e', '0.1', '1', '—', '—'],
+      [''],
+    ]);
+  });
+
+  it('knows a key when some run has it, as the full set of keys does', async () => {
+    const runs = await listRuns({ cwd: project() });
+    const known = knownKeys(runs);
+    const asked = [...known, 'loss.best.best', 'config:loss', 'metric:lr', 'nope', 'config:nope', 'metric:'];
+    for (const key of asked) expect([key, hasKey(runs, key)]).toEqual([key, known.has(key)]);
+    expect(hasKey(runs, 'metric:acc.best')).toBe(true);
+    expect(hasKey(runs, 'config:acc')).toBe(false);
+    expect(hasKey([], 'name')).toBe(true);
   });
 
   it('filters, sorts and reads metrics by name', async () => {

@@ -5,9 +5,11 @@ import { spawnSync } from 'node:child_process';
 import {
   closeSync,
   existsSync,
+  linkSync,
   mkdirSync,
   mkdtempSync,
   openSync,
+  readdirSync,
   rmSync,
   writeFileSync,
   writeSync,
@@ -48,6 +50,21 @@ function generate() {
     total += size;
   }
   writeFileSync(join(DATA, '.complete'), '');
+}
+
+/** The issue's set: the first 5,000 files of the 20,000 (by path), hard links in `five`. */
+function fiveThousand() {
+  if (existsSync(join(DATA, '.five-complete'))) return;
+  rmSync(join(DATA, 'five'), { recursive: true, force: true });
+  const files = readdirSync(join(DATA, 'small'), { recursive: true })
+    .filter((f) => f.endsWith('.bin'))
+    .sort()
+    .slice(0, 5000);
+  for (const f of files) {
+    mkdirSync(join(DATA, 'five', f, '..'), { recursive: true });
+    linkSync(join(DATA, 'small', f), join(DATA, 'five', f));
+  }
+  writeFileSync(join(DATA, '.five-complete'), '');
 }
 
 function time(cmd, args, env = {}) {
@@ -139,6 +156,45 @@ export function benchHashing({ rounds = 3 } = {}) {
       run: () => sh(`find small -type f -print0 | xargs -0 -P ${threads} -n 500 md5sum > /dev/null`),
     },
   ]);
+  // the issue's row: few enough files that repro's start-up and its threads' count
+  fiveThousand();
+  const fiveBytes = Number(
+    spawnSync(
+      'bash',
+      ['-c', "find five -name '*.bin' -print0 | du -cb --files0-from=- | tail -1 | cut -f1"],
+      {
+        cwd: DATA,
+        encoding: 'utf8',
+      },
+    ).stdout.trim(),
+  );
+  const before = rows.length;
+  series(`5,000 files of 4-256 KiB (${(fiveBytes / 2 ** 20).toFixed(0)} MiB), start-up included`, fiveBytes, [
+    {
+      name: `repro fingerprint --threads ${threads}`,
+      run: () => {
+        clear();
+        return time(process.execPath, [CLI, 'fingerprint', 'five', '--threads', String(threads)], fresh);
+      },
+    },
+    ...(b3
+      ? [
+          {
+            name: `b3sum --num-threads ${threads}`,
+            run: () =>
+              sh(`find five -name '*.bin' -print0 | xargs -0 b3sum --num-threads ${threads} > /dev/null`),
+          },
+        ]
+      : []),
+  ]);
+  if (b3) {
+    const [ours, theirs] = rows.slice(before).map((r) => Number.parseFloat(r[1]));
+    rows.push([
+      '5,000 files: speed as a share of b3sum (b3sum time ÷ repro time)',
+      `${(theirs / ours).toFixed(2)}×`,
+      '',
+    ]);
+  }
   const warm = { XDG_CACHE_HOME: join(cache, 'warm') };
   time(process.execPath, [CLI, 'fingerprint', 'small'], warm);
   series('20,000 unchanged files, second pass', 0, [

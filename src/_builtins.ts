@@ -8,7 +8,7 @@
  */
 export const fs = process.getBuiltinModule('node:fs');
 export const os = process.getBuiltinModule('node:os');
-export const { basename, dirname, extname, isAbsolute, join, relative, resolve } =
+export const { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } =
   process.getBuiltinModule('node:path');
 export const { parseArgs } = process.getBuiltinModule('node:util');
 export const { pathToFileURL } = process.getBuiltinModule('node:url');

@@ -1,4 +1,4 @@
-import { fs, join, os, relative, resolve } from '../_builtins.ts';
+import { fs, join, os, relative, resolve, sep } from '../_builtins.ts';
 import { sha256Hex } from '../config/hash.ts';
 import { isJsonObject } from '../config/json.ts';
 import { ReproError } from '../errors.ts';
@@ -93,6 +93,8 @@ type HashModule = {
   hashFile: (path: string) => string;
   hashText: (text: string) => string;
   fileDigest: (path: string, size: number, algorithm: HashAlgorithm) => string;
+  /** A whole file's digest (block -1), or one 64 MiB block's: a worker's piece of work. */
+  hashPiece: (path: string, block: number) => string;
   blockCount: (size: number) => number;
   joinBlocks: (hexDigests: string[]) => string;
 };
@@ -120,7 +122,13 @@ export async function matchInputs(patterns: readonly string[], root: string): Pr
       // a file named outright must be there (a link to nothing counts as missing)
       if (!st) throw new InputUnreadableError(pattern, 'no such file (or a link to nothing)');
       if (st.isDirectory()) {
-        for (const f of globSync('**/*', { cwd: abs, dot: true })) out.add(relative(root, join(abs, f)));
+        // the folder's path, then each file's below it (the glob gives them normalized, with /)
+        const folder = relative(root, abs);
+        const below =
+          sep === '/' && folder !== ''
+            ? (f: string) => `${folder}/${f}`
+            : (f: string) => relative(root, join(abs, f));
+        for (const f of globSync('**/*', { cwd: abs, dot: true })) out.add(below(f));
       } else out.add(relative(root, abs));
       continue;
     }
@@ -157,7 +165,7 @@ export async function fingerprint(
       `unknown paranoia level "${level}"`,
       `Levels: ${LEVELS.join(', ')}.`,
     );
-  const root = options.root ?? process.cwd();
+  const root = resolve(options.root ?? process.cwd());
   const base: Manifest = {
     level,
     algorithm: null,
@@ -170,8 +178,43 @@ export async function fingerprint(
   if (level === 'path') return base;
   const files = await matchInputs(patterns, root);
   if (files.length === 0 && !options.allowEmpty) throw new InputsEmptyError([...patterns]);
+  const threads = options.threads ?? os.availableParallelism();
+  // this many files will be hashed on threads (unless the cache knows them): the threads start
+  // now, while the files are stat'ed and the cache is read
+  const early =
+    level === 'checksum' && threads > 1 && files.length >= THREAD_THRESHOLD_FILES
+      ? startWorkers(threads - 1)
+      : [];
+  try {
+    return await checksums(files, { ...options, level, algorithm, root, threads }, base, early);
+  } finally {
+    for (const w of early) void w.terminate();
+  }
+}
+
+/** fingerprint's work after the glob: stats, and at `checksum` level the digests. */
+async function checksums(
+  files: string[],
+  options: FingerprintOptions & {
+    level: FingerprintLevel;
+    algorithm: HashAlgorithm;
+    root: string;
+    threads: number;
+  },
+  base: Manifest,
+  early: Worker[],
+): Promise<Manifest> {
+  const { level, algorithm, root } = options;
+  // matchInputs' paths are normalized: one below root is joined to it without resolve()
+  const absolute =
+    sep === '/'
+      ? (path: string) =>
+          path.startsWith('/') || path.startsWith('..')
+            ? resolve(root, path)
+            : `${root === '/' ? '' : root}/${path}`
+      : (path: string) => resolve(root, path);
   const entries: (FileEntry & { ino: number; abs: string })[] = files.map((path) => {
-    const abs = resolve(root, path);
+    const abs = absolute(path);
     let st: import('node:fs').Stats;
     try {
       st = fs.statSync(abs);
@@ -206,8 +249,9 @@ export async function fingerprint(
     const hashes = await hashAll(
       todo.map((e) => ({ path: e.abs, size: e.size })),
       algorithm,
-      options.threads ?? os.availableParallelism(),
+      options.threads,
       options.progress ?? true,
+      early,
     );
     for (const e of todo) {
       const h = hashes.get(e.abs) as { hash?: string; error?: string };
@@ -230,23 +274,40 @@ export async function fingerprint(
 const THREAD_THRESHOLD_BYTES = 64 << 20;
 const THREAD_THRESHOLD_FILES = 512;
 
+type Worker = import('node:worker_threads').Worker;
+
+/** Worker threads running hash-worker.js. */
+function startWorkers(count: number): Worker[] {
+  const { Worker } = process.getBuiltinModule('node:worker_threads');
+  return Array.from({ length: count }, () => new Worker(WORKER));
+}
+
+type Outcome = { hash?: string; error?: string };
+
 async function hashAll(
   files: { path: string; size: number }[],
   algorithm: HashAlgorithm,
   threads: number,
   progress: boolean,
-): Promise<Map<string, { hash?: string; error?: string }>> {
-  const out = new Map<string, { hash?: string; error?: string }>();
+  early: Worker[] = [],
+): Promise<Map<string, Outcome>> {
+  const out = new Map<string, Outcome>();
   const bytes = files.reduce((a, f) => a + f.size, 0);
   const meter = progressMeter(files.length, bytes, progress);
-  const { fileDigest, blockCount, joinBlocks, BLOCK } = await hasher();
+  const { fileDigest, hashPiece, blockCount, joinBlocks, BLOCK } = await hasher();
+  const attempt = (hash: () => string): Outcome => {
+    try {
+      return { hash: hash() };
+    } catch (error) {
+      return { error: (error as NodeJS.ErrnoException).code ?? String(error) };
+    }
+  };
   if (threads <= 1 || (bytes < THREAD_THRESHOLD_BYTES && files.length < THREAD_THRESHOLD_FILES)) {
     for (const f of files) {
-      try {
-        out.set(f.path, { hash: fileDigest(f.path, f.size, algorithm) });
-      } catch (error) {
-        out.set(f.path, { error: (error as NodeJS.ErrnoException).code ?? String(error) });
-      }
+      out.set(
+        f.path,
+        attempt(() => fileDigest(f.path, f.size, algorithm)),
+      );
       meter.add(1, f.size);
     }
     meter.done();
@@ -281,7 +342,7 @@ async function hashAll(
     }
   }
   if (batch.length) batches.push(batch);
-  const finish = (p: Piece, r: { hash?: string; error?: string }) => {
+  const finish = (p: Piece, r: Outcome) => {
     const part = parts[p.file] as (typeof parts)[number];
     if (r.error) part.error ??= r.error;
     else if (p.block >= 0) part.digests[p.block] = r.hash as string;
@@ -292,29 +353,44 @@ async function hashAll(
     else if (p.block >= 0) out.set(f.path, { hash: joinBlocks(part.digests) });
     meter.add(1, f.size);
   };
-  const { Worker } = process.getBuiltinModule('node:worker_threads');
-  const workers = Array.from({ length: Math.min(threads, batches.length) }, () => new Worker(WORKER));
+  // this thread hashes too, beside threads - 1 workers (started early when the caller could)
+  const count = Math.min(threads - 1, batches.length - 1);
+  const workers = [...early.slice(0, count), ...startWorkers(Math.max(0, count - early.length))];
+  const pathOf = (p: Piece) => (files[p.file] as { path: string }).path;
   try {
-    await Promise.all(
-      workers.map(
-        (worker) =>
-          new Promise<void>((done, fail) => {
-            const next = () => {
-              const b = batches.shift();
-              if (!b) return done();
-              worker.once('message', (results: { hash?: string; error?: string }[]) => {
-                for (const [i, p] of b.entries()) finish(p, results[i] as { hash?: string; error?: string });
-                next();
-              });
-              worker.postMessage(
-                b.map((p) => ({ path: (files[p.file] as { path: string }).path, block: p.block })),
-              );
-            };
-            worker.once('error', fail);
-            next();
-          }),
-      ),
+    const working = workers.map(
+      (worker) =>
+        new Promise<void>((done, fail) => {
+          // two batches in hand, so a worker never waits while this thread hashes
+          const sent: Piece[][] = [];
+          const send = () => {
+            const b = batches.shift();
+            if (!b) return;
+            sent.push(b);
+            worker.postMessage(b.map((p) => ({ path: pathOf(p), block: p.block })));
+          };
+          worker.on('message', (results: Outcome[]) => {
+            const b = sent.shift() as Piece[];
+            for (const [i, p] of b.entries()) finish(p, results[i] as Outcome);
+            send();
+            if (sent.length === 0) done();
+          });
+          worker.once('error', fail);
+          send();
+          send();
+          if (sent.length === 0) done();
+        }),
     );
+    // between its batches this thread yields, so that the workers' answers come in
+    for (let b = batches.shift(); b; b = batches.shift()) {
+      for (const p of b)
+        finish(
+          p,
+          attempt(() => hashPiece(pathOf(p), p.block)),
+        );
+      await new Promise((next) => setImmediate(next));
+    }
+    await Promise.all(working);
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
     meter.done();

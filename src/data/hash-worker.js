@@ -2,9 +2,26 @@
 // Loaded two ways: imported by src/data/fingerprint.ts to hash in the calling thread, and
 // started as a worker thread that hashes the pieces of work it is sent. Plain JavaScript, so the
 // same file serves the sources and dist/.
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { parentPort } from 'node:worker_threads';
-import { Blake3Hasher, blake3 } from '@napi-rs/blake-hash';
+
+/**
+ * The BLAKE3 binding. Its loader (@napi-rs/blake-hash) asks process.report.getReport() whether
+ * the C library is musl, which costs ~15 ms in every thread: on x64 Linux without musl's loader,
+ * the glibc build it would pick is required straight away (the same module), else the loader.
+ */
+function binding() {
+  const require = createRequire(import.meta.url);
+  if (process.platform === 'linux' && process.arch === 'x64' && !existsSync('/lib/ld-musl-x86_64.so.1'))
+    try {
+      return require('@napi-rs/blake-hash-linux-x64-gnu');
+    } catch {
+      // not installed here (another package manager's layout): the loader finds it
+    }
+  return require('@napi-rs/blake-hash');
+}
+const { Blake3Hasher, blake3 } = binding();
 
 /**
  * Read size: 256 KiB. The buffer stays in the CPU's L2 cache, so the copy out of the page cache
@@ -84,13 +101,19 @@ export function hashText(text) {
   return new Blake3Hasher().update(text).digest('hex');
 }
 
+const pieceBuffer = Buffer.allocUnsafe(PIECE);
+
+/** A piece of work: block -1 hashes the whole file, n >= 0 that block of it; 64 hex digits. */
+export function hashPiece(path, block) {
+  return block < 0 ? hashFile(path, pieceBuffer) : hashBlock(path, block, pieceBuffer);
+}
+
 if (parentPort) {
-  const buffer = Buffer.allocUnsafe(PIECE);
-  // work: [{ path, block }]: block -1 hashes the whole file, n >= 0 that block of it
+  // work: [{ path, block }]
   parentPort.on('message', (work) => {
     const out = work.map(({ path, block }) => {
       try {
-        return { hash: block < 0 ? hashFile(path, buffer) : hashBlock(path, block, buffer) };
+        return { hash: hashPiece(path, block) };
       } catch (error) {
         return { error: error.code ?? error.message };
       }

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { blake3 } from '@napi-rs/blake-hash';
 import { describe, expect, it } from 'vitest';
@@ -56,6 +56,22 @@ describe('fingerprint', () => {
     // the digests are BLAKE3's: b3sum (Debian package) agrees when it is installed
     const big = one.files?.find((f) => f.path === 'data/big.txt')?.hash;
     expect(big).toBe('53312efc628dd1124ba578495ec33437fc010ffe702327fb43932d0146329f36');
+  });
+
+  it('hashes many files on this thread and workers started early, as one thread does', async () => {
+    const root = data();
+    // over 512 files: the workers start before the files are stat'ed, and this thread hashes too
+    mkdirSync(join(root, 'data/many'));
+    for (let i = 0; i < 600; i++)
+      writeFileSync(join(root, `data/many/${i}.bin`), Buffer.alloc(1000 + i * 37, i % 251));
+    const one = await fingerprint(['data'], { root, threads: 1, cache: false });
+    for (const threads of [2, 3]) {
+      const many = await fingerprint(['data'], { root, threads, cache: false });
+      expect(many.files).toEqual(one.files);
+      expect(many.total).toBe(one.total);
+    }
+    expect(one.count).toBe(604);
+    expect(new Set(one.files?.map((f) => f.hash)).size).toBe(604);
   });
 
   it('hashes a file over 64 MiB by blocks on every thread, and whole when asked', async () => {

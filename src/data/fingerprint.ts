@@ -90,11 +90,11 @@ export const ALGORITHMS: readonly HashAlgorithm[] = ['blake3-64MiB', 'blake3'];
 type HashModule = {
   /** The block size of `blake3-64MiB`. */
   BLOCK: number;
-  hashFile: (path: string) => string;
+  hashFile: (path: string, size?: number) => string;
   hashText: (text: string) => string;
   fileDigest: (path: string, size: number, algorithm: HashAlgorithm) => string;
   /** A whole file's digest (block -1), or one 64 MiB block's: a worker's piece of work. */
-  hashPiece: (path: string, block: number) => string;
+  hashPiece: (path: string, block: number, size: number) => string;
   blockCount: (size: number) => number;
   joinBlocks: (hexDigests: string[]) => string;
 };
@@ -367,7 +367,7 @@ async function hashAll(
             const b = batches.shift();
             if (!b) return;
             sent.push(b);
-            worker.postMessage(b.map((p) => ({ path: pathOf(p), block: p.block })));
+            worker.postMessage(b.map((p) => ({ path: pathOf(p), block: p.block, size: p.bytes })));
           };
           worker.on('message', (results: Outcome[]) => {
             const b = sent.shift() as Piece[];
@@ -386,7 +386,7 @@ async function hashAll(
       for (const p of b)
         finish(
           p,
-          attempt(() => hashPiece(pathOf(p), p.block)),
+          attempt(() => hashPiece(pathOf(p), p.block, p.bytes)),
         );
       await new Promise((next) => setImmediate(next));
     }

@@ -237,8 +237,10 @@ export async function uploadFolder(storage: Storage, dir: string, prefix: string
     for (const e of fs.readdirSync(join(dir, sub), { withFileTypes: true })) {
       const rel = sub ? `${sub}/${e.name}` : e.name;
       if (e.isDirectory()) walk(rel);
-      else if (e.isFile())
-        files.push({ path: rel, size: fs.statSync(join(dir, rel)).size, hash: hashFile(join(dir, rel)) });
+      else if (e.isFile()) {
+        const size = fs.statSync(join(dir, rel)).size;
+        files.push({ path: rel, size, hash: hashFile(join(dir, rel), size) });
+      }
     }
   };
   walk('');

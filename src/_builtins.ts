@@ -11,7 +11,7 @@ export const os = process.getBuiltinModule('node:os');
 export const { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } =
   process.getBuiltinModule('node:path');
 export const { parseArgs } = process.getBuiltinModule('node:util');
-export const { pathToFileURL } = process.getBuiltinModule('node:url');
+export const { fileURLToPath, pathToFileURL } = process.getBuiltinModule('node:url');
 
 /**
  * Up to `length` bytes of a file from `position` (null: where the file stands, for a device such

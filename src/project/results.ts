@@ -1,4 +1,4 @@
-import { fs, join } from '../_builtins.ts';
+import { fileURLToPath, fs, join, os, packageRequire } from '../_builtins.ts';
 import { flattenConfig } from '../compare/flatten.ts';
 import { type MetricSummary, summarizeMetrics } from '../compare/metrics.ts';
 import { sha256Hex } from '../config/hash.ts';
@@ -350,26 +350,41 @@ export function readResults<T extends IndexedResult = Row>(
   const rows = emptyColumns();
   const records = new Records();
   let changed = !trusted && (old === undefined || names.length !== old.rows.name.length);
-  for (const name of names) {
+  // each name: the old row kept as it is (its number), or -1: a folder to read, or -2: gone
+  const plan = new Int32Array(names.length);
+  const toRead: string[] = [];
+  for (let k = 0; k < names.length; k++) {
+    const name = names[k] as string;
     const i = previous.get(name);
     const final = i !== undefined && old?.rows.final[i] === 1 && oldRecords !== undefined;
     if (final && trusted) {
-      copyRow(old.rows, oldRecords, i, rows, records);
+      plan[k] = i;
       continue;
     }
-    const dir = join(runsRoot, name);
-    const st = fs.statSync(dir, { throwIfNoEntry: false });
-    if (!st?.isDirectory()) {
-      changed = true;
-      continue;
+    if (final) {
+      const st = fs.statSync(join(runsRoot, name), { throwIfNoEntry: false });
+      if (!st?.isDirectory()) {
+        plan[k] = -2;
+        changed = true;
+        continue;
+      }
+      if (old?.rows.ino[i] === st.ino && old.rows.mtimeMs[i] === st.mtimeMs) {
+        plan[k] = i;
+        continue;
+      }
     }
-    if (final && old?.rows.ino[i] === st.ino && old.rows.mtimeMs[i] === st.mtimeMs) {
-      copyRow(old.rows, oldRecords, i, rows, records);
-      continue;
-    }
+    plan[k] = -1;
+    toRead.push(name);
     changed = true;
-    const read = readFolder(dir, name);
-    if (read) builder.add(rows, read, st, records);
+  }
+  const read = readRows(runsRoot, toRead, options.parallelFrom ?? PARALLEL_FROM, options.workerFirst);
+  for (let k = 0, next = 0; k < names.length; k++) {
+    const p = plan[k] as number;
+    if (p >= 0) copyRow((old as IndexData).rows, oldRecords as string, p, rows, records);
+    else if (p === -1) {
+      const row = read[next++];
+      if (row) builder.add(rows, row, records);
+    }
   }
   const text = records.text();
   const index: IndexData = {
@@ -402,6 +417,13 @@ export interface ReadResultsOptions<T> {
     view: IndexView,
     i: number,
   ) => T;
+  /** From this many folders to read, a worker thread reads beside this one. @default 2000 */
+  parallelFrom?: number;
+  /**
+   * For tests: this thread reads only once the worker has sent its first batch, so that the
+   * worker's part is there whatever the timing (its start under a test runner is slow).
+   */
+  workerFirst?: boolean;
 }
 
 function rowsOf<T extends IndexedResult>(
@@ -520,8 +542,14 @@ class Builder {
   constructor(readonly tables: Tables) {}
 
   /** The table's index of a value, added when new. */
-  #intern<T>(table: 'configs' | 'fileSets' | 'defaults' | 'metricNames', value: T, key: string): number {
-    const values = this.tables[table] as T[];
+  /** The table's index of a value, added when new (`json`: the value is JSON text, kept parsed). */
+  #intern(
+    table: 'configs' | 'fileSets' | 'defaults' | 'metricNames',
+    value: string,
+    key: string,
+    json = false,
+  ): number {
+    const values = this.tables[table] as unknown[];
     let known = this.#known.get(table);
     if (!known) {
       known = new Map(values.map((v, i) => [typeof v === 'string' ? v : JSON.stringify(v), i]));
@@ -530,51 +558,229 @@ class Builder {
     let id = known.get(key);
     if (id === undefined) {
       id = values.length;
-      values.push(value);
+      values.push(json ? JSON.parse(value) : value);
       known.set(key, id);
     }
     return id;
   }
 
-  add(rows: Columns, r: FolderRead, st: { ino: number; mtimeMs: number }, records: Records): void {
-    const final =
-      (r.status === 'done' || r.status === 'failed' || r.status === 'interrupted') &&
-      r.record.value !== undefined &&
-      !r.record.damage &&
-      !r.end.damage;
+  add(rows: Columns, r: FolderRow, records: Records): void {
     rows.name.push(r.name);
-    rows.ino.push(st.ino);
-    rows.mtimeMs.push(st.mtimeMs);
-    rows.final.push(final ? 1 : 0);
-    const fileSet = r.files.join('/');
-    rows.files.push(this.#intern('fileSets', fileSet, fileSet));
+    rows.ino.push(r.ino);
+    rows.mtimeMs.push(r.mtimeMs);
+    rows.final.push(r.final ? 1 : 0);
+    rows.files.push(this.#intern('fileSets', r.fileSet, r.fileSet));
     rows.status.push(r.status);
     rows.reason.push(r.reason);
-    rows.started.push(r.record.value?.started_at ?? null);
-    rows.configName.push(r.record.value?.config?.name ?? null);
-    rows.exitCode.push(r.end.value?.exit_code ?? null);
-    rows.duration.push(r.end.value?.duration_s ?? null);
-    // an ended run's record keeps what the listings and the graph read: the index stays small
-    const record = JSON.stringify(final && r.record.value ? { value: slim(r.record.value) } : r.record);
-    const end = JSON.stringify(r.end);
-    rows.recordAt.push(records.add(record + end));
-    rows.recordLength.push(record.length);
-    rows.endLength.push(end.length);
-    if (r.config) {
+    rows.started.push(r.started);
+    rows.configName.push(r.configName);
+    rows.exitCode.push(r.exitCode);
+    rows.duration.push(r.duration);
+    rows.recordAt.push(records.add(r.record + r.end));
+    rows.recordLength.push(r.record.length);
+    rows.endLength.push(r.end.length);
+    if (r.config !== null) {
       const before = this.tables.configs.length;
-      const id = this.#intern('configs', r.config, JSON.stringify(r.config));
+      const id = this.#intern('configs', r.config, r.config, true);
       if (this.tables.configs.length > before)
-        this.tables.flats[id] = Object.fromEntries(flattenConfig(r.config));
+        this.tables.flats[id] = Object.fromEntries(flattenConfig(this.tables.configs[id] as JsonObject));
       rows.config.push(id);
     } else rows.config.push(-1);
-    rows.defaults.push(this.#intern('defaults', r.defaults, JSON.stringify(r.defaults)));
-    const metrics = Object.entries(r.metrics);
-    rows.metricsAt.push(metrics.length ? rows.metricValues.length : -1);
-    rows.metricsCount.push(metrics.length);
-    for (const [key, m] of metrics)
-      rows.metricValues.push(this.#intern('metricNames', key, key), m.last, m.best, m.count);
-    rows.skipped.push(r.metrics_skipped);
+    rows.defaults.push(this.#intern('defaults', r.defaults, r.defaults, true));
+    const m = r.metrics;
+    rows.metricsAt.push(m.length ? rows.metricValues.length : -1);
+    rows.metricsCount.push(m.length / 4);
+    for (let k = 0; k < m.length; k += 4)
+      rows.metricValues.push(
+        this.#intern('metricNames', m[k] as string, m[k] as string),
+        m[k + 1] as number,
+        m[k + 2] as number,
+        m[k + 3] as number,
+      );
+    rows.skipped.push(r.skipped);
   }
+}
+
+/**
+ * A result folder as the index takes it in: numbers and texts only (records, config and
+ * defaults as JSON), so that a worker thread reading folders sends it cheaply.
+ */
+interface FolderRow {
+  name: string;
+  ino: number;
+  mtimeMs: number;
+  final: boolean;
+  /** The folder's file names joined by '/'. */
+  fileSet: string;
+  status: RunStatus;
+  reason: string;
+  started: string | null;
+  configName: string | null;
+  exitCode: number | null;
+  duration: number | null;
+  /** Checked<RunRecord> and Checked<EndRecord> as JSON. */
+  record: string;
+  end: string;
+  /** config.json as JSON, null when it is not an object. */
+  config: string | null;
+  defaults: string;
+  /** Each metric's name, last, best and count, one after the other. */
+  metrics: (string | number)[];
+  skipped: number;
+}
+
+/** A folder read, as a row: what the index keeps of it. */
+function rowOf(r: FolderRead, st: { ino: number; mtimeMs: number }): FolderRow {
+  const final =
+    (r.status === 'done' || r.status === 'failed' || r.status === 'interrupted') &&
+    r.record.value !== undefined &&
+    !r.record.damage &&
+    !r.end.damage;
+  return {
+    name: r.name,
+    ino: st.ino,
+    mtimeMs: st.mtimeMs,
+    final,
+    fileSet: r.files.join('/'),
+    status: r.status,
+    reason: r.reason,
+    started: r.record.value?.started_at ?? null,
+    configName: r.record.value?.config?.name ?? null,
+    exitCode: r.end.value?.exit_code ?? null,
+    duration: r.end.value?.duration_s ?? null,
+    // an ended run's record keeps what the listings and the graph read: the index stays small
+    record: JSON.stringify(final && r.record.value ? { value: slim(r.record.value) } : r.record),
+    end: JSON.stringify(r.end),
+    config: r.config ? JSON.stringify(r.config) : null,
+    defaults: JSON.stringify(r.defaults),
+    metrics: Object.entries(r.metrics).flatMap(([key, m]) => [key, m.last, m.best, m.count]),
+    skipped: r.metrics_skipped,
+  };
+}
+
+/** How the last parallel reading went: the folders its worker thread read (tests and benchmarks look). */
+export const lastReading = { byWorker: 0 };
+
+/** Below this many folders to read, a worker thread costs more to start than it saves. */
+const PARALLEL_FROM = 2000;
+/** Folders a thread takes at a time. */
+const BATCH = 256;
+/** A worker that sends nothing for this long is given up on, and its folders read here. */
+const STALL_MS = 60_000;
+
+/**
+ * Reads folders for the index: in this thread, and from `parallelFrom` folders on in a worker
+ * thread beside it (on a machine with more than one core). The two take batches of 256 from one
+ * shared counter; the worker sends its rows through a message port, and this thread waits for
+ * them without an event loop (Atomics.wait, receiveMessageOnPort), so readResults stays
+ * synchronous. A worker that fails or stalls costs nothing but time: its batches are read here.
+ */
+function readRows(
+  root: string,
+  names: readonly string[],
+  parallelFrom: number,
+  workerFirst = false,
+): (FolderRow | undefined)[] {
+  const out = new Array<FolderRow | undefined>(names.length);
+  const batches = Math.ceil(names.length / BATCH);
+  const readBatch = (b: number) => {
+    for (let k = b * BATCH; k < Math.min(names.length, (b + 1) * BATCH); k++)
+      out[k] = readRow(root, names[k] as string);
+  };
+  if (names.length < parallelFrom || os.availableParallelism() < 2) {
+    for (let b = 0; b < batches; b++) readBatch(b);
+    return out;
+  }
+  const threads = process.getBuiltinModule('node:worker_threads');
+  // [0]: the next batch to take; [1]: batches the worker has sent
+  const shared = new Int32Array(new SharedArrayBuffer(8));
+  const { port1, port2 } = new threads.MessageChannel();
+  const self = import.meta.url;
+  // the sources under a test runner: TypeScript, loaded through tsx's hooks
+  const entry = self.endsWith('.ts')
+    ? `require(${JSON.stringify(packageRequire().resolve('tsx/cjs/api'))}).register(); require(${JSON.stringify(fileURLToPath(self))});`
+    : new URL(self);
+  const worker = new threads.Worker(entry, {
+    eval: typeof entry === 'string',
+    workerData: { reproReadFolders: { root, names, batch: BATCH, shared, port: port2 } },
+    transferList: [port2],
+  });
+  // a worker that fails takes no batch, or leaves the one it took to this thread
+  worker.on('error', () => {});
+  worker.unref();
+  const done = new Uint8Array(batches);
+  lastReading.byWorker = 0;
+  const take = () => {
+    for (let m = threads.receiveMessageOnPort(port1); m; m = threads.receiveMessageOnPort(port1)) {
+      const { batch, rows } = m.message as { batch: number; rows: (FolderRow | undefined)[] };
+      rows.forEach((row, k) => {
+        out[batch * BATCH + k] = row;
+      });
+      done[batch] = 1;
+      lastReading.byWorker += rows.length;
+    }
+  };
+  try {
+    if (workerFirst) Atomics.wait(shared, 1, 0, STALL_MS);
+    for (let b = Atomics.add(shared, 0, 1); b < batches; b = Atomics.add(shared, 0, 1)) {
+      readBatch(b);
+      done[b] = 1;
+    }
+    // the worker's last batches: wait while it sends, read here what it left
+    let sent = Atomics.load(shared, 1);
+    let since = Date.now();
+    for (take(); done.includes(0) && Date.now() - since < STALL_MS; take()) {
+      if (Atomics.wait(shared, 1, sent, 100) !== 'timed-out' || Atomics.load(shared, 1) !== sent) {
+        sent = Atomics.load(shared, 1);
+        since = Date.now();
+      }
+    }
+    // stalled or failed: no batch counts twice (take() after this is never called)
+    Atomics.store(shared, 0, batches);
+    done.forEach((d, b) => {
+      if (!d) readBatch(b);
+    });
+  } finally {
+    port1.close();
+    void worker.terminate();
+  }
+  return out;
+}
+
+/** In a worker thread started by readRows: takes batches until none is left. */
+function readInWorker(work: {
+  root: string;
+  names: string[];
+  batch: number;
+  shared: Int32Array;
+  port: import('node:worker_threads').MessagePort;
+}): void {
+  const { root, names, batch, shared, port } = work;
+  const batches = Math.ceil(names.length / batch);
+  for (let b = Atomics.add(shared, 0, 1); b < batches; b = Atomics.add(shared, 0, 1)) {
+    const rows: (FolderRow | undefined)[] = [];
+    for (let k = b * batch; k < Math.min(names.length, (b + 1) * batch); k++)
+      rows.push(readRow(root, names[k] as string));
+    port.postMessage({ batch: b, rows });
+    Atomics.add(shared, 1, 1);
+    Atomics.notify(shared, 1);
+  }
+  port.close();
+}
+
+{
+  const threads = process.getBuiltinModule('node:worker_threads');
+  const work = threads.isMainThread ? undefined : threads.workerData?.reproReadFolders;
+  if (work) readInWorker(work);
+}
+
+/** Stats and reads one folder; undefined when it is gone or is no result. */
+function readRow(root: string, name: string): FolderRow | undefined {
+  const dir = join(root, name);
+  const st = fs.statSync(dir, { throwIfNoEntry: false });
+  if (!st?.isDirectory()) return undefined;
+  const read = readFolder(dir, name);
+  return read && rowOf(read, st);
 }
 
 /** What the rows of one reading share. */

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { indexFile, readResults } from '../../src/project/results.ts';
+import { indexFile, lastReading, readResults } from '../../src/project/results.ts';
 import { fakeRecord, isolateCache, makeProject, runRepro, writeFiles } from '../helpers.ts';
 
 const cacheDir = isolateCache();
@@ -39,6 +39,50 @@ describe('the results index', () => {
     expect(readResults(join(root, 'runs'), { cache: false }).find((r) => r.name === 'a')?.flat).toEqual({
       lr: 9,
     });
+  });
+
+  it('reads many folders on a worker thread beside this one, as one thread does', () => {
+    const files: Record<string, string | object | undefined> = {};
+    for (let i = 0; i < 700; i++) {
+      const name = `r${String(i).padStart(4, '0')}`;
+      Object.assign(files, result(name, { lr: i % 7, depth: i % 3 }));
+      if (i % 5 === 0) files[`runs/${name}/metrics.jsonl`] = `{"loss": ${i}}\n{"loss": ${i / 2}}\n`;
+      if (i % 9 === 0) files[`runs/${name}/effective.json`] = { defaults: { wd: i % 4 } };
+    }
+    // a folder that is no result, a damaged result and one still running
+    files['runs/notes/readme.txt'] = 'not a result';
+    files['runs/r0003/end.json'] = '{ torn';
+    files['runs/r0004/end.json'] = undefined;
+    const root = makeProject(
+      Object.fromEntries(
+        Object.entries(files).filter((e): e is [string, string | object] => e[1] !== undefined),
+      ),
+    );
+    const runs = join(root, 'runs');
+    const fields = (r: ReturnType<typeof readResults>[number]) => ({
+      name: r.name,
+      status: r.status,
+      reason: r.reason,
+      flat: r.flat,
+      defaults: r.defaults,
+      metrics: r.metrics,
+      files: [...r.files],
+      record: r.record,
+      end: r.end,
+    });
+    const one = readResults(runs, { cache: false, parallelFrom: Number.POSITIVE_INFINITY }).map(fields);
+    // 700 folders in batches of 256: the worker takes the first, this thread the rest it can
+    const two = readResults(runs, { cache: false, parallelFrom: 1, workerFirst: true }).map(fields);
+    expect(lastReading.byWorker).toBeGreaterThan(0);
+    expect(two).toEqual(one);
+    expect(one).toHaveLength(700);
+    expect(one.find((r) => r.name === 'r0003')?.status).toBe('damaged');
+    expect(one.find((r) => r.name === 'r0004')?.status).toBe('crashed');
+    expect(one.find((r) => r.name === 'r0010')?.metrics.loss).toMatchObject({ last: 5, count: 2 });
+    // through the index, written from rows read in parallel, and read back
+    const indexed = readResults(runs, { parallelFrom: 1, workerFirst: true }).map(fields);
+    expect(indexed).toEqual(one);
+    expect(readResults(runs).map(fields)).toEqual(one);
   });
 
   it('sees new, removed and replaced folders, and a record removed by hand once the root changes', () => {

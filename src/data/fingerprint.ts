@@ -139,8 +139,9 @@ export async function matchInputs(patterns: readonly string[], root: string): Pr
 
 /**
  * The fingerprint of a set of inputs at a level. At `checksum` level files are hashed with
- * BLAKE3 in parallel on worker threads (in this thread for small sets), read in 256 KiB pieces;
- * a file over 64 MiB is cut in 64 MiB blocks hashed in parallel too (`blake3-64MiB`). A cache
+ * BLAKE3 in parallel on this thread and worker threads (this one only for small sets), read in
+ * 128 KiB pieces; a file over 64 MiB is cut in 64 MiB blocks hashed in parallel too
+ * (`blake3-64MiB`). A cache
  * keyed by path, size, modification time and inode skips files that did not change.
  * BLAKE3, not XXH3-128: as fast here (native, SIMD), a cryptographic hash, and a file up to
  * 64 MiB has the digest `b3sum` prints (a bigger one, what

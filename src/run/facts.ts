@@ -168,11 +168,19 @@ export function readBootId(): string | null {
 
 /** Start time of a process in clock ticks since boot (Linux), to tell a reused pid from ours. */
 export function processStartTicks(pid: number): string | null {
+  return processStat(pid)?.startTicks ?? null;
+}
+
+/**
+ * A Linux process's state letter (`Z`: a zombie, dead but not yet reaped) and start time in
+ * clock ticks, from /proc; null elsewhere or when it is gone.
+ */
+export function processStat(pid: number): { state: string; startTicks: string | null } | null {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     // the command name may hold spaces and parentheses: fields count from the last ')'
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[19] ?? null;
+    return { state: fields[0] ?? '', startTicks: fields[19] ?? null };
   } catch {
     return null;
   }

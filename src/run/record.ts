@@ -69,6 +69,12 @@ export interface RunRecord {
   pid: number;
   /** Linux start time of `pid`, to tell a reused pid from the run's own process. */
   pid_start: string | null;
+  /**
+   * With `repro run`: the script's process (it leads its own process group) and its start time.
+   * While it lives the run is running, even when `pid` (repro's process) was killed alone.
+   */
+  script_pid?: number;
+  script_pid_start?: string | null;
   env: Record<string, string>;
   /** The upstream results this run read, as they were when it started. */
   sources?: SourceRecord[];
@@ -161,6 +167,9 @@ export function checkRunRecord(value: unknown): string | null {
   if (!isStringOrNull(value.host.boot_id)) return '"host.boot_id" is not a string';
   if (typeof value.pid !== 'number') return 'no "pid"';
   if (!isStringOrNull(value.pid_start)) return '"pid_start" is not a string';
+  if (value.script_pid !== undefined && typeof value.script_pid !== 'number')
+    return '"script_pid" is not a number';
+  if (!isStringOrNull(value.script_pid_start)) return '"script_pid_start" is not a string';
   if (value.id !== undefined && typeof value.id !== 'string') return '"id" is not a string';
   if (value.script !== null && value.script !== undefined) {
     const script = value.script;
@@ -240,6 +249,8 @@ export interface RecordInputs {
   code?: readonly string[];
   /** The process that runs the script, when it is not this one (`repro begin`). @default process.pid */
   pid?: number;
+  /** The script's own process, when this one started it (`repro run`). */
+  scriptPid?: number;
 }
 
 /**
@@ -337,6 +348,9 @@ export function buildRecord(
     host: gatherHostFacts(),
     pid: inputs.pid ?? process.pid,
     pid_start: processStartTicks(inputs.pid ?? process.pid),
+    ...(inputs.scriptPid === undefined
+      ? {}
+      : { script_pid: inputs.scriptPid, script_pid_start: processStartTicks(inputs.scriptPid) }),
     env: recordedEnv([...RECORDED_ENV, ...project.env], inputs.env),
     sources: (inputs.sources ?? []).map((src) => {
       const stale = inputs.staleSources?.get(src.name);
@@ -400,6 +414,14 @@ export class PendingRecord {
       (facts) => this.#write(facts),
       () => this.#write({ git: null, runtime: NO_RUNTIME }),
     );
+  }
+
+  /**
+   * The script's process, once started: recorded with the rest (the record is written when the
+   * slow facts answer, which is after the script starts; a record written before has none).
+   */
+  scriptStarted(pid: number | undefined): void {
+    if (!this.#written && pid !== undefined) this.inputs.scriptPid = pid;
   }
 
   flushSync(): void {

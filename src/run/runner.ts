@@ -151,6 +151,7 @@ export async function runConfig(options: RunConfigOptions): Promise<RunResult> {
       PYTHONUNBUFFERED: '1',
     },
   });
+  record.scriptStarted(child.pid);
   child.stdout.on('data', (chunk: Buffer) => {
     out.write(chunk);
     logs.stdout.write(chunk);

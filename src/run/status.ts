@@ -1,5 +1,5 @@
 import { join } from '../_builtins.ts';
-import { gatherHostFacts, processStartTicks } from './facts.ts';
+import { gatherHostFacts, processStat } from './facts.ts';
 import { HEARTBEAT_STALE_MS, RUN_FILES } from './layout.ts';
 import {
   type Checked,
@@ -76,6 +76,14 @@ export function judgeRunState(
       return { status: 'crashed', reason: 'the machine rebooted during the run', record, end };
     }
     if (!isAlive(record.pid, record.pid_start)) {
+      // repro's process killed alone (kill -9): the script it started may still run and write
+      if (record.script_pid !== undefined && isAlive(record.script_pid, record.script_pid_start ?? null))
+        return {
+          status: 'running',
+          reason: `repro's process ${record.pid} is gone but the script's process ${record.script_pid} still runs (the run will end without an end record)`,
+          record,
+          end,
+        };
       return {
         status: 'crashed',
         reason: `process ${record.pid} is gone and the run has no end record`,
@@ -97,7 +105,11 @@ export function judgeRunState(
   return { status: 'running', reason: `heartbeat from ${record.host.hostname}`, record, end };
 }
 
-/** Whether process `pid` lives and, when `startTicks` is known, is still the same process. */
+/**
+ * Whether process `pid` lives and, when `startTicks` is known, is still the same process. A
+ * zombie (ended, not yet reaped: a script whose parent was killed, in a container whose first
+ * process reaps nothing) is gone.
+ */
 export function isAlive(pid: number, startTicks: string | null): boolean {
   try {
     process.kill(pid, 0);
@@ -105,7 +117,8 @@ export function isAlive(pid: number, startTicks: string | null): boolean {
     // EPERM: it exists but belongs to someone else
     if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  const stat = processStat(pid);
+  if (stat?.state === 'Z') return false;
   if (!startTicks) return true;
-  const now = processStartTicks(pid);
-  return now === null || now === startTicks;
+  return stat === null || stat.startTicks === null || stat.startTicks === startTicks;
 }

@@ -1,9 +1,12 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { listRuns } from '../../src/compare/runs.ts';
+import { processStartTicks } from '../../src/run/facts.ts';
 import { runConfig } from '../../src/run/runner.ts';
+import { isAlive } from '../../src/run/status.ts';
 import { makeProject, runCli, waitFor, writeFiles } from '../helpers.ts';
 
 /**
@@ -132,6 +135,59 @@ describe('a script that handles SIGTERM but never yields', () => {
     );
     expect(r.status).toBe('interrupted');
     expect(json(join(root, 'runs', 'b', 'end.json'))).toMatchObject({ status: 'interrupted' });
+  });
+});
+
+describe('repro run killed alone', () => {
+  it('stays running while its script lives on, and is crashed once the script is gone', async () => {
+    // kill -9 of repro's process alone: its script (its own process group) lives on
+    const idle = `console.log('started');\nsetInterval(() => {}, 1000);\n`;
+    const root = makeProject({ 'idle.mjs': idle, 'configs/i.json': { script: 'idle.mjs' } });
+    const dir = join(root, 'runs', 'i');
+    let repro = 0;
+    const ran = runCli(root, ['run', 'configs/i.json'], { onSpawn: (pid) => (repro = pid) });
+    await waitFor(
+      () =>
+        existsSync(join(dir, 'run.json')) &&
+        readFileSync(join(dir, 'stdout.log'), 'utf8').includes('started'),
+    );
+    const record = json(join(dir, 'run.json'));
+    expect(record.pid).toBe(repro);
+    expect(record.script_pid).toEqual(expect.any(Number));
+    expect(record.script_pid).not.toBe(repro);
+    process.kill(repro, 'SIGKILL');
+    await ran;
+    const state = async () => (await listRuns({ cwd: root, cache: false }))[0];
+    expect(await state()).toMatchObject({
+      status: 'running',
+      reason: `repro's process ${repro} is gone but the script's process ${record.script_pid} still runs (the run will end without an end record)`,
+    });
+    process.kill(record.script_pid, 'SIGKILL');
+    for (let t = Date.now(); (await state())?.status !== 'crashed' && Date.now() - t < 10_000; )
+      await new Promise((r) => setTimeout(r, 50));
+    expect((await state())?.reason).toBe(`process ${repro} is gone and the run has no end record`);
+  });
+});
+
+describe('a process that ended but was not reaped', () => {
+  it('counts as gone (a zombie in a container whose first process reaps nothing)', async () => {
+    // a parent that never waits for its child: the child stays a zombie while the parent sleeps
+    const parent = spawn('/usr/bin/python3', [
+      '-c',
+      'import os, time\npid = os.fork()\nif pid == 0: os._exit(0)\nprint(pid, flush=True)\ntime.sleep(20)',
+    ]);
+    try {
+      const pid = await new Promise<number>((done) =>
+        parent.stdout.once('data', (d) => done(Number(String(d)))),
+      );
+      await waitFor(() => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] === 'Z');
+      // the pid still answers a signal, and is the same process as at its start
+      expect(() => process.kill(pid, 0)).not.toThrow();
+      expect(isAlive(pid, processStartTicks(pid))).toBe(false);
+      expect(isAlive(parent.pid as number, processStartTicks(parent.pid as number))).toBe(true);
+    } finally {
+      parent.kill('SIGKILL');
+    }
   });
 });
 

@@ -103,7 +103,7 @@ describe('the repro binary', () => {
     expect(r.stderr).toContain('repro: runs/s interrupted');
   });
 
-  it('tells a run whose repro was killed with SIGKILL as crashed', async () => {
+  it('tells a run whose repro was killed with SIGKILL as running while its script lives, then crashed', async () => {
     const root = makeProject({ 'sleep.py': SLEEPER, 'configs/s.json': { script: 'sleep.py' } });
     let pid = 0;
     const done = runCli(root, ['run', 'configs/s.json'], { onSpawn: (p) => (pid = p) });
@@ -113,13 +113,19 @@ describe('the repro binary', () => {
     expect(JSON.parse(before)[0]).toMatchObject({ name: 's', status: 'running' });
     process.kill(pid, 'SIGKILL');
     await done;
+    // the script (its own process group) sleeps on: the run is not over
+    const orphaned = JSON.parse((await runCli(root, ['ls', '--json'])).stdout);
+    expect(orphaned[0]).toMatchObject({ name: 's', status: 'running' });
+    expect(orphaned[0].reason).toContain(`repro's process ${pid} is gone but the script's process`);
+    execFileSync('pkill', ['-KILL', '-f', join(root, 'sleep.py')]);
+    await waitFor(
+      () => !execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).includes(join(root, 'sleep.py')),
+    );
     const after = JSON.parse((await runCli(root, ['ls', '--json'])).stdout);
     expect(after[0]).toMatchObject({ name: 's', status: 'crashed' });
     expect(existsSync(join(dir, 'end.json'))).toBe(false);
     const record = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
     expect(record.pid).toBe(pid);
-    // the orphaned script would sleep on: end it
-    execFileSync('pkill', ['-f', join(root, 'sleep.py')]);
   });
 
   it('runs a command given after --', async () => {

@@ -1,4 +1,5 @@
 import { differingKeys } from '../compare/diff.ts';
+import { configEntry } from '../compare/entry.ts';
 import { X_KEYS } from '../compare/metrics.ts';
 import {
   hasKey,
@@ -12,13 +13,10 @@ import {
   valueReader,
   withUpstream,
 } from '../compare/runs.ts';
-import { configEntry } from '../compare/select.ts';
 import { formatValue, truncate, writeFitted } from '../compare/table.ts';
 import type { Json } from '../config/json.ts';
 import { UsageError } from '../errors.ts';
-import { loadGraph, type ProjectGraph } from '../graph/graph.ts';
-import { markStale } from '../graph/status.ts';
-import { isGlob, matchNames, resolveTargets } from '../graph/targets.ts';
+import type { ProjectGraph } from '../graph/graph.ts';
 import { nearestNames } from '../hints.ts';
 import type { Project } from '../project/project.ts';
 import { atticDir } from '../run/attic.ts';
@@ -99,11 +97,15 @@ The listing comes from the results index in $XDG_CACHE_HOME/repro (else ~/.cache
     // the attic and the store have no configs to be stale against; the graph is read once, for
     // the staleness and the targets both
     const checkStale = !options.attic && !options.db && !options['no-stale'];
-    const graph = !options.attic && (checkStale || args.length) ? loadGraph(project) : undefined;
-    if (checkStale) await markStale(project, all, graph);
+    // the graph's modules load only when asked for: a listing with --no-stale starts without them
+    const graph =
+      !options.attic && (checkStale || args.length)
+        ? (await import('../graph/graph.ts')).loadGraph(project)
+        : undefined;
+    if (checkStale) await (await import('../graph/status.ts')).markStale(project, all, graph);
     // stages submitted to SLURM: a running one says its job; queued ones have no folder yet
     const slurm = options.attic || options.db ? new Map() : await slurmLabelsOf(project, ctx.env);
-    const named = args.length ? chosen(graph, all, args, ctx.cwd) : undefined;
+    const named = args.length ? await chosen(graph, all, args, ctx.cwd) : undefined;
     const listed = options.upstream ? withUpstream(all, all) : all;
     const columns = options.columns
       ?.split(',')
@@ -237,12 +239,13 @@ function configCells(
 const FIXED_COLUMNS = new Set(['name', 'status', 'started', 'duration', 'reason', 'stale']);
 
 /** The names the targets pick; in the attic (no graph) by name or glob over names only. */
-function chosen(
+async function chosen(
   graph: ProjectGraph | undefined,
   runs: readonly RunSummary[],
   targets: readonly string[],
   cwd: string,
-): Set<string> {
+): Promise<Set<string>> {
+  const { isGlob, matchNames, resolveTargets } = await import('../graph/targets.ts');
   if (graph) return new Set(resolveTargets(graph, targets, cwd));
   const names = runs.map((r) => r.name);
   return new Set(targets.flatMap((t) => (isGlob(t) ? matchNames(t, names) : names.filter((n) => n === t))));

@@ -1,12 +1,8 @@
 import { fs, join } from '../_builtins.ts';
 import { renderTable } from '../compare/table.ts';
-import { assertValid, loadGraph, topologicalOrder, upstreamOf } from '../graph/graph.ts';
-import { graphStatus, isGood, type NodeStatus } from '../graph/status.ts';
-import { resolveTargets } from '../graph/targets.ts';
+import type { NodeStatus } from '../graph/status.ts';
 import { findProject, type Project } from '../project/project.ts';
-import { mirrorResults } from '../remote/queue.ts';
-import { openStorage } from '../remote/storage.ts';
-import { dbUrl, PgStore } from '../remote/store.ts';
+import type { PgStore } from '../remote/store.ts';
 import { SLURM_DIR } from '../run/layout.ts';
 import { type CommandContext, type OptionSpec, warnTo } from './spec.ts';
 
@@ -71,6 +67,16 @@ function localSource(ctx: CommandContext): ResultSource {
   return {
     project: async () => findProject({ cwd: ctx.cwd }),
     async status(names) {
+      // the graph's modules load here: a listing (ls, which only asks for project()) goes without
+      const [
+        { assertValid, loadGraph, topologicalOrder, upstreamOf },
+        { graphStatus, isGood },
+        { resolveTargets },
+      ] = await Promise.all([
+        import('../graph/graph.ts'),
+        import('../graph/status.ts'),
+        import('../graph/targets.ts'),
+      ]);
       const graph = loadGraph(findProject({ cwd: ctx.cwd }));
       const named = names.length ? resolveTargets(graph, names, ctx.cwd) : undefined;
       // the whole project: a config with an error (not JSON, a cycle) is a row of its own and
@@ -126,18 +132,23 @@ function localSource(ctx: CommandContext): ResultSource {
 
 /** The shared store: its rows say the state; its done results are mirrored to be read. */
 function storeSource(db: string, storageUri: string | undefined, ctx: CommandContext): ResultSource {
-  const url = dbUrl(db, ctx.env);
-  const withStore = async <T>(use: (store: PgStore) => Promise<T>): Promise<T> => {
+  const withStore = async <T>(use: (store: PgStore, url: string) => Promise<T>): Promise<T> => {
+    const { dbUrl, PgStore } = await import('../remote/store.ts');
+    const url = dbUrl(db, ctx.env);
     const store = await PgStore.connect(url);
     try {
-      return await use(store);
+      return await use(store, url);
     } finally {
       await store.close();
     }
   };
   return {
     project: () =>
-      withStore(async (store) => {
+      withStore(async (store, url) => {
+        const [{ openStorage }, { mirrorResults }] = await Promise.all([
+          import('../remote/storage.ts'),
+          import('../remote/queue.ts'),
+        ]);
         // the store names the storage of each result; --storage (or REPRO_STORAGE) overrides it
         const given = storageUri ?? ctx.env.REPRO_STORAGE;
         const storage = given ? openStorage(given, ctx.env) : undefined;

@@ -1,32 +1,15 @@
 import { globSync } from 'tinyglobby';
 import { basename, fs, join, relative, resolve } from '../_builtins.ts';
-import type { Json, JsonObject } from '../config/json.ts';
+import type { JsonObject } from '../config/json.ts';
 import { loadConfig } from '../config/load.ts';
 import { ReproError } from '../errors.ts';
 import { matchNames } from '../graph/targets.ts';
 import { findProject, type Project } from '../project/project.ts';
 import { RUN_FILES } from '../run/layout.ts';
 import { readJsonFile } from '../run/record.ts';
-import { flattenConfig } from './flatten.ts';
+import { type ConfigEntry, configEntry } from './entry.ts';
 
-/** One config to compare: a config file, or the saved config of a result folder. */
-export interface ConfigEntry {
-  /** Config name, or result folder name. */
-  name: string;
-  kind: 'config' | 'result';
-  /** The file or folder, relative to the current folder. */
-  path: string;
-  /** The file or folder, absolute. */
-  location: string;
-  config: JsonObject;
-  /** The config as flat dotted keys. */
-  flat: Map<string, Json>;
-  /**
-   * For a result folder: the values the script used from its defaults (effective.json), for
-   * keys the config lacks. Empty for config files.
-   */
-  defaults: Map<string, Json>;
-}
+export { type ConfigEntry, configEntry } from './entry.ts';
 
 export interface SelectConfigsOptions {
   /** @default process.cwd() */
@@ -36,30 +19,6 @@ export interface SelectConfigsOptions {
   skipBad?: boolean;
   /** Where warnings go. @default process.stderr */
   warn?: (line: string) => void;
-}
-
-/** A ConfigEntry from a config in memory. */
-export function configEntry(
-  name: string,
-  config: JsonObject,
-  more: {
-    kind?: ConfigEntry['kind'];
-    path?: string;
-    location?: string;
-    defaults?: JsonObject;
-    /** The config is flat already (a listing's): its entries are its flat form. */
-    flat?: boolean;
-  } = {},
-): ConfigEntry {
-  return {
-    name,
-    kind: more.kind ?? 'config',
-    path: more.path ?? name,
-    location: more.location ?? more.path ?? name,
-    config,
-    flat: more.flat ? new Map(Object.entries(config)) : flattenConfig(config),
-    defaults: new Map(Object.entries(more.defaults ?? {})),
-  };
 }
 
 /** Inputs that could not be read as configs, each with its reason. */

@@ -2,6 +2,7 @@ import { differingKeys } from '../compare/diff.ts';
 import { configEntry } from '../compare/entry.ts';
 import { X_KEYS } from '../compare/metrics.ts';
 import {
+  FIXED_KEYS,
   hasKey,
   knownKeys,
   listRunViews,
@@ -215,7 +216,7 @@ function configCells(
   shown: readonly string[],
   cells: readonly ((run: RunSummary) => string)[],
 ): (run: RunSummary) => readonly (string | undefined)[] {
-  const keys = shown.map((c) => (FIXED_COLUMNS.has(c) || c.startsWith('metric:') ? undefined : c));
+  const keys = shown.map((c) => (FIXED_KEYS.includes(c) || c.startsWith('metric:') ? undefined : c));
   const made = new Map<object, { defaults: object; cells: (string | undefined)[] }>();
   return (run) => {
     const { config, defaults } = run;
@@ -235,8 +236,6 @@ function configCells(
     return row.cells;
   };
 }
-
-const FIXED_COLUMNS = new Set(['name', 'status', 'started', 'duration', 'reason', 'stale']);
 
 /** The names the targets pick; in the attic (no graph) by name or glob over names only. */
 async function chosen(

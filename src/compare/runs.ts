@@ -186,7 +186,8 @@ export function withUpstream<T extends RunSummary>(runs: readonly T[], all: read
   });
 }
 
-const FIXED_KEYS = ['name', 'status', 'started', 'duration', 'reason', 'stale'];
+/** The keys every run has, besides its config's and metrics'. */
+export const FIXED_KEYS: readonly string[] = ['name', 'status', 'started', 'duration', 'reason', 'stale'];
 
 /**
  * Whether some run has this key (knownKeys(runs).has(key)), looking only until one has it: a

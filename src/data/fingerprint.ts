@@ -1,4 +1,4 @@
-import { fs, join, os, relative, resolve, sep } from '../_builtins.ts';
+import { fs, isAbsolute, join, os, relative, resolve, sep } from '../_builtins.ts';
 import { sha256Hex } from '../config/hash.ts';
 import { isJsonObject } from '../config/json.ts';
 import { ReproError } from '../errors.ts';
@@ -122,19 +122,24 @@ export async function matchInputs(patterns: readonly string[], root: string): Pr
       // a file named outright must be there (a link to nothing counts as missing)
       if (!st) throw new InputUnreadableError(pattern, 'no such file (or a link to nothing)');
       if (st.isDirectory()) {
-        // the folder's path, then each file's below it (the glob gives them normalized, with /)
         const folder = relative(root, abs);
-        const below =
-          sep === '/' && folder !== ''
-            ? (f: string) => `${folder}/${f}`
-            : (f: string) => relative(root, join(abs, f));
-        for (const f of globSync('**/*', { cwd: abs, dot: true })) out.add(below(f));
+        for (const f of globSync('**/*', { cwd: abs, dot: true })) out.add(below(folder, f));
       } else out.add(relative(root, abs));
       continue;
     }
     for (const f of globSync(pattern, { cwd: root, dot: true })) out.add(f);
   }
   return [...out].sort();
+}
+
+/**
+ * `base/path` for a normalized relative path (the glob's, relative()'s), as join() gives it but
+ * without its normalizing, which thousands of files feel; a path that climbs goes through join().
+ */
+function below(base: string, path: string): string {
+  if (base === '') return path;
+  if (sep !== '/' || path.startsWith('..')) return join(base, path);
+  return `${base.endsWith('/') ? base.slice(0, -1) : base}/${path}`;
 }
 
 /**
@@ -206,16 +211,8 @@ async function checksums(
   early: Worker[],
 ): Promise<Manifest> {
   const { level, algorithm, root } = options;
-  // matchInputs' paths are normalized: one below root is joined to it without resolve()
-  const absolute =
-    sep === '/'
-      ? (path: string) =>
-          path.startsWith('/') || path.startsWith('..')
-            ? resolve(root, path)
-            : `${root === '/' ? '' : root}/${path}`
-      : (path: string) => resolve(root, path);
   const entries: (FileEntry & { ino: number; abs: string })[] = files.map((path) => {
-    const abs = absolute(path);
+    const abs = isAbsolute(path) ? path : below(root, path);
     let st: import('node:fs').Stats;
     try {
       st = fs.statSync(abs);

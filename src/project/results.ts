@@ -681,16 +681,17 @@ function readRows(
   parallelFrom: number,
   workerFirst = false,
 ): (FolderRow | undefined)[] {
+  if (names.length < parallelFrom || os.availableParallelism() < 2)
+    return names.map((name) => readRow(root, name));
   const out = new Array<FolderRow | undefined>(names.length);
   const batches = Math.ceil(names.length / BATCH);
-  const readBatch = (b: number) => {
-    for (let k = b * BATCH; k < Math.min(names.length, (b + 1) * BATCH); k++)
-      out[k] = readRow(root, names[k] as string);
+  const done = new Uint8Array(batches);
+  const place = (batch: number, rows: (FolderRow | undefined)[]) => {
+    rows.forEach((row, k) => {
+      out[batch * BATCH + k] = row;
+    });
+    done[batch] = 1;
   };
-  if (names.length < parallelFrom || os.availableParallelism() < 2) {
-    for (let b = 0; b < batches; b++) readBatch(b);
-    return out;
-  }
   const threads = process.getBuiltinModule('node:worker_threads');
   // [0]: the next batch to take; [1]: batches the worker has sent
   const shared = new Int32Array(new SharedArrayBuffer(8));
@@ -702,30 +703,23 @@ function readRows(
     : new URL(self);
   const worker = new threads.Worker(entry, {
     eval: typeof entry === 'string',
-    workerData: { reproReadFolders: { root, names, batch: BATCH, shared, port: port2 } },
+    workerData: { reproReadFolders: { root, names, shared, port: port2 } },
     transferList: [port2],
   });
   // a worker that fails takes no batch, or leaves the one it took to this thread
   worker.on('error', () => {});
   worker.unref();
-  const done = new Uint8Array(batches);
   lastReading.byWorker = 0;
   const take = () => {
     for (let m = threads.receiveMessageOnPort(port1); m; m = threads.receiveMessageOnPort(port1)) {
       const { batch, rows } = m.message as { batch: number; rows: (FolderRow | undefined)[] };
-      rows.forEach((row, k) => {
-        out[batch * BATCH + k] = row;
-      });
-      done[batch] = 1;
+      place(batch, rows);
       lastReading.byWorker += rows.length;
     }
   };
   try {
     if (workerFirst) Atomics.wait(shared, 1, 0, STALL_MS);
-    for (let b = Atomics.add(shared, 0, 1); b < batches; b = Atomics.add(shared, 0, 1)) {
-      readBatch(b);
-      done[b] = 1;
-    }
+    eachClaimed(shared, batches, (b) => place(b, readBatch(root, names, b)));
     // the worker's last batches: wait while it sends, read here what it left
     let sent = Atomics.load(shared, 1);
     let since = Date.now();
@@ -738,7 +732,7 @@ function readRows(
     // stalled or failed: no batch counts twice (take() after this is never called)
     Atomics.store(shared, 0, batches);
     done.forEach((d, b) => {
-      if (!d) readBatch(b);
+      if (!d) place(b, readBatch(root, names, b));
     });
   } finally {
     port1.close();
@@ -747,24 +741,29 @@ function readRows(
   return out;
 }
 
+/** Calls `read` with each batch this thread claims from the counter it shares with the other. */
+function eachClaimed(shared: Int32Array, batches: number, read: (batch: number) => void): void {
+  for (let b = Atomics.add(shared, 0, 1); b < batches; b = Atomics.add(shared, 0, 1)) read(b);
+}
+
+/** The folders of one batch, read. */
+function readBatch(root: string, names: readonly string[], batch: number): (FolderRow | undefined)[] {
+  return names.slice(batch * BATCH, (batch + 1) * BATCH).map((name) => readRow(root, name));
+}
+
 /** In a worker thread started by readRows: takes batches until none is left. */
 function readInWorker(work: {
   root: string;
   names: string[];
-  batch: number;
   shared: Int32Array;
   port: import('node:worker_threads').MessagePort;
 }): void {
-  const { root, names, batch, shared, port } = work;
-  const batches = Math.ceil(names.length / batch);
-  for (let b = Atomics.add(shared, 0, 1); b < batches; b = Atomics.add(shared, 0, 1)) {
-    const rows: (FolderRow | undefined)[] = [];
-    for (let k = b * batch; k < Math.min(names.length, (b + 1) * batch); k++)
-      rows.push(readRow(root, names[k] as string));
-    port.postMessage({ batch: b, rows });
+  const { root, names, shared, port } = work;
+  eachClaimed(shared, Math.ceil(names.length / BATCH), (b) => {
+    port.postMessage({ batch: b, rows: readBatch(root, names, b) });
     Atomics.add(shared, 1, 1);
     Atomics.notify(shared, 1);
-  }
+  });
   port.close();
 }
 

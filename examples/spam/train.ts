@@ -63,6 +63,9 @@ for (let epoch = 0; epoch < epochs; epoch++) {
     run.log({ step, epoch, loss: loss / ids.length });
     step++;
   }
+  // Node.js runs a Ctrl-C handler only when the event loop turns: a turn per epoch lets Ctrl-C
+  // end the run here, with its effective config written (docs/results.md, "Signals")
+  await new Promise((next) => setImmediate(next));
 }
 
 await run.writeFile('model.json', JSON.stringify({ bigrams, bias: b, vocab, weights: [...w] }));

@@ -30,7 +30,9 @@ export interface StartRunOptions {
   cwd?: string;
   /**
    * Write the end record and effective config when the process exits, and mark the run
-   * `interrupted` on SIGINT/SIGTERM. Turn off to end the run yourself with `run.finish()`.
+   * `interrupted` on SIGINT/SIGTERM (under `repro run`, SIGINT only: SIGTERM, repro run's second
+   * Ctrl-C, ends the script at once even in a loop that never yields, and repro run records the
+   * end). Turn off to end the run yourself with `run.finish()`.
    * @default true
    */
   handleExit?: boolean;
@@ -407,12 +409,14 @@ function installExitHandlers(run: Run): void {
     if (process.listenerCount(signal) > 1) return;
     process.exit(signal === 'SIGINT' ? 130 : 143);
   };
+  // Under `repro run` SIGTERM keeps its default action: repro run sends it at the second Ctrl-C
+  // and records the end itself. Node runs a handler only when the event loop turns, so a handler
+  // here would keep a training loop that never yields running until SIGKILL, 30 s later.
+  const signals: NodeJS.Signals[] = run.adopted ? ['SIGINT'] : ['SIGINT', 'SIGTERM'];
   process.on('exit', onExit);
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const s of signals) process.on(s, onSignal);
   run._onFinish(() => {
     process.off('exit', onExit);
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const s of signals) process.off(s, onSignal);
   });
 }

@@ -81,6 +81,46 @@ describe('a script that does not stop at Ctrl-C', () => {
   });
 });
 
+describe('a script under startRun() at Ctrl-C', () => {
+  // the shape of a TypeScript training script: startRun(), a default read, then the loop
+  const script = (loop: string) =>
+    `import { startRun } from 'repro';\nconst run = await startRun();\nrun.params.get('lr', 0.1);\nconsole.log('ready');\n${loop}\n`;
+
+  it('that never yields ends at the second Ctrl-C, not 30 s after it', async () => {
+    const busy = script('const until = Date.now() + 60000;\nwhile (Date.now() < until);');
+    const root = makeProject({ 'busy.mjs': busy, 'configs/b.json': { script: 'busy.mjs' } });
+    let pid = 0;
+    const done = runCli(root, ['run', 'configs/b.json'], { onSpawn: (p) => (pid = p) });
+    await waitFor(() => readText(join(root, 'runs', 'b', 'stdout.log')).includes('ready'));
+    process.kill(pid, 'SIGINT');
+    await new Promise((r) => setTimeout(r, 3500));
+    const t = Date.now();
+    process.kill(pid, 'SIGINT');
+    const r = await done;
+    // startRun() caught SIGTERM too, and the loop never let its handler run: repro waited 30 s
+    expect(Date.now() - t).toBeLessThan(8_000);
+    expect(r.stderr).toContain('repro: sending SIGTERM to the script');
+    expect(r.stderr).not.toContain('sending SIGKILL');
+    expect(json(join(root, 'runs', 'b', 'end.json'))).toMatchObject({
+      status: 'interrupted',
+      signal: 'SIGTERM',
+    });
+  }, 40_000);
+
+  it('that yields ends at the first Ctrl-C with its effective config written', async () => {
+    const loop = script('for (;;) await new Promise((r) => setTimeout(r, 20));');
+    const root = makeProject({ 'loop.mjs': loop, 'configs/l.json': { script: 'loop.mjs' } });
+    let pid = 0;
+    const done = runCli(root, ['run', 'configs/l.json'], { onSpawn: (p) => (pid = p) });
+    await waitFor(() => readText(join(root, 'runs', 'l', 'stdout.log')).includes('ready'));
+    process.kill(pid, 'SIGINT');
+    const r = await done;
+    expect(r.stderr).not.toContain('SIGTERM');
+    expect(json(join(root, 'runs', 'l', 'end.json'))).toMatchObject({ status: 'interrupted' });
+    expect(json(join(root, 'runs', 'l', 'effective.json'))).toMatchObject({ defaults: { lr: 0.1 } });
+  });
+});
+
 describe('three quick Ctrl-C', () => {
   it('say only what happens: no line about the next Ctrl-C once it came', async () => {
     const busy = `process.on('SIGINT', () => process.exit(1));\nprocess.on('SIGTERM', () => process.exit(1));\nconsole.log('ready');\nconst until = Date.now() + 60000;\nwhile (Date.now() < until);\n`;

@@ -122,6 +122,10 @@ export const ERROR_CODES = {
     means: 'verify cannot rerun: an upstream result is gone',
     hint: 'Produce the upstream results again (repro make), then verify.',
   },
+  REPRO_VERIFY_NOT_DONE: {
+    means: 'verify was given a result that did not end done (failed, interrupted, crashed, running)',
+    hint: 'Only a done result can be reproduced: rerun it with repro run --retry (the old one moves to the attic), then verify.',
+  },
   REPRO_RESULT_GONE: {
     means: 'a result to move aside is no longer there',
     hint: 'Another command moved it first; see repro ls --attic.',

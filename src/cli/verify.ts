@@ -2,9 +2,10 @@ import { fs, join, relative, resolve } from '../_builtins.ts';
 import { ReproError, UsageError } from '../errors.ts';
 import { assertValid, loadGraph, topologicalOrder } from '../graph/graph.ts';
 import { resolveTargets } from '../graph/targets.ts';
-import { LAST_BITS_NOTE, verifyResult } from '../graph/verify.ts';
+import { LAST_BITS_NOTE, notDone, verifyResult } from '../graph/verify.ts';
 import { findProject } from '../project/project.ts';
 import { RUN_FILES } from '../run/layout.ts';
+import { readRunState } from '../run/status.ts';
 import { defineCommand, print } from './spec.ts';
 
 export default defineCommand({
@@ -13,7 +14,7 @@ export default defineCommand({
   api: ['verifyResult'],
   description: `Rule 1, proved: reruns the saved config of a result (its config.json, with today's code) into a new folder runs/.<name>~verify1 (then ~verify2, …; never over the original), a dot name that listings, globs and the graph leave out (--keep names it <name>~verify1, listed like any result), and compares the set of files, each file's content (SHA-256), and every value in metrics.jsonl, row by row: exactly, or within --rtol (|a - b| <= rtol × max(|a|, |b|)). Prints "reproduced", or every difference: files missing or extra in the rerun, files with other content, and for each metric the first row (and step) where it differs. A file with other bytes that is JSON (or JSON lines) whose numbers agree within --rtol counts as the same. When every difference is a number within a relative 1e-12 the report says so: "${LAST_BITS_NOTE}". The rerun gets the recorded PYTHONHASHSEED. When something changed since the original run that explains a difference (its script, its input data), the report says so first. Exit 0 when all reproduced, else 1.
 
-Not compared, by rule: run.json, end.json, stdout.log, stderr.log, git.diff, repro-code/ (copies of untracked code), .heartbeat and .reserve at the top of the folder (times, hosts, pids, output timing). Everything else the script wrote is. A result whose upstream results are gone cannot be verified (REPRO_VERIFY_UPSTREAM_GONE: produce them again first). --all verifies every result, in dependency order.`,
+Not compared, by rule: run.json, end.json, stdout.log, stderr.log, git.diff, repro-code/ (copies of untracked code), .heartbeat and .reserve at the top of the folder (times, hosts, pids, output timing). Everything else the script wrote is; the inputs' fingerprints (inputs.json, inputs-read.json) without the files' modification times where they have digests (a data set copied or installed again has new times and the same bytes). Only a done result can be verified (REPRO_VERIFY_NOT_DONE), and only while its upstream results exist (REPRO_VERIFY_UPSTREAM_GONE: produce them again first). --all verifies every done result, in dependency order, and names each other one as skipped, with its state.`,
   args: [
     {
       name: 'results',
@@ -52,6 +53,14 @@ Not compared, by rule: run.json, end.json, stdout.log, stderr.log, git.diff, rep
       throw new UsageError('repro verify needs results (or --all)', 'See repro verify --help');
     let ok = true;
     for (const target of targets) {
+      if (options.all) {
+        // only a done result can be reproduced: --all names the others and goes on
+        const state = readRunState(resolve(ctx.cwd, target));
+        if (state.status !== 'done') {
+          print(ctx, `${target}: skipped: ${notDone(state)}`);
+          continue;
+        }
+      }
       const r = await verifyResult({
         result: target,
         rtol: options.rtol,

@@ -7,6 +7,7 @@ import { RUN_FILES, SCRIPT_ENV_DEFAULTS } from '../run/layout.ts';
 import { parseMetrics } from '../run/metrics.ts';
 import { type RunRecord, readRecord } from '../run/record.ts';
 import { type Output, type RunResult, runConfig } from '../run/runner.ts';
+import { type RunState, readRunState } from '../run/status.ts';
 import { dataStaleness, scriptChange } from './status.ts';
 
 /**
@@ -82,12 +83,27 @@ export const LAST_BITS_NOTE = `differs only in the last bits (summation order: s
  * files, each file's content hash, and every metric in metrics.jsonl (exactly, or within
  * `rtol`). Files in VERIFY_IGNORED are left out.
  */
+/** Why a result is not done, in a few words: "it was interrupted (SIGINT)", "it is still running". */
+export function notDone(state: RunState): string {
+  const exit = state.end?.signal ?? (state.end?.exit_code != null ? `exit ${state.end.exit_code}` : null);
+  if (state.status === 'running') return 'it is still running';
+  if (state.status === 'interrupted') return `it was interrupted${exit ? ` (${exit})` : ''}`;
+  if (state.status === 'failed') return `it failed${exit ? ` (${exit})` : ''}`;
+  return `it ${state.status === 'crashed' ? 'crashed' : 'is damaged'}: ${state.reason}`;
+}
+
 export async function verifyResult(options: VerifyOptions): Promise<VerifyReport> {
   const cwd = options.cwd ?? process.cwd();
   const project = options.project ?? findProject({ cwd });
   const dir = resolve(cwd, options.result);
   if (!fs.existsSync(join(dir, RUN_FILES.config))) throw new NotAResultError(relative(cwd, dir) || dir);
-  const record = readRecord(dir);
+  const state = readRunState(dir);
+  if (state.status !== 'done')
+    throw new ReproError(
+      'REPRO_VERIFY_NOT_DONE',
+      `cannot verify ${relative(cwd, dir) || dir}: ${notDone(state)}; only a done result can be reproduced`,
+    );
+  const record = state.record ?? readRecord(dir);
   const name = dir.split('/').pop() as string;
   const configName = record?.config.name ?? name.split('~')[0] ?? name;
   let n = 1;
@@ -160,7 +176,10 @@ export async function verifyResult(options: VerifyOptions): Promise<VerifyReport
   let nearly = 0;
   for (const [f, hash] of a) {
     if (f === RUN_FILES.metrics || !b.has(f) || b.get(f) === hash) continue;
-    const [x, y] = [readJsonish(join(dir, f)), readJsonish(join(rerun.dir, f))];
+    let [x, y] = [readJsonish(join(dir, f)), readJsonish(join(rerun.dir, f))];
+    // the inputs' fingerprints compare by what was read: a copied or reinstalled data set has
+    // other modification times and the same bytes
+    if (f === RUN_FILES.inputs || f === RUN_FILES.inputsRead) [x, y] = [withoutTimes(x), withoutTimes(y)];
     if (x !== undefined && y !== undefined && sameDeep(x, y, rtol)) continue;
     report.changed.push(f);
     if (x !== undefined && y !== undefined && sameDeep(x, y, LAST_BITS_RTOL)) nearly++;
@@ -234,6 +253,21 @@ function same(x: Json | undefined, y: Json | undefined, rtol: number): boolean {
     return Math.abs(x - y) <= rtol * Math.max(Math.abs(x), Math.abs(y));
   }
   return JSON.stringify(x) === JSON.stringify(y);
+}
+
+/**
+ * A fingerprint (or a list of them) without the files' modification times where each file has
+ * its digest: at `checksum` level the digest says whether the bytes are the same. At `list`
+ * level the time is all there is, and stays.
+ */
+function withoutTimes(value: Json | undefined): Json | undefined {
+  if (Array.isArray(value)) return value.map((v) => withoutTimes(v) as Json);
+  if (!value || typeof value !== 'object') return value;
+  if (typeof value.hash === 'string' && 'mtime_ms' in value) {
+    const { mtime_ms: _, ...rest } = value;
+    return rest;
+  }
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutTimes(v) as Json]));
 }
 
 /** Equal JSON values, numbers within rtol anywhere inside. */

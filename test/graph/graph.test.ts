@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -267,6 +267,45 @@ open(os.path.join(os.environ["REPRO_RUN_DIR"], "seed"), "x").write(os.environ.ge
     const again = await verifyResult({ result: 'runs/b', cwd: root, ...quiet });
     expect(again.reproduced).toBe(true);
     expect(read('.b~verify1/seed')).toBe('7');
+  });
+
+  it('verifies only a done result: refuses another by name, and --all names it as skipped', async () => {
+    const root = makeProject({
+      'stage.py': STAGE,
+      'configs/a.json': { script: 'stage.py' },
+      'configs/b.json': { script: 'stage.py', fail: true },
+    });
+    await runConfig({ config: 'configs/a.json', cwd: root, ...quiet });
+    await runConfig({ config: 'configs/b.json', cwd: root, ...quiet });
+    await expect(verifyResult({ result: 'runs/b', cwd: root, ...quiet })).rejects.toMatchObject({
+      code: 'REPRO_VERIFY_NOT_DONE',
+      message: 'cannot verify runs/b: it failed (exit 3); only a done result can be reproduced',
+    });
+    const all = await runRepro(root, ['verify', '--all']);
+    expect(all.stdout).toBe('runs/a: reproduced (runs/.a~verify1)\nruns/b: skipped: it failed (exit 3)\n');
+    expect(all.code).toBe(0);
+    // nothing was rerun for b
+    expect(existsSync(join(root, 'runs/.b~verify1'))).toBe(false);
+  });
+
+  it('compares the inputs by their bytes: a data set copied again (new times) still reproduces', async () => {
+    const root = makeProject({
+      'stage.py': STAGE,
+      'raw/a.txt': 'one',
+      'raw/b.txt': 'two',
+      'configs/data.json': { script: 'stage.py', inputs: 'raw/*.txt', paranoia: 'checksum' },
+    });
+    await runConfig({ config: 'configs/data.json', cwd: root, ...quiet });
+    const later = new Date(Date.now() + 3_600_000);
+    for (const f of ['a.txt', 'b.txt']) utimesSync(join(root, 'raw', f), later, later);
+    expect(await verifyResult({ result: 'runs/data', cwd: root, ...quiet })).toMatchObject({
+      reproduced: true,
+      changed: [],
+    });
+    // other bytes are another input
+    writeFileSync(join(root, 'raw/b.txt'), 'three');
+    const changed = await verifyResult({ result: 'runs/data', cwd: root, ...quiet });
+    expect(changed).toMatchObject({ reproduced: false, changed: ['inputs.json'] });
   });
 
   it('refuses to verify a folder that is not a result, or one whose upstream is gone', async () => {

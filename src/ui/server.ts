@@ -342,19 +342,32 @@ export function createUiApp(options: UiAppOptions): Hono {
 
   // ?run=a&run=b, each encoded: names may hold "," and "+" (model~epochs=2,lr=0.2); the older
   // ?runs=a,b is still read
-  const selected = (c: {
+  type Query = {
     req: { query: (k: string) => string | undefined; queries: (k: string) => string[] | undefined };
-  }) =>
-    [...(c.req.queries('run') ?? []), ...(c.req.query('runs') ?? '').split(',')]
-      .filter(Boolean)
-      .map((n) => runDir(project, n))
-      .filter((d): d is string => d !== null);
+  };
+  /** The runs named, their folders, and the names with no folder (removed, in the attic, misspelt). */
+  const selection = (c: Query) => {
+    const names = [...(c.req.queries('run') ?? []), ...(c.req.query('runs') ?? '').split(',')].filter(
+      Boolean,
+    );
+    const dirs: string[] = [];
+    const missing: string[] = [];
+    for (const name of names) {
+      const dir = runDir(project, name);
+      if (dir === null) missing.push(name);
+      else dirs.push(dir);
+    }
+    return { names, dirs, missing };
+  };
+  const selected = (c: Query) => selection(c).dirs;
 
   app.get('/api/diff', (c) => {
-    const dirs = selected(c);
-    if (dirs.length === 0) return c.json({ error: 'name the runs: ?run=a&run=b' }, 400);
+    const { names, dirs, missing } = selection(c);
+    if (names.length === 0) return c.json({ error: 'name the runs: ?run=a&run=b' }, 400);
+    if (dirs.length === 0)
+      return c.json({ error: `no run named ${missing.map((n) => `"${n}"`).join(', ')}` }, 404);
     const entries = selectConfigs(dirs, { project, cwd: project.root });
-    return c.json(diffToJson(diffConfigs(entries, { all: c.req.query('all') === '1' })));
+    return c.json({ ...diffToJson(diffConfigs(entries, { all: c.req.query('all') === '1' })), missing });
   });
 
   app.get('/api/series', (c) => {

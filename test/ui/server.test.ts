@@ -82,6 +82,17 @@ describe('the dashboard API', () => {
     const { app } = project();
     const diff = await json(app.request('/api/diff?runs=model,modela'));
     expect(diff.keys).toEqual(['lr', 'note', 'source']);
+    expect(diff.missing).toEqual([]);
+    // a name with no folder is said, not dropped in silence; none found at all is a 404 naming them
+    const some = await json(
+      app.request(`/api/diff?run=model&run=nope&run=${encodeURIComponent('model,modela')}`),
+    );
+    expect(some.rows.map((r: J) => r.name)).toEqual(['model']);
+    expect(some.missing).toEqual(['nope', 'model,modela']);
+    const none = await app.request('/api/diff?run=nope');
+    expect(none.status).toBe(404);
+    expect(await none.json()).toEqual({ error: 'no run named "nope"' });
+    expect((await app.request('/api/diff')).status).toBe(400);
     const series = await json(app.request('/api/series?runs=model,modela&metric=loss'));
     expect(series.series[1]).toEqual({
       name: 'modela',

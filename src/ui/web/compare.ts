@@ -318,6 +318,8 @@ export async function comparePage(params: URLSearchParams): Promise<void> {
     api<{
       keys: string[];
       rows: { name: string; values: Record<string, { value: Json; default?: boolean }> }[];
+      /** Names with no result folder: removed, moved to the attic, or misspelt in the address. */
+      missing?: string[];
     }>(`/api/diff?${query}`),
     seriesOf([asked || 'loss']),
   ]);
@@ -438,7 +440,16 @@ export async function comparePage(params: URLSearchParams): Promise<void> {
         refresh: () => seriesOf([metric]),
       })
     : await panelsView(first.metrics, look, { state, fetch: seriesOf, diff });
+  const missing = diff.missing ?? [];
   main().replaceChildren(
+    ...(missing.length
+      ? [
+          el('p', {
+            className: 'warn',
+            textContent: `No run named ${missing.map((n) => `"${n}"`).join(', ')} (removed, moved to the attic, or misspelt): not shown.`,
+          }),
+        ]
+      : []),
     el('h2', { textContent: diff.keys.length ? 'How the configs differ' : 'The configs do not differ' }),
     el('div', { className: 'scroll' }, table),
     el('h2', { textContent: 'Metrics' }),

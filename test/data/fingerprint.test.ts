@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { blake3 } from '@napi-rs/blake-hash';
 import { describe, expect, it } from 'vitest';
@@ -121,6 +121,26 @@ describe('fingerprint', () => {
       console.warn(
         '*** b3sum comparison NOT RUN: b3sum is not installed (apt-get install b3sum; .ci/run installs it). The digests were checked against the BLAKE3 binding only. ***',
       );
+  });
+
+  it('lists a folder as the glob of everything below it does: dot files, nested, links followed', async () => {
+    const root = makeProject({
+      'data/a.txt': 'alpha',
+      'data/.hidden': 'h',
+      'data/sub/deeper/c.txt': 'gamma',
+      'other/d.txt': 'delta',
+    });
+    mkdirSync(join(root, 'data/empty'));
+    const listed = async (pattern: string) =>
+      (await fingerprint([pattern], { level: 'list', root })).files?.map((f) => f.path);
+    const walked = await listed('data');
+    expect(walked).toEqual(['data/.hidden', 'data/a.txt', 'data/sub/deeper/c.txt']);
+    expect(walked).toEqual(await listed('data/**/*'));
+    // a link to a file and one to a folder: the glob follows both
+    symlinkSync(join(root, 'other/d.txt'), join(root, 'data/link.txt'));
+    symlinkSync(join(root, 'other'), join(root, 'data/linked'));
+    expect(await listed('data')).toEqual([...walked!, 'data/link.txt', 'data/linked/d.txt'].sort());
+    expect(await listed('data')).toEqual(await listed('data/**/*'));
   });
 
   it('tells added, removed and changed files apart', async () => {

@@ -21,7 +21,7 @@ function binding() {
     }
   return require('@napi-rs/blake-hash');
 }
-const { Blake3Hasher, blake3 } = binding();
+const { Blake3Hasher, blake3UrlSafeBase64 } = binding();
 
 /**
  * Read sizes, measured on this 2-core EPYC (L2 512 KiB a core): 1 GiB out of the page cache read
@@ -55,7 +55,14 @@ export const BLOCK = 64 << 20;
 const BLOCKS = 'blake3-64MiB';
 
 /**
- * BLAKE3 of bytes [start, end) of a file (to its end when end is undefined), 32 raw bytes;
+ * BLAKE3 of bytes, 64 hex digits. Through the binding's base64 text: its `blake3()` answers with a
+ * Buffer that the garbage collector must finalize, 2.6 µs a call more, which thousands of small
+ * files feel.
+ */
+const blake3Hex = (bytes) => Buffer.from(blake3UrlSafeBase64(bytes), 'base64url').toString('hex');
+
+/**
+ * BLAKE3 of bytes [start, end) of a file (to its end when end is undefined), 64 hex digits;
  * `small`: the file is known to be under 256 KiB, read in one call.
  */
 function hashRange(path, start, end, small = false) {
@@ -69,7 +76,7 @@ function hashRange(path, start, end, small = false) {
       if (want <= 0) break;
       const n = readSync(fd, buffer, 0, want, pos);
       // a short read of a regular file is its end: a small file is one read and one call
-      if (n < want && !hasher) return blake3(buffer.subarray(0, n));
+      if (n < want && !hasher) return blake3Hex(buffer.subarray(0, n));
       hasher ??= new Blake3Hasher();
       hasher.update(n === buffer.length ? buffer : buffer.subarray(0, n));
       pos += n;
@@ -77,7 +84,7 @@ function hashRange(path, start, end, small = false) {
       // a file that was not as small as its size said goes on in pieces
       buffer = piece();
     }
-    return (hasher ?? new Blake3Hasher()).digestBuffer();
+    return (hasher ?? new Blake3Hasher()).digest('hex');
   } finally {
     closeSync(fd);
   }
@@ -88,7 +95,7 @@ function hashRange(path, start, end, small = false) {
  * `size`, when known, lets a small file be read in one call.
  */
 export function hashFile(path, size) {
-  return hashRange(path, 0, undefined, size !== undefined && size < SMALL).toString('hex');
+  return hashRange(path, 0, undefined, size !== undefined && size < SMALL);
 }
 
 /** How many blocks a file of this size is hashed as under `blake3-64MiB` (0: hashed whole). */
@@ -98,7 +105,7 @@ export function blockCount(size) {
 
 /** BLAKE3 of one block of a file, 64 hex digits. */
 export function hashBlock(path, index) {
-  return hashRange(path, index * BLOCK, (index + 1) * BLOCK).toString('hex');
+  return hashRange(path, index * BLOCK, (index + 1) * BLOCK);
 }
 
 /**

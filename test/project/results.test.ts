@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { indexFile, lastReading, readResults } from '../../src/project/results.ts';
@@ -112,6 +112,14 @@ describe('the results index', () => {
     expect(byName(root).get('a')?.status).toBe('done');
     writeFileSync(file, Buffer.from([0xff, 0x0f, 0x6f, 0x22, 0x02]));
     expect(byName(root).get('a')?.status).toBe('done');
+    // cut short anywhere (a disk that filled while it was written, a copy cut off)
+    const whole = readFileSync(file);
+    for (const length of [6, 40, whole.length >> 1, whole.length - 4]) {
+      writeFileSync(file, whole.subarray(0, length));
+      expect(byName(root).get('a')).toMatchObject({ status: 'done', config: { lr: 1 } });
+      // written again whole (its generation, a random text, may differ in length by a few bytes)
+      expect(Math.abs(readFileSync(file).length - whole.length)).toBeLessThan(32);
+    }
   });
 
   it('keeps one object per distinct config, written once', () => {

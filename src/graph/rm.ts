@@ -45,6 +45,18 @@ export function removeResults(options: RemoveResultsOptions): { moved: AtticMove
         `${node.name} is running (${state.reason}); nothing was moved`,
       );
   }
+  // results built on what moves, and left: say that they are stale now, and how to move them too
+  const left = options.downstream
+    ? []
+    : [...downstreamOf(graph, named)].filter((n) => !names.has(n) && graph.nodes.get(n)?.result);
+  if (left.length) {
+    const one = left.length === 1;
+    const then = options.dryRun ? 'would be' : one ? 'is now' : 'are now';
+    const warn = options.warn ?? ((line: string) => process.stderr.write(`${line}\n`));
+    warn(
+      `repro: warning: ${left.join(', ')} ${one ? 'was' : 'were'} built on ${named.join(', ')} and ${then} stale (upstream missing); --downstream moves such results too`,
+    );
+  }
   if (options.dryRun) return { moved: [], planned: order.map((n) => n.name) };
   const moved = order.map((n) => moveToAttic(project, n.result as string, 'repro rm'));
   return { moved, planned: order.map((n) => n.name) };

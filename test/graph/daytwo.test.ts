@@ -205,12 +205,21 @@ describe('day two: change without loss', () => {
   it('rm moves results (and with --downstream what is built on them), never a running one', async () => {
     const root = pipeline();
     expect((await runRepro(root, ['make', 'model'])).code).toBe(0);
+    // without --downstream: what was built on it is named, stale now
+    const dry = await runRepro(root, ['rm', 'data', '--dry-run']);
+    expect(dry.stdout).toBe('would move data\n');
+    expect(dry.stderr).toBe(
+      'repro: warning: features, model were built on data and would be stale (upstream missing); --downstream moves such results too\n',
+    );
     const rm = await runRepro(root, ['rm', 'features', '--downstream']);
     expect(rm.code, rm.stderr).toBe(0);
+    expect(rm.stderr).toBe('');
     expect(rm.stdout).toMatch(
       /^moved model -> runs\/\.attic\/model@.*\nmoved features -> runs\/\.attic\/features@/,
     );
     expect(readdirSync(join(root, 'runs')).sort()).toEqual(['.attic', 'data']);
+    // nothing left built on it: no warning
+    expect((await runRepro(root, ['rm', 'data', '--dry-run'])).stderr).toBe('');
     const missing = await runRepro(root, ['rm', 'model']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('model has no result to move');

@@ -76,13 +76,6 @@ export const LAST_BITS_RTOL = 1e-12;
 /** What `verify` says when every difference is in the last bits. */
 export const LAST_BITS_NOTE = `differs only in the last bits (summation order: set or dict iteration, threads, BLAS); rerun with --rtol ${LAST_BITS_RTOL} to accept, or make the order deterministic`;
 
-/**
- * `repro verify`: reruns the saved config of a result with today's code into a new folder
- * (`runs/.<name>~verify1`, then `~verify2` ...: a dot name that listings leave out; never
- * over the original; with `keep`, `<name>~verify1`) and compares the set of
- * files, each file's content hash, and every metric in metrics.jsonl (exactly, or within
- * `rtol`). Files in VERIFY_IGNORED are left out.
- */
 /** Why a result is not done, in a few words: "it was interrupted (SIGINT)", "it is still running". */
 export function notDone(state: RunState): string {
   const exit = state.end?.signal ?? (state.end?.exit_code != null ? `exit ${state.end.exit_code}` : null);
@@ -92,6 +85,14 @@ export function notDone(state: RunState): string {
   return `it ${state.status === 'crashed' ? 'crashed' : 'is damaged'}: ${state.reason}`;
 }
 
+/**
+ * `repro verify`: reruns the saved config of a result with today's code into a new folder
+ * (`runs/.<name>~verify1`, then `~verify2` ...: a dot name that listings leave out; never
+ * over the original; with `keep`, `<name>~verify1`) and compares the set of
+ * files, each file's content hash, and every metric in metrics.jsonl (exactly, or within
+ * `rtol`). Files in VERIFY_IGNORED are left out. Only a done result can be reproduced
+ * (`REPRO_VERIFY_NOT_DONE` otherwise).
+ */
 export async function verifyResult(options: VerifyOptions): Promise<VerifyReport> {
   const cwd = options.cwd ?? process.cwd();
   const project = options.project ?? findProject({ cwd });

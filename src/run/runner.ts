@@ -346,7 +346,9 @@ function openLog(file: string, shown: string, warn: (line: string) => void, keep
       if (!broken) stream.write(chunk);
     },
     salvage(folder) {
-      if (!broken || !folder.owns()) return;
+      // stream.errored as well: a write that failed destroys the stream at once, but its 'error'
+      // event (which sets broken) may come after close() has returned
+      if (!(broken || stream.errored) || !folder.owns()) return;
       const text = Buffer.concat(tail).subarray(-TAIL_BYTES);
       try {
         fs.appendFileSync(

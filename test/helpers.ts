@@ -120,11 +120,20 @@ export async function runRepro(
   return { code, signal: null, stdout, stderr };
 }
 
-/** Waits until `check` returns true, polling every 20 ms, for at most `ms`. */
+/**
+ * Waits until `check` returns true, polling every 20 ms, for at most `ms`. A check that throws
+ * (a file not made yet) counts as not met; its last error is given if time runs out.
+ */
 export async function waitFor(check: () => boolean, ms = 10_000): Promise<void> {
   const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`condition not met within ${ms} ms`);
+  for (;;) {
+    let last: unknown;
+    try {
+      if (check()) return;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > until) throw new Error(`condition not met within ${ms} ms${last ? `: ${last}` : ''}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }

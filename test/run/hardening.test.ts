@@ -187,9 +187,8 @@ describe('repro run killed alone', () => {
     let repro = 0;
     const ran = runCli(root, ['run', 'configs/i.json'], { onSpawn: (pid) => (repro = pid) });
     await waitFor(
-      () =>
-        existsSync(join(dir, 'run.json')) &&
-        readFileSync(join(dir, 'stdout.log'), 'utf8').includes('started'),
+      // run.json is written before the logs are opened: either may be missing for a moment
+      () => existsSync(join(dir, 'run.json')) && readText(join(dir, 'stdout.log')).includes('started'),
     );
     const record = json(join(dir, 'run.json'));
     expect(record.pid).toBe(repro);

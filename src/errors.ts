@@ -126,6 +126,10 @@ export const ERROR_CODES = {
     means: 'verify was given a result that did not end done (failed, interrupted, crashed, running)',
     hint: 'Only a done result can be reproduced: rerun it with repro run --retry (the old one moves to the attic), then verify.',
   },
+  REPRO_INDEX_DAMAGED: {
+    means: "a part of the results index (a derived cache in repro's cache folder) did not match its checksum",
+    hint: 'Run the command again: the damaged index was removed and is rebuilt from the result folders (no result was touched).',
+  },
   REPRO_RESULT_GONE: {
     means: 'a result to move aside is no longer there',
     hint: 'Another command moved it first; see repro ls --attic.',
@@ -459,6 +463,22 @@ export class ResultFileExistsError extends ReproError {
       'REPRO_FILE_EXISTS',
       `${file} already exists; files in a result folder are never overwritten`,
       'Write under another name.',
+    );
+  }
+}
+
+/**
+ * A part of the results index read when first asked for did not match its checksum (a disk
+ * that changed its bytes): the index is removed, and the next command rebuilds it.
+ */
+export class IndexDamagedError extends ReproError {
+  constructor(
+    readonly file: string,
+    readonly part: string,
+  ) {
+    super(
+      'REPRO_INDEX_DAMAGED',
+      `the results index ${file} is damaged (its part "${part}" does not match its checksum): it was removed`,
     );
   }
 }

@@ -14,6 +14,7 @@ describe('the public API', () => {
         "ConfigValueError",
         "ERROR_CODES",
         "FolderLostError",
+        "IndexDamagedError",
         "InputUnreadableError",
         "InputsEmptyError",
         "NotAResultError",

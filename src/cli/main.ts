@@ -1,4 +1,4 @@
-import { fileSystemError, ReproError, UsageError } from '../errors.ts';
+import { fileSystemError, IndexDamagedError, ReproError, UsageError } from '../errors.ts';
 import { reproVersion } from '../version.ts';
 import type { CommandContext, CommandSpec } from './spec.ts';
 
@@ -89,11 +89,40 @@ export async function main(argv: readonly string[], ctx: CommandContext = proces
     if (!load) throw await unknownCommand(name);
     // the parser loads with the command, never for --version
     const [{ runCommand }, spec] = await Promise.all([import('./command.ts'), load()]);
-    return await runCommand(spec.default, rest, ctx);
+    if (!READ_ONLY.has(name)) return await runCommand(spec.default, rest, ctx);
+    let printed = false;
+    const { stdout } = ctx;
+    const watched: CommandContext['stdout'] = {
+      write: (chunk) => {
+        printed = true;
+        return stdout.write(chunk);
+      },
+      get columns() {
+        return stdout.columns;
+      },
+      get rows() {
+        return stdout.rows;
+      },
+      get isTTY() {
+        return stdout.isTTY;
+      },
+    };
+    try {
+      return await runCommand(spec.default, rest, { ...ctx, stdout: watched });
+    } catch (error) {
+      // a part of the results index that no longer matches its checksum, found as it was read:
+      // the index is gone, so the command runs again on the folders (when it printed nothing yet)
+      if (!(error instanceof IndexDamagedError) || printed) throw error;
+      ctx.stderr.write(`repro: ${error.message}; reading the result folders again\n`);
+      return await runCommand(spec.default, rest, ctx);
+    }
   } catch (error) {
     return reportError(error, debug, ctx);
   }
 }
+
+/** Commands that only read: one that finds the results index damaged runs again on the folders. */
+const READ_ONLY = new Set(['ls', 'diff', 'plot', 'tree', 'graph', 'status', 'check']);
 
 /** An unknown command, with the closest one when it is near. */
 async function unknownCommand(name: string): Promise<ReproError> {

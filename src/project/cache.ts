@@ -13,7 +13,7 @@ export function cacheDir(env: Readonly<Record<string, string | undefined>> = pro
  * old file or the new one, never half of one. A cache that cannot be written (a read-only home)
  * is skipped: losing it costs only time.
  */
-export function writeCacheFile(file: string, text: string | Uint8Array): void {
+export function writeCacheFile(file: string, text: string | Uint8Array | readonly Uint8Array[]): void {
   try {
     writeWhole(file, text);
   } catch {
@@ -21,12 +21,30 @@ export function writeCacheFile(file: string, text: string | Uint8Array): void {
   }
 }
 
-/** Writes a file whole or not at all: a temporary file beside it, renamed into place. */
-export function writeWhole(file: string, text: string | Uint8Array): void {
+/**
+ * Writes a file whole or not at all: a temporary file beside it (parts one after the other),
+ * renamed into place.
+ */
+export function writeWhole(file: string, text: string | Uint8Array | readonly Uint8Array[]): void {
   fs.mkdirSync(join(file, '..'), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
+  try {
+    if (typeof text === 'string' || text instanceof Uint8Array) fs.writeFileSync(tmp, text);
+    else {
+      const fd = fs.openSync(tmp, 'w');
+      try {
+        for (const part of text)
+          for (let done = 0; done < part.byteLength; )
+            done += fs.writeSync(fd, part, done, part.byteLength - done);
+      } finally {
+        fs.closeSync(fd);
+      }
+    }
+    fs.renameSync(tmp, file);
+  } catch (error) {
+    fs.rmSync(tmp, { force: true });
+    throw error;
+  }
 }
 
 /**

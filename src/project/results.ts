@@ -3,6 +3,7 @@ import { flattenConfig } from '../compare/flatten.ts';
 import { type MetricSummary, summarizeMetrics } from '../compare/metrics.ts';
 import { sha256Hex } from '../config/hash.ts';
 import { isJsonObject, type JsonObject } from '../config/json.ts';
+import { IndexDamagedError } from '../errors.ts';
 import { RUN_FILES } from '../run/layout.ts';
 import { parseMetricsCounted } from '../run/metrics.ts';
 import type { Checked, EndRecord, RunRecord, RunStatus } from '../run/record.ts';
@@ -45,16 +46,16 @@ export interface IndexedResult {
  * parsed only when asked for (the graph asks; a listing does not).
  */
 export interface Columns {
-  name: string[];
+  name: Texts<string>;
   ino: number[];
   mtimeMs: number[];
   /** 1 when the run ended and its records are whole: the folder never changes again. */
   final: number[];
   files: number[];
-  status: RunStatus[];
-  reason: string[];
-  started: (string | null)[];
-  configName: (string | null)[];
+  status: Texts<RunStatus>;
+  reason: Texts<string>;
+  started: Texts<string | null>;
+  configName: Texts<string | null>;
   exitCode: (number | null)[];
   duration: (number | null)[];
   /**
@@ -77,19 +78,17 @@ export interface Columns {
 /**
  * Shared values, only ever appended to (an index in a column stays right). The config tables
  * travel as JSON and are parsed when first asked for: a listing never reads the configs as
- * written (only their flat form), a graph never reads the flat form.
+ * written (only their flat form), a graph never reads the flat form. A loaded index's tables are
+ * read from its file when first asked for.
  */
 export class Tables {
-  readonly #text: Partial<Record<JsonTable, string>>;
+  readonly #text: Partial<Record<JsonTable, () => string>>;
   readonly #values: Partial<Record<JsonTable, JsonObject[]>> = {};
-  /** A folder's file names joined by '/' (no file name holds one). */
-  readonly fileSets: string[];
-  readonly metricNames: string[];
+  #lists: (() => TableLists) | TableLists | undefined;
 
-  constructor(packed?: PackedTables) {
+  constructor(packed?: LazyTables) {
     this.#text = { configs: packed?.configs, flats: packed?.flats, defaults: packed?.defaults };
-    this.fileSets = packed?.fileSets ?? [];
-    this.metricNames = packed?.metricNames ?? [];
+    this.#lists = packed?.lists;
   }
 
   get configs(): JsonObject[] {
@@ -101,39 +100,57 @@ export class Tables {
   get defaults(): JsonObject[] {
     return this.#json('defaults');
   }
+  /** A folder's file names joined by '/' (no file name holds one). */
+  get fileSets(): string[] {
+    return this.#listsNow().fileSets;
+  }
+  get metricNames(): string[] {
+    return this.#listsNow().metricNames;
+  }
+
+  #listsNow(): TableLists {
+    if (typeof this.#lists === 'function') this.#lists = this.#lists();
+    this.#lists ??= { fileSets: [], metricNames: [] };
+    return this.#lists;
+  }
 
   #json(table: JsonTable): JsonObject[] {
     let values = this.#values[table];
     if (!values) {
-      const text = this.#text[table];
+      const text = this.#text[table]?.();
       values = text ? (JSON.parse(text) as JsonObject[]) : table === 'defaults' ? [{}] : [];
       this.#values[table] = values;
     }
     return values;
   }
 
+  /** The tables as the index file keeps them: a table never parsed goes back as the text it came as. */
   pack(): PackedTables {
-    // a table never parsed goes back as the text it came as
     const json = (t: JsonTable) =>
-      (this.#values[t] ? JSON.stringify(this.#values[t]) : this.#text[t]) ?? JSON.stringify(this.#json(t));
+      this.#values[t]
+        ? JSON.stringify(this.#values[t])
+        : (this.#text[t]?.() ?? JSON.stringify(this.#json(t)));
     return {
       configs: json('configs'),
       flats: json('flats'),
       defaults: json('defaults'),
-      fileSets: this.fileSets,
-      metricNames: this.metricNames,
+      lists: this.#listsNow(),
     };
   }
 }
 
 type JsonTable = 'configs' | 'flats' | 'defaults';
+interface TableLists {
+  fileSets: string[];
+  metricNames: string[];
+}
 interface PackedTables {
   configs: string;
   flats: string;
   defaults: string;
-  fileSets: string[];
-  metricNames: string[];
+  lists: TableLists;
 }
+type LazyTables = { [K in keyof PackedTables]: () => PackedTables[K] };
 
 /** The index in memory. */
 interface IndexData {
@@ -142,10 +159,11 @@ interface IndexData {
   rootIno: number;
   rootMtimeMs: number;
   listedAt: number;
+  count: number;
   rows: Columns;
   /**
    * The records of every row, as JSON texts one after the other (Columns.recordAt), loaded when
-   * first asked for; undefined when the records file is not the one this index was written with.
+   * first asked for; undefined when they cannot be read (the rows are read from their folders).
    */
   records: () => string | undefined;
   tables: Tables;
@@ -154,31 +172,40 @@ interface IndexData {
 }
 
 /**
- * The index file: V8's serializer over typed arrays and long strings, which it copies whole
- * (an array of 100,000 numbers or strings, or 10,000 small objects, it makes one by one: a first
- * version of this file took 0.5 s to load at 100,000 results).
+ * The index file: a header, then its parts one after the other, each read only when first asked
+ * for. `ls --sort=-acc --limit 20` reads the start order, the statuses and the metrics of 100,000
+ * results (3 MB), not the names, times, configs and records of all of them (54 MB).
+ *
+ *     "repro-results-index\n" | header length (u32 LE) | header (node:v8) | parts
+ *
+ * A part is a column of numbers as its bytes (`f64`, `i32`: no copy to make when read) or a
+ * value in V8's serializer (`v8`: a column of texts as one string joined by NUL, null as \u0001;
+ * a table). Each carries a SHA-1 of its bytes: a part that does not match is found when read.
  */
-interface IndexFile {
-  version: 8;
+interface IndexHeader {
+  version: typeof VERSION;
   root: string;
   rootIno: number;
   rootMtimeMs: number;
   listedAt: number;
   count: number;
-  numbers: Partial<Record<keyof Columns, Float64Array | Int32Array>>;
-  /** Text columns, each one string of the values joined by NUL (null as \u0001). */
-  texts: Partial<Record<keyof Columns, string>>;
-  /** The records live in a file of their own (a listing never reads them), written with the same generation. */
-  generation: string;
-  tables: PackedTables;
-  /** IndexData.startOrder: a listing of 100,000 results need not sort them again. */
-  startOrder: Int32Array;
+  /** The parts' length together: a file cut short is known before any part is read. */
+  length: number;
+  /** os.endianness() of the writer: the number parts are its bytes. */
+  endian: string;
+  parts: Record<string, Part>;
 }
 
-interface RecordsFile {
-  generation: string;
-  records: string;
+interface Part {
+  /** Where it starts, after the header. */
+  at: number;
+  length: number;
+  kind: 'f64' | 'i32' | 'v8';
+  sha1: string;
 }
+
+const MAGIC = Buffer.from('repro-results-index\n');
+const VERSION = 9;
 
 const FLOAT_COLUMNS = new Set<keyof Columns>([
   'ino',
@@ -189,83 +216,271 @@ const FLOAT_COLUMNS = new Set<keyof Columns>([
   'metricValues',
 ]);
 const TEXT_COLUMNS = new Set<keyof Columns>(['name', 'status', 'reason', 'started', 'configName']);
-const NULLABLE = new Set<keyof Columns>(['started', 'configName']);
 const NULL = '\u0001';
+type TextKey = 'name' | 'status' | 'reason' | 'started' | 'configName';
 
-function pack(index: IndexData, generation: string): IndexFile {
-  const numbers: IndexFile['numbers'] = {};
-  const texts: IndexFile['texts'] = {};
-  for (const key of COLUMNS) {
-    const column = index.rows[key] as (string | number | null)[];
-    if (TEXT_COLUMNS.has(key)) texts[key] = column.map((v) => (v === null ? NULL : v)).join('\0');
-    else if (FLOAT_COLUMNS.has(key))
-      numbers[key] = Float64Array.from(column, (v) => (v === null ? Number.NaN : (v as number)));
-    else numbers[key] = Int32Array.from(column as number[]);
+/**
+ * A column of texts: an array while the index is made, and as loaded one string whose values
+ * are cut out when read (100,000 strings made and kept alive cost a listing cut to 20 rows more
+ * than reading them: the garbage collector copies every one that lives on).
+ */
+type Texts<T extends string | null> = T[] | TextColumn<T>;
+
+class TextColumn<T extends string | null = string | null> {
+  private constructor(
+    /** The values joined by NUL (null as \u0001). */
+    readonly text: string,
+    /** Where each value ends. */
+    readonly ends: Int32Array,
+  ) {}
+
+  /** The column of a joined text; undefined when it does not hold `count` values. */
+  static of(text: string, count: number): TextColumn | undefined {
+    const ends = new Int32Array(count);
+    let at = -1;
+    for (let i = 0; i < count - 1; i++) {
+      at = text.indexOf('\0', at + 1);
+      if (at < 0) return undefined;
+      ends[i] = at;
+    }
+    if (count) {
+      if (text.indexOf('\0', at + 1) >= 0) return undefined;
+      ends[count - 1] = text.length;
+    } else if (text !== '') return undefined;
+    return new TextColumn(text, ends);
   }
-  const { root, rootIno, rootMtimeMs, listedAt } = index;
-  return {
+
+  at(i: number): T {
+    const start = i === 0 ? 0 : (this.ends[i - 1] as number) + 1;
+    const value = this.text.slice(start, this.ends[i]);
+    return (value === NULL ? null : value) as T;
+  }
+}
+
+/** Value `i` of a column of texts, an array or as loaded. */
+function textAt<T extends string | null>(column: Texts<T>, i: number): T {
+  return (Array.isArray(column) ? column[i] : column.at(i)) as T;
+}
+
+/** The index as the parts of its file, header first. */
+function encode(index: IndexData): Uint8Array[] {
+  const { serialize } = process.getBuiltinModule('node:v8');
+  const bodies: [string, Part['kind'], Uint8Array][] = [];
+  const bytes = (a: Float64Array | Int32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  for (const key of COLUMNS) {
+    const column = index.rows[key] as ArrayLike<string | number | null>;
+    if (TEXT_COLUMNS.has(key)) {
+      const texts = index.rows[key as TextKey];
+      const joined = texts instanceof TextColumn ? texts.text : texts.map((v) => v ?? NULL).join('\0');
+      bodies.push([key, 'v8', serialize(joined)]);
+    } else if (FLOAT_COLUMNS.has(key))
+      bodies.push([
+        key,
+        'f64',
+        bytes(Float64Array.from(column, (v) => (v === null ? Number.NaN : (v as number)))),
+      ]);
+    else bodies.push([key, 'i32', bytes(Int32Array.from(column as ArrayLike<number>))]);
+  }
+  const tables = index.tables.pack();
+  for (const t of ['configs', 'flats', 'defaults', 'lists'] as const)
+    bodies.push([`tables.${t}`, 'v8', serialize(tables[t])]);
+  bodies.push(['startOrder', 'i32', bytes(startOrder(index))]);
+  bodies.push(['records', 'v8', serialize(index.records() ?? '')]);
+  const parts: Record<string, Part> = {};
+  let at = 0;
+  for (const [name, kind, body] of bodies) {
+    parts[name] = { at, length: body.byteLength, kind, sha1: sha1(body) };
+    at += body.byteLength;
+  }
+  const { root, rootIno, rootMtimeMs, listedAt, count } = index;
+  const header = serialize({
     version: VERSION,
     root,
     rootIno,
     rootMtimeMs,
     listedAt,
-    count: index.rows.name.length,
-    numbers,
-    texts,
-    generation,
-    tables: index.tables.pack(),
-    startOrder: startOrder(index),
-  };
+    count,
+    length: at,
+    endian: os.endianness(),
+    parts,
+  } satisfies IndexHeader);
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(header.byteLength);
+  return [MAGIC, length, header, ...bodies.map((b) => b[2])];
 }
 
-/** The file's columns back as arrays; throws on a file that is not whole. */
-function unpack(file: IndexFile, records: () => string | undefined): IndexData {
-  const rows = emptyColumns();
-  for (const key of COLUMNS) {
-    const nullable = NULLABLE.has(key);
-    if (TEXT_COLUMNS.has(key)) {
-      const text = file.texts[key];
-      if (typeof text !== 'string') throw new Error(`no column ${key}`);
-      // counted now (a torn file is rebuilt), cut into strings when first read: a listing
-      // sorted and cut to 20 rows reads two or three of the five
-      let count = file.count ? 1 : 0;
-      for (let at = text.indexOf('\0'); at >= 0; at = text.indexOf('\0', at + 1)) count++;
-      if (count !== file.count) throw new Error(`column ${key} is torn`);
-      Object.defineProperty(rows, key, {
-        configurable: true,
-        enumerable: true,
-        get() {
-          const values = file.count ? text.split('\0') : [];
-          if (nullable)
-            for (let i = 0; i < values.length; i++) if (values[i] === NULL) values[i] = null as never;
-          Object.defineProperty(rows, key, { value: values, writable: true, enumerable: true });
-          return values;
-        },
-      });
-    } else {
-      // read in place: an old index's columns are only read (null numbers are NaN here)
-      const values = file.numbers[key];
-      if (!values || (key !== 'metricValues' && values.length !== file.count))
-        throw new Error(`column ${key} is torn`);
-      (rows as unknown as Record<string, ArrayLike<number>>)[key] = values;
+function sha1(bytes: Uint8Array): string {
+  return process.getBuiltinModule('node:crypto').createHash('sha1').update(bytes).digest('hex');
+}
+
+/** Closes the file of an index no longer reachable (its parts can no longer be asked for). */
+const closeWhenGone = new FinalizationRegistry<number>((fd) => {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // closed already
+  }
+});
+
+/**
+ * An index file kept open, its parts read when asked for: the descriptor keeps the file this
+ * index was read from, even after another command renamed a new one over it.
+ */
+class IndexSource {
+  constructor(
+    readonly file: string,
+    readonly fd: number,
+    readonly header: IndexHeader,
+    /** Where the parts start. */
+    readonly base: number,
+  ) {
+    closeWhenGone.register(this, fd);
+  }
+
+  /** A part's value; a part that does not match its checksum removes the file and throws IndexDamagedError. */
+  read(name: string): unknown {
+    const part = this.header.parts[name];
+    try {
+      if (!part) throw new Error('no such part');
+      const bytes = new Uint8Array(part.length);
+      for (let done = 0; done < part.length; ) {
+        const n = fs.readSync(this.fd, bytes, done, part.length - done, this.base + part.at + done);
+        if (n === 0) throw new Error('cut short');
+        done += n;
+      }
+      if (sha1(bytes) !== part.sha1) throw new Error('checksum');
+      if (part.kind === 'v8') return process.getBuiltinModule('node:v8').deserialize(bytes);
+      const width = part.kind === 'f64' ? 8 : 4;
+      if (part.length % width) throw new Error('torn');
+      return part.kind === 'f64'
+        ? new Float64Array(bytes.buffer, 0, part.length / 8)
+        : new Int32Array(bytes.buffer, 0, part.length / 4);
+    } catch {
+      throw this.damaged(name);
     }
   }
-  const { root, rootIno, rootMtimeMs, listedAt } = file;
-  if (!(file.startOrder instanceof Int32Array) || file.startOrder.length !== file.count)
-    throw new Error('the start order is torn');
-  return {
-    root,
-    rootIno,
-    rootMtimeMs,
-    listedAt,
-    rows,
-    records,
-    tables: new Tables(file.tables),
-    startOrder: file.startOrder,
-  };
+
+  /** Removes the file (when it is still this one) and forgets it: the next reading rebuilds it. */
+  damaged(name: string): IndexDamagedError {
+    try {
+      if (fs.statSync(this.file).ino === fs.fstatSync(this.fd).ino) fs.rmSync(this.file, { force: true });
+    } catch {
+      // gone already
+    }
+    parsed.set(this.file, undefined);
+    return new IndexDamagedError(this.file, name);
+  }
 }
 
-const VERSION = 8;
+/** Opens an index file and reads its header; undefined when it is no whole index of this root. */
+function openIndex(file: string, root: string): IndexData | undefined {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const size = fs.fstatSync(fd).size;
+    const readAt = (length: number, position: number) => {
+      const buffer = Buffer.alloc(length);
+      if (fs.readSync(fd as number, buffer, 0, length, position) !== length) throw new Error('cut short');
+      return buffer;
+    };
+    const start = MAGIC.length + 4;
+    const head = readAt(start, 0);
+    if (!head.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
+    const headerLength = head.readUInt32LE(MAGIC.length);
+    if (start + headerLength > size) return undefined;
+    const header = process
+      .getBuiltinModule('node:v8')
+      .deserialize(readAt(headerLength, start)) as IndexHeader;
+    if (
+      header?.version !== VERSION ||
+      header.root !== root ||
+      start + headerLength + header.length !== size ||
+      header.endian !== os.endianness()
+    )
+      return undefined;
+    const source = new IndexSource(file, fd, header, start + headerLength);
+    fd = undefined; // the source keeps it
+    return unpack(source);
+  } catch {
+    return undefined; // a torn or foreign file: rebuilt from the folders
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/** The index as its columns and tables, each read from the file when first asked for. */
+function unpack(source: IndexSource): IndexData {
+  const { header } = source;
+  const { count } = header;
+  const rows = {} as Columns;
+  for (const key of COLUMNS) {
+    lazy(rows, key, () => {
+      const value = source.read(key);
+      if (TEXT_COLUMNS.has(key)) {
+        const column = typeof value === 'string' ? TextColumn.of(value, count) : undefined;
+        if (!column) throw source.damaged(key);
+        return column as never;
+      }
+      // read in place: an old index's columns are only read (null numbers are NaN here)
+      if ((value as ArrayLike<number>).length !== count && key !== 'metricValues') throw source.damaged(key);
+      return value as never;
+    });
+  }
+  let records: { text: string | undefined } | undefined;
+  const text = (part: string) => () => {
+    const value = source.read(part);
+    if (typeof value !== 'string') throw source.damaged(part);
+    return value;
+  };
+  const index: IndexData = {
+    root: header.root,
+    rootIno: header.rootIno,
+    rootMtimeMs: header.rootMtimeMs,
+    listedAt: header.listedAt,
+    count,
+    rows,
+    records: () => {
+      if (!records) {
+        try {
+          records = { text: text('records')() };
+        } catch {
+          records = { text: undefined }; // each row is read from its folder
+        }
+      }
+      return records.text;
+    },
+    tables: new Tables({
+      configs: text('tables.configs'),
+      flats: text('tables.flats'),
+      defaults: text('tables.defaults'),
+      lists: () => {
+        const lists = source.read('tables.lists') as TableLists;
+        if (!Array.isArray(lists?.fileSets) || !Array.isArray(lists.metricNames))
+          throw source.damaged('tables.lists');
+        return lists;
+      },
+    }),
+  };
+  lazy(index, 'startOrder', () => {
+    const order = source.read('startOrder') as Int32Array;
+    if (order.length !== count) throw source.damaged('startOrder');
+    return order;
+  });
+  return index;
+}
+
+/** Defines `key` as a value made when first read, then kept (and writable). */
+function lazy<T extends object, K extends keyof T>(target: T, key: K, make: () => T[K]): void {
+  Object.defineProperty(target, key, {
+    configurable: true,
+    enumerable: true,
+    get() {
+      const value = make();
+      Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+      return value;
+    },
+  });
+}
 
 const COLUMNS: (keyof Columns)[] = [
   'name',
@@ -290,7 +505,11 @@ const COLUMNS: (keyof Columns)[] = [
   'skipped',
 ];
 
-const emptyColumns = (): Columns => Object.fromEntries(COLUMNS.map((c) => [c, []])) as unknown as Columns;
+/** Columns being made: plain arrays. */
+type NewColumns = { [K in keyof Columns]: Columns[K] extends Texts<infer T> ? T[] : Columns[K] };
+
+const emptyColumns = (): NewColumns =>
+  Object.fromEntries(COLUMNS.map((c) => [c, []])) as unknown as NewColumns;
 
 /**
  * The results index: a derived summary of every result folder under a runs root, kept in the
@@ -318,6 +537,23 @@ export function readResults<T extends IndexedResult = Row>(
   const useCache = options.cache ?? true;
   const file = indexFile(runsRoot);
   const old = useCache ? loadIndex(file, runsRoot) : undefined;
+  try {
+    return updateIndex(runsRoot, file, old, options);
+  } catch (error) {
+    // a part of the old index that does not match its checksum: the folders are read again
+    if (old && error instanceof IndexDamagedError) return updateIndex(runsRoot, file, undefined, options);
+    throw error;
+  }
+}
+
+/** readResults with the index as loaded (`old`): the rows it has kept, the folders it has not read. */
+function updateIndex<T extends IndexedResult>(
+  runsRoot: string,
+  file: string,
+  old: IndexData | undefined,
+  options: ReadResultsOptions<T>,
+): T[] {
+  const useCache = options.cache ?? true;
   const listedAt = Date.now();
   const rootStat = fs.statSync(runsRoot, { throwIfNoEntry: false });
   if (!rootStat?.isDirectory()) return [];
@@ -329,7 +565,7 @@ export function readResults<T extends IndexedResult = Row>(
   // nothing added, removed or running: the index is the answer as it is
   if (trusted && old.rows.final.every((f) => f === 1)) return rowsOf(runsRoot, old, options);
   let names: string[];
-  if (trusted) names = old.rows.name;
+  if (trusted) names = Array.from({ length: old.count }, (_, i) => textAt(old.rows.name, i));
   else {
     try {
       // in name order, as the graph takes them
@@ -342,14 +578,14 @@ export function readResults<T extends IndexedResult = Row>(
     }
   }
   const previous = new Map<string, number>();
-  if (old) for (let i = 0; i < old.rows.name.length; i++) previous.set(old.rows.name[i] as string, i);
+  if (old) for (let i = 0; i < old.count; i++) previous.set(textAt(old.rows.name, i), i);
   // an ended result's row is copied with its records: without them, its folder is read again
   const oldRecords = old?.records();
   const tables = old?.tables ?? new Tables();
   const builder = new Builder(tables);
   const rows = emptyColumns();
   const records = new Records();
-  let changed = !trusted && (old === undefined || names.length !== old.rows.name.length);
+  let changed = !trusted && (old === undefined || names.length !== old.count);
   // each name: the old row kept as it is (its number), or -1: a folder to read, or -2: gone
   const plan = new Int32Array(names.length);
   const toRead: string[] = [];
@@ -392,17 +628,16 @@ export function readResults<T extends IndexedResult = Row>(
     rootIno: rootStat.ino,
     rootMtimeMs: rootStat.mtimeMs,
     listedAt,
+    count: rows.name.length,
     rows,
     records: () => text,
     tables,
   };
   if (useCache && changed) {
-    // the records first: an index is never on disk before the records it names
-    const { serialize } = process.getBuiltinModule('node:v8');
-    const generation = `${process.pid}-${Date.now()}-${Math.random()}`;
-    writeCacheFile(recordsFile(file), serialize({ generation, records: text } satisfies RecordsFile));
-    writeCacheFile(file, serialize(pack(index, generation)));
+    writeCacheFile(file, encode(index));
     parsed.set(file, index);
+    // the records file of the index before version 9, which kept them apart
+    fs.rmSync(file.replace(/\.v8$/, '.records.v8'), { force: true });
   }
   return rowsOf(runsRoot, index, options);
 }
@@ -442,8 +677,8 @@ function rowsOf<T extends IndexedResult>(
   };
   const make = options.row ?? (Row as unknown as new (view: IndexView, i: number) => T);
   if (options.order === 'started') return Array.from(startOrder(index), (i) => new make(view, i));
-  // the count from a column of numbers: the names are cut into strings only when read
-  return Array.from({ length: index.rows.final.length }, (_, i) => new make(view, i));
+  // the count from the header: no column is read for it
+  return Array.from({ length: index.count }, (_, i) => new make(view, i));
 }
 
 /**
@@ -453,8 +688,8 @@ function rowsOf<T extends IndexedResult>(
 function startOrder(index: IndexData): Int32Array {
   if (!index.startOrder) {
     const { started } = index.rows;
-    const key = (i: number) => started[i] ?? '';
-    const order = Int32Array.from({ length: index.rows.final.length }, (_, i) => i);
+    const key = (i: number) => textAt(started, i) ?? '';
+    const order = Int32Array.from({ length: index.count }, (_, i) => i);
     order.sort((a, b) => {
       const x = key(a);
       const y = key(b);
@@ -463,31 +698,6 @@ function startOrder(index: IndexData): Int32Array {
     index.startOrder = order;
   }
   return index.startOrder;
-}
-
-/** The records of an index, read when first asked for; undefined when that file is not of this generation. */
-function lazyRecords(file: string, generation: string): () => string | undefined {
-  let loaded: { text: string | undefined } | undefined;
-  return () => {
-    if (!loaded) {
-      try {
-        const data = process
-          .getBuiltinModule('node:v8')
-          .deserialize(fs.readFileSync(recordsFile(file))) as RecordsFile;
-        loaded = {
-          text:
-            data?.generation === generation && typeof data.records === 'string' ? data.records : undefined,
-        };
-      } catch {
-        loaded = { text: undefined };
-      }
-    }
-    return loaded.text;
-  };
-}
-
-function recordsFile(index: string): string {
-  return index.replace(/\.v8$/, '.records.v8');
 }
 
 /** Where the index of a runs root lives: one file per runs root and per runtime ABI. */
@@ -515,7 +725,7 @@ class Records {
 }
 
 /** Copies row `i` of the old index, with its slice of the old records text. */
-function copyRow(from: Columns, text: string, i: number, to: Columns, records: Records): void {
+function copyRow(from: Columns, text: string, i: number, to: NewColumns, records: Records): void {
   for (const key of COLUMNS) {
     if (key === 'metricValues') continue;
     if (key === 'recordAt') {
@@ -531,7 +741,10 @@ function copyRow(from: Columns, text: string, i: number, to: Columns, records: R
       for (let k = 0; k < n; k++) to.metricValues.push(from.metricValues[at + k] as number);
       continue;
     }
-    (to[key] as unknown[]).push(from[key][i]);
+    const column = from[key];
+    (to[key] as unknown[]).push(
+      TEXT_COLUMNS.has(key) ? textAt(column as Texts<string | null>, i) : (column as number[])[i],
+    );
   }
 }
 
@@ -564,7 +777,7 @@ class Builder {
     return id;
   }
 
-  add(rows: Columns, r: FolderRow, records: Records): void {
+  add(rows: NewColumns, r: FolderRow, records: Records): void {
     rows.name.push(r.name);
     rows.ino.push(r.ino);
     rows.mtimeMs.push(r.mtimeMs);
@@ -808,7 +1021,7 @@ export class Row implements IndexedResult {
   ) {}
 
   get name(): string {
-    return this.view.rows.name[this.i] as string;
+    return textAt(this.view.rows.name, this.i);
   }
   get files(): ReadonlySet<string> {
     const id = this.view.rows.files[this.i] as number;
@@ -854,16 +1067,16 @@ export class Row implements IndexedResult {
     return id < 0 ? {} : (this.view.tables.flats[id] as JsonObject);
   }
   get status(): RunStatus {
-    return this.view.rows.status[this.i] as RunStatus;
+    return textAt(this.view.rows.status, this.i);
   }
   get reason(): string {
-    return this.view.rows.reason[this.i] as string;
+    return textAt(this.view.rows.reason, this.i);
   }
   get started_at(): string | null {
-    return this.view.rows.started[this.i] ?? null;
+    return textAt(this.view.rows.started, this.i) ?? null;
   }
   get config_name(): string | null {
-    return this.view.rows.configName[this.i] ?? null;
+    return textAt(this.view.rows.configName, this.i) ?? null;
   }
   get exit_code(): number | null {
     return orNull(this.view.rows.exitCode[this.i]);
@@ -994,14 +1207,5 @@ function slim(r: RunRecord): RunRecord {
 const parsed = new ParsedFile<IndexData | undefined>();
 
 function loadIndex(file: string, root: string): IndexData | undefined {
-  return parsed.get(file, () => {
-    try {
-      const data = process.getBuiltinModule('node:v8').deserialize(fs.readFileSync(file)) as IndexFile;
-      return data?.version === VERSION && data.root === root
-        ? unpack(data, lazyRecords(file, data.generation))
-        : undefined;
-    } catch {
-      return undefined; // a torn or foreign file: rebuilt from the folders
-    }
-  });
+  return parsed.get(file, () => openIndex(file, root));
 }

@@ -1,6 +1,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { deserialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
+import { IndexDamagedError } from '../../src/errors.ts';
 import { indexFile, lastReading, readResults } from '../../src/project/results.ts';
 import { fakeRecord, isolateCache, makeProject, runRepro, writeFiles } from '../helpers.ts';
 
@@ -120,6 +122,59 @@ describe('the results index', () => {
       // written again whole (its generation, a random text, may differ in length by a few bytes)
       expect(Math.abs(readFileSync(file).length - whole.length)).toBeLessThan(32);
     }
+  });
+
+  it('finds a part whose bytes changed when it reads it: rebuilt, or the command says so and runs again', async () => {
+    const root = makeProject({
+      ...result('a', { lr: 1 }),
+      ...result('b', { lr: 2 }),
+      'runs/a/metrics.jsonl': '{"loss": 0.5}\n{"loss": 0.25}\n',
+    });
+    settle(root);
+    const runs = join(root, 'runs');
+    readResults(runs);
+    const file = indexFile(runs);
+    const whole = readFileSync(file);
+    /** The index file with one byte of a part changed (its length, and every other part, as they were). */
+    const flip = (part: string) => {
+      const at = Buffer.from('repro-results-index\n').length;
+      const length = whole.readUInt32LE(at);
+      const header = deserialize(whole.subarray(at + 4, at + 4 + length));
+      const { at: start, length: size } = header.parts[part];
+      expect(size).toBeGreaterThan(0);
+      const bytes = Buffer.from(whole);
+      const k = at + 4 + length + start + (size >> 1);
+      bytes[k] = (bytes[k] as number) ^ 0x55;
+      writeFileSync(file, bytes);
+      return bytes;
+    };
+    // read while the index is checked (which results ended): rebuilt from the folders
+    const flipped = flip('final');
+    expect(byName(root).get('a')).toMatchObject({ status: 'done', flat: { lr: 1 } });
+    expect(readFileSync(file).equals(flipped)).toBe(false); // written again
+    // read later, when a field is first asked for: an error that names the file and the part,
+    // and the file is gone, so that the next reading rebuilds it
+    writeFileSync(file, whole);
+    flip('tables.flats');
+    const rows = readResults(runs);
+    expect(() => rows[0]?.flat).toThrow(IndexDamagedError);
+    expect(() => readResults(runs)[0]?.flat).not.toThrow(); // this one read the folders
+    expect(existsSync(file)).toBe(true);
+    // the records: each result's records are read from its folder instead
+    writeFileSync(file, whole);
+    flip('records');
+    expect(readResults(runs).map((r) => r.record.value?.name)).toEqual(['a', 'b']);
+    // a listing runs again on the folders, saying so, and prints the table once
+    writeFileSync(file, whole);
+    flip('metricValues');
+    const ls = await runRepro(root, ['ls', '--no-stale']);
+    expect(ls.code, ls.stderr).toBe(0);
+    expect(ls.stderr).toContain(
+      `repro: the results index ${file} is damaged (its part "metricValues" does not match its checksum): it was removed; reading the result folders again`,
+    );
+    expect(ls.stdout.match(/^a /gm)).toHaveLength(1);
+    expect(ls.stdout).toMatch(/^a\s.*0\.25/m);
+    expect((await runRepro(root, ['ls', '--no-stale'])).stderr).toBe('');
   });
 
   it('keeps one object per distinct config, written once', () => {

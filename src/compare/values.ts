@@ -12,6 +12,12 @@ export interface RunFields {
   config: Record<string, Json>;
   defaults: Record<string, Json>;
   metrics: Record<string, { last: number | string; best: number | string }>;
+  /**
+   * One metric's last (or best) value, as `metrics[name]?.last` (`.best`) reads it, without
+   * making the summary of every metric: a view of the results index has it (a sort of 100,000
+   * runs by one metric would make 100,000 objects of summaries otherwise).
+   */
+  metricValue?(name: string, best: boolean): number | undefined;
   stale?: string[];
 }
 
@@ -64,6 +70,10 @@ function makeReader(key: string): Reader {
   const k = metricOnly ? key.slice(7) : key;
   const bestOf = k.endsWith('.best') ? k.slice(0, -5) : undefined;
   const metric: Reader = (run) => {
+    if (run.metricValue) {
+      const last = run.metricValue(k, false);
+      return last !== undefined || bestOf === undefined ? last : run.metricValue(bestOf, true);
+    }
     const m = run.metrics[k];
     if (m) return m.last;
     return bestOf === undefined ? undefined : run.metrics[bestOf]?.best;

@@ -1007,6 +1007,8 @@ export interface IndexView {
   tables: Tables;
   /** A file list's Set, made once for every row that shares it. */
   fileSets: Map<number, ReadonlySet<string>>;
+  /** Each metric name's number in tables.metricNames, made when first asked for. */
+  metricIds?: Map<string, number>;
 }
 
 /** One result of the index: its fields read from the columns, its records parsed when asked for. */
@@ -1108,6 +1110,23 @@ export class Row implements IndexedResult {
   }
   get metrics_skipped(): number {
     return this.view.rows.skipped[this.i] as number;
+  }
+  /** One metric's last (or best) value from the columns (RunFields.metricValue). */
+  metricValue(name: string, best: boolean): number | undefined {
+    const { view } = this;
+    const { rows } = view;
+    const at = rows.metricsAt[this.i] as number;
+    if (at < 0) return undefined;
+    if (!view.metricIds) {
+      const names = view.tables.metricNames;
+      view.metricIds = new Map(names.map((n, id) => [n, id]));
+    }
+    const id = view.metricIds.get(name);
+    if (id === undefined) return undefined;
+    const v = rows.metricValues;
+    const end = at + 4 * (rows.metricsCount[this.i] as number);
+    for (let j = at; j < end; j += 4) if (v[j] === id) return v[j + (best ? 2 : 1)] as number;
+    return undefined;
   }
 }
 

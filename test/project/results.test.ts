@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, w
 import { join } from 'node:path';
 import { deserialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
+import { listRunViews, type RunSummary, runValue, summaryOf } from '../../src/compare/runs.ts';
 import { IndexDamagedError } from '../../src/errors.ts';
 import { indexFile, lastReading, readResults } from '../../src/project/results.ts';
 import { fakeRecord, isolateCache, makeProject, runRepro, writeFiles } from '../helpers.ts';
@@ -43,12 +44,13 @@ describe('the results index', () => {
     });
   });
 
-  it('reads many folders on a worker thread beside this one, as one thread does', () => {
+  it('reads many folders on a worker thread beside this one, as one thread does', async () => {
     const files: Record<string, string | object | undefined> = {};
     for (let i = 0; i < 700; i++) {
       const name = `r${String(i).padStart(4, '0')}`;
       Object.assign(files, result(name, { lr: i % 7, depth: i % 3 }));
-      if (i % 5 === 0) files[`runs/${name}/metrics.jsonl`] = `{"loss": ${i}}\n{"loss": ${i / 2}}\n`;
+      if (i % 5 === 0)
+        files[`runs/${name}/metrics.jsonl`] = `{"loss": ${i}}\n{"loss": ${i / 2}}\n{"loss": ${i * 0.75}}\n`;
       if (i % 9 === 0) files[`runs/${name}/effective.json`] = { defaults: { wd: i % 4 } };
     }
     // a folder that is no result, a damaged result and one still running
@@ -80,7 +82,20 @@ describe('the results index', () => {
     expect(one).toHaveLength(700);
     expect(one.find((r) => r.name === 'r0003')?.status).toBe('damaged');
     expect(one.find((r) => r.name === 'r0004')?.status).toBe('crashed');
-    expect(one.find((r) => r.name === 'r0010')?.metrics.loss).toMatchObject({ last: 5, count: 2 });
+    expect(one.find((r) => r.name === 'r0010')?.metrics.loss).toMatchObject({ last: 7.5, best: 5, count: 3 });
+    // a metric read alone from the columns (as a sort reads it) is the one of the summaries
+    const views = await listRunViews({ cwd: root, cache: false });
+    for (const view of views) {
+      const plain = summaryOf(view);
+      for (const key of ['loss', 'loss.best', 'metric:loss', 'acc', 'lr'])
+        expect(runValue(view, key)).toBe(runValue(plain, key));
+    }
+    const r10 = views.find((r) => r.name === 'r0010') as RunSummary;
+    expect([runValue(r10, 'loss'), runValue(r10, 'loss.best'), runValue(r10, 'acc')]).toEqual([
+      7.5,
+      5,
+      undefined,
+    ]);
     // through the index, written from rows read in parallel, and read back
     const indexed = readResults(runs, { parallelFrom: 1, workerFirst: true }).map(fields);
     expect(indexed).toEqual(one);

@@ -1,5 +1,4 @@
-import { differingKeys } from '../compare/diff.ts';
-import { configEntry } from '../compare/entry.ts';
+import { differingKeys, runConfigs } from '../compare/diff.ts';
 import { X_KEYS } from '../compare/metrics.ts';
 import {
   FIXED_KEYS,
@@ -294,19 +293,8 @@ function checkKeys(runs: readonly RunSummary[], asked: string[][]): void {
  * columns that differ too), then each metric's last and best.
  */
 function defaultColumns(runs: RunSummary[], upstream = false): string[] {
-  // what differs across the runs differs across their distinct configs: results of one config
-  // share its objects (the results index), and 100,000 results of 10,000 configs compare 10,000
-  const seen = new Map<object, Set<object>>();
-  const distinct = runs.filter((r) => {
-    const withDefaults = seen.get(r.config) ?? new Set<object>();
-    seen.set(r.config, withDefaults);
-    if (withDefaults.has(r.defaults)) return false;
-    withDefaults.add(r.defaults);
-    return true;
-  });
-  const entries = distinct.map((r) =>
-    configEntry(r.name, r.config, { kind: 'result', path: r.dir, defaults: r.defaults, flat: true }),
-  );
+  // what differs across the runs differs across their distinct configs (runConfigs)
+  const entries = runConfigs(runs);
   const keys =
     runs.length > 1 || upstream
       ? differingKeys(entries).filter((k) => k !== 'script' && (runs.length > 1 || k.includes('.')))
@@ -317,7 +305,8 @@ function defaultColumns(runs: RunSummary[], upstream = false): string[] {
     (m) => !X_KEYS.has(m),
   );
   // a metric named like a config key is shown by its own name: metric:precision
-  const clash = (m: string) => distinct.some((r) => r.config[m] !== undefined || r.defaults[m] !== undefined);
+  const clash = (m: string) =>
+    entries.some((e) => e.flat.get(m) !== undefined || e.defaults.get(m) !== undefined);
   const named = (m: string) => (clash(m) ? `metric:${m}` : m);
   return [
     'name',

@@ -1,5 +1,5 @@
 import { canonicalJson } from '../config/hash.ts';
-import type { Json } from '../config/json.ts';
+import type { Json, JsonObject } from '../config/json.ts';
 import { UsageError } from '../errors.ts';
 import type { ConfigEntry } from './select.ts';
 
@@ -28,11 +28,40 @@ export interface DiffConfigsOptions {
   all?: boolean;
 }
 
+/** What cellOf, allKeys and differingKeys read of a config: its flat keys and its defaults. */
+export interface KeyedConfig {
+  flat: Lookup;
+  defaults: Lookup;
+}
+type Lookup = Pick<ReadonlyMap<string, Json>, 'get' | 'keys'>;
+
+/**
+ * The distinct configs of listed runs (flat configs and defaults as objects), each read in place
+ * as a KeyedConfig: results of one config share its objects (the results index), so 100,000
+ * results of 10,000 configs compare 10,000, and no Map is made of any.
+ */
+export function runConfigs(runs: readonly { config: JsonObject; defaults: JsonObject }[]): KeyedConfig[] {
+  const seen = new Map<object, Set<object>>();
+  const out: KeyedConfig[] = [];
+  for (const { config, defaults } of runs) {
+    const withDefaults = seen.get(config) ?? new Set<object>();
+    seen.set(config, withDefaults);
+    if (withDefaults.has(defaults)) continue;
+    withDefaults.add(defaults);
+    out.push({ flat: lookup(config), defaults: lookup(defaults) });
+  }
+  return out;
+}
+
+function lookup(o: JsonObject): Lookup {
+  return { get: (k) => (Object.hasOwn(o, k) ? o[k] : undefined), keys: () => Object.keys(o).values() };
+}
+
 /**
  * What a config says for a key. A result folder whose script used a default for a key its
  * config lacks says that default, marked as such: configs compare by what the code really used.
  */
-export function cellOf(entry: ConfigEntry, key: string): Cell {
+export function cellOf(entry: KeyedConfig, key: string): Cell {
   const value = entry.flat.get(key);
   if (value !== undefined) return { kind: 'value', value, defaulted: false };
   const fallback = entry.defaults.get(key);
@@ -46,7 +75,7 @@ export function cellToken(cell: Cell): string {
 }
 
 /** Every key in the set, in order of first appearance. */
-export function allKeys(entries: readonly ConfigEntry[]): string[] {
+export function allKeys(entries: readonly KeyedConfig[]): string[] {
   const keys = new Set<string>();
   for (const e of entries) {
     for (const k of e.flat.keys()) keys.add(k);
@@ -56,10 +85,21 @@ export function allKeys(entries: readonly ConfigEntry[]): string[] {
 }
 
 /** The keys whose cells are not all the same across the entries (or differ from `base`). */
-export function differingKeys(entries: readonly ConfigEntry[], base?: ConfigEntry): string[] {
+export function differingKeys(entries: readonly KeyedConfig[], base?: KeyedConfig): string[] {
+  const first = base ?? (entries[0] as KeyedConfig);
   return allKeys(entries).filter((key) => {
-    const ref = cellToken(cellOf(base ?? (entries[0] as ConfigEntry), key));
-    return entries.some((e) => cellToken(cellOf(e, key)) !== ref);
+    const ref = cellOf(first, key);
+    // a text, number or boolean differs from what is not the same value (a 10,000-config listing
+    // asks this of every key); absent, null, a list by their tokens
+    if (ref.kind === 'value' && ref.value !== null && typeof ref.value !== 'object') {
+      const value = ref.value;
+      return entries.some((e) => {
+        const v = e.flat.get(key);
+        return (v !== undefined ? v : e.defaults.get(key)) !== value;
+      });
+    }
+    const token = cellToken(ref);
+    return entries.some((e) => cellToken(cellOf(e, key)) !== token);
   });
 }
 

@@ -171,9 +171,12 @@ function blocksOf(widths: readonly number[], width: number, fixed: number): numb
 }
 
 /**
- * renderFitted for a big table, written out in pieces: each cell is asked for once (`cell(row,
- * column)`), kept in one flat list with its width, and the lines go to `write` a thousand at a
- * time, so 100,000 rows never become one string. Writes what renderFitted returns, and a newline.
+ * renderFitted for a big table, written out in pieces: each cell is asked for twice (`cell(row,
+ * column)`, which gives the same text each time), once for the widths and once as its line is
+ * written, and the lines go to `write` a thousand at a time, so 100,000 rows never become one
+ * string. Writes what renderFitted returns, and a newline. Keeping the 2 million cells of a
+ * listing between the two cost more than making them again: the garbage collector copied every
+ * one that lived on.
  */
 export function writeFitted(
   head: string[],
@@ -184,14 +187,11 @@ export function writeFitted(
   fixed = 1,
 ): void {
   const n = head.length;
-  const texts = new Array<string>(rowCount * n);
-  const widths = new Int32Array(rowCount * n);
+  const widths = new Uint16Array(rowCount * n);
   const columns = head.map(displayWidth);
   for (let r = 0, i = 0; r < rowCount; r++) {
     for (let c = 0; c < n; c++, i++) {
-      const text = cell(r, c);
-      const w = displayWidth(text);
-      texts[i] = text;
+      const w = Math.min(displayWidth(cell(r, c)), 0xffff);
       widths[i] = w;
       if (w > (columns[c] as number)) columns[c] = w;
     }
@@ -211,9 +211,9 @@ export function writeFitted(
       let out = '';
       for (let k = 0; k < last; k++) {
         const c = cols[k] as number;
-        out += (texts[at + c] as string) + spaces((columns[c] as number) - (widths[at + c] as number) + 2);
+        out += cell(r, c) + spaces((columns[c] as number) - (widths[at + c] as number) + 2);
       }
-      out += texts[at + (cols[last] as number)] as string;
+      out += cell(r, cols[last] as number);
       piece += `${out.trimEnd()}\n`;
       if (r % 1000 === 999) {
         write(piece);

@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
 import { dirname, distFile, fs, join, readBytes, relative, resolve } from '../_builtins.ts';
-import { allKeys, diffConfigs, differingKeys } from '../compare/diff.ts';
+import { allKeys, diffConfigs, differingKeys, runConfigs } from '../compare/diff.ts';
 import { higherIsBetter, MetricRowsCache, metricSeries, X_KEYS } from '../compare/metrics.ts';
 import { listRuns, type RunSummary, stringifyNumbers, withUpstream } from '../compare/runs.ts';
-import { configEntry, selectConfigs } from '../compare/select.ts';
+import { selectConfigs } from '../compare/select.ts';
 import { diffToJson } from '../compare/table.ts';
 import type { Json } from '../config/json.ts';
 import { downstreamOf, loadGraph } from '../graph/graph.ts';
@@ -223,7 +223,7 @@ export function createUiApp(options: UiAppOptions): Hono {
     const listed = await listRuns({ project });
     await markStale(project, listed);
     const runs = upstream ? withUpstream(listed, listed) : listed;
-    const entries = runs.map((r) => configEntry(r.name, r.config, { kind: 'result', defaults: r.defaults }));
+    const entries = runConfigs(runs);
     const keys = runs.length > 1 ? differingKeys(entries) : [];
     const metrics = [...new Set(runs.flatMap((r) => Object.keys(r.metrics)))].filter((m) => !X_KEYS.has(m));
     return stringifyNumbers({ runs: runs.map(runRow), keys, allKeys: allKeys(entries), metrics });

@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { diffToCsv } from '../../src/compare/csv.ts';
-import { diffConfigs } from '../../src/compare/diff.ts';
+import { allKeys, diffConfigs, differingKeys, runConfigs } from '../../src/compare/diff.ts';
 import { BadInputsError, selectConfigs } from '../../src/compare/select.ts';
 import { diffToJson, displayWidth, renderDiff, renderFitted, writeFitted } from '../../src/compare/table.ts';
+import type { JsonObject } from '../../src/config/json.ts';
 import { makeProject, runRepro } from '../helpers.ts';
 
 const CONFIGS = {
@@ -198,6 +199,34 @@ describe('CSV that every reader reads back', () => {
       ['a', 'line one\nline two', '1', ''],
       ['b', 'cr\ronly, and a comma', '2', ''],
     ]);
+  });
+});
+
+describe('the keys that differ across listed runs', () => {
+  it('reads each distinct config once, in place, and compares as the tokens do', () => {
+    const shared = { lr: 0.1, opt: 'adam', tags: ['a', 'b'], seed: null, n: 1 };
+    const none = {};
+    const runs: { config: JsonObject; defaults: JsonObject }[] = [
+      { config: shared, defaults: none },
+      { config: shared, defaults: none }, // the same objects: one config
+      { config: { lr: 0.1, opt: 'adam', tags: ['a', 'b'], seed: null, n: '1' }, defaults: none },
+      // a default the script used counts as the value; null in the config is a value, not absent
+      { config: { lr: 0.1, tags: ['a', 'b'], seed: null, n: 1 }, defaults: { opt: 'adam', seed: 5 } },
+    ];
+    expect(runConfigs(runs)).toHaveLength(3);
+    expect(differingKeys(runConfigs(runs))).toEqual(['n']);
+    const more = [...runs, { config: { lr: 0.1, opt: 'adam', tags: ['a', 'c'], n: 1 }, defaults: none }];
+    expect(differingKeys(runConfigs(more))).toEqual(['tags', 'seed', 'n']);
+    expect(allKeys(runConfigs(more))).toEqual(['lr', 'opt', 'tags', 'seed', 'n']);
+    // null in a config is its value, whatever the default
+    const nulled = [...runs, { config: { ...shared, opt: null }, defaults: { opt: 'adam' } }];
+    expect(differingKeys(runConfigs(nulled))).toEqual(['opt', 'n']);
+    // the first run's value absent or null: compared by tokens
+    const first: typeof runs = [
+      { config: { lr: 1 }, defaults: none },
+      { config: { lr: 1, seed: null }, defaults: none },
+    ];
+    expect(differingKeys(runConfigs(first))).toEqual(['seed']);
   });
 });
 

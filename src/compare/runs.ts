@@ -7,7 +7,7 @@ import type { MetricSummary } from './metrics.ts';
 
 export { runValue, shownStatus, sortRuns, valueReader } from './values.ts';
 
-import { matchesFilter, parseFilter, type RunFilter } from './values.ts';
+import { matchesFilter, parseFilter, type RunFields, type RunFilter } from './values.ts';
 
 /** One result folder, as `repro ls` shows it. */
 export interface RunSummary {
@@ -203,15 +203,17 @@ export function hasKey(runs: readonly RunSummary[], key: string): boolean {
   let defaults: object | undefined;
   let metrics: object | undefined;
   for (const r of runs) {
-    // results of one config share its objects: a run like the one before is passed over
-    if (!metricOnly && (r.config !== config || r.defaults !== defaults)) {
-      config = r.config;
-      defaults = r.defaults;
-      if (Object.hasOwn(config, k) || Object.hasOwn(defaults, k)) return true;
-    }
+    // results of one config share its objects: a run like the one before is passed over; the
+    // metrics first (a view's config is parsed when read, and a metric of the first run ends it)
     if (!configOnly && r.metrics !== metrics) {
       metrics = r.metrics;
       if (Object.hasOwn(metrics, k) || (bestOf !== undefined && Object.hasOwn(metrics, bestOf))) return true;
+    }
+    const may = (r as RunFields).mayHaveKey?.(k) !== false;
+    if (!metricOnly && may && (r.config !== config || r.defaults !== defaults)) {
+      config = r.config;
+      defaults = r.defaults;
+      if (Object.hasOwn(config, k) || Object.hasOwn(defaults, k)) return true;
     }
   }
   return false;

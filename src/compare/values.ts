@@ -18,6 +18,11 @@ export interface RunFields {
    * runs by one metric would make 100,000 objects of summaries otherwise).
    */
   metricValue?(name: string, best: boolean): number | undefined;
+  /**
+   * False when no run of the listing has this key in its config or defaults, so that neither
+   * need be read: a view of the results index knows (a sort by a metric reads no config).
+   */
+  mayHaveKey?(key: string): boolean;
   stale?: string[];
 }
 
@@ -80,6 +85,7 @@ function makeReader(key: string): Reader {
   };
   if (metricOnly) return metric;
   return (run) => {
+    if (run.mayHaveKey?.(k) === false) return metric(run);
     const c = run.config[k];
     if (c !== undefined) return c;
     const d = run.defaults[k];

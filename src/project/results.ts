@@ -76,30 +76,79 @@ export interface Columns {
 }
 
 /**
- * Shared values, only ever appended to (an index in a column stays right). The config tables
- * travel as JSON and are parsed when first asked for: a listing never reads the configs as
- * written (only their flat form), a graph never reads the flat form. A loaded index's tables are
- * read from its file when first asked for.
+ * A table of JSON objects: each entry's text, one per line (JSON.stringify writes no line
+ * break), parsed when that entry is first asked for, then kept (one object per entry: results of
+ * one config share it). A listing cut to 20 rows parses 20 configs of 10,000.
+ */
+export class JsonTable {
+  #text: (() => string) | undefined;
+  #texts: string[] | undefined;
+  readonly #values: (JsonObject | undefined)[] = [];
+
+  /** `text`: the entries one per line, read when first needed. */
+  constructor(text?: () => string) {
+    this.#text = text;
+  }
+
+  /** Each entry's JSON text. */
+  texts(): string[] {
+    if (!this.#texts) {
+      const text = this.#text?.() ?? '';
+      this.#texts = text ? text.split('\n') : [];
+      this.#text = undefined;
+    }
+    return this.#texts;
+  }
+
+  get length(): number {
+    return this.texts().length;
+  }
+
+  /** Entry `id`, parsed when first asked for; undefined when there is none. */
+  at(id: number): JsonObject | undefined {
+    let value = this.#values[id];
+    if (value === undefined) {
+      const text = this.texts()[id];
+      if (text === undefined) return undefined;
+      value = JSON.parse(text) as JsonObject;
+      this.#values[id] = value;
+    }
+    return value;
+  }
+
+  /** Adds an entry (its text, and the value when it is at hand); returns its id. */
+  push(text: string, value?: JsonObject): number {
+    const id = this.texts().push(text) - 1;
+    if (value) this.#values[id] = value;
+    return id;
+  }
+
+  /** The entries one per line, as the file keeps them. */
+  joined(): string {
+    return this.#texts ? this.#texts.join('\n') : (this.#text?.() ?? '');
+  }
+}
+
+/**
+ * Shared values, only ever appended to (an index in a column stays right). The JSON tables are
+ * parsed an entry at a time when asked for (a listing never reads the configs as written, only
+ * their flat form; a graph never reads the flat form). A loaded index's tables are read from its
+ * file when first asked for.
  */
 export class Tables {
-  readonly #text: Partial<Record<JsonTable, () => string>>;
-  readonly #values: Partial<Record<JsonTable, JsonObject[]>> = {};
+  readonly configs: JsonTable;
+  readonly flats: JsonTable;
+  /** The defaults each result's script used; entry 0 is {} in every index. */
+  readonly defaults: JsonTable;
   #lists: (() => TableLists) | TableLists | undefined;
 
   constructor(packed?: LazyTables) {
-    this.#text = { configs: packed?.configs, flats: packed?.flats, defaults: packed?.defaults };
+    this.configs = new JsonTable(packed?.configs);
+    this.flats = new JsonTable(packed?.flats);
+    this.defaults = new JsonTable(packed?.defaults ?? (() => '{}'));
     this.#lists = packed?.lists;
   }
 
-  get configs(): JsonObject[] {
-    return this.#json('configs');
-  }
-  get flats(): JsonObject[] {
-    return this.#json('flats');
-  }
-  get defaults(): JsonObject[] {
-    return this.#json('defaults');
-  }
   /** A folder's file names joined by '/' (no file name holds one). */
   get fileSets(): string[] {
     return this.#listsNow().fileSets;
@@ -108,41 +157,49 @@ export class Tables {
     return this.#listsNow().metricNames;
   }
 
+  /**
+   * Whether some flat config or defaults of the index has this key: when none has, a sort or
+   * filter by it need not parse any config (RunFields.mayHaveKey).
+   */
+  hasConfigKey(key: string): boolean {
+    this.#configKeys ??= new Set(this.#listsNow().configKeys);
+    return this.#configKeys.has(key);
+  }
+
+  /** Notes the keys of a new flat config or defaults. */
+  addConfigKeys(o: JsonObject): void {
+    const keys = this.#listsNow().configKeys;
+    this.#configKeys ??= new Set(keys);
+    for (const k in o)
+      if (!this.#configKeys.has(k)) {
+        this.#configKeys.add(k);
+        keys.push(k);
+      }
+  }
+  #configKeys: Set<string> | undefined;
+
   #listsNow(): TableLists {
     if (typeof this.#lists === 'function') this.#lists = this.#lists();
-    this.#lists ??= { fileSets: [], metricNames: [] };
+    this.#lists ??= { fileSets: [], metricNames: [], configKeys: [] };
     return this.#lists;
   }
 
-  #json(table: JsonTable): JsonObject[] {
-    let values = this.#values[table];
-    if (!values) {
-      const text = this.#text[table]?.();
-      values = text ? (JSON.parse(text) as JsonObject[]) : table === 'defaults' ? [{}] : [];
-      this.#values[table] = values;
-    }
-    return values;
-  }
-
-  /** The tables as the index file keeps them: a table never parsed goes back as the text it came as. */
+  /** The tables as the index file keeps them. */
   pack(): PackedTables {
-    const json = (t: JsonTable) =>
-      this.#values[t]
-        ? JSON.stringify(this.#values[t])
-        : (this.#text[t]?.() ?? JSON.stringify(this.#json(t)));
     return {
-      configs: json('configs'),
-      flats: json('flats'),
-      defaults: json('defaults'),
+      configs: this.configs.joined(),
+      flats: this.flats.joined(),
+      defaults: this.defaults.joined(),
       lists: this.#listsNow(),
     };
   }
 }
 
-type JsonTable = 'configs' | 'flats' | 'defaults';
 interface TableLists {
   fileSets: string[];
   metricNames: string[];
+  /** Every key of the flat configs and the defaults. */
+  configKeys: string[];
 }
 interface PackedTables {
   configs: string;
@@ -205,7 +262,7 @@ interface Part {
 }
 
 const MAGIC = Buffer.from('repro-results-index\n');
-const VERSION = 9;
+const VERSION = 10;
 
 const FLOAT_COLUMNS = new Set<keyof Columns>([
   'ino',
@@ -455,7 +512,7 @@ function unpack(source: IndexSource): IndexData {
       defaults: text('tables.defaults'),
       lists: () => {
         const lists = source.read('tables.lists') as TableLists;
-        if (!Array.isArray(lists?.fileSets) || !Array.isArray(lists.metricNames))
+        if (![lists?.fileSets, lists?.metricNames, lists?.configKeys].every(Array.isArray))
           throw source.damaged('tables.lists');
         return lists;
       },
@@ -754,27 +811,44 @@ class Builder {
 
   constructor(readonly tables: Tables) {}
 
-  /** The table's index of a value, added when new. */
-  /** The table's index of a value, added when new (`json`: the value is JSON text, kept parsed). */
-  #intern(
-    table: 'configs' | 'fileSets' | 'defaults' | 'metricNames',
-    value: string,
-    key: string,
-    json = false,
-  ): number {
-    const values = this.tables[table] as unknown[];
-    let known = this.#known.get(table);
-    if (!known) {
-      known = new Map(values.map((v, i) => [typeof v === 'string' ? v : JSON.stringify(v), i]));
-      this.#known.set(table, known);
-    }
-    let id = known.get(key);
+  /** The list's index of a text, added when new. */
+  #intern(list: 'fileSets' | 'metricNames', value: string): number {
+    const values = this.tables[list];
+    const known = this.#knownOf(list, values);
+    let id = known.get(value);
     if (id === undefined) {
-      id = values.length;
-      values.push(json ? JSON.parse(value) : value);
-      known.set(key, id);
+      id = values.push(value) - 1;
+      known.set(value, id);
     }
     return id;
+  }
+
+  /** The JSON table's index of an object given as its text, added when new. */
+  #internJson(name: 'configs' | 'defaults', text: string): number {
+    const table = this.tables[name];
+    const known = this.#knownOf(name, table.texts());
+    let id = known.get(text);
+    if (id === undefined) {
+      id = table.push(text);
+      known.set(text, id);
+      // a new config's flat form: the entry of the same number
+      if (name === 'configs') {
+        const flat = Object.fromEntries(flattenConfig(table.at(id) as JsonObject));
+        if (this.tables.flats.push(JSON.stringify(flat), flat) !== id)
+          throw new Error('the flat configs are torn');
+        this.tables.addConfigKeys(flat);
+      } else this.tables.addConfigKeys(table.at(id) as JsonObject);
+    }
+    return id;
+  }
+
+  #knownOf(name: string, texts: readonly string[]): Map<string, number> {
+    let known = this.#known.get(name);
+    if (!known) {
+      known = new Map(texts.map((t, i) => [t, i]));
+      this.#known.set(name, known);
+    }
+    return known;
   }
 
   add(rows: NewColumns, r: FolderRow, records: Records): void {
@@ -782,7 +856,7 @@ class Builder {
     rows.ino.push(r.ino);
     rows.mtimeMs.push(r.mtimeMs);
     rows.final.push(r.final ? 1 : 0);
-    rows.files.push(this.#intern('fileSets', r.fileSet, r.fileSet));
+    rows.files.push(this.#intern('fileSets', r.fileSet));
     rows.status.push(r.status);
     rows.reason.push(r.reason);
     rows.started.push(r.started);
@@ -792,20 +866,14 @@ class Builder {
     rows.recordAt.push(records.add(r.record + r.end));
     rows.recordLength.push(r.record.length);
     rows.endLength.push(r.end.length);
-    if (r.config !== null) {
-      const before = this.tables.configs.length;
-      const id = this.#intern('configs', r.config, r.config, true);
-      if (this.tables.configs.length > before)
-        this.tables.flats[id] = Object.fromEntries(flattenConfig(this.tables.configs[id] as JsonObject));
-      rows.config.push(id);
-    } else rows.config.push(-1);
-    rows.defaults.push(this.#intern('defaults', r.defaults, r.defaults, true));
+    rows.config.push(r.config === null ? -1 : this.#internJson('configs', r.config));
+    rows.defaults.push(this.#internJson('defaults', r.defaults));
     const m = r.metrics;
     rows.metricsAt.push(m.length ? rows.metricValues.length : -1);
     rows.metricsCount.push(m.length / 4);
     for (let k = 0; k < m.length; k += 4)
       rows.metricValues.push(
-        this.#intern('metricNames', m[k] as string, m[k] as string),
+        this.#intern('metricNames', m[k] as string),
         m[k + 1] as number,
         m[k + 2] as number,
         m[k + 3] as number,
@@ -1062,11 +1130,11 @@ export class Row implements IndexedResult {
   }
   get config(): JsonObject | null {
     const id = this.view.rows.config[this.i] as number;
-    return id < 0 ? null : (this.view.tables.configs[id] as JsonObject);
+    return id < 0 ? null : (this.view.tables.configs.at(id) as JsonObject);
   }
   get flat(): JsonObject {
     const id = this.view.rows.config[this.i] as number;
-    return id < 0 ? {} : (this.view.tables.flats[id] as JsonObject);
+    return id < 0 ? {} : (this.view.tables.flats.at(id) as JsonObject);
   }
   get status(): RunStatus {
     return textAt(this.view.rows.status, this.i);
@@ -1087,7 +1155,7 @@ export class Row implements IndexedResult {
     return orNull(this.view.rows.duration[this.i]);
   }
   get defaults(): JsonObject {
-    return this.view.tables.defaults[this.view.rows.defaults[this.i] as number] ?? {};
+    return this.view.tables.defaults.at(this.view.rows.defaults[this.i] as number) ?? {};
   }
   get metrics(): Record<string, MetricSummary> {
     if (!this.#metrics) {
@@ -1110,6 +1178,10 @@ export class Row implements IndexedResult {
   }
   get metrics_skipped(): number {
     return this.view.rows.skipped[this.i] as number;
+  }
+  /** False when no config or defaults of the index has this key (RunFields.mayHaveKey). */
+  mayHaveKey(key: string): boolean {
+    return this.view.tables.hasConfigKey(key);
   }
   /** One metric's last (or best) value from the columns (RunFields.metricValue). */
   metricValue(name: string, best: boolean): number | undefined {

@@ -87,9 +87,11 @@ describe('the results index', () => {
     const views = await listRunViews({ cwd: root, cache: false });
     for (const view of views) {
       const plain = summaryOf(view);
-      for (const key of ['loss', 'loss.best', 'metric:loss', 'acc', 'lr'])
+      // a metric, a key no run has, a config key, a default the script used, a prefixed one
+      for (const key of ['loss', 'loss.best', 'metric:loss', 'acc', 'lr', 'depth', 'wd', 'config:wd'])
         expect(runValue(view, key)).toBe(runValue(plain, key));
     }
+    expect(views.filter((r) => runValue(r, 'wd') !== undefined)).toHaveLength(78);
     const r10 = views.find((r) => r.name === 'r0010') as RunSummary;
     expect([runValue(r10, 'loss'), runValue(r10, 'loss.best'), runValue(r10, 'acc')]).toEqual([
       7.5,

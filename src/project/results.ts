@@ -619,6 +619,7 @@ function updateIndex<T extends IndexedResult>(
     old.rootIno === rootStat.ino &&
     old.rootMtimeMs === rootStat.mtimeMs &&
     old.rootMtimeMs < old.listedAt - 1000;
+  lastReading.trusted = trusted;
   // nothing added, removed or running: the index is the answer as it is
   if (trusted && old.rows.final.every((f) => f === 1)) return rowsOf(runsRoot, old, options);
   let names: string[];
@@ -642,7 +643,10 @@ function updateIndex<T extends IndexedResult>(
   const builder = new Builder(tables);
   const rows = emptyColumns();
   const records = new Records();
-  let changed = !trusted && (old === undefined || names.length !== old.count);
+  // written again also when only the root's time is new, once this listing can vouch for it (a
+  // second after it), or every listing after `repro run; repro ls` would stat every folder
+  let changed =
+    !trusted && (old === undefined || names.length !== old.count || rootStat.mtimeMs < listedAt - 1000);
   // each name: the old row kept as it is (its number), or -1: a folder to read, or -2: gone
   const plan = new Int32Array(names.length);
   const toRead: string[] = [];
@@ -939,8 +943,11 @@ function rowOf(r: FolderRead, st: { ino: number; mtimeMs: number }): FolderRow {
   };
 }
 
-/** How the last parallel reading went: the folders its worker thread read (tests and benchmarks look). */
-export const lastReading = { byWorker: 0 };
+/**
+ * How the last reading went (tests and benchmarks look): the folders its worker thread read, and
+ * whether the index was trusted as it was (no folder looked at).
+ */
+export const lastReading = { byWorker: 0, trusted: false };
 
 /** Below this many folders to read, a worker thread costs more to start than it saves. */
 const PARALLEL_FROM = 2000;

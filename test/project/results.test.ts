@@ -44,6 +44,22 @@ describe('the results index', () => {
     });
   });
 
+  it('trusts itself again once the runs root has been still for a second', () => {
+    const root = makeProject({ ...result('a', { lr: 1 }), ...result('b', { lr: 2 }) });
+    const runs = join(root, 'runs');
+    // made the moment the root changed (repro run, then repro ls): not trusted yet
+    readResults(runs);
+    expect(lastReading.trusted).toBe(false);
+    // a minute on, nothing added: looked at once more, and written with the root's time
+    settle(root);
+    readResults(runs);
+    expect(lastReading.trusted).toBe(false);
+    readResults(runs);
+    expect(lastReading.trusted).toBe(true);
+    expect(byName(root).get('b')?.flat).toEqual({ lr: 2 });
+    expect(lastReading.trusted).toBe(true);
+  });
+
   it('reads many folders on a worker thread beside this one, as one thread does', async () => {
     const files: Record<string, string | object | undefined> = {};
     for (let i = 0; i < 700; i++) {

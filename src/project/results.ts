@@ -650,6 +650,8 @@ function updateIndex<T extends IndexedResult>(
   // each name: the old row kept as it is (its number), or -1: a folder to read, or -2: gone
   const plan = new Int32Array(names.length);
   const toRead: string[] = [];
+  // 1: a result the index has, whose run had not ended: read again, written only once it ends
+  const open = new Uint8Array(names.length);
   for (let k = 0; k < names.length; k++) {
     const name = names[k] as string;
     const i = previous.get(name);
@@ -672,7 +674,8 @@ function updateIndex<T extends IndexedResult>(
     }
     plan[k] = -1;
     toRead.push(name);
-    changed = true;
+    if (i !== undefined && old?.rows.final[i] !== 1) open[k] = 1;
+    else changed = true;
   }
   const read = readRows(runsRoot, toRead, options.parallelFrom ?? PARALLEL_FROM, options.workerFirst);
   for (let k = 0, next = 0; k < names.length; k++) {
@@ -681,6 +684,10 @@ function updateIndex<T extends IndexedResult>(
     else if (p === -1) {
       const row = read[next++];
       if (row) builder.add(rows, row, records);
+      // a run still going is read again next time whatever the file says: written only when a
+      // row is new, gone or has ended (100,000 results and one running would write the whole
+      // index at every listing, and the dashboard lists every few seconds)
+      if (!open[k] || !row || row.final) changed = true;
     }
   }
   const text = records.text();

@@ -1,4 +1,13 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { deserialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
@@ -38,6 +47,24 @@ describe('the results index', () => {
     expect(again.get('a')?.flat).toEqual({ lr: 1 });
     expect(again.get('b')?.flat).toEqual({ lr: 3 });
     expect(again.get('b')?.status).toBe('running'); // no record yet: given a minute to write one
+    // ...and the index is not written again for it while it runs (the dashboard lists every few
+    // seconds), only once it has ended
+    const stamp = () => {
+      const st = statSync(indexFile(join(root, 'runs')));
+      return `${st.ino}:${st.mtimeMs}`;
+    };
+    const before = stamp();
+    expect(byName(root).get('b')?.status).toBe('running');
+    expect(stamp()).toBe(before);
+    writeFiles(root, {
+      'runs/b/run.json': fakeRecord({ name: 'b', pid: 2 ** 22 + 5 }),
+      'runs/b/end.json': end,
+    });
+    expect(byName(root).get('b')?.status).toBe('done');
+    expect(stamp()).not.toBe(before);
+    const ended = stamp();
+    expect(byName(root).get('b')?.flat).toEqual({ lr: 3 });
+    expect(stamp()).toBe(ended);
     // without the index, everything is read
     expect(readResults(join(root, 'runs'), { cache: false }).find((r) => r.name === 'a')?.flat).toEqual({
       lr: 9,

@@ -622,6 +622,19 @@ function updateIndex<T extends IndexedResult>(
   lastReading.trusted = trusted;
   // nothing added, removed or running: the index is the answer as it is
   if (trusted && old.rows.final.every((f) => f === 1)) return rowsOf(runsRoot, old, options);
+  // nothing added or removed: the results whose runs had not ended are read again, and while
+  // none has ended they are laid over the index as it is (copying 100,000 rows to change a few
+  // took seconds at every listing while a run went on)
+  let opened: { names: string[]; rows: (FolderRow | undefined)[] } | undefined;
+  if (trusted) {
+    const open: number[] = [];
+    for (let i = 0; i < old.count; i++) if (old.rows.final[i] !== 1) open.push(i);
+    const openNames = open.map((i) => textAt(old.rows.name, i));
+    const parallelFrom = options.parallelFrom ?? PARALLEL_FROM;
+    opened = { names: openNames, rows: readRows(runsRoot, openNames, parallelFrom, options.workerFirst) };
+    if (opened.rows.every((row) => row && !row.final))
+      return overlay(runsRoot, old, open, opened.rows as FolderRow[], listedAt, options);
+  }
   let names: string[];
   if (trusted) names = Array.from({ length: old.count }, (_, i) => textAt(old.rows.name, i));
   else {
@@ -677,7 +690,10 @@ function updateIndex<T extends IndexedResult>(
     if (i !== undefined && old?.rows.final[i] !== 1) open[k] = 1;
     else changed = true;
   }
-  const read = readRows(runsRoot, toRead, options.parallelFrom ?? PARALLEL_FROM, options.workerFirst);
+  const read =
+    opened && opened.names.length === toRead.length && opened.names.every((n, k) => n === toRead[k])
+      ? opened.rows
+      : readRows(runsRoot, toRead, options.parallelFrom ?? PARALLEL_FROM, options.workerFirst);
   for (let k = 0, next = 0; k < names.length; k++) {
     const p = plan[k] as number;
     if (p >= 0) copyRow((old as IndexData).rows, oldRecords as string, p, rows, records);
@@ -734,19 +750,91 @@ function rowsOf<T extends IndexedResult>(
   index: IndexData,
   options: ReadResultsOptions<T>,
 ): T[] {
-  const view: IndexView = {
+  const view = viewOf(root, index, Date.now());
+  const make = rowClass(options);
+  if (options.order === 'started') return Array.from(startOrder(index), (i) => new make(view, i));
+  // the count from the header: no column is read for it
+  return Array.from({ length: index.count }, (_, i) => new make(view, i));
+}
+
+function viewOf(root: string, index: IndexData, listedAt: number): IndexView {
+  return {
     root,
     prefix: join(root, '/'),
-    listedAt: Date.now(),
+    listedAt,
     rows: index.rows,
     records: index.records,
     tables: index.tables,
     fileSets: new Map(),
   };
-  const make = options.row ?? (Row as unknown as new (view: IndexView, i: number) => T);
-  if (options.order === 'started') return Array.from(startOrder(index), (i) => new make(view, i));
-  // the count from the header: no column is read for it
-  return Array.from({ length: index.count }, (_, i) => new make(view, i));
+}
+
+function rowClass<T extends IndexedResult>(
+  options: ReadResultsOptions<T>,
+): new (
+  view: IndexView,
+  i: number,
+) => T {
+  return options.row ?? (Row as unknown as new (view: IndexView, i: number) => T);
+}
+
+/**
+ * The index's rows with those of `open` (results whose runs had not ended, and still have not)
+ * as just read: a small index of their own over the same tables (which only grow), and the
+ * listing's order with them placed by their start time now.
+ */
+function overlay<T extends IndexedResult>(
+  root: string,
+  index: IndexData,
+  open: readonly number[],
+  read: readonly FolderRow[],
+  listedAt: number,
+  options: ReadResultsOptions<T>,
+): T[] {
+  const rows = emptyColumns();
+  const records = new Records();
+  const builder = new Builder(index.tables);
+  for (const row of read) builder.add(rows, row, records);
+  const text = records.text();
+  const fresh: IndexData = {
+    root: index.root,
+    rootIno: index.rootIno,
+    rootMtimeMs: index.rootMtimeMs,
+    listedAt: index.listedAt,
+    count: read.length,
+    rows,
+    records: () => text,
+    tables: index.tables,
+  };
+  const make = rowClass(options);
+  const views = [viewOf(root, index, listedAt), viewOf(root, fresh, listedAt)] as const;
+  const at = new Map(open.map((i, j) => [i, j]));
+  const rowAt = (i: number): T => {
+    const j = at.get(i);
+    return j === undefined ? new make(views[0], i) : new make(views[1], j);
+  };
+  if (options.order !== 'started') return Array.from({ length: index.count }, (_, i) => rowAt(i));
+  const started = (i: number) => {
+    const j = at.get(i);
+    return (j === undefined ? textAt(index.rows.started, i) : rows.started[j]) ?? '';
+  };
+  const before = (a: number, b: number) => {
+    const x = started(a);
+    const y = started(b);
+    return x < y || (x === y && a < b);
+  };
+  const order = Array.from(startOrder(index)).filter((i) => !at.has(i));
+  for (const i of open) {
+    let lo = 0;
+    let hi = order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (before(order[mid] as number, i)) lo = mid + 1;
+      else hi = mid;
+    }
+    order.splice(lo, 0, i);
+  }
+  return order.map(rowAt);
 }
 
 /**

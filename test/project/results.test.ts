@@ -71,6 +71,38 @@ describe('the results index', () => {
     });
   });
 
+  it("lays runs that go on over the index as it is, in the listing's order by start time", () => {
+    const at = (name: string, started: string) => ({
+      [`runs/${name}/config.json`]: { lr: name },
+      [`runs/${name}/run.json`]: fakeRecord({ name, started_at: started, pid: 2 ** 22 + 5 }),
+      [`runs/${name}/end.json`]: end,
+    });
+    const root = makeProject({
+      ...at('a', '2026-01-01T00:00:03Z'),
+      ...at('b', '2026-01-01T00:00:01Z'),
+      ...at('c', '2026-01-01T00:00:05Z'),
+      'runs/d/config.json': { lr: 'd' }, // no record yet
+      'runs/e/config.json': { lr: 'e' },
+    });
+    settle(root);
+    const runs = join(root, 'runs');
+    const order = (cache: boolean) => readResults(runs, { cache, order: 'started' }).map((r) => r.name);
+    order(true);
+    // d and e start (a record of a run still going, with its time), in the middle and first
+    writeFiles(root, {
+      'runs/d/run.json': fakeRecord({ name: 'd', started_at: '2026-01-01T00:00:04Z', pid: process.pid }),
+      'runs/e/run.json': fakeRecord({ name: 'e', started_at: '2026-01-01T00:00:00Z', pid: process.pid }),
+    });
+    expect(order(true)).toEqual(['e', 'b', 'a', 'd', 'c']);
+    expect(order(true)).toEqual(order(false));
+    expect(lastReading.trusted).toBe(false); // cache: false
+    const listed = byName(root);
+    expect(lastReading.trusted).toBe(true);
+    expect(listed.get('d')).toMatchObject({ status: 'running', flat: { lr: 'd' } });
+    expect(listed.get('a')).toMatchObject({ status: 'done', flat: { lr: 'a' } });
+    expect(readResults(runs, { order: 'name' }).map((r) => r.name)).toEqual(['a', 'b', 'c', 'd', 'e']);
+  });
+
   it('trusts itself again once the runs root has been still for a second', () => {
     const root = makeProject({ ...result('a', { lr: 1 }), ...result('b', { lr: 2 }) });
     const runs = join(root, 'runs');

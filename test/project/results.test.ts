@@ -11,7 +11,7 @@ import {
 import { join } from 'node:path';
 import { deserialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
-import { listRunViews, type RunSummary, runValue, summaryOf } from '../../src/compare/runs.ts';
+import { listRuns, listRunViews, type RunSummary, runValue, summaryOf } from '../../src/compare/runs.ts';
 import { IndexDamagedError } from '../../src/errors.ts';
 import { indexFile, lastReading, readResults } from '../../src/project/results.ts';
 import { fakeRecord, isolateCache, makeProject, runRepro, writeFiles } from '../helpers.ts';
@@ -256,6 +256,14 @@ describe('the results index', () => {
     writeFileSync(file, whole);
     flip('records');
     expect(readResults(runs).map((r) => r.record.value?.name)).toEqual(['a', 'b']);
+    // listRuns (the dashboard's, the library's) reads the folders again at once
+    writeFileSync(file, whole);
+    flip('metricValues');
+    const listed = await listRuns({ cwd: root });
+    expect(listed.map((r) => [r.name, r.metrics.loss?.last])).toEqual([
+      ['a', 0.25],
+      ['b', undefined],
+    ]);
     // a listing runs again on the folders, saying so, and prints the table once
     writeFileSync(file, whole);
     flip('metricValues');

@@ -121,8 +121,11 @@ export async function main(argv: readonly string[], ctx: CommandContext = proces
   }
 }
 
-/** Commands that only read: one that finds the results index damaged runs again on the folders. */
-const READ_ONLY = new Set(['ls', 'diff', 'plot', 'tree', 'graph', 'status', 'check']);
+/**
+ * The commands that read the results index and only read: one that finds a part of it damaged
+ * runs again on the folders (diff, plot and tree read result folders, not the index).
+ */
+const READ_ONLY = new Set(['ls', 'graph', 'status', 'check']);
 
 /** An unknown command, with the closest one when it is near. */
 async function unknownCommand(name: string): Promise<ReproError> {

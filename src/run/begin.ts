@@ -43,6 +43,12 @@ export interface BeginRunOptions {
    * graph): the graph is then not read again for every stage. @default worked out here
    */
   staleSources?: ReadonlyMap<string, string[]>;
+  /**
+   * The caller starts the script's process after this and passes its pid to
+   * `record.scriptStarted` (the runner): the interpreter's facts are then read from that process
+   * when the command is a shim. @default false
+   */
+  startsScript?: boolean;
 }
 
 /**
@@ -74,7 +80,14 @@ export async function beginRun(prepared: PreparedRun, options: BeginRunOptions):
   const id = newRunId();
   const code = codeFiles(project, options.inputs.script, config);
   const inputs: RecordInputs = { ...options.inputs, sources, staleSources, code };
-  const slow = gatherSlowFacts(project, inputs.script);
+  // the runner starts the script after this: its pid comes through scriptStarted
+  let started: ((pid: number | undefined) => void) | undefined;
+  const scriptPid = options.startsScript
+    ? new Promise<number | undefined>((resolve) => {
+        started = resolve;
+      })
+    : undefined;
+  const slow = gatherSlowFacts(project, inputs.script, scriptPid);
   let made: ReturnType<typeof createRunFolder>;
   try {
     made = createRunFolder(
@@ -82,10 +95,11 @@ export async function beginRun(prepared: PreparedRun, options: BeginRunOptions):
       manifest ? { [RUN_FILES.inputs]: `${JSON.stringify(manifest, null, 2)}\n` } : {},
     );
   } catch (error) {
+    started?.(undefined);
     await slow.catch(() => undefined);
     throw error;
   }
-  const record = new PendingRecord(prepared, made.folder, id, inputs, made.startedAt, slow, warn);
+  const record = new PendingRecord(prepared, made.folder, id, inputs, made.startedAt, slow, warn, started);
   return { id, folder: made.folder, startedAt: made.startedAt, record, sources };
 }
 

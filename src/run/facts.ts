@@ -247,20 +247,72 @@ function parseRuntime(command: string, out: Output): RuntimeFacts {
 
 /**
  * `python3 --version` and the like (for Python, the installed distributions too). A Python
- * interpreter's facts are cached (pythonCache) while nothing they depend on changed.
+ * interpreter's facts are cached (pythonCache) while nothing they depend on changed. When the
+ * command is a wrapper (a pyenv or asdf shim: a script that picks a Python at each call), the
+ * Python it chose is read from the script's own process once it is running (`script`, its pid),
+ * and that interpreter's facts are cached and asked for instead: no second trip through the shim.
  */
-export async function interpreterFacts(command: string): Promise<RuntimeFacts> {
-  const known = isPython(command) ? recall(command) : undefined;
+export async function interpreterFacts(
+  command: string,
+  script?: Promise<number | undefined>,
+): Promise<RuntimeFacts> {
+  if (!isPython(command)) return parseRuntime(command, await execAsync(command, ['--version']));
+  const known = recall(command);
   if (known) return known;
-  const args = isPython(command) ? ['-c', PYTHON_FACTS] : ['--version'];
-  return parseRuntime(command, await execAsync(command, args, undefined, 10_000));
+  const pid = script && (await script);
+  const chosen = pid === undefined ? undefined : await pythonOfProcess(pid);
+  if (chosen && chosen !== command) {
+    const facts = recall(chosen);
+    if (facts) return facts;
+    const asked = parseRuntime(chosen, await execAsync(chosen, ['-c', PYTHON_FACTS]));
+    if (asked.version) return asked;
+  }
+  return parseRuntime(command, await execAsync(command, ['-c', PYTHON_FACTS]));
+}
+
+/** How long a wrapper may take to become Python before it is asked through the wrapper. */
+const WRAPPER_WAIT_MS = 3000;
+
+/**
+ * The Python interpreter a process became (Linux): the path it was started by (argv[0], which
+ * is how Python finds a venv) once its executable is a Python binary; a shim execs the Python
+ * it picks in the same process. Undefined when the process ends first or does not become Python
+ * within WRAPPER_WAIT_MS, or when argv[0] is not a path (it was found on the wrapper's PATH).
+ */
+export async function pythonOfProcess(pid: number, waitMs = WRAPPER_WAIT_MS): Promise<string | undefined> {
+  const started = processStartTicks(pid);
+  if (started === null) return undefined;
+  const until = Date.now() + waitMs;
+  for (let pause = 1; ; pause = Math.min(pause * 2, 20)) {
+    // the same process still (a pid is reused only after its process is gone)
+    if (processStartTicks(pid) !== started) return undefined;
+    let exe: string;
+    try {
+      exe = fs.readlinkSync(`/proc/${pid}/exe`);
+    } catch {
+      return undefined;
+    }
+    if (isPython(exe)) return pythonArgv0(pid);
+    if (Date.now() >= until) return undefined;
+    await new Promise((wake) => setTimeout(wake, pause));
+  }
+}
+
+function pythonArgv0(pid: number): string | undefined {
+  try {
+    const argv0 = fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0')[0] ?? '';
+    if (!argv0.includes('/') || !isPython(argv0)) return undefined;
+    return argv0.startsWith('/') ? argv0 : join(fs.readlinkSync(`/proc/${pid}/cwd`), argv0);
+  } catch {
+    return undefined;
+  }
 }
 
 export function interpreterFactsSync(command: string): RuntimeFacts {
   const known = isPython(command) ? recall(command) : undefined;
   if (known) return known;
   const args = isPython(command) ? ['-c', PYTHON_FACTS] : ['--version'];
-  return parseRuntime(command, execSync(command, args, undefined, 10_000) as Output);
+  return parseRuntime(command, execSync(command, args) as Output);
 }
 
 // --- the Python facts cache -----------------------------------------------------------------

@@ -274,11 +274,18 @@ function runtimeOf(
   return script ? { version: null, packages: nodePackages(project.root) } : NO_RUNTIME;
 }
 
-/** Starts learning the slow facts, in parallel; nothing is written. */
-export async function gatherSlowFacts(project: Project, script: ResolvedScript | null): Promise<SlowFacts> {
+/**
+ * Starts learning the slow facts, in parallel; nothing is written. `scriptPid`: the script's
+ * process once started, when this process starts it (a shim's choice of Python is read there).
+ */
+export async function gatherSlowFacts(
+  project: Project,
+  script: ResolvedScript | null,
+  scriptPid?: Promise<number | undefined>,
+): Promise<SlowFacts> {
   const [git, runtime] = await Promise.all([
     project.gitRoot ? gatherGitFacts(project.root) : null,
-    runtimeOf(project, script, interpreterFacts),
+    runtimeOf(project, script, (command) => interpreterFacts(command, scriptPid)),
   ]);
   return { git, runtime };
 }
@@ -409,6 +416,8 @@ export class PendingRecord {
     private readonly startedAt: Date,
     slow: Promise<SlowFacts>,
     private readonly warn: (line: string) => void,
+    /** Hands the script's pid to the slow facts that wait for it (gatherSlowFacts). */
+    private readonly started?: (pid: number | undefined) => void,
   ) {
     this.done = slow.then(
       (facts) => this.#write(facts),
@@ -422,6 +431,7 @@ export class PendingRecord {
    */
   scriptStarted(pid: number | undefined): void {
     if (!this.#written && pid !== undefined) this.inputs.scriptPid = pid;
+    this.started?.(pid);
   }
 
   flushSync(): void {

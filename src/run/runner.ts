@@ -112,6 +112,7 @@ export async function runConfig(options: RunConfigOptions): Promise<RunResult> {
     requireClean: options.requireClean,
     strict: options.strict,
     staleSources: options.staleSources,
+    startsScript: true,
     beforeCreate: options.retry
       ? () => {
           const retried = makeRoomForRetry(prepared, true);

@@ -37,8 +37,14 @@ const common = {
   define: { __REPRO_VERSION__: JSON.stringify(version) },
   logLevel: 'warning',
 };
-// the library a script imports: one file, no chunks (each chunk is a module load at start-up)
-await build({ ...common, entryPoints: { index: 'src/index.ts' } });
+// the library a script imports: one file, no chunks (each chunk is a module load at start-up);
+// the glob library (for inputs given as globs, rare) is loaded from node_modules when used
+// rather than parsed at every start
+await build({
+  ...common,
+  entryPoints: { index: 'src/index.ts' },
+  external: [...common.external, 'tinyglobby'],
+});
 // the CLI and the tools: shared chunks, so a command loads only what it needs
 await build({
   ...common,

@@ -42,7 +42,7 @@ RUN_FILES = {
     "heartbeat": ".heartbeat",
 }
 #: Config keys that repro itself reads; never reported as unread.
-RESERVED_KEYS = ("script", "source")
+RESERVED_KEYS = ("script", "source", "inputs", "paranoia", "inputs_allow_empty")
 #: How often a standalone run touches its heartbeat file, in seconds (as the TypeScript side).
 HEARTBEAT_S = 30.0
 

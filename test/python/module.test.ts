@@ -93,7 +93,8 @@ function project(script: 'train.ts' | 'train.py'): string {
   return makeProject({
     [script]: script === 'train.ts' ? TRAIN_TS : TRAIN_PY,
     'configs/data.json': { script, epochs: 1, lr: 0.5 },
-    'configs/model.json': { script, source: 'data', epochs: 2, extra_key: true },
+    // paranoia: a key repro reads itself, never reported as unread
+    'configs/model.json': { script, source: 'data', epochs: 2, extra_key: true, paranoia: 'path' },
   });
 }
 

@@ -98,6 +98,20 @@ describe('startRun (in-process API)', () => {
     expect(json<{ unread: unknown[] }>(join(run.dir, 'effective.json')).unread).toHaveLength(1);
   });
 
+  it('never reports the keys repro reads itself (inputs, paranoia, inputs_allow_empty) as unread', async () => {
+    const root = makeProject({
+      'data/a.csv': 'x\n',
+      'c.json': { inputs: 'data/*.csv', paranoia: 'checksum', inputs_allow_empty: false, lr: 1 },
+    });
+    const { promise, warnings } = start(root, { config: 'c.json' });
+    const run = await promise;
+    run.finish();
+    expect(warnings).toEqual(['repro: warning: "lr" was never read']);
+    expect(
+      json<{ files: { path: string }[] }>(join(run.dir, 'inputs.json')).files.map((f) => f.path),
+    ).toEqual(['data/a.csv']);
+  });
+
   it('warns about nested config values', async () => {
     const root = makeProject({ 'c.json': { loss: { l1: 1 } } });
     const { promise, warnings } = start(root, { config: 'c.json' });

@@ -1177,6 +1177,12 @@ export interface IndexView {
 }
 
 /** One result of the index: its fields read from the columns, its records parsed when asked for. */
+/**
+ * The one empty config or defaults of every row that has none: a listing tells configs apart by
+ * their objects (runConfigs), and 100,000 fresh empty ones made it compare 100,000.
+ */
+const NONE: JsonObject = Object.freeze({});
+
 export class Row implements IndexedResult {
   #record: Checked<RunRecord> | undefined;
   #end: Checked<EndRecord> | undefined;
@@ -1231,7 +1237,7 @@ export class Row implements IndexedResult {
   }
   get flat(): JsonObject {
     const id = this.view.rows.config[this.i] as number;
-    return id < 0 ? {} : (this.view.tables.flats.at(id) as JsonObject);
+    return id < 0 ? NONE : (this.view.tables.flats.at(id) as JsonObject);
   }
   get status(): RunStatus {
     return textAt(this.view.rows.status, this.i);
@@ -1252,7 +1258,7 @@ export class Row implements IndexedResult {
     return orNull(this.view.rows.duration[this.i]);
   }
   get defaults(): JsonObject {
-    return this.view.tables.defaults.at(this.view.rows.defaults[this.i] as number) ?? {};
+    return this.view.tables.defaults.at(this.view.rows.defaults[this.i] as number) ?? NONE;
   }
   get metrics(): Record<string, MetricSummary> {
     if (!this.#metrics) {

@@ -98,7 +98,8 @@ export function summaryOf(run: RunSummary): RunSummary {
  * the listing's names (`config` is the flat config, `dir` the folder).
  */
 class ListedRun extends Row implements RunSummary {
-  stale?: string[];
+  // set by the staleness check alone: not a field every row of a listing carries
+  declare stale?: string[];
 
   get dir(): string {
     return `${this.view.prefix}${this.name}`;

@@ -747,9 +747,13 @@ function rowsOf<T extends IndexedResult>(
 ): T[] {
   const view = viewOf(root, index, Date.now());
   const make = rowClass(options);
-  if (options.order === 'started') return Array.from(startOrder(index), (i) => new make(view, i));
-  // the count from the header: no column is read for it
-  return Array.from({ length: index.count }, (_, i) => new make(view, i));
+  // a loop, not Array.from over an iterator; the count from the header: no column is read for it
+  const rows: T[] = [];
+  if (options.order === 'started') {
+    const order = startOrder(index);
+    for (let k = 0; k < order.length; k++) rows.push(new make(view, order[k] as number));
+  } else for (let i = 0; i < index.count; i++) rows.push(new make(view, i));
+  return rows;
 }
 
 function viewOf(root: string, index: IndexData, listedAt: number): IndexView {
@@ -1174,6 +1178,36 @@ export interface IndexView {
   fileSets: Map<number, ReadonlySet<string>>;
   /** Each metric name's number in tables.metricNames, made when first asked for. */
   metricIds?: Map<string, number>;
+  /**
+   * Rows' parsed records and metric summaries by row number, made when asked for: kept here,
+   * not on the rows, so that a row is two fields (100,000 of them are made for every listing,
+   * and on some hosts each byte of memory first touched costs).
+   */
+  parsed?: (ParsedRecords | undefined)[];
+  metrics?: (Record<string, MetricSummary> | undefined)[];
+}
+
+type ParsedRecords = { record: Checked<RunRecord>; end: Checked<EndRecord> };
+
+/** A row's two records from the records text, or from the folder when the index has none of its own. */
+function parsedRecords(row: Row): ParsedRecords {
+  const { view, i } = row;
+  view.parsed ??= [];
+  let got = view.parsed[i];
+  if (got) return got;
+  const { rows } = view;
+  const text = view.records();
+  if (text === undefined) got = readRecordFiles(join(view.root, row.name), row.files);
+  else {
+    const at = rows.recordAt[i] as number;
+    const split = at + (rows.recordLength[i] as number);
+    got = {
+      record: JSON.parse(text.slice(at, split)) as Checked<RunRecord>,
+      end: JSON.parse(text.slice(split, split + (rows.endLength[i] as number))) as Checked<EndRecord>,
+    };
+  }
+  view.parsed[i] = got;
+  return got;
 }
 
 /** One result of the index: its fields read from the columns, its records parsed when asked for. */
@@ -1184,10 +1218,6 @@ export interface IndexView {
 const NONE: JsonObject = Object.freeze({});
 
 export class Row implements IndexedResult {
-  #record: Checked<RunRecord> | undefined;
-  #end: Checked<EndRecord> | undefined;
-  #metrics: Record<string, MetricSummary> | undefined;
-
   constructor(
     readonly view: IndexView,
     readonly i: number,
@@ -1206,30 +1236,10 @@ export class Row implements IndexedResult {
     return set;
   }
   get record(): Checked<RunRecord> {
-    if (!this.#record) this.#parseRecords();
-    return this.#record as Checked<RunRecord>;
+    return parsedRecords(this).record;
   }
   get end(): Checked<EndRecord> {
-    if (!this.#end) this.#parseRecords();
-    return this.#end as Checked<EndRecord>;
-  }
-  /** The row's two records from the records text, or from the folder when the index has none of its own. */
-  #parseRecords(): void {
-    const { rows } = this.view;
-    const text = this.view.records();
-    if (text === undefined) {
-      ({ record: this.#record, end: this.#end } = readRecordFiles(
-        join(this.view.root, this.name),
-        this.files,
-      ));
-      return;
-    }
-    const at = rows.recordAt[this.i] as number;
-    const split = at + (rows.recordLength[this.i] as number);
-    this.#record = JSON.parse(text.slice(at, split)) as Checked<RunRecord>;
-    this.#end = JSON.parse(
-      text.slice(split, split + (rows.endLength[this.i] as number)),
-    ) as Checked<EndRecord>;
+    return parsedRecords(this).end;
   }
   get config(): JsonObject | null {
     const id = this.view.rows.config[this.i] as number;
@@ -1261,13 +1271,16 @@ export class Row implements IndexedResult {
     return this.view.tables.defaults.at(this.view.rows.defaults[this.i] as number) ?? NONE;
   }
   get metrics(): Record<string, MetricSummary> {
-    if (!this.#metrics) {
-      const { rows, tables } = this.view;
-      const at = rows.metricsAt[this.i] as number;
+    const { view, i } = this;
+    view.metrics ??= [];
+    let out = view.metrics[i];
+    if (!out) {
+      const { rows, tables } = view;
+      const at = rows.metricsAt[i] as number;
       if (at < 0) return NO_METRICS;
       const v = rows.metricValues;
-      const out: Record<string, MetricSummary> = {};
-      for (let k = 0; k < (rows.metricsCount[this.i] as number); k++) {
+      out = {};
+      for (let k = 0; k < (rows.metricsCount[i] as number); k++) {
         const j = at + 4 * k;
         out[tables.metricNames[v[j] as number] as string] = {
           last: v[j + 1] as number,
@@ -1275,9 +1288,9 @@ export class Row implements IndexedResult {
           count: v[j + 3] as number,
         };
       }
-      this.#metrics = out;
+      view.metrics[i] = out;
     }
-    return this.#metrics;
+    return out;
   }
   get metrics_skipped(): number {
     return this.view.rows.skipped[this.i] as number;

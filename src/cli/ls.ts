@@ -164,12 +164,17 @@ The listing comes from the results index in $XDG_CACHE_HOME/repro (else ~/.cache
     /** How a column's cells are made, decided once per column (100,000 rows ask). */
     const cellOf = (column: string, csv: boolean): ((run: RunSummary) => string) => {
       switch (column) {
+        // each value read once: a getter of the index cuts a text or looks up a column each time
         case 'started':
-          return (run) =>
-            run.started_at ? (csv ? run.started_at : run.started_at.replace('T', ' ').slice(0, 19)) : '';
+          return (run) => {
+            const at = run.started_at;
+            return at ? (csv ? at : `${at.slice(0, 10)} ${at.slice(11, 19)}`) : '';
+          };
         case 'duration':
-          return (run) =>
-            run.duration_s === null ? '' : csv ? String(run.duration_s) : formatSeconds(run.duration_s);
+          return (run) => {
+            const s = run.duration_s;
+            return s === null ? '' : csv ? String(s) : formatSeconds(s);
+          };
         case 'reason':
           return (run) => (run.stale?.length ? run.stale.join('; ') : run.reason);
       }

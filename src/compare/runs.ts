@@ -1,7 +1,7 @@
 import type { JsonObject } from '../config/json.ts';
-import { IndexDamagedError, UsageError } from '../errors.ts';
+import { UsageError } from '../errors.ts';
 import { findProject, type Project } from '../project/project.ts';
-import { Row, readResults } from '../project/results.ts';
+import { againIfIndexDamaged, Row, readResults } from '../project/results.ts';
 import type { RunStatus } from '../run/record.ts';
 import type { MetricSummary } from './metrics.ts';
 
@@ -53,14 +53,9 @@ export interface ListRunsOptions {
  * ended result is read once, a running one every time, a new one when it appears.
  */
 export async function listRuns(options: ListRunsOptions = {}): Promise<RunSummary[]> {
-  try {
-    return (await listRunViews(options)).map(summaryOf);
-  } catch (error) {
-    // a part of the index whose bytes changed, found as it was read: the index is gone, and the
-    // folders are read again (the dashboard and the library list through here)
-    if (!(error instanceof IndexDamagedError)) throw error;
-    return (await listRunViews(options)).map(summaryOf);
-  }
+  // a part of the index whose bytes changed, found as it was read: the index is gone, and the
+  // folders are read again (the dashboard and the library list through here)
+  return againIfIndexDamaged(async () => (await listRunViews(options)).map(summaryOf));
 }
 
 /**

@@ -1,6 +1,7 @@
 import { join, relative } from '../_builtins.ts';
 import { canonicalJson } from '../config/hash.ts';
 import { findProject, type Project } from '../project/project.ts';
+import { againIfIndexDamaged } from '../project/results.ts';
 import { type AtticMove, moveToAttic } from '../run/attic.ts';
 import type { EndStatus } from '../run/record.ts';
 import { type Output, runConfig } from '../run/runner.ts';
@@ -215,21 +216,28 @@ export async function make(options: MakeOptions): Promise<MakeSummary> {
  */
 export async function planMake(options: MakeOptions): Promise<MakePlan> {
   const project = options.project ?? findProject({ cwd: options.cwd });
-  const graph = loadGraph(project);
   const log = makeLog(options);
-  const named = resolveTargets(graph, options.targets, options.cwd ?? process.cwd());
-  // --downstream: the targets and everything built on them (and so what those need upstream)
-  const wanted = options.downstream ? [...new Set([...named, ...downstreamOf(graph, named)])] : named;
-  assertValid(graph, wanted, log);
-  const order = topologicalOrder(graph, upstreamOf(graph, wanted));
-  const statuses = new Map(
-    (
-      await graphStatus(
-        graph,
-        order.map((n) => n.name),
-      )
-    ).map((s) => [s.name, s]),
-  );
+  // read once more on the folders when the results index turns out damaged as it is read
+  // (nothing is said or moved before the statuses are known)
+  const { order, statuses, warnings } = await againIfIndexDamaged(async () => {
+    const graph = loadGraph(project);
+    const named = resolveTargets(graph, options.targets, options.cwd ?? process.cwd());
+    // --downstream: the targets and everything built on them (and so what those need upstream)
+    const wanted = options.downstream ? [...new Set([...named, ...downstreamOf(graph, named)])] : named;
+    const warnings: string[] = [];
+    assertValid(graph, wanted, (line) => warnings.push(line));
+    const order = topologicalOrder(graph, upstreamOf(graph, wanted));
+    const statuses = new Map(
+      (
+        await graphStatus(
+          graph,
+          order.map((n) => n.name),
+        )
+      ).map((s) => [s.name, s]),
+    );
+    return { order, statuses, warnings };
+  });
+  for (const line of warnings) log(line);
   const outcome: StageOutcomes = new Map();
   const todo: GraphNode[] = [];
   // --rebuild: every stale, failed, interrupted or crashed result upstream of the targets (and,

@@ -598,6 +598,21 @@ export function readResults<T extends IndexedResult = Row>(
   }
 }
 
+/**
+ * `read` once more when a part of the results index turned out damaged as it was read (the
+ * damaged file is removed by then, so the second reading rebuilds it from the folders). For
+ * readers that have done nothing else yet: listRuns, the dashboard's pages, make's plan; a
+ * command that may have printed decides for itself (cli/main.ts).
+ */
+export async function againIfIndexDamaged<T>(read: () => T | Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (!(error instanceof IndexDamagedError)) throw error;
+    return await read();
+  }
+}
+
 /** readResults with the index as loaded (`old`): the rows it has kept, the folders it has not read. */
 function updateIndex<T extends IndexedResult>(
   runsRoot: string,

@@ -12,6 +12,7 @@ import { graphStatus, markStale, staleResults } from '../graph/status.ts';
 import { decimate } from '../plot/plot.ts';
 import { averageLinkage, distanceMatrix, renderTreeSvg } from '../plot/tree.ts';
 import type { Project } from '../project/project.ts';
+import { againIfIndexDamaged } from '../project/results.ts';
 import { RUN_FILES } from '../run/layout.ts';
 import { readJsonFile } from '../run/record.ts';
 import { isResultName } from '../run/sources.ts';
@@ -219,15 +220,18 @@ export function createUiApp(options: UiAppOptions): Hono {
   });
 
   /** The runs list as the page reads it; ?upstream=1 adds the configs each run was built on. */
-  const runsBody = async (upstream: boolean): Promise<string> => {
-    const listed = await listRuns({ project });
-    await markStale(project, listed);
-    const runs = upstream ? withUpstream(listed, listed) : listed;
-    const entries = runConfigs(runs);
-    const keys = runs.length > 1 ? differingKeys(entries) : [];
-    const metrics = [...new Set(runs.flatMap((r) => Object.keys(r.metrics)))].filter((m) => !X_KEYS.has(m));
-    return stringifyNumbers({ runs: runs.map(runRow), keys, allKeys: allKeys(entries), metrics });
-  };
+  // each page's reading of the index runs once more on the folders when the index turns out
+  // damaged as it is read (againIfIndexDamaged): a request never fails for a cache
+  const runsBody = (upstream: boolean): Promise<string> =>
+    againIfIndexDamaged(async () => {
+      const listed = await listRuns({ project });
+      await markStale(project, listed);
+      const runs = upstream ? withUpstream(listed, listed) : listed;
+      const entries = runConfigs(runs);
+      const keys = runs.length > 1 ? differingKeys(entries) : [];
+      const metrics = [...new Set(runs.flatMap((r) => Object.keys(r.metrics)))].filter((m) => !X_KEYS.has(m));
+      return stringifyNumbers({ runs: runs.map(runRow), keys, allKeys: allKeys(entries), metrics });
+    });
   const rootStamp = () => fs.statSync(project.runsRoot, { throwIfNoEntry: false })?.mtimeMs ?? 0;
   let warm: { at: number; stamp: number; body: Promise<string> } | undefined;
   if (options.warm) {
@@ -252,11 +256,14 @@ export function createUiApp(options: UiAppOptions): Hono {
     const dir = runDir(project, c.req.param('name'));
     if (!dir) return c.json({ error: `there is no result named "${c.req.param('name')}"` }, 404);
     const name = c.req.param('name');
-    const graph = loadGraph(project);
-    const node = graph.nodes.get(name);
     const state = readRunState(dir);
-    const stale =
-      state.status === 'done' ? ((await staleResults(project, [name], graph)).get(name) ?? []) : [];
+    const { graph, stale } = await againIfIndexDamaged(async () => {
+      const graph = loadGraph(project);
+      const stale =
+        state.status === 'done' ? ((await staleResults(project, [name], graph)).get(name) ?? []) : [];
+      return { graph, stale };
+    });
+    const node = graph.nodes.get(name);
     return c.json({
       name,
       status: state.status,
@@ -415,12 +422,16 @@ export function createUiApp(options: UiAppOptions): Hono {
     return c.json({ metric: metrics[0], x, metrics: [...names], xs: [...xs, 'index'], series });
   });
 
-  app.get('/api/graph', async (c) => {
-    const graph = loadGraph(project);
-    const names = new Set(graph.nodes.keys());
-    const status = new Map((await graphStatus(graph)).map((s) => [s.name, s]));
-    return c.json({ ...renderGraphJson(graph, names, status), problems: graph.problems });
-  });
+  app.get('/api/graph', async (c) =>
+    c.json(
+      await againIfIndexDamaged(async () => {
+        const graph = loadGraph(project);
+        const names = new Set(graph.nodes.keys());
+        const status = new Map((await graphStatus(graph)).map((s) => [s.name, s]));
+        return { ...renderGraphJson(graph, names, status), problems: graph.problems };
+      }),
+    ),
+  );
 
   app.get('/api/tree.svg', (c) => {
     let dirs = selected(c);

@@ -13,7 +13,9 @@ import { deserialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { listRuns, listRunViews, type RunSummary, runValue, summaryOf } from '../../src/compare/runs.ts';
 import { IndexDamagedError } from '../../src/errors.ts';
+import { findProject } from '../../src/project/project.ts';
 import { indexFile, lastReading, readResults } from '../../src/project/results.ts';
+import { createUiApp } from '../../src/ui/server.ts';
 import { fakeRecord, isolateCache, makeProject, runRepro, writeFiles } from '../helpers.ts';
 
 const cacheDir = isolateCache();
@@ -275,6 +277,56 @@ describe('the results index', () => {
     expect(ls.stdout.match(/^a /gm)).toHaveLength(1);
     expect(ls.stdout).toMatch(/^a\s.*0\.25/m);
     expect((await runRepro(root, ['ls', '--no-stale'])).stderr).toBe('');
+  });
+
+  it('a damaged part never fails make or a page of the dashboard: they read the folders again', async () => {
+    const root = makeProject({
+      'noop.mjs': '',
+      'configs/data.json': { script: 'noop.mjs', n: 1 },
+      'configs/model.json': { script: 'noop.mjs', source: 'data', lr: 0.1 },
+    });
+    expect((await runRepro(root, ['make', 'model'])).code).toBe(0);
+    settle(root);
+    const runs = join(root, 'runs');
+    readResults(runs);
+    const file = indexFile(runs);
+    const whole = readFileSync(file);
+    const at = Buffer.from('repro-results-index\n').length;
+    const length = whole.readUInt32LE(at);
+    const parts = deserialize(whole.subarray(at + 4, at + 4 + length)).parts as Record<
+      string,
+      { at: number; length: number }
+    >;
+    const app = createUiApp({ project: findProject({ cwd: root }) });
+    const pages = async () => {
+      const answers = [];
+      for (const page of ['/api/graph', '/api/runs/model', '/api/runs']) {
+        const r = await app.request(page);
+        answers.push([page, r.status, await r.json()]);
+      }
+      return answers;
+    };
+    const make = async () => {
+      const r = await runRepro(root, ['make', 'model', '--dry-run']);
+      return [r.code, r.stdout, r.stderr];
+    };
+    const wanted = { make: await make(), pages: await pages() };
+    expect(wanted.make[0]).toBe(0);
+    let flipped = 0;
+    for (const [name, part] of Object.entries(parts)) {
+      if (part.length === 0) continue;
+      for (const read of ['make', 'pages'] as const) {
+        const bytes = Buffer.from(whole);
+        const k = at + 4 + length + part.at + (part.length >> 1);
+        bytes[k] = (bytes[k] as number) ^ 0x55;
+        writeFileSync(file, bytes);
+        expect(read === 'make' ? await make() : await pages(), `${read} with "${name}" damaged`).toEqual(
+          wanted[read],
+        );
+        flipped++;
+      }
+    }
+    expect(flipped).toBeGreaterThan(20);
   });
 
   it('keeps one object per distinct config, written once', () => {

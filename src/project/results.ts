@@ -613,6 +613,18 @@ export async function againIfIndexDamaged<T>(read: () => T | Promise<T>): Promis
   }
 }
 
+/**
+ * True when a folder's time `mtimeMs` is older than any change made at `at` or later could be
+ * stamped: the kernel stamps a change from a clock that may lag by a tick (1-10 ms), and some
+ * file systems keep whole seconds only (FAT two). An index whose runs root has kept its time
+ * since before its listing began knows every folder added or removed. (Until 2026-11-29 the
+ * margin was a second everywhere: `repro run` then `repro ls` at 100,000 results stat'ed every
+ * folder in two listings, 3.4 s each, instead of one.)
+ */
+function stampedBefore(mtimeMs: number, at: number): boolean {
+  return mtimeMs < at - (mtimeMs % 1000 === 0 ? 2000 : 100);
+}
+
 /** readResults with the index as loaded (`old`): the rows it has kept, the folders it has not read. */
 function updateIndex<T extends IndexedResult>(
   runsRoot: string,
@@ -628,7 +640,7 @@ function updateIndex<T extends IndexedResult>(
     old !== undefined &&
     old.rootIno === rootStat.ino &&
     old.rootMtimeMs === rootStat.mtimeMs &&
-    old.rootMtimeMs < old.listedAt - 1000;
+    stampedBefore(old.rootMtimeMs, old.listedAt);
   lastReading.trusted = trusted;
   // nothing added, removed or running: the index is the answer as it is
   if (trusted && old.rows.final.every((f) => f === 1)) return rowsOf(runsRoot, old, options);
@@ -669,7 +681,8 @@ function updateIndex<T extends IndexedResult>(
   // written again also when only the root's time is new, once this listing can vouch for it (a
   // second after it), or every listing after `repro run; repro ls` would stat every folder
   let changed =
-    !trusted && (old === undefined || names.length !== old.count || rootStat.mtimeMs < listedAt - 1000);
+    !trusted &&
+    (old === undefined || names.length !== old.count || stampedBefore(rootStat.mtimeMs, listedAt));
   // each name: the old row kept as it is (its number), or -1: a folder to read, or -2: gone
   const plan = new Int32Array(names.length);
   const toRead: string[] = [];

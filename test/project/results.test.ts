@@ -105,10 +105,14 @@ describe('the results index', () => {
     expect(readResults(runs, { order: 'name' }).map((r) => r.name)).toEqual(['a', 'b', 'c', 'd', 'e']);
   });
 
-  it('trusts itself again once the runs root has been still for a second', () => {
+  it('trusts itself again once the runs root has been still since before it was made', () => {
     const root = makeProject({ ...result('a', { lr: 1 }), ...result('b', { lr: 2 }) });
     const runs = join(root, 'runs');
-    // made the moment the root changed (repro run, then repro ls): not trusted yet
+    // made the moment the root changed (repro run, then repro ls; here a time ahead, as a clock
+    // that lags would stamp it): not trusted yet
+    const ahead = new Date(Date.now() + 5000);
+    utimesSync(runs, ahead, ahead);
+    readResults(runs);
     readResults(runs);
     expect(lastReading.trusted).toBe(false);
     // a minute on, nothing added: looked at once more, and written with the root's time
@@ -119,6 +123,20 @@ describe('the results index', () => {
     expect(lastReading.trusted).toBe(true);
     expect(byName(root).get('b')?.flat).toEqual({ lr: 2 });
     expect(lastReading.trusted).toBe(true);
+    // a root stamped a moment before the listing began (a tenth of a second and more: a clock
+    // tick is at most 10 ms): trusted by the next listing, which reads no folder again
+    const moment = new Date(Date.now() - 300);
+    utimesSync(runs, moment, moment);
+    readResults(runs);
+    expect(lastReading.trusted).toBe(false);
+    readResults(runs);
+    expect(lastReading.trusted).toBe(true);
+    // whole seconds (a file system that keeps no more, such as FAT): two seconds of margin
+    const whole = new Date(Math.floor(Date.now() / 1000) * 1000);
+    utimesSync(runs, whole, whole);
+    readResults(runs);
+    readResults(runs);
+    expect(lastReading.trusted).toBe(false);
   });
 
   it('reads many folders on a worker thread beside this one, as one thread does', async () => {

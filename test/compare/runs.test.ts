@@ -175,6 +175,37 @@ describe('listRuns', () => {
   });
 });
 
+describe('repro ls --csv of many results', () => {
+  it('is one header and every row, written a thousand rows at a time', async () => {
+    const files: Record<string, object> = {};
+    for (let i = 0; i < 2345; i++) {
+      const name = `r${String(i).padStart(4, '0')}`;
+      files[`runs/${name}/config.json`] = { lr: i % 3, note: i === 1500 ? 'a, "quoted"\nline' : 'x' };
+      files[`runs/${name}/run.json`] = fakeRecord({
+        name,
+        started_at: '2026-01-01T00:00:01Z',
+        pid: 2 ** 22 + 5,
+      });
+      files[`runs/${name}/end.json`] = end('done');
+    }
+    const root = makeProject(files);
+    const r = await runRepro(root, ['ls', '--no-stale', '--csv', '--columns', 'name,lr,note']);
+    expect(r.stderr).toBe('');
+    const { parse } = await import('csv-parse/sync');
+    const rows = parse(r.stdout) as string[][];
+    expect(rows[0]).toEqual(['name', 'lr', 'note']);
+    expect(rows).toHaveLength(2346);
+    expect(rows.slice(1).map((row) => row[0])).toEqual(
+      Object.keys(files)
+        .filter((f) => f.endsWith('config.json'))
+        .map((f) => f.split('/')[1]),
+    );
+    // a text with a line break is shown as JSON, as in the table; the CSV quotes what it must
+    expect(rows[1501]).toEqual(['r1500', '0', JSON.stringify('a, "quoted"\nline')]);
+    expect(r.stdout.endsWith('\r\n')).toBe(true);
+  });
+});
+
 describe('repro ls (binary)', () => {
   it('shows differing keys and metrics, filters, sorts, limits, and prints JSON and CSV', async () => {
     const root = project();

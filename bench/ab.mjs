@@ -21,7 +21,12 @@ const runs = specs.map((s) => ({
 for (let i = 0; i < Number(rounds); i++)
   for (const r of runs) {
     const t = process.hrtime.bigint();
-    execSync(r.cmd, { stdio: ['ignore', 'ignore', 'inherit'], shell: '/bin/bash', env });
+    try {
+      execSync(r.cmd, { stdio: ['ignore', 'ignore', 'inherit'], shell: '/bin/bash', env });
+    } catch (error) {
+      console.error(`${r.label}: exited ${error.status ?? error.signal} in round ${i + 1}: ${r.cmd}`);
+      process.exit(1);
+    }
     r.ms.push(Number(process.hrtime.bigint() - t) / 1e6);
   }
 const width = Math.max(...runs.map((r) => r.label.length));

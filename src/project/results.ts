@@ -678,8 +678,8 @@ function updateIndex<T extends IndexedResult>(
   const builder = new Builder(tables);
   const rows = emptyColumns();
   const records = new Records();
-  // written again also when only the root's time is new, once this listing can vouch for it (a
-  // second after it), or every listing after `repro run; repro ls` would stat every folder
+  // written again also when only the root's time is new, once this listing can vouch for it
+  // (stampedBefore), or every listing after `repro run; repro ls` would stat every folder
   let changed =
     !trusted &&
     (old === undefined || names.length !== old.count || stampedBefore(rootStat.mtimeMs, listedAt));
@@ -1238,13 +1238,13 @@ function parsedRecords(row: Row): ParsedRecords {
   return got;
 }
 
-/** One result of the index: its fields read from the columns, its records parsed when asked for. */
 /**
  * The one empty config or defaults of every row that has none: a listing tells configs apart by
  * their objects (runConfigs), and 100,000 fresh empty ones made it compare 100,000.
  */
 const NONE: JsonObject = Object.freeze({});
 
+/** One result of the index: its fields read from the columns, its records parsed when asked for. */
 export class Row implements IndexedResult {
   constructor(
     readonly view: IndexView,

@@ -169,8 +169,10 @@ export async function runConfig(options: RunConfigOptions): Promise<RunResult> {
   // script has not ended 30 s after)
   let interrupted: NodeJS.Signals | undefined;
   let presses = 0;
+  let signalled: (() => void) | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
     interrupted ??= signal;
+    signalled?.();
     presses++;
     const send: NodeJS.Signals = presses === 1 ? signal : presses === 2 ? 'SIGTERM' : 'SIGKILL';
     if (presses > 1) {
@@ -215,6 +217,14 @@ export async function runConfig(options: RunConfigOptions): Promise<RunResult> {
     child.on('error', (error) => done({ code: 127, signal: null, spawnError: error }));
     child.on('close', (c, s) => done({ code: c, signal: s }));
   });
+  // a script dead of SIGINT, SIGTERM or SIGHUP while repro was sent none: the same signal may be
+  // on its way to repro (SLURM's scancel signals every process of the job, the script and repro
+  // in either order), and a run stopped so is interrupted, not failed. It is given a moment.
+  if (!interrupted && signal && handled.includes(signal) && (options.handleSignals ?? true))
+    await new Promise<void>((done) => {
+      signalled = done;
+      setTimeout(done, SIGNAL_GRACE_MS);
+    });
   stopHeartbeat();
   clearTimeout(slowStop);
   clearTimeout(killLater);
@@ -287,7 +297,7 @@ function rerunCommand(prepared: PreparedRun): string {
 
 /** Sends a signal to the script's process group (its own children too), else to it alone. */
 function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined || child.exitCode !== null) return;
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
   try {
     process.kill(-child.pid, signal);
   } catch {
@@ -409,6 +419,8 @@ export { formatSeconds } from './format.ts';
 
 /** How long after a first signal a script still running gets repro's word on the next one. */
 const SLOW_STOP_MS = 3000;
+/** How long a script's death by a stop signal waits for the same signal to reach repro. */
+const SIGNAL_GRACE_MS = 300;
 /** How long a script has to end after SIGTERM before repro sends SIGKILL (RunConfigOptions.killAfterMs). */
 const KILL_AFTER_MS = 30_000;
 

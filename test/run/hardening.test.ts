@@ -208,6 +208,38 @@ describe('repro run killed alone', () => {
   });
 });
 
+describe('a stop signal sent to the script and repro both (SLURM scancel signals the whole job)', () => {
+  it('is interrupted whichever arrives first; a script killed alone has failed', async () => {
+    const idle = `console.log('started');\nsetInterval(() => {}, 1000);\n`;
+    const root = makeProject({ 'idle.mjs': idle, 'configs/i.json': { script: 'idle.mjs' } });
+    const started = async (name: string) => {
+      let repro = 0;
+      const ran = runCli(root, ['run', 'configs/i.json', '--postfix', name], {
+        onSpawn: (pid) => {
+          repro = pid;
+        },
+      });
+      const dir = join(root, 'runs', `i~${name}`);
+      await waitFor(
+        () => existsSync(join(dir, 'run.json')) && readText(join(dir, 'stdout.log')).includes('started'),
+      );
+      return { ran, repro, dir, script: json(join(dir, 'run.json')).script_pid as number };
+    };
+    // the script first, repro a moment later: the script's death reaches repro before its own signal
+    const both = await started('both');
+    process.kill(both.script, 'SIGTERM');
+    await new Promise((r) => setTimeout(r, 60));
+    process.kill(both.repro, 'SIGTERM');
+    expect((await both.ran).code).toBe(143);
+    expect(json(join(both.dir, 'end.json'))).toMatchObject({ status: 'interrupted' });
+    // the script alone, killed by someone else: failed, as its exit says
+    const alone = await started('alone');
+    process.kill(alone.script, 'SIGTERM');
+    expect((await alone.ran).code).toBe(143);
+    expect(json(join(alone.dir, 'end.json'))).toMatchObject({ status: 'failed', signal: 'SIGTERM' });
+  });
+});
+
 describe('a process that ended but was not reaped', () => {
   it('counts as gone (a zombie in a container whose first process reaps nothing)', async () => {
     // a parent that never waits for its child: the child stays a zombie while the parent sleeps

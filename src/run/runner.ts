@@ -222,8 +222,11 @@ export async function runConfig(options: RunConfigOptions): Promise<RunResult> {
   // in either order), and a run stopped so is interrupted, not failed. It is given a moment.
   if (!interrupted && signal && handled.includes(signal) && (options.handleSignals ?? true))
     await new Promise<void>((done) => {
-      signalled = done;
-      setTimeout(done, SIGNAL_GRACE_MS);
+      const timer = setTimeout(done, SIGNAL_GRACE_MS);
+      signalled = () => {
+        clearTimeout(timer);
+        done();
+      };
     });
   stopHeartbeat();
   clearTimeout(slowStop);

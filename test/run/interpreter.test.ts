@@ -70,7 +70,9 @@ describe('the Python a shim chose', () => {
   it('repro run through a shim asks the shim once per run: the script; the facts come from the Python it chose', async () => {
     const { bin, calls } = fakeShim();
     const root = makeProject({
-      'noop.py': 'import sys\nprint(sys.version_info[0])\n',
+      // alive long enough to be seen as Python however loaded the machine is (a script that
+      // ends before it is seen is asked about through the shim: right, only slower)
+      'noop.py': 'import sys, time\nprint(sys.version_info[0])\ntime.sleep(0.5)\n',
       'configs/a.json': { script: 'noop.py' },
     });
     const env = {

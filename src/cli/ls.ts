@@ -100,7 +100,7 @@ The listing comes from the results index in $XDG_CACHE_HOME/repro (else ~/.cache
     // the graph's modules load only when asked for: a listing with --no-stale starts without them
     const graph =
       !options.attic && (checkStale || args.length)
-        ? (await import('../graph/graph.ts')).loadGraph(project)
+        ? (await import('../graph/graph.ts')).loadGraph(project, { links: false })
         : undefined;
     if (checkStale) await (await import('../graph/status.ts')).markStale(project, all, graph);
     // stages submitted to SLURM: a running one says its job; queued ones have no folder yet

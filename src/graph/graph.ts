@@ -5,8 +5,7 @@ import type { JsonObject } from '../config/json.ts';
 import { type ConfigWarning, configNameOf } from '../config/load.ts';
 import { ReproError } from '../errors.ts';
 import type { Project } from '../project/project.ts';
-import { readResults } from '../project/results.ts';
-import type { Checked, EndRecord, RunRecord } from '../run/record.ts';
+import { type IndexedResult, readResults } from '../project/results.ts';
 import { sourceNames } from '../run/sources.ts';
 import { GraphCache } from './cache.ts';
 
@@ -24,8 +23,8 @@ export interface GraphNode {
   warnings: ConfigWarning[];
   /** hashConfig(config), when loadGraph knows it already (its cache). */
   hash?: string;
-  /** The result folder's listing and records as loadGraph read them (graphStatus uses them). */
-  read?: { files: ReadonlySet<string>; record: Checked<RunRecord>; end: Checked<EndRecord> };
+  /** The result as the results index has it, when loadGraph read it there (graphStatus uses it). */
+  read?: Pick<IndexedResult, 'files' | 'status' | 'reason' | 'facts'>;
 }
 
 /** Something wrong in the project's configs, with where it is. */
@@ -57,13 +56,23 @@ export class GraphError extends ReproError {
   }
 }
 
+export interface LoadGraphOptions {
+  /** Use the config cache and the results index in the user's cache folder. @default true */
+  cache?: boolean;
+  /**
+   * Look for dangling sources and cycles (false: a listing's staleness needs neither, and over
+   * 100,000 results naming a missing source the search was a third of loadGraph). @default true
+   */
+  links?: boolean;
+}
+
 /**
  * Reads every config in the project's config folders (recursively) and every result folder,
  * and links them through `source`. Problems are collected, not thrown: duplicate names (both
  * paths named), configs that do not load, sources naming nothing (with the closest names),
  * cycles (printed as a -> b -> a).
  */
-export function loadGraph(project: Project, options: { cache?: boolean } = {}): ProjectGraph {
+export function loadGraph(project: Project, options: LoadGraphOptions = {}): ProjectGraph {
   const cache = new GraphCache(project, options.cache ?? true);
   const nodes = new Map<string, GraphNode>();
   const problems: GraphProblem[] = [];
@@ -115,6 +124,8 @@ export function loadGraph(project: Project, options: { cache?: boolean } = {}): 
   const runsPrefix = join(project.runsRoot, '/');
   // the results' folders as errors name them (relative to the project root)
   const runsLabel = rel(project.runsRoot);
+  // the sources of each config once: results of one config share its object
+  const sourcesOf = new Map<JsonObject, string[]>();
   for (const result of results) {
     const { name } = result;
     const dir = `${runsPrefix}${name}`;
@@ -127,10 +138,14 @@ export function loadGraph(project: Project, options: { cache?: boolean } = {}): 
       continue;
     }
     const config = result.config ?? {};
-    let sources: string[] = [];
+    let sources = sourcesOf.get(config);
     try {
-      sources = sourceNames(config, `${runsLabel}/${name}`);
+      if (!sources) {
+        sources = sourceNames(config, `${runsLabel}/${name}`);
+        sourcesOf.set(config, sources);
+      }
     } catch (error) {
+      sources = [];
       problems.push({
         kind: 'source',
         severity: 'error',
@@ -141,6 +156,10 @@ export function loadGraph(project: Project, options: { cache?: boolean } = {}): 
       });
     }
     nodes.set(name, { name, file: null, config, sources, result: dir, warnings: [], read });
+  }
+  if (options.links === false) {
+    cache.save();
+    return { project, nodes, problems };
   }
   // dangling sources (a source whose config does not load is that config's error, not this one's)
   const names = [...nodes.keys()];
@@ -156,7 +175,8 @@ export function loadGraph(project: Project, options: { cache?: boolean } = {}): 
           kind: 'dangling',
           severity: 'error',
           nodes: [node.name],
-          file: node.file ?? rel(node.result ?? node.name),
+          // path.relative over 100,000 results naming a missing source took most of loadGraph
+          file: node.file ?? `${runsLabel}/${node.name}`,
           key: 'source',
           message: `${node.name} names source "${source}", which is no config and no result${near ? `; closest: "${near}"` : ''}`,
         });
@@ -194,7 +214,11 @@ export function findCycles(nodes: Map<string, GraphNode>): string[][] {
     stack.pop();
     state.set(name, 2);
   };
-  for (const name of [...nodes.keys()].sort()) if (!state.has(name)) visit(name);
+  // a node with no source in the graph is in no cycle: only the others start a search (sorted,
+  // so that the cycles come in the same order every time)
+  const starts: string[] = [];
+  for (const [name, node] of nodes) if (node.sources.some((s) => nodes.has(s))) starts.push(name);
+  for (const name of starts.sort()) if (!state.has(name)) visit(name);
   return cycles;
 }
 

@@ -11,10 +11,10 @@ import {
 import type { ReproError } from '../errors.ts';
 import type { Project } from '../project/project.ts';
 import { RUN_FILES } from '../run/layout.ts';
-import { type RunRecord, type RunStatus, readChecked } from '../run/record.ts';
+import { type RunFacts, type RunStatus, readChecked, runFacts } from '../run/record.ts';
 import { hashFile } from '../run/script.ts';
-import { judgeRunState, type RunState, readRunState } from '../run/status.ts';
-import { type GraphNode, loadGraph, type ProjectGraph } from './graph.ts';
+import { readRunState } from '../run/status.ts';
+import { type GraphNode, loadGraph, type ProjectGraph, upstreamOf } from './graph.ts';
 
 /** A config's state: its result's status, `missing` without one, plus every reason it is stale. */
 export interface NodeStatus {
@@ -38,43 +38,65 @@ export interface NodeStatus {
  * is stale: input data changed: raw/17.txt`). Each node is worked out once.
  */
 export async function graphStatus(graph: ProjectGraph, names?: readonly string[]): Promise<NodeStatus[]> {
-  const states = new Map<string, RunState>();
+  const states = new Map<GraphNode, JudgedResult>();
   // a script shared by many configs is hashed once per call
   const scriptHashes = new Map<string, string | null>();
   const hashOnce = (file: string) => {
     if (!scriptHashes.has(file)) scriptHashes.set(file, hashFile(file));
     return scriptHashes.get(file) ?? null;
   };
-  // and each recorded script path is joined to the root once (100,000 results, one script)
-  const changes = new Map<string, ReturnType<typeof scriptChange>>();
-  const scriptChangeOnce = (record: RunRecord | undefined) => {
-    const key = record?.script?.path && `${record.script.path}\0${record.script.sha256}`;
-    if (!key) return scriptChange(record, graph.project.root, hashOnce);
-    if (!changes.has(key)) changes.set(key, scriptChange(record, graph.project.root, hashOnce));
-    return changes.get(key) ?? null;
+  // and each recorded script is joined to the root once (100,000 results, one script): by path,
+  // then hash (results of the index share one object for each, the others are few)
+  const changes = new Map<RunFacts['script'], ReturnType<typeof scriptChange>>();
+  const scriptChangeOnce = (script: RunFacts['script']) => {
+    if (!script) return null;
+    let change = changes.get(script);
+    if (change === undefined) {
+      change = scriptChange(script, graph.project.root, hashOnce);
+      changes.set(script, change);
+    }
+    return change;
   };
   const stateOf = (node: GraphNode) => {
-    let s = states.get(node.name);
+    let s = states.get(node);
     if (!s && node.result) {
-      // loadGraph read the records (its cache); a node made by hand is read here
-      s = node.read ? judgeRunState(node.result, node.read) : readRunState(node.result);
-      states.set(node.name, s);
+      // loadGraph read the result from the results index; a node made by hand is read here
+      if (node.read) s = { status: node.read.status, reason: node.read.reason, facts: node.read.facts };
+      else {
+        const state = readRunState(node.result);
+        s = { status: state.status, reason: state.reason, facts: runFacts(state.record, state.end) };
+      }
+      states.set(node, s);
     }
     return s;
   };
-  const done = new Map<string, Promise<NodeStatus>>();
-  // the nodes being worked out: sources are awaited one at a time, so this is the current path
-  const visiting = new Set<string>();
-  const statusOf = (node: GraphNode): Promise<NodeStatus> => {
-    let p = done.get(node.name);
-    if (!p) {
-      visiting.add(node.name);
-      p = nodeStatus(node).finally(() => visiting.delete(node.name));
-      done.set(node.name, p);
+  const selected = names
+    ? names.map((n) => graph.nodes.get(n)).filter((n): n is GraphNode => Boolean(n))
+    : [...graph.nodes.values()];
+  // the input data first, the one part that reads files (and may hash): of every result the
+  // selected ones rest on that kept a manifest; the rest is worked out without waiting
+  const dataReasons = new Map<string, string[]>();
+  const withData: GraphNode[] = [];
+  for (const node of graph.nodes.values())
+    if (node.result && (!node.read || hasManifests(node.read.files))) withData.push(node);
+  const reached = names && withData.length ? upstreamOf(graph, names) : undefined;
+  for (const node of withData) {
+    if ((reached && !reached.has(node.name)) || !stateOf(node)) continue;
+    const reasons = await dataStaleness(node.result as string, graph.project, node.read?.files);
+    if (reasons.length) dataReasons.set(node.name, reasons);
+  }
+  // each node's status once worked out; null while it is being (on the current path through the sources)
+  const done = new Map<GraphNode, NodeStatus | null>();
+  const statusOf = (node: GraphNode): NodeStatus => {
+    let status = done.get(node);
+    if (!status) {
+      done.set(node, null);
+      status = nodeStatus(node);
+      done.set(node, status);
     }
-    return p;
+    return status;
   };
-  const nodeStatus = async (node: GraphNode): Promise<NodeStatus> => {
+  const nodeStatus = (node: GraphNode): NodeStatus => {
     const state = stateOf(node);
     if (!node.result || !state) {
       return {
@@ -87,35 +109,35 @@ export async function graphStatus(graph: ProjectGraph, names?: readonly string[]
       };
     }
     const stale: string[] = [];
-    const record = state.record;
-    if (record && node.file) {
-      if ((node.hash ?? hashConfig(node.config)) !== record.config.base_hash) {
+    const facts = state.facts;
+    if (facts && node.file) {
+      if ((node.hash ?? hashConfig(node.config)) !== facts.base_hash) {
         stale.push(
           `${node.file} changed since the run (configs are immutable: repro clone ${node.file} makes a new one)`,
         );
       }
     }
-    const script = scriptChangeOnce(record);
-    if (script === 'gone') stale.push(`the script ${record?.script?.path} is gone`);
-    else if (script === 'changed') stale.push(`the script ${record?.script?.path} changed since the run`);
+    const script = scriptChangeOnce(facts?.script ?? null);
+    if (script === 'gone') stale.push(`the script ${facts?.script?.path} is gone`);
+    else if (script === 'changed') stale.push(`the script ${facts?.script?.path} changed since the run`);
     for (const source of node.sources) {
       const up = graph.nodes.get(source);
       // a cycle is the graph's error to report, not a reason here
-      if (!up || visiting.has(source)) continue;
-      const upStatus = await statusOf(up);
+      if (!up || done.get(up) === null) continue;
+      const upStatus = statusOf(up);
       if (upStatus.state === 'missing') {
         stale.push(`upstream ${source} is missing`);
         continue;
       }
       if (upStatus.state !== 'done') stale.push(`upstream ${source} is ${upStatus.state}`);
-      const upState = stateOf(up);
-      if (upState?.record) stale.push(...sourceStaleness(record, source, upState));
+      const upFacts = stateOf(up)?.facts;
+      if (facts && upFacts) stale.push(...sourceStaleness(facts, source, upFacts));
       if (upStatus.stale.length) {
         const more = upStatus.stale.length > 1 ? ` (+${upStatus.stale.length - 1} more)` : '';
         stale.push(`upstream ${source} is stale: ${upStatus.stale[0]}${more}`);
       }
     }
-    stale.push(...(await dataStaleness(node.result, graph.project, node.read?.files)));
+    stale.push(...(dataReasons.get(node.name) ?? []));
     return {
       name: node.name,
       state: state.status,
@@ -125,24 +147,23 @@ export async function graphStatus(graph: ProjectGraph, names?: readonly string[]
       result: node.result,
     };
   };
-  const selected = names
-    ? names.map((n) => graph.nodes.get(n)).filter((n): n is GraphNode => Boolean(n))
-    : [...graph.nodes.values()];
-  const out: NodeStatus[] = [];
-  for (const node of selected) out.push(await statusOf(node));
-  return out;
+  return selected.map(statusOf);
 }
 
-function sourceStaleness(record: RunRecord | undefined, source: string, up: RunState): string[] {
-  if (!record || !up.record) return [];
-  const seen = record.sources?.find((s) => s.name === source);
+/** A result's status as the graph judges staleness from it. */
+interface JudgedResult {
+  status: RunStatus;
+  reason: string;
+  facts: RunFacts | null;
+}
+
+function sourceStaleness(facts: RunFacts, source: string, up: RunFacts): string[] {
+  const seen = facts.sources.find((s) => s.name === source);
   // by id when both runs have one: the upstream run this result read, or another
-  if (seen?.id && up.record.id)
-    return seen.id === up.record.id ? [] : [`upstream ${source} was rebuilt since this run`];
-  if (seen && seen.started_at !== up.record.started_at)
-    return [`upstream ${source} was replaced since this run`];
-  const upEnd = up.end ? Date.parse(up.end.ended_at) : Date.parse(up.record.started_at);
-  if (upEnd > Date.parse(record.started_at)) return [`upstream ${source} is newer than this result`];
+  if (seen?.id && up.id) return seen.id === up.id ? [] : [`upstream ${source} was rebuilt since this run`];
+  if (seen && seen.started_at !== up.started_at) return [`upstream ${source} was replaced since this run`];
+  const upEnd = Date.parse(up.ended_at ?? up.started_at);
+  if (upEnd > Date.parse(facts.started_at)) return [`upstream ${source} is newer than this result`];
   return [];
 }
 
@@ -154,7 +175,7 @@ function sourceStaleness(record: RunRecord | undefined, source: string, up: RunS
 export async function staleResults(
   project: Project,
   names: readonly string[],
-  graph: ProjectGraph = loadGraph(project),
+  graph: ProjectGraph = loadGraph(project, { links: false }),
 ): Promise<Map<string, string[]>> {
   const wanted = names.filter((n) => graph.nodes.has(n));
   const out = new Map<string, string[]>();
@@ -166,7 +187,7 @@ export async function staleResults(
 export async function markStale(
   project: Project,
   runs: RunSummary[],
-  graph: ProjectGraph = loadGraph(project),
+  graph: ProjectGraph = loadGraph(project, { links: false }),
 ): Promise<void> {
   const stale = await staleResults(
     project,
@@ -176,20 +197,25 @@ export async function markStale(
   for (const r of runs) r.stale = stale.get(r.name) ?? [];
 }
 
-/** Whether the script a run recorded is gone or changed since; null when the same or not recorded. */
+/** Whether the script a run recorded (RunFacts.script) is gone or changed since; null when the same or not recorded. */
 export function scriptChange(
-  record: RunRecord | undefined,
+  script: RunFacts['script'] | undefined,
   root: string,
   hash: (file: string) => string | null = hashFile,
 ): 'gone' | 'changed' | null {
-  if (!record?.script?.path || !record.script.sha256) return null;
-  const now = hash(join(root, record.script.path));
-  return now === null ? 'gone' : now !== record.script.sha256 ? 'changed' : null;
+  if (!script) return null;
+  const now = hash(join(root, script.path));
+  return now === null ? 'gone' : now !== script.sha256 ? 'changed' : null;
 }
 
 /** True when the status gates nothing: done and not stale. */
 export function isGood(s: NodeStatus): boolean {
   return s.state === 'done' && s.stale.length === 0;
+}
+
+/** Whether a result folder's files hold a data manifest (dataStaleness has something to check). */
+function hasManifests(files: ReadonlySet<string>): boolean {
+  return files.has(RUN_FILES.inputs) || files.has(RUN_FILES.inputsRead);
 }
 
 /**
@@ -204,7 +230,7 @@ export async function dataStaleness(
 ): Promise<string[]> {
   const manifests: Manifest[] = [];
   const reasons: string[] = [];
-  if (files && !files.has(RUN_FILES.inputs) && !files.has(RUN_FILES.inputsRead)) return reasons;
+  if (files && !hasManifests(files)) return reasons;
   // a manifest that cannot be read cannot vouch for the data: the result is stale
   const declared = readChecked<Manifest>(join(dir, RUN_FILES.inputs), checkManifest);
   if (declared.damage) reasons.push(`the data cannot be checked: ${declared.damage}`);

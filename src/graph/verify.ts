@@ -5,7 +5,7 @@ import { NotAResultError, ReproError, ResultExistsError } from '../errors.ts';
 import { findProject, type Project } from '../project/project.ts';
 import { RUN_FILES, SCRIPT_ENV_DEFAULTS } from '../run/layout.ts';
 import { parseMetrics } from '../run/metrics.ts';
-import { type RunRecord, readRecord } from '../run/record.ts';
+import { type RunRecord, readRecord, runFacts } from '../run/record.ts';
 import { type Output, type RunResult, runConfig } from '../run/runner.ts';
 import { type RunState, readRunState } from '../run/status.ts';
 import { dataStaleness, scriptChange } from './status.ts';
@@ -324,7 +324,7 @@ async function explainChanges(
   project: Project,
 ): Promise<string[]> {
   const out: string[] = [];
-  const script = scriptChange(record, project.root);
+  const script = scriptChange(runFacts(record, undefined)?.script, project.root);
   const path = record?.script?.path;
   if (script === 'gone') out.push(`the script ${path} is gone since the original run`);
   else if (script === 'changed')

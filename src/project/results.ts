@@ -6,7 +6,15 @@ import { isJsonObject, type JsonObject } from '../config/json.ts';
 import { IndexDamagedError } from '../errors.ts';
 import { RUN_FILES } from '../run/layout.ts';
 import { parseMetricsCounted } from '../run/metrics.ts';
-import type { Checked, EndRecord, RunRecord, RunStatus } from '../run/record.ts';
+import {
+  type Checked,
+  type EndRecord,
+  NO_SOURCES,
+  type RunFacts,
+  type RunRecord,
+  type RunStatus,
+  runFacts,
+} from '../run/record.ts';
 import { judgeRunState, readRecordFiles } from '../run/status.ts';
 import { cacheDir, ParsedFile, writeCacheFile } from './cache.ts';
 
@@ -37,6 +45,8 @@ export interface IndexedResult {
   readonly defaults: JsonObject;
   readonly metrics: Record<string, MetricSummary>;
   readonly metrics_skipped: number;
+  /** What its staleness rests on, from its records (null without a start record). */
+  readonly facts: RunFacts | null;
 }
 
 /**
@@ -73,6 +83,13 @@ export interface Columns {
   metricsCount: number[];
   metricValues: number[];
   skipped: number[];
+  /** RunFacts, for the graph's status without parsing records: ids and times, */
+  runId: Texts<string | null>;
+  ended: Texts<string | null>;
+  baseHash: Texts<string | null>;
+  /** the script as an index into tables.scripts (-1 for none), the sources as JSON (null for none). */
+  script: number[];
+  sources: Texts<string | null>;
 }
 
 /**
@@ -152,6 +169,9 @@ export class Tables {
   get metricNames(): string[] {
     return this.#listsNow().metricNames;
   }
+  get scripts(): string[] {
+    return this.#listsNow().scripts;
+  }
 
   /**
    * Whether some flat config or defaults of the index has this key: when none has, a sort or
@@ -176,7 +196,7 @@ export class Tables {
 
   #listsNow(): TableLists {
     if (typeof this.#lists === 'function') this.#lists = this.#lists();
-    this.#lists ??= { fileSets: [], metricNames: [], configKeys: [] };
+    this.#lists ??= { fileSets: [], metricNames: [], configKeys: [], scripts: [] };
     return this.#lists;
   }
 
@@ -196,6 +216,8 @@ interface TableLists {
   metricNames: string[];
   /** Every key of the flat configs and the defaults. */
   configKeys: string[];
+  /** The scripts runs recorded: path and hash joined by NUL. */
+  scripts: string[];
 }
 interface PackedTables {
   configs: string;
@@ -259,7 +281,7 @@ interface Part {
 }
 
 const MAGIC = Buffer.from('repro-results-index\n');
-const VERSION = 10;
+const VERSION = 11;
 
 const FLOAT_COLUMNS = new Set<keyof Columns>([
   'ino',
@@ -269,9 +291,28 @@ const FLOAT_COLUMNS = new Set<keyof Columns>([
   'recordAt',
   'metricValues',
 ]);
-const TEXT_COLUMNS = new Set<keyof Columns>(['name', 'status', 'reason', 'started', 'configName']);
+const TEXT_COLUMNS = new Set<keyof Columns>([
+  'name',
+  'status',
+  'reason',
+  'started',
+  'configName',
+  'runId',
+  'ended',
+  'baseHash',
+  'sources',
+]);
 const NULL = '\u0001';
-type TextKey = 'name' | 'status' | 'reason' | 'started' | 'configName';
+type TextKey =
+  | 'name'
+  | 'status'
+  | 'reason'
+  | 'started'
+  | 'configName'
+  | 'runId'
+  | 'ended'
+  | 'baseHash'
+  | 'sources';
 
 /**
  * A column of texts: an array while the index is made, and as loaded one string whose values
@@ -507,7 +548,7 @@ function unpack(source: IndexSource): IndexData {
       defaults: text('tables.defaults'),
       lists: () => {
         const lists = source.read('tables.lists') as TableLists;
-        if (![lists?.fileSets, lists?.metricNames, lists?.configKeys].every(Array.isArray))
+        if (![lists?.fileSets, lists?.metricNames, lists?.configKeys, lists?.scripts].every(Array.isArray))
           throw source.damaged('tables.lists');
         return lists;
       },
@@ -555,6 +596,11 @@ const COLUMNS: (keyof Columns)[] = [
   'metricsCount',
   'metricValues',
   'skipped',
+  'runId',
+  'ended',
+  'baseHash',
+  'script',
+  'sources',
 ];
 
 /** Columns being made: plain arrays. */
@@ -938,7 +984,7 @@ class Builder {
   constructor(readonly tables: Tables) {}
 
   /** The list's index of a text, added when new. */
-  #intern(list: 'fileSets' | 'metricNames', value: string): number {
+  #intern(list: 'fileSets' | 'metricNames' | 'scripts', value: string): number {
     const values = this.tables[list];
     const known = this.#knownOf(list, values);
     let id = known.get(value);
@@ -1005,6 +1051,11 @@ class Builder {
         m[k + 3] as number,
       );
     rows.skipped.push(r.skipped);
+    rows.runId.push(r.runId);
+    rows.ended.push(r.ended);
+    rows.baseHash.push(r.baseHash);
+    rows.script.push(r.script === null ? -1 : this.#intern('scripts', r.script));
+    rows.sources.push(r.sources);
   }
 }
 
@@ -1034,6 +1085,12 @@ interface FolderRow {
   /** Each metric's name, last, best and count, one after the other. */
   metrics: (string | number)[];
   skipped: number;
+  /** RunFacts: the script's path and hash joined by NUL, the sources as JSON (null for none). */
+  runId: string | null;
+  ended: string | null;
+  baseHash: string | null;
+  script: string | null;
+  sources: string | null;
 }
 
 /** A folder read, as a row: what the index keeps of it. */
@@ -1043,6 +1100,7 @@ function rowOf(r: FolderRead, st: { ino: number; mtimeMs: number }): FolderRow {
     r.record.value !== undefined &&
     !r.record.damage &&
     !r.end.damage;
+  const facts = runFacts(r.record.value, r.end.value);
   return {
     name: r.name,
     ino: st.ino,
@@ -1062,6 +1120,11 @@ function rowOf(r: FolderRead, st: { ino: number; mtimeMs: number }): FolderRow {
     defaults: JSON.stringify(r.defaults),
     metrics: Object.entries(r.metrics).flatMap(([key, m]) => [key, m.last, m.best, m.count]),
     skipped: r.metrics_skipped,
+    runId: facts?.id ?? null,
+    ended: facts?.ended_at ?? null,
+    baseHash: facts?.base_hash ?? null,
+    script: facts?.script ? `${facts.script.path}\0${facts.script.sha256}` : null,
+    sources: facts?.sources.length ? JSON.stringify(facts.sources) : null,
   };
 }
 
@@ -1213,6 +1276,8 @@ export interface IndexView {
    */
   parsed?: (ParsedRecords | undefined)[];
   metrics?: (Record<string, MetricSummary> | undefined)[];
+  /** RunFacts.script of each entry of tables.scripts, made when first asked for. */
+  scripts?: NonNullable<RunFacts['script']>[];
 }
 
 type ParsedRecords = { record: Checked<RunRecord>; end: Checked<EndRecord> };
@@ -1322,6 +1387,32 @@ export class Row implements IndexedResult {
   }
   get metrics_skipped(): number {
     return this.view.rows.skipped[this.i] as number;
+  }
+  get facts(): RunFacts | null {
+    const { rows, tables } = this.view;
+    const { i } = this;
+    const started_at = textAt(rows.started, i);
+    if (started_at === null) return null;
+    const id = rows.script[i] as number;
+    let script: RunFacts['script'] = null;
+    if (id >= 0) {
+      // one object for each script: the graph knows a script it has checked by it
+      this.view.scripts ??= [];
+      script = this.view.scripts[id] ?? null;
+      if (!script) {
+        const [path = '', sha256 = ''] = (tables.scripts[id] as string).split('\0');
+        script = this.view.scripts[id] = { path, sha256 };
+      }
+    }
+    const sources = textAt(rows.sources, i);
+    return {
+      id: textAt(rows.runId, i),
+      started_at,
+      ended_at: textAt(rows.ended, i),
+      base_hash: textAt(rows.baseHash, i),
+      script,
+      sources: sources === null ? NO_SOURCES : (JSON.parse(sources) as RunFacts['sources']),
+    };
   }
   /** False when no config or defaults of the index has this key (RunFields.mayHaveKey). */
   mayHaveKey(key: string): boolean {

@@ -105,6 +105,43 @@ export interface SourceRecord {
   stale?: string[];
 }
 
+/**
+ * What a result's staleness rests on (graph/status.ts), from its two records: the results index
+ * keeps it in columns of its own, so that a status over 100,000 results parses no record.
+ */
+export interface RunFacts {
+  /** run.json's id; null in records made before runs had ids. */
+  id: string | null;
+  started_at: string;
+  /** end.json's; null while the run has not ended. */
+  ended_at: string | null;
+  /** run.json's config.base_hash: the config file the run was made from. */
+  base_hash: string | null;
+  /** The script as it was hashed when the run started; null when none was recorded. */
+  script: { path: string; sha256: string } | null;
+  /** The upstream runs it read. */
+  sources: readonly Pick<SourceRecord, 'name' | 'id' | 'started_at'>[];
+}
+
+/** The sources of every run that read none: one list, never changed. */
+export const NO_SOURCES: RunFacts['sources'] = Object.freeze([]);
+
+/** The facts of a run from its records; null without a start record. */
+export function runFacts(record: RunRecord | undefined, end: EndRecord | undefined): RunFacts | null {
+  if (!record) return null;
+  const { script } = record;
+  return {
+    id: record.id ?? null,
+    started_at: record.started_at,
+    ended_at: end?.ended_at ?? null,
+    base_hash: record.config?.base_hash ?? null,
+    script: script?.path && script.sha256 ? { path: script.path, sha256: script.sha256 } : null,
+    sources: record.sources?.length
+      ? record.sources.map(({ name, id, started_at }) => ({ name, id: id ?? null, started_at }))
+      : NO_SOURCES,
+  };
+}
+
 /** The end record, `end.json`: created when the run ends. */
 export interface EndRecord {
   status: EndStatus;

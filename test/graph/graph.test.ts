@@ -78,6 +78,51 @@ describe('the config graph', () => {
     expect(() => assertValid(graph)).toThrow(expect.objectContaining({ code: 'REPRO_GRAPH_INVALID' }));
   });
 
+  it('leaves the search for dangling sources and cycles out when asked (a listing needs neither)', async () => {
+    const ended = {
+      status: 'done',
+      exit_code: 0,
+      signal: null,
+      ended_at: '2026-01-01T00:01:00Z',
+      duration_s: 1,
+    };
+    const made = (name: string, source: string) => {
+      const hash = hashConfig({ source });
+      return { name, file: `configs/${name}.json`, hash, base_hash: hash };
+    };
+    const root = makeProject({
+      'configs/a.json': { source: 'b' },
+      'configs/b.json': { source: 'a' },
+      'configs/m.json': { source: 'dta' },
+      'runs/a/config.json': { source: 'b' },
+      'runs/a/run.json': fakeRecord({
+        name: 'a',
+        started_at: '2026-01-01T00:02:00Z',
+        config: made('a', 'b'),
+      }),
+      'runs/a/end.json': ended,
+      'runs/b/config.json': { source: 'a' },
+      'runs/b/run.json': fakeRecord({
+        name: 'b',
+        started_at: '2026-01-01T00:00:00Z',
+        config: made('b', 'a'),
+      }),
+      'runs/b/end.json': ended,
+    });
+    const project = findProject({ cwd: root });
+    expect(loadGraph(project).problems.map((p) => p.kind)).toEqual(['dangling', 'cycle']);
+    const graph = loadGraph(project, { links: false });
+    expect(graph.problems).toEqual([]);
+    expect([...graph.nodes.keys()].sort()).toEqual(['a', 'b', 'm']);
+    // a status over the cycle still ends: each result is judged once, and the way back along the
+    // cycle is no reason (b would be older than its upstream a)
+    expect((await graphStatus(graph)).map((s) => [s.name, s.state, s.stale])).toEqual([
+      ['a', 'done', []],
+      ['b', 'done', []],
+      ['m', 'missing', []],
+    ]);
+  });
+
   it('renders text, mermaid and dot with statuses', async () => {
     const graph = loadGraph(findProject({ cwd: pipeline({ 'configs/other.json': { source: 'data' } }) }));
     const names = new Set(graph.nodes.keys());

@@ -1,8 +1,10 @@
 import {
+  copyFileSync,
   existsSync,
   mkdirSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
   utimesSync,
@@ -14,7 +16,8 @@ import { describe, expect, it } from 'vitest';
 import { listRuns, listRunViews, type RunSummary, runValue, summaryOf } from '../../src/compare/runs.ts';
 import { IndexDamagedError } from '../../src/errors.ts';
 import { findProject } from '../../src/project/project.ts';
-import { indexFile, lastReading, readResults } from '../../src/project/results.ts';
+import { type IndexedResult, indexFile, lastReading, readResults } from '../../src/project/results.ts';
+import { type RunRecord, runFacts } from '../../src/run/record.ts';
 import { createUiApp } from '../../src/ui/server.ts';
 import { fakeRecord, isolateCache, makeProject, runRepro, writeFiles } from '../helpers.ts';
 
@@ -345,6 +348,78 @@ describe('the results index', () => {
       }
     }
     expect(flipped).toBeGreaterThan(20);
+  });
+
+  it("keeps what a result's staleness rests on as its records say: made, loaded and copied", () => {
+    const started = '2026-01-01T00:00:01Z';
+    const record = (name: string, patch: Partial<RunRecord>) =>
+      fakeRecord({ name, started_at: started, pid: 2 ** 22 + 5, ...patch });
+    const script = { path: 'train.py', sha256: 'sha256:1', interpreter: [], interpreter_version: null };
+    const root = makeProject({
+      // an id, a script, the config it was made from, two upstream runs (one from before ids)
+      ...result('a', { lr: 1 }),
+      'runs/a/run.json': record('a', {
+        id: 'id-a',
+        script,
+        config: { name: 'a', file: 'configs/a.json', hash: 'sha256:h', base_hash: 'sha256:b' },
+        sources: [
+          { name: 'up', id: 'id-up', started_at: started, config_hash: null },
+          { name: 'old', started_at: null, config_hash: null },
+        ],
+      }),
+      // two runs of one script, no id, no sources
+      ...result('b', { lr: 2 }),
+      'runs/b/run.json': record('b', { script }),
+      // still running: no end
+      'runs/c/config.json': { lr: 3 },
+      'runs/c/run.json': record('c', { id: 'id-c' }),
+      // no record, and a record that is none
+      'runs/d/config.json': { lr: 4 },
+      ...result('e', { lr: 5 }),
+      'runs/e/run.json': '{"not": "a record"}',
+    });
+    settle(root);
+    const runs = join(root, 'runs');
+    const fromRecords = () =>
+      new Map(
+        readResults(runs, { cache: false }).map((r) => [r.name, runFacts(r.record.value, r.end.value)]),
+      );
+    const facts = (rows: readonly IndexedResult[]) => new Map(rows.map((r) => [r.name, r.facts]));
+    const expected = fromRecords();
+    expect(expected.get('a')).toEqual({
+      id: 'id-a',
+      started_at: started,
+      ended_at: end.ended_at,
+      base_hash: 'sha256:b',
+      script: { path: 'train.py', sha256: 'sha256:1' },
+      sources: [
+        { name: 'up', id: 'id-up', started_at: started },
+        { name: 'old', id: null, started_at: null },
+      ],
+    });
+    expect(expected.get('c')).toMatchObject({ id: 'id-c', ended_at: null, script: null, sources: [] });
+    expect(expected.get('d')).toBeNull();
+    expect(expected.get('e')).toBeNull();
+    // as made from the folders
+    const made = readResults(runs);
+    expect(facts(made)).toEqual(expected);
+    // one object for one script, whichever results recorded it
+    expect(made.find((r) => r.name === 'a')?.facts?.script).toBe(
+      made.find((r) => r.name === 'b')?.facts?.script,
+    );
+    // as loaded from the file (a copy of it: this process keeps the index it wrote)
+    const file = indexFile(runs);
+    copyFileSync(file, `${file}.copy`);
+    renameSync(`${file}.copy`, file);
+    lastReading.trusted = false;
+    expect(facts(readResults(runs))).toEqual(expected);
+    expect(lastReading.trusted).toBe(true);
+    // as copied from the old index into a new one when a folder is added
+    writeFiles(root, result('f', { lr: 6 }));
+    const copied = readResults(runs);
+    expect(lastReading.trusted).toBe(false);
+    expect(facts(copied.filter((r) => r.name !== 'f'))).toEqual(expected);
+    expect(copied.find((r) => r.name === 'f')?.facts).toMatchObject({ started_at: started, sources: [] });
   });
 
   it('keeps one object per distinct config, written once', () => {

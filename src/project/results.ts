@@ -345,6 +345,37 @@ class TextColumn<T extends string | null = string | null> {
     return new TextColumn(text, ends);
   }
 
+  /**
+   * The column of rows start..end (not included) of each column in turn, as loaded or being made:
+   * the rows of a loaded one are cut out of its text in one piece.
+   */
+  static joined<T extends string | null>(parts: [Texts<T>, number, number][], count: number): TextColumn<T> {
+    const pieces: string[] = [];
+    const ends = new Int32Array(count);
+    let n = 0;
+    // where the text so far ends; each piece after the first follows a separator
+    let length = 0;
+    const add = (piece: string) => {
+      const base = pieces.length ? length + 1 : 0;
+      pieces.push(piece);
+      length = base + piece.length;
+      return base;
+    };
+    for (const [column, start, end] of parts) {
+      if (start === end) continue;
+      if (column instanceof TextColumn) {
+        const from = start === 0 ? 0 : (column.ends[start - 1] as number) + 1;
+        const base = add(column.text.slice(from, column.ends[end - 1]));
+        for (let i = start; i < end; i++) ends[n++] = base + (column.ends[i] as number) - from;
+      } else
+        for (let i = start; i < end; i++) {
+          const value = column[i] ?? NULL;
+          ends[n++] = add(value) + value.length;
+        }
+    }
+    return new TextColumn<T>(pieces.join('\0'), ends);
+  }
+
   at(i: number): T {
     const start = i === 0 ? 0 : (this.ends[i - 1] as number) + 1;
     const value = this.text.slice(start, this.ends[i]);
@@ -722,8 +753,18 @@ function updateIndex<T extends IndexedResult>(
   const oldRecords = old?.records();
   const tables = old?.tables ?? new Tables();
   const builder = new Builder(tables);
-  const rows = emptyColumns();
-  const records = new Records();
+  // the folders read now, as rows of their own; the new index is made of runs of rows of the old
+  // one and of these, each run copied whole (100,000 rows copied one by one took a second)
+  const fresh = emptyColumns();
+  const freshRecords = new Records();
+  const olds: RowSource | undefined = old && { rows: old.rows, records: oldRecords ?? '' };
+  const news: RowSource = { rows: fresh, records: '' };
+  const runs: RowRun[] = [];
+  const keep = (from: RowSource, i: number) => {
+    const last = runs[runs.length - 1];
+    if (last?.from === from && last.end === i) last.end++;
+    else runs.push({ from, start: i, end: i + 1 });
+  };
   // written again also when only the root's time is new, once this listing can vouch for it
   // (stampedBefore), or every listing after `repro run; repro ls` would stat every folder
   let changed =
@@ -765,25 +806,29 @@ function updateIndex<T extends IndexedResult>(
       : readRows(runsRoot, toRead, options.parallelFrom ?? PARALLEL_FROM, options.workerFirst);
   for (let k = 0, next = 0; k < names.length; k++) {
     const p = plan[k] as number;
-    if (p >= 0) copyRow((old as IndexData).rows, oldRecords as string, p, rows, records);
+    if (p >= 0) keep(olds as RowSource, p);
     else if (p === -1) {
       const row = read[next++];
-      if (row) builder.add(rows, row, records);
+      if (row) {
+        builder.add(fresh, row, freshRecords);
+        keep(news, fresh.name.length - 1);
+      }
       // a run still going is read again next time whatever the file says: written only when a
       // row is new, gone or has ended (100,000 results and one running would write the whole
       // index at every listing, and the dashboard lists every few seconds)
       if (!open[k] || !row || row.final) changed = true;
     }
   }
-  const text = records.text();
+  news.records = freshRecords.text();
+  const { rows, records } = joinRuns(runs);
   const index: IndexData = {
     root: runsRoot,
     rootIno: rootStat.ino,
     rootMtimeMs: rootStat.mtimeMs,
     listedAt,
-    count: rows.name.length,
+    count: rows.final.length,
     rows,
-    records: () => text,
+    records: () => records,
     tables,
   };
   if (useCache && changed) {
@@ -953,28 +998,84 @@ class Records {
   }
 }
 
-/** Copies row `i` of the old index, with its slice of the old records text. */
-function copyRow(from: Columns, text: string, i: number, to: NewColumns, records: Records): void {
+/** The rows of an index, old or just read, with their records text. */
+interface RowSource {
+  rows: Columns | NewColumns;
+  records: string;
+}
+
+/** Rows start..end (not included) of a source, in the new index one after the other. */
+interface RowRun {
+  from: RowSource;
+  start: number;
+  end: number;
+}
+
+/**
+ * The columns and records text of the rows of `runs`, one after the other: a run's numbers are
+ * copied as a block, its texts and records cut out of their joined text in one piece where they
+ * follow one another (rows are added in order, so they do), and its places in the records text
+ * and the metric values moved by where the run lands.
+ */
+function joinRuns(runs: readonly RowRun[]): { rows: Columns; records: string } {
+  const count = runs.reduce((n, r) => n + r.end - r.start, 0);
+  const rows = {} as Columns;
   for (const key of COLUMNS) {
-    if (key === 'metricValues') continue;
-    if (key === 'recordAt') {
-      const at = from.recordAt[i] as number;
-      const length = (from.recordLength[i] as number) + (from.endLength[i] as number);
-      to.recordAt.push(records.add(text.slice(at, at + length)));
+    if (key === 'recordAt' || key === 'metricsAt' || key === 'metricValues') continue;
+    if (TEXT_COLUMNS.has(key)) {
+      rows[key as TextKey] = TextColumn.joined(
+        runs.map((r) => [r.from.rows[key as TextKey], r.start, r.end]),
+        count,
+      ) as never;
       continue;
     }
-    if (key === 'metricsAt') {
-      const at = from.metricsAt[i] as number;
-      to.metricsAt.push(at < 0 ? -1 : to.metricValues.length);
-      const n = 4 * (from.metricsCount[i] as number);
-      for (let k = 0; k < n; k++) to.metricValues.push(from.metricValues[at + k] as number);
-      continue;
+    const out = FLOAT_COLUMNS.has(key) ? new Float64Array(count) : new Int32Array(count);
+    let at = 0;
+    for (const { from, start, end } of runs) {
+      const column = from.rows[key] as ArrayLike<number | null>;
+      if (column instanceof out.constructor) out.set((column as typeof out).subarray(start, end), at);
+      // a column being made holds null for no number (NaN as loaded)
+      else for (let i = start; i < end; i++) out[at + i - start] = column[i] ?? Number.NaN;
+      at += end - start;
     }
-    const column = from[key];
-    (to[key] as unknown[]).push(
-      TEXT_COLUMNS.has(key) ? textAt(column as Texts<string | null>, i) : (column as number[])[i],
-    );
+    rows[key] = out as unknown as never;
   }
+  const recordAt = new Float64Array(count);
+  const metricsAt = new Int32Array(count);
+  let values = 0;
+  for (const { from, start, end } of runs)
+    for (let i = start; i < end; i++)
+      if ((from.rows.metricsAt[i] as number) >= 0) values += 4 * (from.rows.metricsCount[i] as number);
+  const metricValues = new Float64Array(values);
+  const records = new Records();
+  let row = 0;
+  values = 0;
+  for (const { from, start, end } of runs) {
+    const r = from.rows;
+    const length = (i: number) => (r.recordLength[i] as number) + (r.endLength[i] as number);
+    for (let i = start; i < end; ) {
+      // the longest stretch whose records follow one another: one slice of the text
+      const first = r.recordAt[i] as number;
+      let next = first + length(i);
+      let j = i + 1;
+      while (j < end && r.recordAt[j] === next) next += length(j++);
+      const base = records.add(from.records.slice(first, next));
+      for (let k = i; k < j; k++) recordAt[row + k - start] = base + (r.recordAt[k] as number) - first;
+      i = j;
+    }
+    for (let i = start; i < end; i++, row++) {
+      const at = r.metricsAt[i] as number;
+      if (at < 0) {
+        metricsAt[row] = -1;
+        continue;
+      }
+      metricsAt[row] = values;
+      const n = 4 * (r.metricsCount[i] as number);
+      for (let k = 0; k < n; k++) metricValues[values++] = r.metricValues[at + k] as number;
+    }
+  }
+  Object.assign(rows, { recordAt, metricsAt, metricValues });
+  return { rows, records: records.text() };
 }
 
 /** Adds rows read from folders, interning what they share into the tables. */

@@ -202,6 +202,61 @@ describe('the results index', () => {
     expect(readResults(runs).map(fields)).toEqual(one);
   });
 
+  it('copies the rows it keeps as they were, between folders read anew, whichever index it starts from', () => {
+    // results with and without metrics, ids and sources, so that every column and the places in
+    // the records text and the metric values move when rows are added, removed or replaced
+    const made = (name: string, i: number) => ({
+      ...result(name, { lr: i, ...(i % 3 ? { layers: [i, i + 1] } : {}) }),
+      [`runs/${name}/run.json`]: fakeRecord({
+        name,
+        id: i % 2 ? `id-${name}` : undefined,
+        started_at: `2026-01-01T00:00:${String(i % 60).padStart(2, '0')}Z`,
+        pid: 2 ** 22 + 5,
+        sources: i % 4 ? [] : [{ name: 'up', id: `u${i}`, started_at: null, config_hash: null }],
+      }),
+      ...(i % 2
+        ? { [`runs/${name}/metrics.jsonl`]: `${JSON.stringify({ step: 0, loss: i, [`m${i % 5}`]: 1 })}\n` }
+        : {}),
+    });
+    const files = {};
+    for (let i = 0; i < 40; i += 2) Object.assign(files, made(`r${String(i).padStart(2, '0')}`, i));
+    const root = makeProject(files);
+    const runs = join(root, 'runs');
+    const fields = (r: IndexedResult) => ({
+      name: r.name,
+      files: [...r.files].sort(),
+      record: r.record,
+      end: r.end,
+      config: r.config,
+      flat: r.flat,
+      status: r.status,
+      reason: r.reason,
+      started: r.started_at,
+      exit: r.exit_code,
+      duration: r.duration_s,
+      metrics: r.metrics,
+      facts: r.facts,
+    });
+    const same = () =>
+      expect(readResults(runs).map(fields)).toEqual(readResults(runs, { cache: false }).map(fields));
+    same();
+    // new names between the old ones, one removed, one made anew
+    const more = {};
+    for (let i = 1; i < 40; i += 6) Object.assign(more, made(`r${String(i).padStart(2, '0')}`, i));
+    rmSync(join(runs, 'r10'), { recursive: true });
+    rmSync(join(runs, 'r20'), { recursive: true });
+    writeFiles(root, { ...more, ...made('r20', 21) });
+    same();
+    // again from the index as written to its file (this process keeps what it wrote)
+    const file = indexFile(runs);
+    copyFileSync(file, `${file}.copy`);
+    renameSync(`${file}.copy`, file);
+    writeFiles(root, made('r00a', 3));
+    rmSync(join(runs, 'r38'), { recursive: true });
+    same();
+    expect(readResults(runs)).toHaveLength(26);
+  });
+
   it('sees new, removed and replaced folders, and a record removed by hand once the root changes', () => {
     const root = makeProject({ ...result('a', { lr: 1 }), ...result('b', { lr: 2 }) });
     settle(root);

@@ -27,6 +27,9 @@ export interface GraphNode {
   read?: Pick<IndexedResult, 'files' | 'status' | 'reason' | 'facts'>;
 }
 
+/** The warnings of every node made from a result: one list, never changed. */
+const NO_WARNINGS: ConfigWarning[] = Object.freeze([]) as unknown as ConfigWarning[];
+
 /** Something wrong in the project's configs, with where it is. */
 export interface GraphProblem {
   kind: 'load' | 'duplicate' | 'dangling' | 'cycle' | 'source';
@@ -155,7 +158,7 @@ export function loadGraph(project: Project, options: LoadGraphOptions = {}): Pro
         message: (error as Error).message,
       });
     }
-    nodes.set(name, { name, file: null, config, sources, result: dir, warnings: [], read });
+    nodes.set(name, { name, file: null, config, sources, result: dir, warnings: NO_WARNINGS, read });
   }
   if (options.links === false) {
     cache.save();

@@ -47,15 +47,22 @@ export async function graphStatus(graph: ProjectGraph, names?: readonly string[]
   };
   // and each recorded script is joined to the root once (100,000 results, one script): by path,
   // then hash (results of the index share one object for each, the others are few)
-  const changes = new Map<RunFacts['script'], ReturnType<typeof scriptChange>>();
-  const scriptChangeOnce = (script: RunFacts['script']) => {
+  // (the reason is one text for all of them)
+  const changes = new Map<RunFacts['script'], string | null>();
+  const scriptReason = (script: RunFacts['script']): string | null => {
     if (!script) return null;
-    let change = changes.get(script);
-    if (change === undefined) {
-      change = scriptChange(script, graph.project.root, hashOnce);
-      changes.set(script, change);
+    let reason = changes.get(script);
+    if (reason === undefined) {
+      const change = scriptChange(script, graph.project.root, hashOnce);
+      reason =
+        change === 'gone'
+          ? `the script ${script.path} is gone`
+          : change === 'changed'
+            ? `the script ${script.path} changed since the run`
+            : null;
+      changes.set(script, reason);
     }
-    return change;
+    return reason;
   };
   const stateOf = (node: GraphNode) => {
     let s = states.get(node);
@@ -117,9 +124,8 @@ export async function graphStatus(graph: ProjectGraph, names?: readonly string[]
         );
       }
     }
-    const script = scriptChangeOnce(facts?.script ?? null);
-    if (script === 'gone') stale.push(`the script ${facts?.script?.path} is gone`);
-    else if (script === 'changed') stale.push(`the script ${facts?.script?.path} changed since the run`);
+    const script = scriptReason(facts?.script ?? null);
+    if (script) stale.push(script);
     for (const source of node.sources) {
       const up = graph.nodes.get(source);
       // a cycle is the graph's error to report, not a reason here
@@ -183,18 +189,24 @@ export async function staleResults(
   return out;
 }
 
+/** The reasons of every result that is not stale: one list, never changed. */
+const NOT_STALE: string[] = Object.freeze([]) as unknown as string[];
+
 /** Adds to each done run of a listing why it is stale (RunSummary.stale; empty when it is not). */
 export async function markStale(
   project: Project,
   runs: RunSummary[],
   graph: ProjectGraph = loadGraph(project, { links: false }),
 ): Promise<void> {
-  const stale = await staleResults(
-    project,
-    runs.filter((r) => r.status === 'done').map((r) => r.name),
-    graph,
-  );
-  for (const r of runs) r.stale = stale.get(r.name) ?? [];
+  const done = runs.filter((r) => r.status === 'done');
+  // each name read once (a row of the index cuts it out of a column at every read)
+  const names = done.map((r) => r.name);
+  const stale = await staleResults(project, names, graph);
+  for (const r of runs) r.stale = NOT_STALE;
+  for (let k = 0; k < done.length; k++) {
+    const reasons = stale.get(names[k] as string);
+    if (reasons) (done[k] as RunSummary).stale = reasons;
+  }
 }
 
 /** Whether the script a run recorded (RunFacts.script) is gone or changed since; null when the same or not recorded. */

@@ -86,8 +86,11 @@ export interface Columns {
   /** RunFacts, for the graph's status without parsing records: ids and times, */
   runId: Texts<string | null>;
   ended: Texts<string | null>;
-  baseHash: Texts<string | null>;
-  /** the script as an index into tables.scripts (-1 for none), the sources as JSON (null for none). */
+  /**
+   * the config's base hash and the script as indexes into tables.baseHashes and tables.scripts
+   * (-1 for none: results of one config share one), the sources as JSON (null for none).
+   */
+  baseHash: number[];
   script: number[];
   sources: Texts<string | null>;
 }
@@ -172,6 +175,9 @@ export class Tables {
   get scripts(): string[] {
     return this.#listsNow().scripts;
   }
+  get baseHashes(): string[] {
+    return this.#listsNow().baseHashes;
+  }
 
   /**
    * Whether some flat config or defaults of the index has this key: when none has, a sort or
@@ -196,7 +202,7 @@ export class Tables {
 
   #listsNow(): TableLists {
     if (typeof this.#lists === 'function') this.#lists = this.#lists();
-    this.#lists ??= { fileSets: [], metricNames: [], configKeys: [], scripts: [] };
+    this.#lists ??= { fileSets: [], metricNames: [], configKeys: [], scripts: [], baseHashes: [] };
     return this.#lists;
   }
 
@@ -218,6 +224,7 @@ interface TableLists {
   configKeys: string[];
   /** The scripts runs recorded: path and hash joined by NUL. */
   scripts: string[];
+  baseHashes: string[];
 }
 interface PackedTables {
   configs: string;
@@ -281,7 +288,7 @@ interface Part {
 }
 
 const MAGIC = Buffer.from('repro-results-index\n');
-const VERSION = 11;
+const VERSION = 12;
 
 const FLOAT_COLUMNS = new Set<keyof Columns>([
   'ino',
@@ -299,20 +306,10 @@ const TEXT_COLUMNS = new Set<keyof Columns>([
   'configName',
   'runId',
   'ended',
-  'baseHash',
   'sources',
 ]);
 const NULL = '\u0001';
-type TextKey =
-  | 'name'
-  | 'status'
-  | 'reason'
-  | 'started'
-  | 'configName'
-  | 'runId'
-  | 'ended'
-  | 'baseHash'
-  | 'sources';
+type TextKey = 'name' | 'status' | 'reason' | 'started' | 'configName' | 'runId' | 'ended' | 'sources';
 
 /**
  * A column of texts: an array while the index is made, and as loaded one string whose values
@@ -579,7 +576,11 @@ function unpack(source: IndexSource): IndexData {
       defaults: text('tables.defaults'),
       lists: () => {
         const lists = source.read('tables.lists') as TableLists;
-        if (![lists?.fileSets, lists?.metricNames, lists?.configKeys, lists?.scripts].every(Array.isArray))
+        if (
+          ![lists?.fileSets, lists?.metricNames, lists?.configKeys, lists?.scripts, lists?.baseHashes].every(
+            Array.isArray,
+          )
+        )
           throw source.damaged('tables.lists');
         return lists;
       },
@@ -1085,7 +1086,7 @@ class Builder {
   constructor(readonly tables: Tables) {}
 
   /** The list's index of a text, added when new. */
-  #intern(list: 'fileSets' | 'metricNames' | 'scripts', value: string): number {
+  #intern(list: 'fileSets' | 'metricNames' | 'scripts' | 'baseHashes', value: string): number {
     const values = this.tables[list];
     const known = this.#knownOf(list, values);
     let id = known.get(value);
@@ -1154,7 +1155,7 @@ class Builder {
     rows.skipped.push(r.skipped);
     rows.runId.push(r.runId);
     rows.ended.push(r.ended);
-    rows.baseHash.push(r.baseHash);
+    rows.baseHash.push(r.baseHash === null ? -1 : this.#intern('baseHashes', r.baseHash));
     rows.script.push(r.script === null ? -1 : this.#intern('scripts', r.script));
     rows.sources.push(r.sources);
   }
@@ -1506,11 +1507,12 @@ export class Row implements IndexedResult {
       }
     }
     const sources = textAt(rows.sources, i);
+    const baseHash = rows.baseHash[i] as number;
     return {
       id: textAt(rows.runId, i),
       started_at,
       ended_at: textAt(rows.ended, i),
-      base_hash: textAt(rows.baseHash, i),
+      base_hash: baseHash < 0 ? null : (tables.baseHashes[baseHash] ?? null),
       script,
       sources: sources === null ? NO_SOURCES : (JSON.parse(sources) as RunFacts['sources']),
     };

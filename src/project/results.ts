@@ -62,7 +62,8 @@ export interface Columns {
   /** 1 when the run ended and its records are whole: the folder never changes again. */
   final: number[];
   files: number[];
-  status: Texts<RunStatus>;
+  /** Index into STATUSES: six values, read without making a text. */
+  status: number[];
   reason: Texts<string>;
   started: Texts<string | null>;
   configName: Texts<string | null>;
@@ -288,7 +289,7 @@ interface Part {
 }
 
 const MAGIC = Buffer.from('repro-results-index\n');
-const VERSION = 12;
+const VERSION = 13;
 
 const FLOAT_COLUMNS = new Set<keyof Columns>([
   'ino',
@@ -300,7 +301,6 @@ const FLOAT_COLUMNS = new Set<keyof Columns>([
 ]);
 const TEXT_COLUMNS = new Set<keyof Columns>([
   'name',
-  'status',
   'reason',
   'started',
   'configName',
@@ -309,7 +309,11 @@ const TEXT_COLUMNS = new Set<keyof Columns>([
   'sources',
 ]);
 const NULL = '\u0001';
-type TextKey = 'name' | 'status' | 'reason' | 'started' | 'configName' | 'runId' | 'ended' | 'sources';
+type TextKey = 'name' | 'reason' | 'started' | 'configName' | 'runId' | 'ended' | 'sources';
+
+/** The statuses as the status column numbers them (the index's format depends on this order). */
+const STATUSES: readonly RunStatus[] = ['done', 'failed', 'interrupted', 'running', 'crashed', 'damaged'];
+const STATUS_IDS = new Map(STATUSES.map((s, i) => [s, i]));
 
 /**
  * A column of texts: an array while the index is made, and as loaded one string whose values
@@ -1131,7 +1135,7 @@ class Builder {
     rows.mtimeMs.push(r.mtimeMs);
     rows.final.push(r.final ? 1 : 0);
     rows.files.push(this.#intern('fileSets', r.fileSet));
-    rows.status.push(r.status);
+    rows.status.push(STATUS_IDS.get(r.status) as number);
     rows.reason.push(r.reason);
     rows.started.push(r.started);
     rows.configName.push(r.configName);
@@ -1445,7 +1449,7 @@ export class Row implements IndexedResult {
     return id < 0 ? NONE : (this.view.tables.flats.at(id) as JsonObject);
   }
   get status(): RunStatus {
-    return textAt(this.view.rows.status, this.i);
+    return STATUSES[this.view.rows.status[this.i] as number] as RunStatus;
   }
   get reason(): string {
     return textAt(this.view.rows.reason, this.i);

@@ -2,7 +2,7 @@
 // a baseline that only reads the same files (`find … | xargs cat > /dev/null`), as medians of
 // whole-command runs, with the peak memory (max RSS) of each command.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from './generate.mjs';
@@ -71,18 +71,36 @@ export function benchCompare({ rounds = 5 } = {}) {
   add('`repro diff configs/*.json` (10,000 configs)', '< 1.5 s', diff, catConfigs);
   add('`repro diff configs/*.json --csv`', '< 1.5 s', diffCsv, catConfigs);
 
-  const [lsCold, lsWarm, lsStale, lsWarmLimit, catRuns] = measure(Math.max(3, rounds - 2), [
-    { before: clearCache, run: () => repro(['ls', '--no-stale'], { cwd: data, env }) },
-    // the cold run above leaves the results index; nothing changed since
-    { run: () => repro(['ls', '--no-stale'], { cwd: data, env }) },
-    { run: () => repro(['ls'], { cwd: data, env }) },
-    { run: () => repro(['ls', '--no-stale', '--sort=-acc', '--limit', '20'], { cwd: data, env }) },
-    { run: () => sh('find runs -type f -print0 | xargs -0 cat > /dev/null', { cwd: data }) },
-  ]);
+  // a result added since the last listing: a copy of one under a new name each round (the one
+  // before removed), so that the listing stats every folder and writes the index again
+  let added = 0;
+  const addResult = () => {
+    rmSync(join(data, 'runs', `zz-added${added}`), { recursive: true, force: true });
+    cpSync(join(data, 'runs', 'r000001'), join(data, 'runs', `zz-added${++added}`), { recursive: true });
+  };
+  const [lsCold, lsWarm, lsStale, lsWarmLimit, lsStaleLimit, lsAdded, catRuns] = measure(
+    Math.max(3, rounds - 2),
+    [
+      { before: clearCache, run: () => repro(['ls', '--no-stale'], { cwd: data, env }) },
+      // the cold run above leaves the results index; nothing changed since
+      { run: () => repro(['ls', '--no-stale'], { cwd: data, env }) },
+      { run: () => repro(['ls'], { cwd: data, env }) },
+      { run: () => repro(['ls', '--no-stale', '--sort=-acc', '--limit', '20'], { cwd: data, env }) },
+      { run: () => repro(['ls', '--sort=-acc', '--limit', '20'], { cwd: data, env }) },
+      {
+        before: addResult,
+        run: () => repro(['ls', '--no-stale', '--sort=-acc', '--limit', '20'], { cwd: data, env }),
+      },
+      { run: () => sh('find runs -type f -print0 | xargs -0 cat > /dev/null', { cwd: data }) },
+    ],
+  );
+  rmSync(join(data, 'runs', `zz-added${added}`), { recursive: true, force: true });
   add('`repro ls --no-stale` (100,000 results), cold: no index', '1.0× cat', lsCold, catRuns);
   add('`repro ls --no-stale`, warm: nothing changed since the last call', '< 1 s', lsWarm, catRuns);
   add('`repro ls` (with the staleness check: configs, scripts, data, upstream), warm', '', lsStale, catRuns);
   add('`repro ls --no-stale --sort=-acc --limit 20`, warm', '< 0.3 s', lsWarmLimit, catRuns);
+  add('`repro ls --sort=-acc --limit 20` (with the staleness check), warm', '', lsStaleLimit, catRuns);
+  add('`repro ls --no-stale --sort=-acc --limit 20` after a result was added', '', lsAdded, catRuns);
 
   const [tree, catTree] = measure(rounds, [
     { run: () => repro(['tree', 'tree/*.json'], { cwd: data, env }) },

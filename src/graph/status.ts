@@ -198,14 +198,22 @@ export async function markStale(
   runs: RunSummary[],
   graph: ProjectGraph = loadGraph(project, { links: false }),
 ): Promise<void> {
-  const done = runs.filter((r) => r.status === 'done');
-  // each name read once (a row of the index cuts it out of a column at every read)
-  const names = done.map((r) => r.name);
-  const stale = await staleResults(project, names, graph);
   for (const r of runs) r.stale = NOT_STALE;
-  for (let k = 0; k < done.length; k++) {
-    const reasons = stale.get(names[k] as string);
-    if (reasons) (done[k] as RunSummary).stale = reasons;
+  const done: RunSummary[] = [];
+  // each name read once (a row of the index cuts it out of a column at every read)
+  const names: string[] = [];
+  for (const r of runs) {
+    if (r.status !== 'done') continue;
+    const name = r.name;
+    if (!graph.nodes.has(name)) continue;
+    done.push(r);
+    names.push(name);
+  }
+  // in the order asked, each one there: no map of 100,000 names between
+  const statuses = await graphStatus(graph, names);
+  for (let k = 0; k < statuses.length; k++) {
+    const { stale } = statuses[k] as NodeStatus;
+    if (stale.length) (done[k] as RunSummary).stale = stale;
   }
 }
 

@@ -45,9 +45,8 @@ export async function graphStatus(graph: ProjectGraph, names?: readonly string[]
     if (!scriptHashes.has(file)) scriptHashes.set(file, hashFile(file));
     return scriptHashes.get(file) ?? null;
   };
-  // and each recorded script is joined to the root once (100,000 results, one script): by path,
-  // then hash (results of the index share one object for each, the others are few)
-  // (the reason is one text for all of them)
+  // and each recorded script is checked once (100,000 results, one script): the results of the
+  // index share one object for it, and its reason is one text for all of them
   const changes = new Map<RunFacts['script'], string | null>();
   const scriptReason = (script: RunFacts['script']): string | null => {
     if (!script) return null;

@@ -107,6 +107,9 @@ export async function hasher(): Promise<HashModule> {
   return hashModule;
 }
 
+/** A segment of a path that a glob reads as a pattern (picomatch's own syntax included). */
+const GLOB_MAGIC = /[*?[\]{}()!+@]/;
+
 /**
  * The files a set of patterns matches, sorted, relative to root. A plain path names a file (or
  * a folder, for everything below it) that must exist; a glob may match nothing.
@@ -115,6 +118,19 @@ export async function matchInputs(patterns: readonly string[], root: string): Pr
   // tinyglobby (with picomatch and fdir) is loaded only for a glob: plain paths and folders need none
   const glob = async (pattern: string, cwd: string) =>
     (await import('tinyglobby')).globSync(pattern, { cwd, dot: true });
+  // a glob is walked from the folder its fixed leading part names, and its matches named from
+  // the root as the library names them: from a pattern that starts with ../ the library walked
+  // far more (230 ms against 30 ms for the example's 6,000 e-mails)
+  const globFromBase = async (pattern: string): Promise<string[]> => {
+    const parts = pattern.split('/');
+    const k = parts.findIndex((part) => GLOB_MAGIC.test(part));
+    const rest = parts.slice(k);
+    if (k <= 0 || rest.includes('..') || rest.includes('.')) return glob(pattern, root);
+    const base = resolve(root, parts.slice(0, k).join('/') || '/');
+    const named = relative(root, base);
+    const found = await glob(rest.join('/'), base);
+    return named ? found.map((f) => `${named}/${f}`) : found;
+  };
   const out = new Set<string>();
   for (const pattern of patterns) {
     if (!/[*?[\]{}]/.test(pattern)) {
@@ -128,7 +144,7 @@ export async function matchInputs(patterns: readonly string[], root: string): Pr
       } else out.add(relative(root, abs));
       continue;
     }
-    for (const f of await glob(pattern, root)) out.add(f);
+    for (const f of await globFromBase(pattern)) out.add(f);
   }
   return [...out].sort();
 }

@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { blake3 } from '@napi-rs/blake-hash';
+import { globSync } from 'tinyglobby';
 import { describe, expect, it } from 'vitest';
 import { diffManifests, fingerprint, type Manifest } from '../../src/data/fingerprint.ts';
 import { loadGraph } from '../../src/graph/graph.ts';
@@ -141,6 +142,46 @@ describe('fingerprint', () => {
     symlinkSync(join(root, 'other'), join(root, 'data/linked'));
     expect(await listed('data')).toEqual([...walked!, 'data/link.txt', 'data/linked/d.txt'].sort());
     expect(await listed('data')).toEqual(await listed('data/**/*'));
+  });
+
+  it('names what a glob matches as the glob library does, walked from the fixed part of the pattern', async () => {
+    const root = makeProject({
+      'project/sub/q.json': {},
+      'data/a/x.json': {},
+      'data/a/y.csv': 'y',
+      'data/.h/z.json': {},
+      'data/top.json': {},
+      'data/my+dir/w.json': {},
+    });
+    const project = join(root, 'project');
+    const listed = async (pattern: string) =>
+      (await fingerprint([pattern], { level: 'list', root: project })).files?.map((f) => f.path);
+    for (const pattern of [
+      '../data/*/*.json',
+      '../data/**/*',
+      './sub/*.json',
+      'sub/../sub/*.json',
+      `${root}/data/*/*.json`,
+      '../data/{a,.h}/*',
+      '../data/a/*.{json,csv}',
+      '../data//a/*.json',
+      '../data/my+dir/*.json',
+      '*/*.json',
+      '../data/*/../top.json',
+      '../nothing/*.json',
+    ]) {
+      const library = globSync(pattern, { cwd: project, dot: true }).sort();
+      if (library.length === 0) {
+        await expect(listed(pattern), pattern).rejects.toThrow(/match no file/);
+        continue;
+      }
+      expect(await listed(pattern), pattern).toEqual(library);
+    }
+    expect(await listed('../data/*/*.json')).toEqual([
+      '../data/.h/z.json',
+      '../data/a/x.json',
+      '../data/my+dir/w.json',
+    ]);
   });
 
   it('tells added, removed and changed files apart', async () => {

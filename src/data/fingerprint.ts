@@ -488,7 +488,6 @@ function writeHashCache(root: string, cache: Map<string, CachedHash>): void {
   writeCacheFile(hashCacheFile(root), JSON.stringify(Object.fromEntries(cache)));
 }
 
-/** What changed between two manifests of the same patterns. */
 /** Why `value` is not a manifest as fingerprint() writes it, or null when it is one. */
 export function checkManifest(value: unknown): string | null {
   if (!isJsonObject(value)) return 'not an object';
@@ -511,6 +510,7 @@ export interface ManifestDiff {
   changed: string[];
 }
 
+/** What changed between two manifests of the same patterns. */
 export function diffManifests(before: Manifest, now: Manifest): ManifestDiff {
   const a = new Map((before.files ?? []).map((f) => [f.path, f]));
   const b = new Map((now.files ?? []).map((f) => [f.path, f]));

@@ -176,13 +176,31 @@ function filesBelow(abs: string): string[] | null {
 
 /**
  * `base/path` for a normalized relative path (the glob's, relative()'s), as join() gives it but
- * without its normalizing, which thousands of files feel; a path that climbs goes through join().
+ * without its normalizing, which thousands of files feel; a path that climbs (`../../data/x`, as
+ * the example's e-mails are named) joins its climb once and then the rest.
  */
 function below(base: string, path: string): string {
   if (base === '') return path;
-  if (sep !== '/' || path.startsWith('..')) return join(base, path);
+  if (sep !== '/') return join(base, path);
+  if (path.startsWith('..')) {
+    let k = 0;
+    while (path.startsWith('../', k)) k += 3;
+    const rest = path.slice(k);
+    // only a climb from an absolute folder, then plain names: anything else is join()'s
+    if (k === 0 || rest === '' || !isAbsolute(base) || /(^|\/)\.\.?(\/|$)/.test(rest))
+      return join(base, path);
+    const key = `${base}\0${k}`;
+    let up = climbs.get(key);
+    if (up === undefined) {
+      up = join(base, path.slice(0, k));
+      climbs.set(key, up);
+    }
+    return up.endsWith('/') ? `${up}${rest}` : `${up}/${rest}`;
+  }
   return `${base.endsWith('/') ? base.slice(0, -1) : base}/${path}`;
 }
+/** below()'s climbs, joined once: a folder and how many levels up (few of them in a process). */
+const climbs = new Map<string, string>();
 
 /**
  * The fingerprint of a set of inputs at a level. At `checksum` level files are hashed with

@@ -825,7 +825,13 @@ function updateIndex<T extends IndexedResult>(
     }
   }
   news.records = freshRecords.text();
-  const { rows, records } = joinRuns(runs);
+  // an index of folders read now alone is their columns as they are (a cold listing of 100,000
+  // results copied them all once more, 70 MB at its peak)
+  const only = runs.length === 1 ? runs[0] : undefined;
+  const { rows, records } =
+    runs.length === 0 || (only?.from === news && only.start === 0 && only.end === fresh.final.length)
+      ? { rows: fresh as unknown as Columns, records: news.records }
+      : joinRuns(runs);
   const index: IndexData = {
     root: runsRoot,
     rootIno: rootStat.ino,

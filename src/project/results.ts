@@ -1197,11 +1197,13 @@ interface FolderRow {
   /** Each metric's name, last, best and count, one after the other. */
   metrics: (string | number)[];
   skipped: number;
-  /** RunFacts: the script's path and hash joined by NUL, the sources as JSON (null for none). */
+  /** RunFacts, each null when there is none: */
   runId: string | null;
   ended: string | null;
   baseHash: string | null;
+  /** the script's path and hash joined by NUL */
   script: string | null;
+  /** the sources as JSON */
   sources: string | null;
 }
 

@@ -97,15 +97,20 @@ The listing comes from the results index in $XDG_CACHE_HOME/repro (else ~/.cache
     // the attic and the store have no configs to be stale against; the graph is read once, for
     // the staleness and the targets both
     const checkStale = !options.attic && !options.db && !options['no-stale'];
-    // the graph's modules load only when asked for: a listing with --no-stale starts without them
-    const graph =
-      !options.attic && (checkStale || args.length)
-        ? (await import('../graph/graph.ts')).loadGraph(project, { links: false })
-        : undefined;
-    if (checkStale) await (await import('../graph/status.ts')).markStale(project, all, graph);
+    // the graph's modules load only when asked for: a listing with --no-stale starts without
+    // them, and one whose kept verdicts hold (graph/verdicts.ts) reads no graph for staleness
+    const loadGraph = checkStale || args.length ? (await import('../graph/graph.ts')).loadGraph : undefined;
+    let loaded: ProjectGraph | undefined;
+    const graph = () => {
+      loaded ??= (loadGraph as NonNullable<typeof loadGraph>)(project, { links: false });
+      return loaded;
+    };
+    if (checkStale) await (await import('../graph/verdicts.ts')).markStale(project, all, graph);
     // stages submitted to SLURM: a running one says its job; queued ones have no folder yet
     const slurm = options.attic || options.db ? new Map() : await slurmLabelsOf(project, ctx.env);
-    const named = args.length ? await chosen(graph, all, args, ctx.cwd) : undefined;
+    const named = args.length
+      ? await chosen(options.attic ? undefined : graph(), all, args, ctx.cwd)
+      : undefined;
     const listed = options.upstream ? withUpstream(all, all) : all;
     const columns = options.columns
       ?.split(',')

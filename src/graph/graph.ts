@@ -80,50 +80,41 @@ export function loadGraph(project: Project, options: LoadGraphOptions = {}): Pro
   const nodes = new Map<string, GraphNode>();
   const problems: GraphProblem[] = [];
   const rel = (file: string) => relative(project.root, file) || file;
-  for (const dir of project.configDirs) {
-    if (!fs.existsSync(dir)) continue;
-    // each file's names made from its folder's (path.relative over 10,000 configs took a tenth
-    // of a listing's graph)
-    const prefix = dir.endsWith('/') ? dir : `${dir}/`;
-    const dirLabel = relative(project.root, dir);
-    for (const path of globSync('**/*.json', { cwd: dir }).sort()) {
-      const file = `${prefix}${path}`;
-      const label = dirLabel ? `${dirLabel}/${path}` : path;
-      let name: string | undefined;
-      try {
-        name = configNameOf(file);
-        const loaded = cache.config(file);
-        const other = nodes.get(name);
-        if (other) {
-          problems.push({
-            kind: 'duplicate',
-            severity: 'error',
-            nodes: [name],
-            file: label,
-            message: `config name "${name}" is taken twice: ${other.file} and ${label}; config names are unique in a project`,
-          });
-          continue;
-        }
-        nodes.set(name, {
-          name,
-          file: label,
-          config: loaded.config,
-          sources: sourceNames(loaded.config, label),
-          result: null,
-          warnings: loaded.warnings,
-          hash: loaded.hash,
-        });
-      } catch (error) {
+  for (const { file, label } of configFiles(project)) {
+    let name: string | undefined;
+    try {
+      name = configNameOf(file);
+      const loaded = cache.config(file);
+      const other = nodes.get(name);
+      if (other) {
         problems.push({
-          kind: 'load',
+          kind: 'duplicate',
           severity: 'error',
-          // a config that does not load is no node: it blocks the targets that name it, or reach
-          // it through a source
-          nodes: name ? [name] : [],
+          nodes: [name],
           file: label,
-          message: (error as Error).message.split('\n')[0] ?? '',
+          message: `config name "${name}" is taken twice: ${other.file} and ${label}; config names are unique in a project`,
         });
+        continue;
       }
+      nodes.set(name, {
+        name,
+        file: label,
+        config: loaded.config,
+        sources: sourceNames(loaded.config, label),
+        result: null,
+        warnings: loaded.warnings,
+        hash: loaded.hash,
+      });
+    } catch (error) {
+      problems.push({
+        kind: 'load',
+        severity: 'error',
+        // a config that does not load is no node: it blocks the targets that name it, or reach
+        // it through a source
+        nodes: name ? [name] : [],
+        file: label,
+        message: (error as Error).message.split('\n')[0] ?? '',
+      });
     }
   }
   // results: attach to their config, or stand alone (a result of overrides, or of a config since removed)
@@ -205,6 +196,27 @@ export function loadGraph(project: Project, options: LoadGraphOptions = {}): Pro
   }
   cache.save();
   return { project, nodes, problems };
+}
+
+/** A config file of the project: its path, and as errors name it (relative to the project root). */
+export interface ConfigFile {
+  file: string;
+  label: string;
+}
+
+/** The project's config files (every `.json` in a config folder or below it), in the order loadGraph reads them. */
+export function configFiles(project: Project): ConfigFile[] {
+  const out: ConfigFile[] = [];
+  for (const dir of project.configDirs) {
+    if (!fs.existsSync(dir)) continue;
+    // each file's names made from its folder's (path.relative over 10,000 configs took a tenth
+    // of a listing's graph)
+    const prefix = dir.endsWith('/') ? dir : `${dir}/`;
+    const dirLabel = relative(project.root, dir);
+    for (const path of globSync('**/*.json', { cwd: dir }).sort())
+      out.push({ file: `${prefix}${path}`, label: dirLabel ? `${dirLabel}/${path}` : path });
+  }
+  return out;
 }
 
 /** Every cycle once, as the list of names along it (following `source` upstream). */

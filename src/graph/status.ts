@@ -1,5 +1,4 @@
 import { join } from '../_builtins.ts';
-import type { RunSummary } from '../compare/runs.ts';
 import { hashConfig } from '../config/hash.ts';
 import {
   checkManifest,
@@ -37,10 +36,14 @@ export interface NodeStatus {
  * this one started; the reason names the chain (`upstream augmentation is stale: upstream data
  * is stale: input data changed: raw/17.txt`). Each node is worked out once.
  */
-export async function graphStatus(graph: ProjectGraph, names?: readonly string[]): Promise<NodeStatus[]> {
+export async function graphStatus(
+  graph: ProjectGraph,
+  names?: readonly string[],
+  inputs: StatusInputs = { scripts: new Map(), data: new Map() },
+): Promise<NodeStatus[]> {
   const states = new Map<GraphNode, JudgedResult>();
   // a script shared by many configs is hashed once per call
-  const scriptHashes = new Map<string, string | null>();
+  const scriptHashes = inputs.scripts;
   const hashOnce = (file: string) => {
     if (!scriptHashes.has(file)) scriptHashes.set(file, hashFile(file));
     return scriptHashes.get(file) ?? null;
@@ -81,7 +84,7 @@ export async function graphStatus(graph: ProjectGraph, names?: readonly string[]
     : [...graph.nodes.values()];
   // the input data first, the one part that reads files (and may hash): of every result the
   // selected ones rest on that kept a manifest; the rest is worked out without waiting
-  const dataReasons = new Map<string, string[]>();
+  const dataReasons = inputs.data;
   const withData: GraphNode[] = [];
   for (const node of graph.nodes.values())
     if (node.result && (!node.read || hasManifests(node.read.files))) withData.push(node);
@@ -155,6 +158,16 @@ export async function graphStatus(graph: ProjectGraph, names?: readonly string[]
   return selected.map(statusOf);
 }
 
+/**
+ * What statuses rest on beside the graph, as graphStatus found it: each script file it hashed
+ * (null: gone) and why each result's data no longer matches. verdicts.ts keeps them with the
+ * verdicts; a change to the rules here bumps its VERSION.
+ */
+export interface StatusInputs {
+  scripts: Map<string, string | null>;
+  data: Map<string, string[]>;
+}
+
 /** A result's status as the graph judges staleness from it. */
 interface JudgedResult {
   status: RunStatus;
@@ -188,34 +201,6 @@ export async function staleResults(
   return out;
 }
 
-/** The reasons of every result that is not stale: one list, never changed. */
-const NOT_STALE: string[] = Object.freeze([]) as unknown as string[];
-
-/** Adds to each done run of a listing why it is stale (RunSummary.stale; empty when it is not). */
-export async function markStale(
-  project: Project,
-  runs: RunSummary[],
-  graph: ProjectGraph = loadGraph(project, { links: false }),
-): Promise<void> {
-  for (const r of runs) r.stale = NOT_STALE;
-  const done: RunSummary[] = [];
-  // each name read once (a row of the index cuts it out of a column at every read)
-  const names: string[] = [];
-  for (const r of runs) {
-    if (r.status !== 'done') continue;
-    const name = r.name;
-    if (!graph.nodes.has(name)) continue;
-    done.push(r);
-    names.push(name);
-  }
-  // in the order asked, each one there: no map of 100,000 names between
-  const statuses = await graphStatus(graph, names);
-  for (let k = 0; k < statuses.length; k++) {
-    const { stale } = statuses[k] as NodeStatus;
-    if (stale.length) (done[k] as RunSummary).stale = stale;
-  }
-}
-
 /** Whether the script a run recorded (RunFacts.script) is gone or changed since; null when the same or not recorded. */
 export function scriptChange(
   script: RunFacts['script'] | undefined,
@@ -233,7 +218,7 @@ export function isGood(s: NodeStatus): boolean {
 }
 
 /** Whether a result folder's files hold a data manifest (dataStaleness has something to check). */
-function hasManifests(files: ReadonlySet<string>): boolean {
+export function hasManifests(files: ReadonlySet<string>): boolean {
   return files.has(RUN_FILES.inputs) || files.has(RUN_FILES.inputsRead);
 }
 

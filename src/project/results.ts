@@ -252,6 +252,8 @@ interface IndexData {
   tables: Tables;
   /** Row numbers by start time, then name (the listings' order): made when first asked for, kept in the file. */
   startOrder?: Int32Array;
+  /** A digest of the file's parts (stampOf), when it was read from its file or written to it. */
+  stamp?: string;
 }
 
 /**
@@ -390,7 +392,7 @@ function textAt<T extends string | null>(column: Texts<T>, i: number): T {
 }
 
 /** The index as the parts of its file, header first. */
-function encode(index: IndexData): Uint8Array[] {
+function encode(index: IndexData): { bytes: Uint8Array[]; stamp: string } {
   const { serialize } = process.getBuiltinModule('node:v8');
   const bodies: [string, Part['kind'], Uint8Array][] = [];
   const bytes = (a: Float64Array | Int32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
@@ -431,11 +433,16 @@ function encode(index: IndexData): Uint8Array[] {
   } satisfies IndexHeader);
   const length = Buffer.alloc(4);
   length.writeUInt32LE(header.byteLength);
-  return [MAGIC, length, header, ...bodies.map((b) => b[2])];
+  return { bytes: [MAGIC, length, header, ...bodies.map((b) => b[2])], stamp: stampOf(parts) };
 }
 
 function sha1(bytes: Uint8Array): string {
   return process.getBuiltinModule('node:crypto').createHash('sha1').update(bytes).digest('hex');
+}
+
+/** The index's content as one digest: of its parts' names and checksums (the header has them). */
+function stampOf(parts: Record<string, Part>): string {
+  return sha1(Buffer.from(JSON.stringify(Object.entries(parts).map(([name, p]) => [name, p.sha1]))));
 }
 
 /** Closes the file of an index no longer reachable (its parts can no longer be asked for). */
@@ -563,6 +570,7 @@ function unpack(source: IndexSource): IndexData {
     rootMtimeMs: header.rootMtimeMs,
     listedAt: header.listedAt,
     count,
+    stamp: stampOf(header.parts),
     rows,
     records: () => {
       if (!records) {
@@ -725,7 +733,7 @@ function updateIndex<T extends IndexedResult>(
     stampedBefore(old.rootMtimeMs, old.listedAt);
   lastReading.trusted = trusted;
   // nothing added, removed or running: the index is the answer as it is
-  if (trusted && old.rows.final.every((f) => f === 1)) return rowsOf(runsRoot, old, options);
+  if (trusted && old.rows.final.every((f) => f === 1)) return rowsOf(runsRoot, old, options, old.stamp);
   // nothing added or removed: the results whose runs had not ended are read again, and while
   // none has ended they are laid over the index as it is (copying 100,000 rows to change a few
   // took seconds at every listing while a run went on)
@@ -843,12 +851,15 @@ function updateIndex<T extends IndexedResult>(
     tables,
   };
   if (useCache && changed) {
-    writeCacheFile(file, encode(index));
+    const { bytes, stamp } = encode(index);
+    index.stamp = stamp;
+    writeCacheFile(file, bytes);
     parsed.set(file, index);
     // the records file of the index before version 9, which kept them apart
     fs.rmSync(file.replace(/\.v8$/, '.records.v8'), { force: true });
   }
-  return rowsOf(runsRoot, index, options);
+  const ended = index.rows.final.every((f) => f === 1);
+  return rowsOf(runsRoot, index, options, ended ? index.stamp : undefined);
 }
 
 export interface ReadResultsOptions<T> {
@@ -870,12 +881,15 @@ export interface ReadResultsOptions<T> {
   workerFirst?: boolean;
 }
 
+/** The index's rows; `stamp`: they are the index as its file has it, every run in it ended. */
 function rowsOf<T extends IndexedResult>(
   root: string,
   index: IndexData,
   options: ReadResultsOptions<T>,
+  stamp?: string,
 ): T[] {
   const view = viewOf(root, index, Date.now());
+  view.stamp = stamp;
   const make = rowClass(options);
   // a loop, not Array.from over an iterator; the count from the header: no column is read for it
   const rows: T[] = [];
@@ -1372,6 +1386,12 @@ function readRow(root: string, name: string): FolderRow | undefined {
 /** What the rows of one reading share. */
 export interface IndexView {
   root: string;
+  /**
+   * The index's digest (its parts' checksums), when these rows are the whole index as its file
+   * has it and every run in it has ended: what is worked out from them alone holds while the
+   * stamp does (graph/verdicts.ts keeps the staleness so).
+   */
+  stamp?: string;
   /** The runs root with a separator: a folder name joined to it is its path. */
   prefix: string;
   /** When the index was read: a running result's duration so far is counted to it. */

@@ -2,13 +2,21 @@ import { Hono } from 'hono';
 import { dirname, distFile, fs, join, readBytes, relative, resolve } from '../_builtins.ts';
 import { allKeys, diffConfigs, differingKeys, runConfigs } from '../compare/diff.ts';
 import { higherIsBetter, MetricRowsCache, metricSeries, X_KEYS } from '../compare/metrics.ts';
-import { listRuns, type RunSummary, stringifyNumbers, withUpstream } from '../compare/runs.ts';
+import {
+  listRuns,
+  listRunViews,
+  type RunSummary,
+  stringifyNumbers,
+  summaryOf,
+  withUpstream,
+} from '../compare/runs.ts';
 import { selectConfigs } from '../compare/select.ts';
 import { diffToJson } from '../compare/table.ts';
 import type { Json } from '../config/json.ts';
 import { downstreamOf, loadGraph } from '../graph/graph.ts';
 import { renderGraphJson } from '../graph/render.ts';
-import { graphStatus, markStale, staleResults } from '../graph/status.ts';
+import { graphStatus, staleResults } from '../graph/status.ts';
+import { markStale } from '../graph/verdicts.ts';
 import { decimate } from '../plot/plot.ts';
 import { averageLinkage, distanceMatrix, renderTreeSvg } from '../plot/tree.ts';
 import type { Project } from '../project/project.ts';
@@ -224,8 +232,10 @@ export function createUiApp(options: UiAppOptions): Hono {
   // damaged as it is read (againIfIndexDamaged): a request never fails for a cache
   const runsBody = (upstream: boolean): Promise<string> =>
     againIfIndexDamaged(async () => {
-      const listed = await listRuns({ project });
-      await markStale(project, listed);
+      // the index's own rows, so that the verdicts kept for them are read (graph/verdicts.ts)
+      const views = await listRunViews({ project });
+      await markStale(project, views);
+      const listed = views.map(summaryOf);
       const runs = upstream ? withUpstream(listed, listed) : listed;
       const entries = runConfigs(runs);
       const keys = runs.length > 1 ? differingKeys(entries) : [];

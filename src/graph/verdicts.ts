@@ -1,0 +1,230 @@
+import { fs, join } from '../_builtins.ts';
+import type { RunSummary } from '../compare/runs.ts';
+import { sha256Hex } from '../config/hash.ts';
+import { cacheDir, ParsedFile, writeCacheFile } from '../project/cache.ts';
+import type { Project } from '../project/project.ts';
+import { Row } from '../project/results.ts';
+import { hashFile } from '../run/script.ts';
+import { reproVersion } from '../version.ts';
+import { configFiles, loadGraph, type ProjectGraph } from './graph.ts';
+import { dataStaleness, graphStatus, hasManifests, type StatusInputs } from './status.ts';
+
+/**
+ * The kept verdicts' format; bumped with any change to the staleness rules (graphStatus), so
+ * that verdicts worked out by other rules are never read as this version's.
+ */
+const VERSION = 1;
+
+/**
+ * The staleness of every result of a project as last worked out, with everything it rested on:
+ * the results index (its stamp), each config file's stat, each script's hash and the reasons
+ * the data gave. While all of these are as they were, so is every verdict (graphStatus is a
+ * function of them), and a listing reads them instead of building the graph: at 100,000 results
+ * the graph and the statuses cost ~1.5 s of every `repro ls`.
+ */
+interface VerdictFile {
+  version: typeof VERSION;
+  repro: string;
+  root: string;
+  configDirs: string[];
+  runsRoot: string;
+  /** The results index's stamp (IndexView.stamp): its rows, every run in them ended. */
+  index: string;
+  /** Every config file, in configFiles' order, with its stat taken before the graph read it. */
+  configs: { files: string[]; size: number[]; mtimeMs: number[]; ino: number[] };
+  /** Each script a result recorded (its path), and its hash then (null: gone). */
+  scripts: [string, string | null][];
+  /** The data's reasons, by result name (only those with reasons), in name order. */
+  data: [string, string[]][];
+  /** Each distinct list of reasons once. */
+  lists: string[][];
+  /** By row of the index: the list of reasons of a done result that is stale, else -1. */
+  verdicts: number[];
+}
+
+/** For tests: whether the last markStale answered from kept verdicts, and whether it kept new ones. */
+export const lastVerdicts = { kept: false, saved: false };
+
+/** The reasons of every result that is not stale: one list, never changed. */
+const NOT_STALE: string[] = Object.freeze([]) as unknown as string[];
+
+/**
+ * Adds to each done run of a listing why it is stale (RunSummary.stale; empty when it is not).
+ * When the runs are the whole results index (listRunViews), the verdicts are kept in the user's
+ * cache folder and read again while nothing they rest on has changed (VerdictFile). `graph`: the
+ * project's graph, or how to load it (loaded only when the kept verdicts do not hold); a graph
+ * loaded before this call is used, but its verdicts are not kept (a config may have changed
+ * between its reading and the stats taken here).
+ */
+export async function markStale(
+  project: Project,
+  runs: RunSummary[],
+  graph: ProjectGraph | (() => ProjectGraph) = () => loadGraph(project, { links: false }),
+): Promise<void> {
+  lastVerdicts.kept = false;
+  lastVerdicts.saved = false;
+  for (const r of runs) r.stale = NOT_STALE;
+  const stamp = wholeIndex(runs);
+  const file = verdictFile(project);
+  if (stamp) {
+    const kept = await recall(file, project, stamp, runs as unknown as Row[]);
+    if (kept) {
+      assign(runs, (i) => kept.verdicts[i] as number, kept.lists);
+      lastVerdicts.kept = true;
+      return;
+    }
+  }
+  // the stats before the graph reads the files: a config changed in between is found next time
+  const configs = stamp && typeof graph === 'function' ? statConfigs(project) : undefined;
+  const g = typeof graph === 'function' ? graph() : graph;
+  const inputs: StatusInputs = { scripts: new Map(), data: new Map() };
+  if (!stamp || !configs || graphStamp(g) !== stamp) {
+    // as asked: the done runs' statuses alone
+    const done = runs.filter((r) => r.status === 'done' && g.nodes.has(r.name));
+    const statuses = await graphStatus(
+      g,
+      done.map((r) => r.name),
+    );
+    statuses.forEach((s, k) => {
+      if (s.stale.length) (done[k] as RunSummary).stale = s.stale;
+    });
+    return;
+  }
+  // every node, so that the data of every result is checked (as recall checks it)
+  const statuses = await graphStatus(g, undefined, inputs);
+  const stale = new Map<string, string[]>();
+  for (const s of statuses) if (s.state === 'done' && s.stale.length) stale.set(s.name, s.stale);
+  const lists: string[][] = [];
+  const listIds = new Map<string, number>();
+  const rows = runs as unknown as Row[];
+  const verdicts = new Array<number>(rows.length).fill(-1);
+  for (const row of rows) {
+    const reasons = stale.get(row.name);
+    if (!reasons) continue;
+    const key = reasons.join('\n');
+    let id = listIds.get(key);
+    if (id === undefined) {
+      id = lists.length;
+      lists.push(reasons);
+      listIds.set(key, id);
+    }
+    verdicts[row.i] = id;
+  }
+  assign(runs, (i) => verdicts[i] as number, lists);
+  const kept: VerdictFile = {
+    ...keyOf(project),
+    index: stamp,
+    configs,
+    scripts: [...inputs.scripts],
+    data: [...inputs.data].sort(byName),
+    lists,
+    verdicts,
+  };
+  writeCacheFile(file, JSON.stringify(kept));
+  lastVerdicts.saved = true;
+}
+
+function assign(runs: RunSummary[], verdict: (i: number) => number, lists: string[][]): void {
+  for (const r of runs) {
+    const id = verdict((r as unknown as Row).i);
+    if (id >= 0 && r.status === 'done') r.stale = lists[id] as string[];
+  }
+}
+
+const byName = (a: [string, unknown], b: [string, unknown]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+
+/** The index's stamp when the runs are its rows, each once (listRunViews), else undefined. */
+function wholeIndex(runs: readonly RunSummary[]): string | undefined {
+  const first = runs[0];
+  if (!(first instanceof Row)) return undefined;
+  const { view } = first;
+  if (!view.stamp || runs.length !== view.rows.final.length) return undefined;
+  for (const r of runs) if (!(r instanceof Row) || r.view !== view) return undefined;
+  return view.stamp;
+}
+
+/** The stamp of the index the graph's results came from (one reading: one view), if any. */
+function graphStamp(graph: ProjectGraph): string | undefined {
+  for (const node of graph.nodes.values())
+    if (node.read) return node.read instanceof Row ? node.read.view.stamp : undefined;
+  return undefined;
+}
+
+function verdictFile(project: Project): string {
+  return join(cacheDir(), `stale-${sha256Hex(project.root).slice(0, 16)}.json`);
+}
+
+function keyOf(
+  project: Project,
+): Pick<VerdictFile, 'version' | 'repro' | 'root' | 'configDirs' | 'runsRoot'> {
+  return {
+    version: VERSION,
+    repro: reproVersion(),
+    root: project.root,
+    configDirs: project.configDirs,
+    runsRoot: project.runsRoot,
+  };
+}
+
+function statConfigs(project: Project): VerdictFile['configs'] {
+  const configs: VerdictFile['configs'] = { files: [], size: [], mtimeMs: [], ino: [] };
+  for (const { file } of configFiles(project)) {
+    const st = fs.statSync(file, { throwIfNoEntry: false });
+    configs.files.push(file);
+    configs.size.push(st?.size ?? -1);
+    configs.mtimeMs.push(st?.mtimeMs ?? -1);
+    configs.ino.push(st?.ino ?? -1);
+  }
+  return configs;
+}
+
+/** The kept verdicts as last parsed in this process (the dashboard lists every few seconds). */
+const parsed = new ParsedFile<VerdictFile | undefined>();
+
+/** The kept verdicts when everything they rest on is as it was, else undefined. */
+async function recall(
+  file: string,
+  project: Project,
+  stamp: string,
+  rows: readonly Row[],
+): Promise<VerdictFile | undefined> {
+  const kept = parsed.get(file, () => {
+    try {
+      return JSON.parse(fs.readFileSync(file, 'utf8')) as VerdictFile;
+    } catch {
+      return undefined;
+    }
+  });
+  if (!kept || kept.index !== stamp || kept.verdicts?.length !== rows.length) return undefined;
+  const key = keyOf(project);
+  if (
+    kept.version !== key.version ||
+    kept.repro !== key.repro ||
+    kept.root !== key.root ||
+    kept.runsRoot !== key.runsRoot ||
+    JSON.stringify(kept.configDirs) !== JSON.stringify(key.configDirs)
+  )
+    return undefined;
+  for (const [script, hash] of kept.scripts) if (hashFile(script) !== hash) return undefined;
+  const now = statConfigs(project);
+  const was = kept.configs;
+  if (now.files.length !== was.files.length) return undefined;
+  for (let k = 0; k < now.files.length; k++) {
+    if (
+      now.files[k] !== was.files[k] ||
+      now.size[k] !== was.size[k] ||
+      now.mtimeMs[k] !== was.mtimeMs[k] ||
+      now.ino[k] !== was.ino[k]
+    )
+      return undefined;
+  }
+  // the data last, the one part that may hash: every result that kept a manifest, as graphStatus checks it
+  const data: [string, string[]][] = [];
+  for (const row of rows) {
+    if (!hasManifests(row.files)) continue;
+    const reasons = await dataStaleness(join(project.runsRoot, row.name), project, row.files);
+    if (reasons.length) data.push([row.name, reasons]);
+  }
+  if (JSON.stringify(data.sort(byName)) !== JSON.stringify(kept.data)) return undefined;
+  return kept;
+}

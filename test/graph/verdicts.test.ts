@@ -1,0 +1,149 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { listRuns, listRunViews, type RunSummary } from '../../src/compare/runs.ts';
+import { loadGraph } from '../../src/graph/graph.ts';
+import { lastVerdicts, markStale } from '../../src/graph/verdicts.ts';
+import { findProject } from '../../src/project/project.ts';
+import { fakeRecord, isolateCache, makeProject, runRepro } from '../helpers.ts';
+
+isolateCache();
+
+// a stage that adds its number to its source's value, reading raw data when it has inputs
+const STAGE = `import json, os, sys
+cfg = json.load(open(sys.argv[sys.argv.index("-c") + 1]))
+out = os.environ["REPRO_RUN_DIR"]
+value = sum(len(open(os.path.join("raw", f)).read()) for f in sorted(os.listdir("raw"))) if "inputs" in cfg else 0
+if "source" in cfg:
+    value += int(open(os.path.join(os.path.dirname(out), cfg["source"], "value")).read())
+open(os.path.join(out, "value"), "x").write(str(value + cfg.get("add", 1)))
+`;
+
+/** The runs root's time settles (the index vouches only for a root older than its listing by a tick). */
+const settle = () => new Promise((r) => setTimeout(r, 150));
+
+/** markStale over the index's rows, as `repro ls` does: which verdicts, and whether they were kept ones. */
+async function listing(root: string) {
+  const project = findProject({ cwd: root });
+  const runs = await listRunViews({ project });
+  await markStale(project, runs);
+  return { kept: lastVerdicts.kept, saved: lastVerdicts.saved, stale: byName(runs) };
+}
+
+/** The verdicts worked out afresh: every folder read, the graph loaded now, nothing kept. */
+async function afresh(root: string) {
+  const project = findProject({ cwd: root });
+  const runs = await listRuns({ project, cache: false });
+  await markStale(project, runs, loadGraph(project, { cache: false, links: false }));
+  expect(lastVerdicts).toEqual({ kept: false, saved: false });
+  return byName(runs);
+}
+
+const byName = (runs: RunSummary[]) => Object.fromEntries(runs.map((r) => [r.name, r.stale ?? []]));
+
+describe('kept staleness verdicts (graph/verdicts.ts)', () => {
+  it('are read again while nothing they rest on changed, and worked out again after each change', async () => {
+    const root = makeProject({
+      'stage.py': STAGE,
+      'raw/a.txt': 'one\n',
+      'configs/data.json': { script: 'stage.py', inputs: 'raw/*.txt', paranoia: 'checksum' },
+      'configs/features.json': { script: 'stage.py', source: 'data', add: 10 },
+      'configs/model.json': { script: 'stage.py', source: 'features', add: 100 },
+    });
+    expect((await runRepro(root, ['make', 'model'])).code).toBe(0);
+    await settle();
+    /** Lists twice: the first works the verdicts out (and keeps them), the second reads them. */
+    const twice = async (why: string) => {
+      const first = await listing(root);
+      expect(first.kept, `${why}: the kept verdicts must not hold`).toBe(false);
+      expect(first.saved, why).toBe(true);
+      const second = await listing(root);
+      expect(second.kept, `${why}: the verdicts just kept must hold`).toBe(true);
+      const fresh = await afresh(root);
+      expect(first.stale, why).toEqual(fresh);
+      expect(second.stale, why).toEqual(fresh);
+      return fresh;
+    };
+    expect(await twice('the first listing')).toEqual({ data: [], features: [], model: [] });
+
+    writeFileSync(join(root, 'raw', 'a.txt'), 'one, changed\n');
+    let stale = await twice('a data file changed');
+    expect(stale.data).toEqual(['data changed in raw/*.txt: 1 changed (raw/a.txt)']);
+    expect(stale.model).toEqual([
+      expect.stringMatching(/^upstream features is stale: upstream data is stale/),
+    ]);
+    writeFileSync(join(root, 'raw', 'a.txt'), 'one\n');
+    expect(await twice('the data file put back')).toEqual({ data: [], features: [], model: [] });
+
+    // the same size: only the time and the content tell
+    writeFiles(root, 'configs/features.json', { script: 'stage.py', source: 'data', add: 11 });
+    stale = await twice('a config edited in place');
+    expect(stale.features).toEqual([expect.stringContaining('configs/features.json changed since the run')]);
+    writeFiles(root, 'configs/features.json', { script: 'stage.py', source: 'data', add: 10 });
+    expect(await twice('the config put back')).toEqual({ data: [], features: [], model: [] });
+
+    writeFileSync(join(root, 'stage.py'), `${STAGE}# edited\n`);
+    stale = await twice('the script edited');
+    expect(stale.data).toEqual(['the script stage.py changed since the run']);
+    writeFileSync(join(root, 'stage.py'), STAGE);
+    await twice('the script put back');
+
+    // a config with no result yet changes no verdict, but the graph it is part of changed
+    writeFiles(root, 'configs/extra/other.json', { script: 'stage.py', add: 5 });
+    await twice('a config added');
+    rmSync(join(root, 'configs', 'extra'), { recursive: true });
+    await twice('a config removed');
+
+    // the results index changes: a result removed, then made again
+    rmSync(join(root, 'runs', 'features'), { recursive: true });
+    await settle();
+    stale = await twice('an upstream result removed');
+    expect(stale.model).toEqual(['upstream features is missing']);
+    expect((await runRepro(root, ['make', 'features'])).code).toBe(0);
+    await settle();
+    stale = await twice('the upstream result made again');
+    expect(stale.model).toEqual(['upstream features was rebuilt since this run']);
+  });
+
+  it('are not kept while a run goes on, nor for a subset of the runs, nor from a graph read before', async () => {
+    const root = makeProject({
+      'stage.py': STAGE,
+      'raw/a.txt': 'one\n',
+      'configs/data.json': { script: 'stage.py', inputs: 'raw/*.txt', paranoia: 'checksum' },
+      'configs/features.json': { script: 'stage.py', source: 'data', add: 10 },
+    });
+    expect((await runRepro(root, ['make', 'features'])).code).toBe(0);
+    const project = findProject({ cwd: root });
+    // a run going on (this process): its row is read again at every listing
+    mkdirSync(join(root, 'runs', 'going'));
+    writeFileSync(join(root, 'runs', 'going', 'config.json'), '{}');
+    writeFileSync(join(root, 'runs', 'going', 'run.json'), JSON.stringify(fakeRecord({ name: 'going' })));
+    await settle();
+    for (let k = 0; k < 2; k++) {
+      const going = await listing(root);
+      expect(going).toMatchObject({ kept: false, saved: false });
+      expect(Object.keys(going.stale)).toEqual(['data', 'features', 'going']);
+    }
+    rmSync(join(root, 'runs', 'going'), { recursive: true });
+    await settle();
+    expect(await listing(root)).toMatchObject({ kept: false, saved: true });
+
+    // a graph loaded before the stats are taken: used, not kept
+    writeFileSync(join(root, 'raw', 'a.txt'), 'one, changed\n');
+    const graph = loadGraph(project, { links: false });
+    const runs = await listRunViews({ project });
+    await markStale(project, runs, graph);
+    expect(lastVerdicts).toEqual({ kept: false, saved: false });
+    expect(byName(runs).features).toEqual([expect.stringMatching(/^upstream data is stale/)]);
+    // some of the rows only: worked out for them, nothing kept
+    const some = (await listRunViews({ project })).filter((r) => r.name === 'features');
+    await markStale(project, some);
+    expect(lastVerdicts).toEqual({ kept: false, saved: false });
+    expect(byName(some)).toEqual({ features: [expect.stringMatching(/^upstream data is stale/)] });
+  });
+});
+
+function writeFiles(root: string, file: string, value: object): void {
+  mkdirSync(join(root, file, '..'), { recursive: true });
+  writeFileSync(join(root, file), JSON.stringify(value));
+}

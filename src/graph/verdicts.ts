@@ -195,7 +195,7 @@ async function recall(
       return undefined;
     }
   });
-  if (!kept || kept.index !== stamp || kept.verdicts?.length !== rows.length) return undefined;
+  if (!kept || kept.index !== stamp || !wellFormed(kept, rows.length)) return undefined;
   const key = keyOf(project);
   if (
     kept.version !== key.version ||
@@ -227,4 +227,26 @@ async function recall(
   }
   if (JSON.stringify(data.sort(byName)) !== JSON.stringify(kept.data)) return undefined;
   return kept;
+}
+
+/** Whether a parsed file has the shape of kept verdicts for `count` rows (a cache file may be anything). */
+function wellFormed(kept: VerdictFile, count: number): boolean {
+  const { configs, lists, verdicts } = kept;
+  if (
+    !Array.isArray(verdicts) ||
+    verdicts.length !== count ||
+    !Array.isArray(lists) ||
+    !lists.every(Array.isArray) ||
+    !Array.isArray(kept.scripts) ||
+    !kept.scripts.every(Array.isArray) ||
+    !Array.isArray(kept.data) ||
+    !Array.isArray(kept.configDirs) ||
+    !configs ||
+    ![configs.files, configs.size, configs.mtimeMs, configs.ino].every(
+      (a) => Array.isArray(a) && a.length === configs.files.length,
+    )
+  )
+    return false;
+  for (const v of verdicts) if (!Number.isInteger(v) || v < -1 || v >= lists.length) return false;
+  return true;
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listRuns, listRunViews, type RunSummary } from '../../src/compare/runs.ts';
@@ -7,7 +7,7 @@ import { lastVerdicts, markStale } from '../../src/graph/verdicts.ts';
 import { findProject } from '../../src/project/project.ts';
 import { fakeRecord, isolateCache, makeProject, runRepro } from '../helpers.ts';
 
-isolateCache();
+const cacheFolder = isolateCache();
 
 // a stage that adds its number to its source's value, reading raw data when it has inputs
 const STAGE = `import json, os, sys
@@ -103,6 +103,22 @@ describe('kept staleness verdicts (graph/verdicts.ts)', () => {
     await settle();
     stale = await twice('the upstream result made again');
     expect(stale.model).toEqual(['upstream features was rebuilt since this run']);
+
+    // a kept file that is no JSON, or JSON of another shape, is worked out again, never trusted
+    const [name] = readdirSync(join(cacheFolder(), 'repro')).filter((f) => f.startsWith('stale-'));
+    const file = join(cacheFolder(), 'repro', name as string);
+    const good = JSON.parse(readFileSync(file, 'utf8'));
+    const garbage = [
+      '{"version": 1, "verd',
+      '[]',
+      JSON.stringify({ ...good, verdicts: good.verdicts.map(() => 5) }),
+      JSON.stringify({ ...good, configs: null }),
+      JSON.stringify({ ...good, scripts: {} }),
+    ];
+    for (const text of garbage) {
+      writeFileSync(file, text);
+      expect(await twice(`a kept file of ${text.slice(0, 40)}`)).toEqual(stale);
+    }
   });
 
   it('are not kept while a run goes on, nor for a subset of the runs, nor from a graph read before', async () => {

@@ -13,7 +13,7 @@ import { dataStaleness, graphStatus, hasManifests, type StatusInputs } from './s
  * The kept verdicts' format; bumped with any change to the staleness rules (graphStatus), so
  * that verdicts worked out by other rules are never read as this version's.
  */
-const VERSION = 1;
+const VERSION = 2;
 
 /**
  * The staleness of every result of a project as last worked out, with everything it rested on:
@@ -30,7 +30,7 @@ interface VerdictFile {
   runsRoot: string;
   /** The results index's stamp (IndexView.stamp): its rows, every run in them ended. */
   index: string;
-  /** Every config file, in configFiles' order, with its stat taken before the graph read it. */
+  /** Every config file (its label), in configFiles' order, with its stat taken before the graph read it. */
   configs: { files: string[]; size: number[]; mtimeMs: number[]; ino: number[] };
   /** Each script a result recorded (its path), and its hash then (null: gone). */
   scripts: [string, string | null][];
@@ -38,7 +38,10 @@ interface VerdictFile {
   data: [string, string[]][];
   /** Each distinct list of reasons once. */
   lists: string[][];
-  /** By row of the index: the list of reasons of a done result that is stale, else -1. */
+  /**
+   * By row of the index, the list of reasons of a done result that is stale, else -1: as runs of
+   * equal ones, `[verdict, rows, verdict, rows, ...]` (100,000 results share a few lists).
+   */
   verdicts: number[];
 }
 
@@ -118,7 +121,7 @@ export async function markStale(
     scripts: [...inputs.scripts],
     data: [...inputs.data].sort(byName),
     lists,
-    verdicts,
+    verdicts: packRuns(verdicts),
   };
   writeCacheFile(file, JSON.stringify(kept));
   lastVerdicts.saved = true;
@@ -168,9 +171,9 @@ function keyOf(
 
 function statConfigs(project: Project): VerdictFile['configs'] {
   const configs: VerdictFile['configs'] = { files: [], size: [], mtimeMs: [], ino: [] };
-  for (const { file } of configFiles(project)) {
+  for (const { file, label } of configFiles(project)) {
     const st = fs.statSync(file, { throwIfNoEntry: false });
-    configs.files.push(file);
+    configs.files.push(label);
     configs.size.push(st?.size ?? -1);
     configs.mtimeMs.push(st?.mtimeMs ?? -1);
     configs.ino.push(st?.ino ?? -1);
@@ -187,7 +190,7 @@ async function recall(
   project: Project,
   stamp: string,
   rows: readonly Row[],
-): Promise<VerdictFile | undefined> {
+): Promise<{ verdicts: Int32Array; lists: string[][] } | undefined> {
   const kept = parsed.get(file, () => {
     try {
       return JSON.parse(fs.readFileSync(file, 'utf8')) as VerdictFile;
@@ -195,7 +198,8 @@ async function recall(
       return undefined;
     }
   });
-  if (!kept || kept.index !== stamp || !wellFormed(kept, rows.length)) return undefined;
+  const verdicts = kept?.index === stamp ? wellFormed(kept, rows.length) : undefined;
+  if (!kept || !verdicts) return undefined;
   const key = keyOf(project);
   if (
     kept.version !== key.version ||
@@ -226,15 +230,14 @@ async function recall(
     if (reasons.length) data.push([row.name, reasons]);
   }
   if (JSON.stringify(data.sort(byName)) !== JSON.stringify(kept.data)) return undefined;
-  return kept;
+  return { verdicts, lists: kept.lists };
 }
 
-/** Whether a parsed file has the shape of kept verdicts for `count` rows (a cache file may be anything). */
-function wellFormed(kept: VerdictFile, count: number): boolean {
-  const { configs, lists, verdicts } = kept;
+/** The kept verdicts, unpacked, when a parsed file has their shape for `count` rows (a cache file may be anything). */
+function wellFormed(kept: VerdictFile, count: number): Int32Array | undefined {
+  const { configs, lists } = kept;
   if (
-    !Array.isArray(verdicts) ||
-    verdicts.length !== count ||
+    !Array.isArray(kept.verdicts) ||
     !Array.isArray(lists) ||
     !lists.every(Array.isArray) ||
     !Array.isArray(kept.scripts) ||
@@ -246,7 +249,35 @@ function wellFormed(kept: VerdictFile, count: number): boolean {
       (a) => Array.isArray(a) && a.length === configs.files.length,
     )
   )
-    return false;
-  for (const v of verdicts) if (!Number.isInteger(v) || v < -1 || v >= lists.length) return false;
-  return true;
+    return undefined;
+  return unpackRuns(kept.verdicts, count, lists.length);
+}
+
+/** Numbers as runs of equal ones: `[value, length, value, length, ...]`. */
+function packRuns(values: ArrayLike<number>): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < values.length; ) {
+    const v = values[i] as number;
+    let end = i + 1;
+    while (end < values.length && values[end] === v) end++;
+    out.push(v, end - i);
+    i = end;
+  }
+  return out;
+}
+
+/** packRuns undone, when the runs make `count` verdicts, each -1 or a list's number below `lists`. */
+function unpackRuns(runs: unknown[], count: number, lists: number): Int32Array | undefined {
+  const out = new Int32Array(count);
+  let at = 0;
+  for (let k = 0; k + 1 < runs.length; k += 2) {
+    const v = runs[k];
+    const length = runs[k + 1];
+    if (!Number.isInteger(v) || (v as number) < -1 || (v as number) >= lists) return undefined;
+    if (!Number.isInteger(length) || (length as number) < 1 || at + (length as number) > count)
+      return undefined;
+    out.fill(v as number, at, at + (length as number));
+    at += length as number;
+  }
+  return at === count && runs.length % 2 === 0 ? out : undefined;
 }

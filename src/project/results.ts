@@ -1410,6 +1410,8 @@ export interface IndexView {
    */
   parsed?: (ParsedRecords | undefined)[];
   metrics?: (Record<string, MetricSummary> | undefined)[];
+  /** A listing's staleness of each row (RunSummary.stale), by row number, when checked. */
+  stale?: (string[] | undefined)[];
   /** RunFacts.script of each entry of tables.scripts, made when first asked for. */
   scripts?: NonNullable<RunFacts['script']>[];
 }

@@ -112,6 +112,7 @@ describe('kept staleness verdicts (graph/verdicts.ts)', () => {
       '{"version": 1, "verd',
       '[]',
       JSON.stringify({ ...good, verdicts: good.verdicts.map(() => 5) }),
+      JSON.stringify({ ...good, verdicts: [-1, 1] }),
       JSON.stringify({ ...good, configs: null }),
       JSON.stringify({ ...good, scripts: {} }),
     ];

@@ -89,11 +89,12 @@ export async function graphStatus(
   for (const node of graph.nodes.values())
     if (node.result && (!node.read || hasManifests(node.read.files))) withData.push(node);
   const reached = names && withData.length ? upstreamOf(graph, names) : undefined;
-  for (const node of withData) {
-    if ((reached && !reached.has(node.name)) || !stateOf(node)) continue;
-    const reasons = await dataStaleness(node.result as string, graph.project, node.read?.files);
-    if (reasons.length) dataReasons.set(node.name, reasons);
-  }
+  if (!inputs.dataChecked)
+    for (const node of withData) {
+      if ((reached && !reached.has(node.name)) || !stateOf(node)) continue;
+      const reasons = await dataStaleness(node.result as string, graph.project, node.read?.files);
+      if (reasons.length) dataReasons.set(node.name, reasons);
+    }
   // each node's status once worked out; null while it is being (on the current path through the sources)
   const done = new Map<GraphNode, NodeStatus | null>();
   const statusOf = (node: GraphNode): NodeStatus => {
@@ -166,6 +167,8 @@ export async function graphStatus(
 export interface StatusInputs {
   scripts: Map<string, string | null>;
   data: Map<string, string[]>;
+  /** `data` holds the reasons of every result already (by name): not checked again. */
+  dataChecked?: boolean;
 }
 
 /** A result's status as the graph judges staleness from it. */

@@ -69,18 +69,22 @@ export async function markStale(
   for (const r of runs) r.stale = NOT_STALE;
   const stamp = wholeIndex(runs);
   const file = verdictFile(project);
-  if (stamp) {
-    const kept = await recall(file, project, stamp, runs as unknown as Row[]);
-    if (kept) {
-      assign(runs, (i) => kept.verdicts[i] as number, kept.lists);
-      lastVerdicts.kept = true;
-      return;
-    }
+  const recalled = stamp ? await recall(file, project, stamp, runs as unknown as Row[]) : {};
+  const { kept } = recalled;
+  if (kept) {
+    assign(runs, (i) => kept.verdicts[i] as number, kept.lists);
+    lastVerdicts.kept = true;
+    return;
   }
-  // the stats before the graph reads the files: a config changed in between is found next time
-  const configs = stamp && typeof graph === 'function' ? statConfigs(project) : undefined;
+  // the stats before the graph reads the files (recall's are): a config changed in between is
+  // found next time
+  const configs =
+    stamp && typeof graph === 'function' ? (recalled.configs ?? statConfigs(project)) : undefined;
   const g = typeof graph === 'function' ? graph() : graph;
-  const inputs: StatusInputs = { scripts: new Map(), data: new Map() };
+  // the data as recall found it, when it got that far (the one part that may hash)
+  const inputs: StatusInputs = recalled.data
+    ? { scripts: new Map(), data: recalled.data, dataChecked: true }
+    : { scripts: new Map(), data: new Map() };
   if (!stamp || !configs || graphStamp(g) !== stamp) {
     // as asked: the done runs' statuses alone
     const done = runs.filter((r) => r.status === 'done' && g.nodes.has(r.name));
@@ -114,7 +118,7 @@ export async function markStale(
     verdicts[row.i] = id;
   }
   assign(runs, (i) => verdicts[i] as number, lists);
-  const kept: VerdictFile = {
+  const made: VerdictFile = {
     ...keyOf(project),
     index: stamp,
     configs,
@@ -123,7 +127,7 @@ export async function markStale(
     lists,
     verdicts: packRuns(verdicts),
   };
-  writeCacheFile(file, JSON.stringify(kept));
+  writeCacheFile(file, JSON.stringify(made));
   lastVerdicts.saved = true;
 }
 
@@ -190,7 +194,7 @@ async function recall(
   project: Project,
   stamp: string,
   rows: readonly Row[],
-): Promise<{ verdicts: Int32Array; lists: string[][] } | undefined> {
+): Promise<Recalled> {
   const kept = parsed.get(file, () => {
     try {
       return JSON.parse(fs.readFileSync(file, 'utf8')) as VerdictFile;
@@ -199,7 +203,7 @@ async function recall(
     }
   });
   const verdicts = kept?.index === stamp ? wellFormed(kept, rows.length) : undefined;
-  if (!kept || !verdicts) return undefined;
+  if (!kept || !verdicts) return {};
   const key = keyOf(project);
   if (
     kept.version !== key.version ||
@@ -208,29 +212,40 @@ async function recall(
     kept.runsRoot !== key.runsRoot ||
     JSON.stringify(kept.configDirs) !== JSON.stringify(key.configDirs)
   )
-    return undefined;
-  for (const [script, hash] of kept.scripts) if (hashFile(script) !== hash) return undefined;
-  const now = statConfigs(project);
+    return {};
+  for (const [script, hash] of kept.scripts) if (hashFile(script) !== hash) return {};
+  const configs = statConfigs(project);
   const was = kept.configs;
-  if (now.files.length !== was.files.length) return undefined;
-  for (let k = 0; k < now.files.length; k++) {
+  if (configs.files.length !== was.files.length) return { configs };
+  for (let k = 0; k < configs.files.length; k++) {
     if (
-      now.files[k] !== was.files[k] ||
-      now.size[k] !== was.size[k] ||
-      now.mtimeMs[k] !== was.mtimeMs[k] ||
-      now.ino[k] !== was.ino[k]
+      configs.files[k] !== was.files[k] ||
+      configs.size[k] !== was.size[k] ||
+      configs.mtimeMs[k] !== was.mtimeMs[k] ||
+      configs.ino[k] !== was.ino[k]
     )
-      return undefined;
+      return { configs };
   }
   // the data last, the one part that may hash: every result that kept a manifest, as graphStatus checks it
-  const data: [string, string[]][] = [];
+  const data = new Map<string, string[]>();
   for (const row of rows) {
     if (!hasManifests(row.files)) continue;
     const reasons = await dataStaleness(join(project.runsRoot, row.name), project, row.files);
-    if (reasons.length) data.push([row.name, reasons]);
+    if (reasons.length) data.set(row.name, reasons);
   }
-  if (JSON.stringify(data.sort(byName)) !== JSON.stringify(kept.data)) return undefined;
-  return { verdicts, lists: kept.lists };
+  if (JSON.stringify([...data].sort(byName)) !== JSON.stringify(kept.data)) return { configs, data };
+  return { kept: { verdicts, lists: kept.lists } };
+}
+
+/**
+ * What recall found: the kept verdicts when they hold; else what it worked out on the way, which
+ * the verdicts made now rest on (the configs' stats, taken before the graph reads them; the
+ * data's reasons of every result).
+ */
+interface Recalled {
+  kept?: { verdicts: Int32Array; lists: string[][] };
+  configs?: VerdictFile['configs'];
+  data?: Map<string, string[]>;
 }
 
 /** The kept verdicts, unpacked, when a parsed file has their shape for `count` rows (a cache file may be anything). */

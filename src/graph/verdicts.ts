@@ -66,7 +66,6 @@ export async function markStale(
 ): Promise<void> {
   lastVerdicts.kept = false;
   lastVerdicts.saved = false;
-  for (const r of runs) r.stale = NOT_STALE;
   const stamp = wholeIndex(runs);
   const file = verdictFile(project);
   const recalled = stamp ? await recall(file, project, stamp, runs as unknown as Row[]) : {};
@@ -76,6 +75,7 @@ export async function markStale(
     lastVerdicts.kept = true;
     return;
   }
+  for (const r of runs) r.stale = NOT_STALE;
   // the stats before the graph reads the files (recall's are): a config changed in between is
   // found next time
   const configs =
@@ -131,10 +131,11 @@ export async function markStale(
   lastVerdicts.saved = true;
 }
 
+/** Each run's verdict (a run of the whole index: a verdict is kept for done results only). */
 function assign(runs: RunSummary[], verdict: (i: number) => number, lists: string[][]): void {
   for (const r of runs) {
     const id = verdict((r as unknown as Row).i);
-    if (id >= 0 && r.status === 'done') r.stale = lists[id] as string[];
+    r.stale = id >= 0 ? (lists[id] as string[]) : NOT_STALE;
   }
 }
 

@@ -258,6 +258,7 @@ export async function dataStaleness(
         root: project.root,
         allowEmpty: true,
         progress: false,
+        cached: true,
         algorithm: algorithm as HashAlgorithm | undefined,
       });
     } catch (error) {

@@ -70,6 +70,9 @@ describe('fingerprint', () => {
       const many = await fingerprint(['data'], { root, threads, cache: false });
       expect(many.files).toEqual(one.files);
       expect(many.total).toBe(one.total);
+      // expected cached (a staleness check) but none is: the workers start once the work is known
+      const late = await fingerprint(['data'], { root, threads, cache: false, cached: true });
+      expect(late.files).toEqual(one.files);
     }
     expect(one.count).toBe(604);
     expect(new Set(one.files?.map((f) => f.hash)).size).toBe(604);

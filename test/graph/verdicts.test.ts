@@ -39,17 +39,21 @@ async function afresh(root: string) {
   return byName(runs);
 }
 
+/** data (checksums of raw/*.txt) -> features -> model. */
+const pipeline = () =>
+  makeProject({
+    'stage.py': STAGE,
+    'raw/a.txt': 'one\n',
+    'configs/data.json': { script: 'stage.py', inputs: 'raw/*.txt', paranoia: 'checksum' },
+    'configs/features.json': { script: 'stage.py', source: 'data', add: 10 },
+    'configs/model.json': { script: 'stage.py', source: 'features', add: 100 },
+  });
+
 const byName = (runs: RunSummary[]) => Object.fromEntries(runs.map((r) => [r.name, r.stale ?? []]));
 
 describe('kept staleness verdicts (graph/verdicts.ts)', () => {
   it('are read again while nothing they rest on changed, and worked out again after each change', async () => {
-    const root = makeProject({
-      'stage.py': STAGE,
-      'raw/a.txt': 'one\n',
-      'configs/data.json': { script: 'stage.py', inputs: 'raw/*.txt', paranoia: 'checksum' },
-      'configs/features.json': { script: 'stage.py', source: 'data', add: 10 },
-      'configs/model.json': { script: 'stage.py', source: 'features', add: 100 },
-    });
+    const root = pipeline();
     expect((await runRepro(root, ['make', 'model'])).code).toBe(0);
     await settle();
     /** Lists twice: the first works the verdicts out (and keeps them), the second reads them. */
@@ -123,12 +127,7 @@ describe('kept staleness verdicts (graph/verdicts.ts)', () => {
   });
 
   it('are not kept while a run goes on, nor for a subset of the runs, nor from a graph read before', async () => {
-    const root = makeProject({
-      'stage.py': STAGE,
-      'raw/a.txt': 'one\n',
-      'configs/data.json': { script: 'stage.py', inputs: 'raw/*.txt', paranoia: 'checksum' },
-      'configs/features.json': { script: 'stage.py', source: 'data', add: 10 },
-    });
+    const root = pipeline();
     expect((await runRepro(root, ['make', 'features'])).code).toBe(0);
     const project = findProject({ cwd: root });
     // a run going on (this process): its row is read again at every listing

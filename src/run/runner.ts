@@ -415,7 +415,7 @@ function makeRoomForRetry(
       `Run it again with --retry (${rerunCommand(prepared)} --retry): the old result moves to ${relative(cwd, atticDir(project))}, nothing is deleted.`,
     );
   }
-  return { status: state.status, move: moveToAttic(project, dir, `retry of a ${state.status} result`) };
+  return { status: state.status, move: moveToAttic(project, dir, `retry of the ${state.status} result`) };
 }
 
 export { formatSeconds } from './format.ts';

@@ -190,6 +190,13 @@ describe('day two: change without loss', () => {
     const retried = await runRepro(root, ['run', 'configs/data.json', '--retry']);
     expect(retried.code, retried.stderr).toBe(0);
     expect(retried.stderr).toMatch(/moved the failed result to runs\/\.attic\/data@/);
+    const moves = readFileSync(join(root, 'runs', '.attic', 'moves.jsonl'), 'utf8')
+      .trim()
+      .split('\n');
+    expect(JSON.parse(moves.at(-1) as string)).toMatchObject({
+      name: 'data',
+      why: 'retry of the failed result',
+    });
     expect(JSON.parse(readFileSync(join(root, 'runs', 'data', 'end.json'), 'utf8')).status).toBe('done');
     // the hint names the same result: overrides and postfix included
     writeFileSync(join(root, 'fail-data~p'), '');

@@ -89,12 +89,14 @@ export async function graphStatus(
   for (const node of graph.nodes.values())
     if (node.result && (!node.read || hasManifests(node.read.files))) withData.push(node);
   const reached = names && withData.length ? upstreamOf(graph, names) : undefined;
-  if (!inputs.dataChecked)
-    for (const node of withData) {
-      if ((reached && !reached.has(node.name)) || !stateOf(node)) continue;
-      const reasons = await dataStaleness(node.result as string, graph.project, node.read?.files);
-      if (reasons.length) dataReasons.set(node.name, reasons);
-    }
+  if (!inputs.dataChecked) {
+    const checked = withData.filter((node) => (!reached || reached.has(node.name)) && stateOf(node));
+    await checkData(
+      graph.project,
+      checked.map((node) => ({ name: node.name, dir: node.result as string, files: node.read?.files })),
+      dataReasons,
+    );
+  }
   // each node's status once worked out; null while it is being (on the current path through the sources)
   const done = new Map<GraphNode, NodeStatus | null>();
   const statusOf = (node: GraphNode): NodeStatus => {
@@ -223,6 +225,22 @@ export function isGood(s: NodeStatus): boolean {
 /** Whether a result folder's files hold a data manifest (dataStaleness has something to check). */
 export function hasManifests(files: ReadonlySet<string>): boolean {
   return files.has(RUN_FILES.inputs) || files.has(RUN_FILES.inputsRead);
+}
+
+/**
+ * dataStaleness of each result in turn, into `reasons` by name (only those with reasons): what
+ * graphStatus checks, and what the kept verdicts (verdicts.ts) compare with theirs.
+ */
+export async function checkData(
+  project: Project,
+  results: readonly { name: string; dir: string; files?: ReadonlySet<string> }[],
+  reasons = new Map<string, string[]>(),
+): Promise<Map<string, string[]>> {
+  for (const r of results) {
+    const found = await dataStaleness(r.dir, project, r.files);
+    if (found.length) reasons.set(r.name, found);
+  }
+  return reasons;
 }
 
 /**

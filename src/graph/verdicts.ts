@@ -7,7 +7,7 @@ import { Row } from '../project/results.ts';
 import { hashFile } from '../run/script.ts';
 import { reproVersion } from '../version.ts';
 import { configFiles, loadGraph, type ProjectGraph } from './graph.ts';
-import { dataStaleness, graphStatus, hasManifests, type StatusInputs } from './status.ts';
+import { checkData, graphStatus, hasManifests, type StatusInputs } from './status.ts';
 
 /**
  * The kept verdicts' format; bumped with any change to the staleness rules (graphStatus), so
@@ -228,12 +228,11 @@ async function recall(
       return { configs };
   }
   // the data last, the one part that may hash: every result that kept a manifest, as graphStatus checks it
-  const data = new Map<string, string[]>();
-  for (const row of rows) {
-    if (!hasManifests(row.files)) continue;
-    const reasons = await dataStaleness(join(project.runsRoot, row.name), project, row.files);
-    if (reasons.length) data.set(row.name, reasons);
-  }
+  const withData = rows.filter((row) => hasManifests(row.files));
+  const data = await checkData(
+    project,
+    withData.map((row) => ({ name: row.name, dir: join(project.runsRoot, row.name), files: row.files })),
+  );
   if (JSON.stringify([...data].sort(byName)) !== JSON.stringify(kept.data)) return { configs, data };
   return { kept: { verdicts, lists: kept.lists } };
 }

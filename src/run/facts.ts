@@ -292,15 +292,22 @@ export async function pythonOfProcess(pid: number, waitMs = WRAPPER_WAIT_MS): Pr
     } catch {
       return undefined;
     }
-    if (isPython(exe)) return pythonArgv0(pid);
+    if (isPython(exe)) {
+      const argv0 = pythonArgv0(pid);
+      // mid-exec the executable is Python already while the new argv is not yet in place
+      // (cmdline reads empty for a moment): look again
+      if (argv0 !== '') return argv0;
+    }
     if (Date.now() >= until) return undefined;
     await new Promise((wake) => setTimeout(wake, pause));
   }
 }
 
+/** argv[0] of a Python process as a full path; '' while its argv is not readable yet. */
 function pythonArgv0(pid: number): string | undefined {
   try {
     const argv0 = fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0')[0] ?? '';
+    if (argv0 === '') return '';
     if (!argv0.includes('/') || !isPython(argv0)) return undefined;
     return argv0.startsWith('/') ? argv0 : join(fs.readlinkSync(`/proc/${pid}/cwd`), argv0);
   } catch {

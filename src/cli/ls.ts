@@ -13,7 +13,7 @@ import {
   valueReader,
   withUpstream,
 } from '../compare/runs.ts';
-import { formatValue, truncate, writeFitted } from '../compare/table.ts';
+import { fittedPieces, formatValue, truncate } from '../compare/table.ts';
 import type { Json } from '../config/json.ts';
 import { UsageError } from '../errors.ts';
 import type { ProjectGraph } from '../graph/graph.ts';
@@ -22,7 +22,7 @@ import type { Project } from '../project/project.ts';
 import { atticDir } from '../run/attic.ts';
 import { formatSeconds } from '../run/format.ts';
 import { REMOTE_OPTIONS, resultSource, slurmLabelsOf } from './source.ts';
-import { type CommandContext, defineCommand, print } from './spec.ts';
+import { type CommandContext, defineCommand, print, writeAll } from './spec.ts';
 
 export default defineCommand({
   name: 'ls',
@@ -191,18 +191,14 @@ The listing comes from the results index in $XDG_CACHE_HOME/repro (else ~/.cache
     if (options.csv) {
       const cells = shown.map((c) => cellOf(c, true));
       const { toCsv } = await import('../compare/csv.ts');
-      // a thousand rows at a time: 100,000 rows of cells made at once and kept until written
-      // cost the garbage collector more than the CSV itself
-      ctx.stdout.write(toCsv([shown]));
-      for (let r = 0; r < runs.length; r += 1000)
-        ctx.stdout.write(toCsv(runs.slice(r, r + 1000).map((run) => cells.map((cell) => cell(run)))));
+      await writeAll(ctx.stdout, csvPieces(toCsv, shown, runs, cells));
       return 0;
     }
     const cells = shown.map((c) => cellOf(c, false));
     const ofConfig = options.upstream ? undefined : configCells(shown, cells);
     let current = -1;
     let fromConfig: readonly (string | undefined)[] = [];
-    writeFitted(
+    const pieces = fittedPieces(
       shown,
       runs.length,
       (r, c) => {
@@ -214,11 +210,26 @@ The listing comes from the results index in $XDG_CACHE_HOME/repro (else ~/.cache
         return fromConfig[c] ?? (cells[c] as (run: RunSummary) => string)(run);
       },
       ctx.stdout.columns || 120,
-      (text) => ctx.stdout.write(text),
     );
+    await writeAll(ctx.stdout, pieces);
     return 0;
   },
 });
+
+/**
+ * The CSV a thousand rows at a time: 100,000 rows of cells made at once and kept until written
+ * cost the garbage collector more than the CSV itself.
+ */
+function* csvPieces(
+  toCsv: (rows: string[][]) => string,
+  shown: string[],
+  runs: readonly RunSummary[],
+  cells: readonly ((run: RunSummary) => string)[],
+): Generator<string, void, undefined> {
+  yield toCsv([shown]);
+  for (let r = 0; r < runs.length; r += 1000)
+    yield toCsv(runs.slice(r, r + 1000).map((run) => cells.map((cell) => cell(run))));
+}
 
 /**
  * The cells a run's config decides (its config keys, and defaults), made once for all the runs

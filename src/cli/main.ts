@@ -106,6 +106,11 @@ export async function main(argv: readonly string[], ctx: CommandContext = proces
       get isTTY() {
         return stdout.isTTY;
       },
+      get destroyed() {
+        return stdout.destroyed;
+      },
+      once: (event, listener) => stdout.once?.(event, listener),
+      off: (event, listener) => stdout.off?.(event, listener),
     };
     try {
       return await runCommand(spec.default, rest, { ...ctx, stdout: watched });

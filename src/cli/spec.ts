@@ -9,6 +9,11 @@ export interface Output extends WriteOnly {
   columns?: number;
   rows?: number;
   isTTY?: boolean;
+  /** A stream's events (process.stdout): a writer told `false` by write waits for 'drain' (writeAll). */
+  once?(event: 'drain' | 'close' | 'error', listener: () => void): unknown;
+  /** Closed or failed: nothing written is taken any more, nor waited for. */
+  readonly destroyed?: boolean;
+  off?(event: 'drain' | 'close' | 'error', listener: () => void): unknown;
 }
 
 /** What a command reads and writes besides its arguments: never `process` directly. */
@@ -126,6 +131,29 @@ export const OVERRIDE_OPTIONS = {
 export function print(ctx: Pick<CommandContext, 'stdout'>, text: string): void {
   ctx.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
+
+/**
+ * Writes the pieces in turn, waiting whenever the stream has queued what it could not pass on
+ * yet (a pipe whose reader is slower: `repro ls | less`), so that a listing's 27 MB of table are
+ * never all held in memory waiting. A stream that closes or fails (the reader went away) ends the
+ * wait; what is written after goes where bin.ts sends it.
+ */
+export async function writeAll(out: Output, pieces: Iterable<string>): Promise<void> {
+  for (const piece of pieces) if (out.write(piece) === false) await drained(out);
+}
+
+function drained(out: Output): Promise<void> {
+  const { once, off } = out;
+  if (!once || !off || out.destroyed) return Promise.resolve();
+  return new Promise((done) => {
+    const go = () => {
+      for (const event of EVENTS) off.call(out, event, go);
+      done();
+    };
+    for (const event of EVENTS) once.call(out, event, go);
+  });
+}
+const EVENTS = ['drain', 'close', 'error'] as const;
 
 /** A warning printer on the command's stderr. */
 export function warnTo(ctx: Pick<CommandContext, 'stderr'>): (line: string) => void {

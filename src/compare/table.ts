@@ -171,21 +171,20 @@ function blocksOf(widths: readonly number[], width: number, fixed: number): numb
 }
 
 /**
- * renderFitted for a big table, written out in pieces: each cell is asked for twice (`cell(row,
- * column)`, which gives the same text each time), once for the widths and once as its line is
- * written, and the lines go to `write` a thousand at a time, so 100,000 rows never become one
- * string. Writes what renderFitted returns, and a newline. Keeping the 2 million cells of a
- * listing between the two cost more than making them again: the garbage collector copied every
- * one that lived on.
+ * renderFitted for a big table, in pieces: each cell is asked for twice (`cell(row, column)`,
+ * which gives the same text each time), once for the widths and once as its line is made, and
+ * the lines come a thousand at a time, so 100,000 rows never become one string. The pieces
+ * joined are what renderFitted returns, and a newline. Keeping the 2 million cells of a listing
+ * between the two cost more than making them again: the garbage collector copied every one
+ * that lived on.
  */
-export function writeFitted(
+export function* fittedPieces(
   head: string[],
   rowCount: number,
   cell: (row: number, column: number) => string,
   width: number,
-  write: (text: string) => void,
   fixed = 1,
-): void {
+): Generator<string, void, undefined> {
   const n = head.length;
   const widths = new Uint16Array(rowCount * n);
   const columns = head.map(displayWidth);
@@ -197,7 +196,8 @@ export function writeFitted(
     }
   }
   const blocks = blocksOf(columns, width, fixed);
-  blocks.forEach((cols, b) => {
+  for (let b = 0; b < blocks.length; b++) {
+    const cols = blocks[b] as number[];
     const last = cols.length - 1;
     let piece = `${line(
       cols,
@@ -216,12 +216,12 @@ export function writeFitted(
       out += cell(r, cols[last] as number);
       piece += `${out.trimEnd()}\n`;
       if (r % 1000 === 999) {
-        write(piece);
+        yield piece;
         piece = '';
       }
     }
-    write(b < blocks.length - 1 ? `${piece}\n` : piece);
-  });
+    yield b < blocks.length - 1 ? `${piece}\n` : piece;
+  }
 }
 
 function tableWidth(head: string[], rows: string[][]): number {

@@ -1,11 +1,12 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { helpText } from '../../src/cli/command.ts';
 import { renderCliDocs } from '../../src/cli/docs.ts';
 import { COMMANDS, loadCommands } from '../../src/cli/main.ts';
-import type { CommandSpec } from '../../src/cli/spec.ts';
+import { type CommandSpec, writeAll } from '../../src/cli/spec.ts';
 import { CLI, makeProject, REPO, runCli, runRepro, waitFor } from '../helpers.ts';
 
 const SLEEPER = `import time, sys
@@ -69,6 +70,40 @@ describe('the repro binary', () => {
     const ls = await cut(['ls', '--no-stale']);
     expect(ls.stderr).not.toContain('EPIPE');
     expect(ls.code).toBe(0);
+  });
+
+  it('writes a long output as fast as its reader takes it, never queueing it all (repro ls | less)', async () => {
+    // a reader that takes a piece every few milliseconds, as a pipe to a pager does
+    const slow = (failAfter = Number.POSITIVE_INFINITY) => {
+      let taken = 0;
+      let queued = 0;
+      let text = '';
+      const stream = new Writable({
+        highWaterMark: 1024,
+        write(chunk: Buffer, _enc, next) {
+          queued = Math.max(queued, stream.writableLength);
+          taken++;
+          text += chunk.toString();
+          setTimeout(() => next(taken > failAfter ? new Error('EPIPE') : undefined), 2);
+        },
+      });
+      stream.on('error', () => {});
+      return { stream, taken: () => taken, queued: () => queued, text: () => text };
+    };
+    const piece = 'x'.repeat(10_000);
+    const pieces = function* () {
+      for (let i = 0; i < 60; i++) yield `${i}${piece}`;
+    };
+    const reader = slow();
+    await writeAll(reader.stream, pieces());
+    await new Promise<void>((done) => reader.stream.end(done));
+    expect(reader.text()).toBe([...pieces()].join(''));
+    // at most the piece being written: without waiting, all 600 KB would queue
+    expect(reader.queued()).toBeLessThanOrEqual(piece.length + 10);
+    // a reader that goes away ends the wait: the command goes on (bin.ts drops the rest)
+    const gone = slow(5);
+    await writeAll(gone.stream, pieces());
+    expect(gone.taken()).toBeLessThan(60);
   });
 
   it('prints errors with a hint, no stack unless --debug, and exits non-zero', async () => {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { diffToCsv } from '../../src/compare/csv.ts';
 import { allKeys, diffConfigs, differingKeys, runConfigs } from '../../src/compare/diff.ts';
 import { BadInputsError, selectConfigs } from '../../src/compare/select.ts';
-import { diffToJson, displayWidth, renderDiff, renderFitted, writeFitted } from '../../src/compare/table.ts';
+import { diffToJson, displayWidth, fittedPieces, renderDiff, renderFitted } from '../../src/compare/table.ts';
 import type { JsonObject } from '../../src/config/json.ts';
 import { makeProject, runRepro } from '../helpers.ts';
 
@@ -241,14 +241,7 @@ describe('a big table written in pieces', () => {
       i % 5 === 0 ? '—' : String(i * 1.5),
     ]);
     for (const width of [200, 30, 12]) {
-      const pieces: string[] = [];
-      writeFitted(
-        head,
-        rows.length,
-        (r, c) => rows[r]?.[c] ?? '',
-        width,
-        (t) => pieces.push(t),
-      );
+      const pieces = [...fittedPieces(head, rows.length, (r, c) => rows[r]?.[c] ?? '', width)];
       const whole = renderFitted(head, rows, width);
       expect(pieces.join('')).toBe(`${whole}\n`);
       // cut in pieces, never one string of the whole table

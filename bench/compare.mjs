@@ -118,7 +118,7 @@ export function benchCompare({ rounds = 5 } = {}) {
     lsStale,
     catRuns,
   );
-  add('`repro ls | cat > /dev/null` (the same, to a pipe), warm', '< 1 s', lsPiped, catRuns);
+  add('`repro ls \\| cat > /dev/null` (the same, to a pipe), warm', '< 1 s', lsPiped, catRuns);
   add('`repro ls --no-stale --sort=-acc --limit 20`, warm', '< 0.3 s', lsWarmLimit, catRuns);
   add('`repro ls --sort=-acc --limit 20` (with the staleness check), warm', '< 0.3 s', lsStaleLimit, catRuns);
   add('`repro ls --no-stale --sort=-acc --limit 20` after a result was added', '', lsAdded, catRuns);

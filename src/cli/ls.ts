@@ -9,7 +9,7 @@ import {
   parseWhere,
   type RunSummary,
   sortRuns,
-  stringifyNumbers,
+  stringifyNumbersPieces,
   valueReader,
   withUpstream,
 } from '../compare/runs.ts';
@@ -22,7 +22,7 @@ import type { Project } from '../project/project.ts';
 import { atticDir } from '../run/attic.ts';
 import { formatSeconds } from '../run/format.ts';
 import { REMOTE_OPTIONS, resultSource, slurmLabelsOf } from './source.ts';
-import { type CommandContext, defineCommand, print, writeAll } from './spec.ts';
+import { type CommandContext, defineCommand, writeAll } from './spec.ts';
 
 export default defineCommand({
   name: 'ls',
@@ -141,7 +141,8 @@ The listing comes from the results index in $XDG_CACHE_HOME/repro (else ~/.cache
     if (options.sort) runs = sortRuns(runs, options.sort, options.limit);
     if (options.limit !== undefined) runs = runs.slice(0, Math.max(0, options.limit));
     if (options.json) {
-      print(ctx, stringifyNumbers(runs, 2));
+      await writeAll(ctx.stdout, stringifyNumbersPieces(runs));
+      ctx.stdout.write('\n');
       return 0;
     }
     if (runs.length === 0) {

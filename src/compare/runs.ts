@@ -123,11 +123,33 @@ class ListedRun extends Row implements RunSummary {
 
 /** JSON that keeps NaN and ±Infinity (a diverged loss is worth seeing): they travel as strings. */
 export function stringifyNumbers(value: unknown, space?: number): string {
-  return JSON.stringify(
-    value,
-    (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v),
-    space,
-  );
+  return JSON.stringify(value, keepNonFinite, space);
+}
+
+function keepNonFinite(_key: string, v: unknown): unknown {
+  return typeof v === 'number' && !Number.isFinite(v) ? String(v) : v;
+}
+
+/**
+ * stringifyNumbers(values, 2) of an array, in pieces of a thousand values: the same text, never
+ * one string of it (100,000 results as JSON are ~100 MB).
+ */
+export function* stringifyNumbersPieces(values: readonly unknown[]): Generator<string, void, undefined> {
+  if (values.length === 0) {
+    yield '[]';
+    return;
+  }
+  for (let start = 0; start < values.length; start += 1000) {
+    const items: string[] = [];
+    for (let i = start; i < Math.min(values.length, start + 1000); i++) {
+      // what JSON.stringify gives an element: its toJSON, the replacer, `null` for what it leaves out
+      const text = JSON.stringify(values[i], keepNonFinite, 2) as string | undefined;
+      // a JSON text has no line break but its own (a string's is escaped): each line one level in
+      items.push(text === undefined ? 'null' : text.replaceAll('\n', '\n  '));
+    }
+    yield `${start === 0 ? '[\n  ' : ',\n  '}${items.join(',\n  ')}`;
+  }
+  yield '\n]';
 }
 
 /** A filter of `repro ls --where`: `key=value`, `key!=value`, `key>value`, `key<value`, `>=`, `<=`. */

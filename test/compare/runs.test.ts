@@ -2,7 +2,16 @@ import { appendFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from '
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { higherIsBetter, summarizeMetrics } from '../../src/compare/metrics.ts';
-import { hasKey, knownKeys, listRuns, matches, parseWhere, sortRuns } from '../../src/compare/runs.ts';
+import {
+  hasKey,
+  knownKeys,
+  listRuns,
+  matches,
+  parseWhere,
+  sortRuns,
+  stringifyNumbers,
+  stringifyNumbersPieces,
+} from '../../src/compare/runs.ts';
 import { fakeRecord, isolateCache, makeProject, runCli, runRepro, writeFiles } from '../helpers.ts';
 
 const cacheDir = isolateCache();
@@ -203,6 +212,26 @@ describe('repro ls --csv of many results', () => {
     // a text with a line break is shown as JSON, as in the table; the CSV quotes what it must
     expect(rows[1501]).toEqual(['r1500', '0', JSON.stringify('a, "quoted"\nline')]);
     expect(r.stdout.endsWith('\r\n')).toBe(true);
+  });
+
+  it('is the same JSON text in pieces as in one string, the runs listed included', async () => {
+    const odd = [
+      { loss: Number.NaN, best: Number.POSITIVE_INFINITY, note: 'two\nlines', nested: { a: [1, {}, []] } },
+      undefined,
+      () => 1,
+      { toJSON: () => ({ made: 'by toJSON' }) },
+      'text',
+      null,
+      [],
+    ];
+    const many = Array.from({ length: 2345 }, (_, i) => odd[i % odd.length]);
+    for (const values of [[], [1], odd, many]) {
+      const pieces = [...stringifyNumbersPieces(values)];
+      expect(pieces.join('')).toBe(stringifyNumbers(values, 2));
+      if (values.length > 1000) expect(pieces.length).toBeGreaterThan(3);
+    }
+    const runs = await listRuns({ cwd: project() });
+    expect([...stringifyNumbersPieces(runs)].join('')).toBe(stringifyNumbers(runs, 2));
   });
 });
 

@@ -245,10 +245,12 @@ interface IndexData {
   count: number;
   rows: Columns;
   /**
-   * The records of every row, as JSON texts one after the other (Columns.recordAt), loaded when
-   * first asked for; undefined when they cannot be read (the rows are read from their folders).
+   * The records of every row, as JSON texts one after the other in UTF-8 (Columns.recordAt, in
+   * bytes), loaded when first asked for; undefined when they cannot be read (the rows are read
+   * from their folders). Bytes, not a string: written again, a kept row's records are copied as
+   * they are, never decoded and encoded (100,000 results' 33 MB passed through memory four times).
    */
-  records: () => string | undefined;
+  records: () => Buffer | undefined;
   tables: Tables;
   /** Row numbers by start time, then name (the listings' order): made when first asked for, kept in the file. */
   startOrder?: Int32Array;
@@ -286,12 +288,13 @@ interface Part {
   /** Where it starts, after the header. */
   at: number;
   length: number;
-  kind: 'f64' | 'i32' | 'v8';
+  /** `bytes`: the records' UTF-8, as they are. */
+  kind: 'f64' | 'i32' | 'v8' | 'bytes';
   sha1: string;
 }
 
 const MAGIC = Buffer.from('repro-results-index\n');
-const VERSION = 13;
+const VERSION = 14;
 
 const FLOAT_COLUMNS = new Set<keyof Columns>([
   'ino',
@@ -412,7 +415,7 @@ function encode(index: IndexData): { bytes: Uint8Array[]; stamp: string } {
   for (const t of ['configs', 'flats', 'defaults', 'lists'] as const)
     bodies.push([`tables.${t}`, 'v8', serialize(tables[t])]);
   bodies.push(['startOrder', 'i32', bytes(startOrder(index))]);
-  bodies.push(['records', 'v8', serialize(index.records() ?? '')]);
+  bodies.push(['records', 'bytes', index.records() ?? NO_RECORDS]);
   const parts: Record<string, Part> = {};
   let at = 0;
   for (const [name, kind, body] of bodies) {
@@ -502,6 +505,7 @@ class IndexSource {
       }
       if (sha1(bytes) !== part.sha1) throw new Error('checksum');
       if (part.kind === 'v8') return process.getBuiltinModule('node:v8').deserialize(bytes);
+      if (part.kind === 'bytes') return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       const width = part.kind === 'f64' ? 8 : 4;
       if (part.length % width) throw new Error('torn');
       return part.kind === 'f64'
@@ -578,7 +582,7 @@ function unpack(source: IndexSource): IndexData {
       return value as never;
     });
   }
-  let records: { text: string | undefined } | undefined;
+  let records: { bytes: Buffer | undefined } | undefined;
   const text = (part: string) => () => {
     const value = source.read(part, true);
     if (typeof value !== 'string') throw source.damaged(part);
@@ -595,12 +599,14 @@ function unpack(source: IndexSource): IndexData {
     records: () => {
       if (!records) {
         try {
-          records = { text: text('records')() };
+          const bytes = source.read('records');
+          if (!Buffer.isBuffer(bytes)) throw source.damaged('records');
+          records = { bytes };
         } catch {
-          records = { text: undefined }; // each row is read from its folder
+          records = { bytes: undefined }; // each row is read from its folder
         }
       }
-      return records.text;
+      return records.bytes;
     },
     tables: new Tables({
       configs: text('tables.configs'),
@@ -790,8 +796,8 @@ function updateIndex<T extends IndexedResult>(
   // one and of these, each run copied whole (100,000 rows copied one by one took ~0.6 s)
   const fresh = emptyColumns();
   const freshRecords = new Records();
-  const olds: RowSource | undefined = old && { rows: old.rows, records: oldRecords ?? '' };
-  const news: RowSource = { rows: fresh, records: '' };
+  const olds: RowSource | undefined = old && { rows: old.rows, records: oldRecords ?? NO_RECORDS };
+  const news: RowSource = { rows: fresh, records: NO_RECORDS };
   const runs: RowRun[] = [];
   const keep = (from: RowSource, i: number) => {
     const last = runs[runs.length - 1];
@@ -852,7 +858,7 @@ function updateIndex<T extends IndexedResult>(
       if (!open[k] || !row || row.final) changed = true;
     }
   }
-  news.records = freshRecords.text();
+  news.records = freshRecords.bytes();
   // an index of folders read now alone is their columns as they are (a cold listing of 100,000
   // results copied them all once more, 70 MB at its peak)
   const only = runs.length === 1 ? runs[0] : undefined;
@@ -958,7 +964,7 @@ function overlay<T extends IndexedResult>(
   const records = new Records();
   const builder = new Builder(index.tables);
   for (const row of read) builder.add(rows, row, records);
-  const text = records.text();
+  const text = records.bytes();
   const fresh: IndexData = {
     root: index.root,
     rootIno: index.rootIno,
@@ -1024,29 +1030,57 @@ export function indexFile(runsRoot: string): string {
   return join(cacheDir(), `results-${sha256Hex(runsRoot).slice(0, 16)}-${process.versions.modules}.v8`);
 }
 
-/** The records text being made: kept rows copy their slice of the old text, new rows add theirs. */
+/** No records: an index of no rows, or one whose records cannot be read. */
+const NO_RECORDS = Buffer.alloc(0);
+
+/**
+ * The records being made, in UTF-8: kept rows copy their bytes of the old records, rows read now
+ * add their texts, encoded once when the whole is made.
+ */
 class Records {
-  readonly #parts: string[] = [];
+  readonly #parts: (string | Uint8Array)[] = [];
   #length = 0;
 
-  /** Adds a row's texts; returns where they start. */
-  add(text: string): number {
-    const at = this.#length;
+  /** Where the next bytes go. */
+  get length(): number {
+    return this.#length;
+  }
+
+  /** Adds a text; returns its length in bytes. */
+  addText(text: string): number {
+    const n = Buffer.byteLength(text, 'utf8');
     this.#parts.push(text);
-    this.#length += text.length;
+    this.#length += n;
+    return n;
+  }
+
+  /** Adds bytes as they are; returns where they start. */
+  addBytes(bytes: Uint8Array): number {
+    const at = this.#length;
+    this.#parts.push(bytes);
+    this.#length += bytes.byteLength;
     return at;
   }
 
-  text(): string {
-    if (this.#parts.length > 1) this.#parts.splice(0, this.#parts.length, this.#parts.join(''));
-    return this.#parts[0] ?? '';
+  bytes(): Buffer {
+    if (this.#parts.length === 1 && Buffer.isBuffer(this.#parts[0])) return this.#parts[0];
+    const out = Buffer.allocUnsafe(this.#length);
+    let at = 0;
+    for (const part of this.#parts)
+      if (typeof part === 'string') at += out.write(part, at, 'utf8');
+      else {
+        out.set(part, at);
+        at += part.byteLength;
+      }
+    this.#parts.splice(0, this.#parts.length, out);
+    return out;
   }
 }
 
-/** The rows of an index, old or just read, with their records text. */
+/** The rows of an index, old or just read, with their records. */
 interface RowSource {
   rows: Columns | NewColumns;
-  records: string;
+  records: Buffer;
 }
 
 /** Rows start..end (not included) of a source, in the new index one after the other. */
@@ -1062,7 +1096,7 @@ interface RowRun {
  * follow one another (rows are added in order, so they do), and its places in the records text
  * and the metric values moved by where the run lands.
  */
-function joinRuns(runs: readonly RowRun[]): { rows: Columns; records: string } {
+function joinRuns(runs: readonly RowRun[]): { rows: Columns; records: Buffer } {
   const count = runs.reduce((n, r) => n + r.end - r.start, 0);
   const rows = {} as Columns;
   for (const key of COLUMNS) {
@@ -1104,7 +1138,7 @@ function joinRuns(runs: readonly RowRun[]): { rows: Columns; records: string } {
       let next = first + length(i);
       let j = i + 1;
       while (j < end && r.recordAt[j] === next) next += length(j++);
-      const base = records.add(from.records.slice(first, next));
+      const base = records.addBytes(from.records.subarray(first, next));
       for (let k = i; k < j; k++) recordAt[row + k - start] = base + (r.recordAt[k] as number) - first;
       i = j;
     }
@@ -1120,7 +1154,7 @@ function joinRuns(runs: readonly RowRun[]): { rows: Columns; records: string } {
     }
   }
   Object.assign(rows, { recordAt, metricsAt, metricValues });
-  return { rows, records: records.text() };
+  return { rows, records: records.bytes() };
 }
 
 /** Adds rows read from folders, interning what they share into the tables. */
@@ -1181,9 +1215,9 @@ class Builder {
     rows.configName.push(r.configName);
     rows.exitCode.push(r.exitCode);
     rows.duration.push(r.duration);
-    rows.recordAt.push(records.add(r.record + r.end));
-    rows.recordLength.push(r.record.length);
-    rows.endLength.push(r.end.length);
+    rows.recordAt.push(records.length);
+    rows.recordLength.push(records.addText(r.record));
+    rows.endLength.push(records.addText(r.end));
     rows.config.push(r.config === null ? -1 : this.#internJson('configs', r.config));
     rows.defaults.push(this.#internJson('defaults', r.defaults));
     const m = r.metrics;
@@ -1417,7 +1451,7 @@ export interface IndexView {
   /** When the index was read: a running result's duration so far is counted to it. */
   listedAt: number;
   rows: Columns;
-  records: () => string | undefined;
+  records: () => Buffer | undefined;
   tables: Tables;
   /** A file list's Set, made once for every row that shares it. */
   fileSets: Map<number, ReadonlySet<string>>;
@@ -1445,14 +1479,16 @@ function parsedRecords(row: Row): ParsedRecords {
   let got = view.parsed[i];
   if (got) return got;
   const { rows } = view;
-  const text = view.records();
-  if (text === undefined) got = readRecordFiles(join(view.root, row.name), row.files);
+  const bytes = view.records();
+  if (bytes === undefined) got = readRecordFiles(join(view.root, row.name), row.files);
   else {
     const at = rows.recordAt[i] as number;
     const split = at + (rows.recordLength[i] as number);
     got = {
-      record: JSON.parse(text.slice(at, split)) as Checked<RunRecord>,
-      end: JSON.parse(text.slice(split, split + (rows.endLength[i] as number))) as Checked<EndRecord>,
+      record: JSON.parse(bytes.toString('utf8', at, split)) as Checked<RunRecord>,
+      end: JSON.parse(
+        bytes.toString('utf8', split, split + (rows.endLength[i] as number)),
+      ) as Checked<EndRecord>,
     };
   }
   view.parsed[i] = got;

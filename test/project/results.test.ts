@@ -213,6 +213,17 @@ describe('the results index', () => {
         started_at: `2026-01-01T00:00:${String(i % 60).padStart(2, '0')}Z`,
         pid: 2 ** 22 + 5,
         sources: i % 4 ? [] : [{ name: 'up', id: `u${i}`, started_at: null, config_hash: null }],
+        // characters of every UTF-8 length in what the index keeps of a record, so that a
+        // record's place in bytes and in characters differ
+        script:
+          i % 3
+            ? {
+                path: `é-${i}-日本語${'🙂'.repeat(i % 4)}.py`,
+                sha256: 'sha256:1',
+                interpreter: [],
+                interpreter_version: null,
+              }
+            : null,
       }),
       ...(i % 2
         ? { [`runs/${name}/metrics.jsonl`]: `${JSON.stringify({ step: 0, loss: i, [`m${i % 5}`]: 1 })}\n` }

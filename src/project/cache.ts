@@ -13,7 +13,7 @@ export function cacheDir(env: Readonly<Record<string, string | undefined>> = pro
  * old file or the new one, never half of one. A cache that cannot be written (a read-only home)
  * is skipped: losing it costs only time.
  */
-export function writeCacheFile(file: string, text: string | Uint8Array | readonly Uint8Array[]): void {
+export function writeCacheFile(file: string, text: string | Uint8Array | Iterable<Uint8Array>): void {
   try {
     writeWhole(file, text);
   } catch {
@@ -22,10 +22,10 @@ export function writeCacheFile(file: string, text: string | Uint8Array | readonl
 }
 
 /**
- * Writes a file whole or not at all: a temporary file beside it (parts one after the other),
- * renamed into place.
+ * Writes a file whole or not at all: a temporary file beside it (parts one after the other,
+ * each written before the next is asked for), renamed into place.
  */
-export function writeWhole(file: string, text: string | Uint8Array | readonly Uint8Array[]): void {
+export function writeWhole(file: string, text: string | Uint8Array | Iterable<Uint8Array>): void {
   fs.mkdirSync(join(file, '..'), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
   try {

@@ -251,6 +251,17 @@ interface IndexData {
    * they are, never decoded and encoded (100,000 results' 33 MB passed through memory four times).
    */
   records: () => Buffer | undefined;
+  /**
+   * The records as pieces, when the index was just made (a kept row's records may still lie in
+   * the file it was copied from): what encode writes.
+   */
+  recordPieces?: RecordPieces;
+  /**
+   * Where the records lie in the index's file, once their checksum is checked (read through a
+   * buffer kept for that, never into fresh memory), when they are not in memory already;
+   * undefined when they cannot be read.
+   */
+  recordsInFile?: () => FilePiece | undefined;
   tables: Tables;
   /** Row numbers by start time, then name (the listings' order): made when first asked for, kept in the file. */
   startOrder?: Int32Array;
@@ -395,9 +406,9 @@ function textAt<T extends string | null>(column: Texts<T>, i: number): T {
 }
 
 /** The index as the parts of its file, header first. */
-function encode(index: IndexData): { bytes: Uint8Array[]; stamp: string } {
+function encode(index: IndexData): { bytes: Iterable<Uint8Array>; stamp: string } {
   const { serialize } = process.getBuiltinModule('node:v8');
-  const bodies: [string, Part['kind'], Uint8Array][] = [];
+  const bodies: [string, Part['kind'], Uint8Array | RecordPieces][] = [];
   const bytes = (a: Float64Array | Int32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
   for (const key of COLUMNS) {
     if (TEXT_COLUMNS.has(key)) {
@@ -415,7 +426,7 @@ function encode(index: IndexData): { bytes: Uint8Array[]; stamp: string } {
   for (const t of ['configs', 'flats', 'defaults', 'lists'] as const)
     bodies.push([`tables.${t}`, 'v8', serialize(tables[t])]);
   bodies.push(['startOrder', 'i32', bytes(startOrder(index))]);
-  bodies.push(['records', 'bytes', index.records() ?? NO_RECORDS]);
+  bodies.push(['records', 'bytes', index.recordPieces ?? new RecordPieces([index.records() ?? NO_RECORDS])]);
   const parts: Record<string, Part> = {};
   let at = 0;
   for (const [name, kind, body] of bodies) {
@@ -436,11 +447,21 @@ function encode(index: IndexData): { bytes: Uint8Array[]; stamp: string } {
   } satisfies IndexHeader);
   const length = Buffer.alloc(4);
   length.writeUInt32LE(header.byteLength);
-  return { bytes: [MAGIC, length, header, ...bodies.map((b) => b[2])], stamp: stampOf(parts) };
+  function* file(): Generator<Uint8Array, void, undefined> {
+    yield* [MAGIC, length, header];
+    for (const [, , body] of bodies) {
+      if (body instanceof RecordPieces) yield* body.chunks();
+      else yield body;
+    }
+  }
+  return { bytes: file(), stamp: stampOf(parts) };
 }
 
-function sha1(bytes: Uint8Array): string {
-  return process.getBuiltinModule('node:crypto').createHash('sha1').update(bytes).digest('hex');
+function sha1(bytes: Uint8Array | RecordPieces): string {
+  const hash = process.getBuiltinModule('node:crypto').createHash('sha1');
+  if (bytes instanceof RecordPieces) for (const chunk of bytes.chunks()) hash.update(chunk);
+  else hash.update(bytes);
+  return hash.digest('hex');
 }
 
 /** The index's content as one digest: of its parts' names and checksums (the header has them). */
@@ -516,6 +537,35 @@ class IndexSource {
     }
   }
 
+  /**
+   * Where a part lies in the file, once its checksum is checked by reading it through a buffer
+   * kept for that; undefined (and the file removed, as `read` does) when it does not match.
+   */
+  checked(name: string): FilePiece | undefined {
+    const part = this.header.parts[name];
+    if (!part) return undefined;
+    const piece: FilePiece = { source: this, at: this.base + part.at, byteLength: part.length };
+    const hash = process.getBuiltinModule('node:crypto').createHash('sha1');
+    try {
+      for (const chunk of chunksOf(piece)) hash.update(chunk);
+    } catch {
+      this.damaged(name);
+      return undefined;
+    }
+    if (hash.digest('hex') === part.sha1) return piece;
+    this.damaged(name);
+    return undefined;
+  }
+
+  /** `length` bytes from `position` of the file into `into` at `offset`. */
+  readInto(into: Uint8Array, offset: number, length: number, position: number): void {
+    for (let done = 0; done < length; ) {
+      const n = fs.readSync(this.fd, into, offset + done, length - done, position + done);
+      if (n === 0) throw new Error('cut short');
+      done += n;
+    }
+  }
+
   /** Removes the file (when it is still this one) and forgets it: the next reading rebuilds it. */
   damaged(name: string): IndexDamagedError {
     try {
@@ -583,6 +633,7 @@ function unpack(source: IndexSource): IndexData {
     });
   }
   let records: { bytes: Buffer | undefined } | undefined;
+  let inFile: { piece: FilePiece | undefined } | undefined;
   const text = (part: string) => () => {
     const value = source.read(part, true);
     if (typeof value !== 'string') throw source.damaged(part);
@@ -607,6 +658,13 @@ function unpack(source: IndexSource): IndexData {
         }
       }
       return records.bytes;
+    },
+    recordsInFile: () => {
+      if (records) return undefined;
+      inFile ??= { piece: source.checked('records') };
+      // damaged: as records() finds it, each row is read from its folder
+      if (!inFile.piece) records = { bytes: undefined };
+      return inFile.piece;
     },
     tables: new Tables({
       configs: text('tables.configs'),
@@ -788,16 +846,25 @@ function updateIndex<T extends IndexedResult>(
   }
   const previous = new Map<string, number>();
   if (old) for (let i = 0; i < old.count; i++) previous.set(textAt(old.rows.name, i), i);
-  // an ended result's row is copied with its records: without them, its folder is read again
-  const oldRecords = old?.records();
+  // an ended result's row is copied with its records: without them, its folder is read again.
+  // Records not in memory yet are copied from where they lie in the old file, as it is written
+  const oldInFile = old?.recordsInFile?.();
+  const oldRecords = oldInFile ? undefined : old?.records();
+  const oldReadable = oldInFile !== undefined || oldRecords !== undefined;
   const tables = old?.tables ?? new Tables();
   const builder = new Builder(tables);
   // the folders read now, as rows of their own; the new index is made of runs of rows of the old
   // one and of these, each run copied whole (100,000 rows copied one by one took ~0.6 s)
   const fresh = emptyColumns();
   const freshRecords = new Records();
-  const olds: RowSource | undefined = old && { rows: old.rows, records: oldRecords ?? NO_RECORDS };
-  const news: RowSource = { rows: fresh, records: NO_RECORDS };
+  const olds: RowSource | undefined = old && {
+    rows: old.rows,
+    records: oldInFile
+      ? (first, next) => ({ source: oldInFile.source, at: oldInFile.at + first, byteLength: next - first })
+      : (first, next) => (oldRecords ?? NO_RECORDS).subarray(first, next),
+  };
+  let freshBytes: Buffer = NO_RECORDS;
+  const news: RowSource = { rows: fresh, records: (first, next) => freshBytes.subarray(first, next) };
   const runs: RowRun[] = [];
   const keep = (from: RowSource, i: number) => {
     const last = runs[runs.length - 1];
@@ -817,7 +884,7 @@ function updateIndex<T extends IndexedResult>(
   for (let k = 0; k < names.length; k++) {
     const name = names[k] as string;
     const i = previous.get(name);
-    const final = i !== undefined && old?.rows.final[i] === 1 && oldRecords !== undefined;
+    const final = i !== undefined && old?.rows.final[i] === 1 && oldReadable;
     if (final && trusted) {
       plan[k] = i;
       continue;
@@ -858,13 +925,14 @@ function updateIndex<T extends IndexedResult>(
       if (!open[k] || !row || row.final) changed = true;
     }
   }
-  news.records = freshRecords.bytes();
+  const freshPieces = freshRecords.pieces();
+  freshBytes = freshPieces.whole();
   // an index of folders read now alone is their columns as they are (a cold listing of 100,000
   // results copied them all once more, 70 MB at its peak)
   const only = runs.length === 1 ? runs[0] : undefined;
   const { rows, records } =
     runs.length === 0 || (only?.from === news && only.start === 0 && only.end === fresh.final.length)
-      ? { rows: fresh as unknown as Columns, records: news.records }
+      ? { rows: fresh as unknown as Columns, records: freshPieces }
       : joinRuns(runs);
   const index: IndexData = {
     root: runsRoot,
@@ -873,7 +941,8 @@ function updateIndex<T extends IndexedResult>(
     listedAt,
     count: rows.final.length,
     rows,
-    records: () => records,
+    records: () => records.whole(),
+    recordPieces: records,
     tables,
   };
   if (useCache && changed) {
@@ -964,7 +1033,7 @@ function overlay<T extends IndexedResult>(
   const records = new Records();
   const builder = new Builder(index.tables);
   for (const row of read) builder.add(rows, row, records);
-  const text = records.bytes();
+  const text = records.pieces().whole();
   const fresh: IndexData = {
     root: index.root,
     rootIno: index.rootIno,
@@ -1033,12 +1102,70 @@ export function indexFile(runsRoot: string): string {
 /** No records: an index of no rows, or one whose records cannot be read. */
 const NO_RECORDS = Buffer.alloc(0);
 
+/** Bytes where they lie in an index file, read when asked for (its source keeps the file open). */
+interface FilePiece {
+  source: IndexSource;
+  /** Where they start in the file. */
+  at: number;
+  byteLength: number;
+}
+
+/** A file's bytes, a MiB at a time through the buffer kept for reading: each valid until the next. */
+function* chunksOf(piece: FilePiece): Generator<Uint8Array, void, undefined> {
+  const size = 1 << 20;
+  for (let done = 0; done < piece.byteLength; done += size) {
+    const n = Math.min(size, piece.byteLength - done);
+    const chunk = scratch(n);
+    piece.source.readInto(chunk, 0, n, piece.at + done);
+    yield chunk;
+  }
+}
+
 /**
- * The records being made, in UTF-8: kept rows copy their bytes of the old records, rows read now
- * add their texts, encoded once when the whole is made.
+ * Records as pieces one after the other: bytes in memory, and stretches of the index file they
+ * were copied from, read only as they are written (one new result among 100,000 copied the other
+ * 33 MB through memory twice) or when the whole is asked for.
+ */
+class RecordPieces {
+  readonly byteLength: number;
+  #whole: Buffer | undefined;
+
+  constructor(readonly pieces: readonly (Uint8Array | FilePiece)[]) {
+    this.byteLength = pieces.reduce((n, p) => n + p.byteLength, 0);
+  }
+
+  /** The pieces' bytes in order, a file's through the buffer kept for reading. */
+  *chunks(): Generator<Uint8Array, void, undefined> {
+    for (const piece of this.pieces) {
+      if (piece instanceof Uint8Array) yield piece;
+      else yield* chunksOf(piece);
+    }
+  }
+
+  /** The records as one buffer, made when first asked for. */
+  whole(): Buffer {
+    const only = this.pieces.length === 1 ? this.pieces[0] : undefined;
+    if (only instanceof Uint8Array) return Buffer.from(only.buffer, only.byteOffset, only.byteLength);
+    if (!this.#whole) {
+      const out = Buffer.allocUnsafe(this.byteLength);
+      let at = 0;
+      for (const piece of this.pieces) {
+        if (piece instanceof Uint8Array) out.set(piece, at);
+        else piece.source.readInto(out, at, piece.byteLength, piece.at);
+        at += piece.byteLength;
+      }
+      this.#whole = out;
+    }
+    return this.#whole;
+  }
+}
+
+/**
+ * The records being made, in UTF-8: kept rows copy their stretch of the old records (bytes, or
+ * where they lie in the old file), rows read now add their texts, encoded once at the end.
  */
 class Records {
-  readonly #parts: (string | Uint8Array)[] = [];
+  readonly #parts: (string | Uint8Array | FilePiece)[] = [];
   #length = 0;
 
   /** Where the next bytes go. */
@@ -1055,32 +1182,40 @@ class Records {
   }
 
   /** Adds bytes as they are; returns where they start. */
-  addBytes(bytes: Uint8Array): number {
+  addBytes(bytes: Uint8Array | FilePiece): number {
     const at = this.#length;
     this.#parts.push(bytes);
     this.#length += bytes.byteLength;
     return at;
   }
 
-  bytes(): Buffer {
-    if (this.#parts.length === 1 && Buffer.isBuffer(this.#parts[0])) return this.#parts[0];
-    const out = Buffer.allocUnsafe(this.#length);
-    let at = 0;
-    for (const part of this.#parts)
-      if (typeof part === 'string') at += out.write(part, at, 'utf8');
-      else {
-        out.set(part, at);
-        at += part.byteLength;
+  /** The records as pieces, each stretch of texts encoded into one buffer. */
+  pieces(): RecordPieces {
+    const out: (Uint8Array | FilePiece)[] = [];
+    for (let k = 0; k < this.#parts.length; ) {
+      const part = this.#parts[k] as string | Uint8Array | FilePiece;
+      if (typeof part !== 'string') {
+        out.push(part);
+        k++;
+        continue;
       }
-    this.#parts.splice(0, this.#parts.length, out);
-    return out;
+      let end = k;
+      let length = 0;
+      for (; end < this.#parts.length && typeof this.#parts[end] === 'string'; end++)
+        length += Buffer.byteLength(this.#parts[end] as string, 'utf8');
+      const bytes = Buffer.allocUnsafe(length);
+      let at = 0;
+      for (; k < end; k++) at += bytes.write(this.#parts[k] as string, at, 'utf8');
+      out.push(bytes);
+    }
+    return new RecordPieces(out);
   }
 }
 
-/** The rows of an index, old or just read, with their records. */
+/** The rows of an index, old or just read, and their records' stretch first..next (in bytes). */
 interface RowSource {
   rows: Columns | NewColumns;
-  records: Buffer;
+  records: (first: number, next: number) => Uint8Array | FilePiece;
 }
 
 /** Rows start..end (not included) of a source, in the new index one after the other. */
@@ -1096,7 +1231,7 @@ interface RowRun {
  * follow one another (rows are added in order, so they do), and its places in the records text
  * and the metric values moved by where the run lands.
  */
-function joinRuns(runs: readonly RowRun[]): { rows: Columns; records: Buffer } {
+function joinRuns(runs: readonly RowRun[]): { rows: Columns; records: RecordPieces } {
   const count = runs.reduce((n, r) => n + r.end - r.start, 0);
   const rows = {} as Columns;
   for (const key of COLUMNS) {
@@ -1138,7 +1273,7 @@ function joinRuns(runs: readonly RowRun[]): { rows: Columns; records: Buffer } {
       let next = first + length(i);
       let j = i + 1;
       while (j < end && r.recordAt[j] === next) next += length(j++);
-      const base = records.addBytes(from.records.subarray(first, next));
+      const base = records.addBytes(from.records(first, next));
       for (let k = i; k < j; k++) recordAt[row + k - start] = base + (r.recordAt[k] as number) - first;
       i = j;
     }
@@ -1154,7 +1289,7 @@ function joinRuns(runs: readonly RowRun[]): { rows: Columns; records: Buffer } {
     }
   }
   Object.assign(rows, { recordAt, metricsAt, metricValues });
-  return { rows, records: records.bytes() };
+  return { rows, records: records.pieces() };
 }
 
 /** Adds rows read from folders, interning what they share into the tables. */

@@ -364,6 +364,20 @@ describe('the results index', () => {
     expect(ls.stdout.match(/^a /gm)).toHaveLength(1);
     expect(ls.stdout).toMatch(/^a\s.*0\.25/m);
     expect((await runRepro(root, ['ls', '--no-stale'])).stderr).toBe('');
+    // and when the index is written again (a result added), damaged records are never copied
+    // into the new file as if whole: the kept rows are read from their folders
+    writeFileSync(file, whole);
+    flip('records');
+    writeFiles(root, result('c', { lr: 3 }));
+    settle(root);
+    expect(readResults(runs).map((r) => r.record.value?.name)).toEqual(['a', 'b', 'c']);
+    expect(existsSync(file)).toBe(true);
+    // the file written then has whole records: read back from it, not from the folders
+    copyFileSync(file, `${file}.copy`);
+    renameSync(`${file}.copy`, file);
+    const again = readResults(runs);
+    expect(lastReading.trusted).toBe(true);
+    expect(again.map((r) => r.record.value?.name)).toEqual(['a', 'b', 'c']);
   });
 
   it('a damaged part never fails make or a page of the dashboard: they read the folders again', async () => {

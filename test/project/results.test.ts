@@ -210,7 +210,9 @@ describe('the results index', () => {
       [`runs/${name}/run.json`]: fakeRecord({
         name,
         id: i % 2 ? `id-${name}` : undefined,
-        started_at: `2026-01-01T00:00:${String(i % 60).padStart(2, '0')}Z`,
+        // times shared by several rows, in no order of their names: the listing's order by start
+        // time, then name, is kept as rows come and go
+        started_at: `2026-01-01T00:00:${String((i * 7) % 9).padStart(2, '0')}Z`,
         pid: 2 ** 22 + 5,
         sources: i % 4 ? [] : [{ name: 'up', id: `u${i}`, started_at: null, config_hash: null }],
         // characters of every UTF-8 length in what the index keeps of a record, so that a
@@ -248,8 +250,11 @@ describe('the results index', () => {
       metrics: r.metrics,
       facts: r.facts,
     });
-    const same = () =>
+    const same = () => {
       expect(readResults(runs).map(fields)).toEqual(readResults(runs, { cache: false }).map(fields));
+      const order = (cache: boolean) => readResults(runs, { cache, order: 'started' }).map((r) => r.name);
+      expect(order(true)).toEqual(order(false));
+    };
     same();
     // new names between the old ones, one removed, one made anew
     const more = {};

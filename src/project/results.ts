@@ -418,9 +418,19 @@ function encode(index: IndexData): { bytes: Iterable<Uint8Array>; stamp: string 
       continue;
     }
     const column = index.rows[key] as ArrayLike<number | null>;
+    // a column joined or loaded is its bytes already; one being made holds null for no number
     if (FLOAT_COLUMNS.has(key))
-      bodies.push([key, 'f64', bytes(Float64Array.from(column, (v) => v ?? Number.NaN))]);
-    else bodies.push([key, 'i32', bytes(Int32Array.from(column as ArrayLike<number>))]);
+      bodies.push([
+        key,
+        'f64',
+        bytes(column instanceof Float64Array ? column : Float64Array.from(column, (v) => v ?? Number.NaN)),
+      ]);
+    else
+      bodies.push([
+        key,
+        'i32',
+        bytes(column instanceof Int32Array ? column : Int32Array.from(column as ArrayLike<number>)),
+      ]);
   }
   const tables = index.tables.pack();
   for (const t of ['configs', 'flats', 'defaults', 'lists'] as const)

@@ -104,6 +104,16 @@ export async function runConfig(options: RunConfigOptions): Promise<RunResult> {
   // an existing result is refused before anything else is said about the run; with --retry it
   // moves aside only after every check, just before the new folder is made
   if (!options.retry) makeRoomForRetry(prepared, false);
+  // until the script runs, a signal ends repro as if it had no handler, but only between tasks:
+  // never between making the folder and starting the script (one task). Killed in there, a run
+  // left a folder without a record, which `repro run` refused as `running (starting)` for a minute
+  const handled: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  const handleSignals = options.handleSignals ?? true;
+  const early = (signal: NodeJS.Signals) => {
+    for (const s of handled) process.off(s, early);
+    process.kill(process.pid, signal);
+  };
+  if (handleSignals) for (const s of handled) process.on(s, early);
   // git and the interpreter's version are learned while the folder is made and the script
   // starts; run.json is written when they answer, always before end.json
   const begun = await beginRun(prepared, {
@@ -122,6 +132,9 @@ export async function runConfig(options: RunConfigOptions): Promise<RunResult> {
             );
         }
       : undefined,
+  }).catch((error) => {
+    for (const s of handled) process.off(s, early);
+    throw error;
   });
   const { folder, startedAt, record } = begun;
   const shown = relative(prepared.cwd, prepared.dir) || prepared.dir;
@@ -204,8 +217,9 @@ export async function runConfig(options: RunConfigOptions): Promise<RunResult> {
   let slowStop: NodeJS.Timeout | undefined;
   let killLater: NodeJS.Timeout | undefined;
   const killAfter = options.killAfterMs ?? KILL_AFTER_MS;
-  const handled: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-  if (options.handleSignals ?? true) for (const s of handled) process.on(s, onSignal);
+  // the script's handler on before the early one is off: with none, a signal kills at once
+  if (handleSignals) for (const s of handled) process.on(s, onSignal);
+  for (const s of handled) process.off(s, early);
   const onAbort = () => onSignal('SIGTERM');
   options.signal?.addEventListener('abort', onAbort, { once: true });
 

@@ -138,6 +138,34 @@ describe('the repro binary', () => {
     expect(r.stderr).toContain('repro: runs/s interrupted');
   });
 
+  it('a Ctrl-C at any moment of a start leaves no folder without its records', async () => {
+    const root = makeProject({ 'sleep.py': SLEEPER, 'configs/s.json': { script: 'sleep.py' } });
+    // from repro's own start to the script running: the moments the folder is made in among them
+    for (const [k, delay] of [40, 80, 120, 160, 200, 250, 300, 400, 600].entries()) {
+      let pid = 0;
+      const done = runCli(root, ['run', 'configs/s.json', '--postfix', String(k)], {
+        onSpawn: (p) => (pid = p),
+      });
+      await new Promise((r) => setTimeout(r, delay));
+      process.kill(pid, 'SIGINT');
+      const r = await done;
+      // ended by the signal before anything was made, or the run recorded as interrupted
+      expect(r.code === 130 || r.signal === 'SIGINT', `${delay} ms: ${r.code} ${r.signal} ${r.stderr}`).toBe(
+        true,
+      );
+    }
+    const made = existsSync(join(root, 'runs')) ? readdirSync(join(root, 'runs')) : [];
+    for (const name of made) {
+      const files = readdirSync(join(root, 'runs', name));
+      expect(files, name).toContain('run.json');
+      expect(JSON.parse(readFileSync(join(root, 'runs', name, 'end.json'), 'utf8')), name).toMatchObject({
+        status: 'interrupted',
+      });
+    }
+    // the last ones reached the script: they were recorded
+    expect(made.length).toBeGreaterThan(0);
+  });
+
   it('tells a run whose repro was killed with SIGKILL as running while its script lives, then crashed', async () => {
     const root = makeProject({ 'sleep.py': SLEEPER, 'configs/s.json': { script: 'sleep.py' } });
     let pid = 0;

@@ -9,10 +9,10 @@ export interface Output extends WriteOnly {
   columns?: number;
   rows?: number;
   isTTY?: boolean;
-  /** A stream's events (process.stdout): a writer told `false` by write waits for 'drain' (writeAll). */
-  once?(event: 'drain' | 'close' | 'error', listener: () => void): unknown;
   /** Closed or failed: nothing written is taken any more, nor waited for. */
   readonly destroyed?: boolean;
+  /** A stream's events (process.stdout): a writer told `false` by write waits for 'drain' (writeAll). */
+  once?(event: 'drain' | 'close' | 'error', listener: () => void): unknown;
   off?(event: 'drain' | 'close' | 'error', listener: () => void): unknown;
 }
 

@@ -529,11 +529,7 @@ class IndexSource {
         text && part.kind === 'v8' && part.length <= SCRATCH_MAX
           ? scratch(part.length)
           : new Uint8Array(part.length);
-      for (let done = 0; done < part.length; ) {
-        const n = fs.readSync(this.fd, bytes, done, part.length - done, this.base + part.at + done);
-        if (n === 0) throw new Error('cut short');
-        done += n;
-      }
+      this.readInto(bytes, 0, part.length, this.base + part.at);
       if (sha1(bytes) !== part.sha1) throw new Error('checksum');
       if (part.kind === 'v8') return process.getBuiltinModule('node:v8').deserialize(bytes);
       if (part.kind === 'bytes') return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -555,14 +551,11 @@ class IndexSource {
     const part = this.header.parts[name];
     if (!part) return undefined;
     const piece: FilePiece = { source: this, at: this.base + part.at, byteLength: part.length };
-    const hash = process.getBuiltinModule('node:crypto').createHash('sha1');
     try {
-      for (const chunk of chunksOf(piece)) hash.update(chunk);
+      if (sha1(new RecordPieces([piece])) === part.sha1) return piece;
     } catch {
-      this.damaged(name);
-      return undefined;
+      // cut short: as damaged
     }
-    if (hash.digest('hex') === part.sha1) return piece;
     this.damaged(name);
     return undefined;
   }
@@ -1081,23 +1074,29 @@ function overlay<T extends IndexedResult>(
     const j = at.get(i);
     return (j === undefined ? textAt(index.rows.started, i) : rows.started[j]) ?? '';
   };
-  const before = (a: number, b: number) => {
-    const x = started(a);
-    const y = started(b);
-    return x < y || (x === y && a < b);
-  };
   const order = Array.from(startOrder(index)).filter((i) => !at.has(i));
-  for (const i of open) {
+  placeByStart(order, open, started);
+  return order.map(rowAt);
+}
+
+/**
+ * Puts `rows` into `order` (row numbers by start time, then row number: the listing's order)
+ * each in its place, found by halving.
+ */
+function placeByStart(order: number[], rows: readonly number[], started: (i: number) => string): void {
+  for (const i of rows) {
+    const x = started(i);
     let lo = 0;
     let hi = order.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (before(order[mid] as number, i)) lo = mid + 1;
+      const j = order[mid] as number;
+      const y = started(j);
+      if (y < x || (y === x && j < i)) lo = mid + 1;
       else hi = mid;
     }
     order.splice(lo, 0, i);
   }
-  return order.map(rowAt);
 }
 
 /** Up to how many new rows the old order is kept and they are put in it; more, and all are sorted. */
@@ -1118,20 +1117,7 @@ function mergedOrder(
     const n = renumbered[oldOrder[k] as number] as number;
     if (n >= 0) order.push(n);
   }
-  const key = (i: number) => textAt(started, i) ?? '';
-  for (const i of added) {
-    const x = key(i);
-    let lo = 0;
-    let hi = order.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      const j = order[mid] as number;
-      const y = key(j);
-      if (y < x || (y === x && j < i)) lo = mid + 1;
-      else hi = mid;
-    }
-    order.splice(lo, 0, i);
-  }
+  placeByStart(order, added, (i) => textAt(started, i) ?? '');
   return Int32Array.from(order);
 }
 
@@ -1226,6 +1212,8 @@ class RecordPieces {
  */
 class Records {
   readonly #parts: (string | Uint8Array | FilePiece)[] = [];
+  /** Each part's length in bytes. */
+  readonly #lengths: number[] = [];
   #length = 0;
 
   /** Where the next bytes go. */
@@ -1237,6 +1225,7 @@ class Records {
   addText(text: string): number {
     const n = Buffer.byteLength(text, 'utf8');
     this.#parts.push(text);
+    this.#lengths.push(n);
     this.#length += n;
     return n;
   }
@@ -1245,6 +1234,7 @@ class Records {
   addBytes(bytes: Uint8Array | FilePiece): number {
     const at = this.#length;
     this.#parts.push(bytes);
+    this.#lengths.push(bytes.byteLength);
     this.#length += bytes.byteLength;
     return at;
   }
@@ -1262,7 +1252,7 @@ class Records {
       let end = k;
       let length = 0;
       for (; end < this.#parts.length && typeof this.#parts[end] === 'string'; end++)
-        length += Buffer.byteLength(this.#parts[end] as string, 'utf8');
+        length += this.#lengths[end] as number;
       const bytes = Buffer.allocUnsafe(length);
       let at = 0;
       for (; k < end; k++) at += bytes.write(this.#parts[k] as string, at, 'utf8');

@@ -25,6 +25,11 @@ export interface GraphNode {
   hash?: string;
   /** The result as the results index has it, when loadGraph read it there (graphStatus uses it). */
   read?: Pick<IndexedResult, 'files' | 'status' | 'reason' | 'facts'>;
+  /**
+   * A result's config file that no longer loads (its label and the first line of why): the
+   * result was made from a config that is not what the file holds now.
+   */
+  unloadable?: { file: string; message: string };
 }
 
 /** The warnings of every node made from a result: one list, never changed. */
@@ -80,6 +85,8 @@ export function loadGraph(project: Project, options: LoadGraphOptions = {}): Pro
   const nodes = new Map<string, GraphNode>();
   const problems: GraphProblem[] = [];
   const rel = (file: string) => relative(project.root, file) || file;
+  // the configs that do not load, by name: a result of one is stale (graphStatus)
+  const unloadable = new Map<string, { file: string; message: string }>();
   for (const { file, label } of configFiles(project)) {
     let name: string | undefined;
     try {
@@ -106,6 +113,7 @@ export function loadGraph(project: Project, options: LoadGraphOptions = {}): Pro
         hash: loaded.hash,
       });
     } catch (error) {
+      const message = (error as Error).message.split('\n')[0] ?? '';
       problems.push({
         kind: 'load',
         severity: 'error',
@@ -113,8 +121,9 @@ export function loadGraph(project: Project, options: LoadGraphOptions = {}): Pro
         // it through a source
         nodes: name ? [name] : [],
         file: label,
-        message: (error as Error).message.split('\n')[0] ?? '',
+        message,
       });
+      if (name && !unloadable.has(name)) unloadable.set(name, { file: label, message });
     }
   }
   // results: attach to their config, or stand alone (a result of overrides, or of a config since removed)
@@ -155,7 +164,10 @@ export function loadGraph(project: Project, options: LoadGraphOptions = {}): Pro
         message: (error as Error).message,
       });
     }
-    nodes.set(name, { name, file: null, config, sources, result: dir, warnings: NO_WARNINGS, read });
+    const made: GraphNode = { name, file: null, config, sources, result: dir, warnings: NO_WARNINGS, read };
+    const broken = unloadable.get(name);
+    if (broken) made.unloadable = broken;
+    nodes.set(name, made);
   }
   if (options.links === false) {
     cache.save();
@@ -163,7 +175,6 @@ export function loadGraph(project: Project, options: LoadGraphOptions = {}): Pro
   }
   // dangling sources (a source whose config does not load is that config's error, not this one's)
   const names = [...nodes.keys()];
-  const unloadable = new Set(problems.filter((p) => p.kind === 'load').flatMap((p) => p.nodes ?? []));
   // one search per missing name: 100,000 results naming the same missing source cost one
   const nearest = new Map<string, string | undefined>();
   for (const node of nodes.values()) {

@@ -129,6 +129,11 @@ export async function graphStatus(
         );
       }
     }
+    if (node.unloadable) {
+      // the file was the result's config and holds something else now: it changed since
+      const { file, message } = node.unloadable;
+      stale.push(`${file} changed since the run and no longer loads: ${message}`);
+    }
     const script = scriptReason(facts?.script ?? null);
     if (script) stale.push(script);
     for (const source of node.sources) {

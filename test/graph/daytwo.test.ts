@@ -348,3 +348,40 @@ describe('status of a project with one broken config', () => {
     expect((await runRepro(root, ['status', 'a'])).code).toBe(0);
   });
 });
+
+describe('a result whose config file no longer loads', () => {
+  it('is listed stale with the error, its downstream too, and fresh again once the file is mended', async () => {
+    const root = makeProject({
+      'stage.py': 'import repro\nrun = repro.start_run()\n',
+      'configs/a.json': { script: 'stage.py' },
+      'configs/b.json': { script: 'stage.py', source: 'a' },
+    });
+    expect((await runRepro(root, ['run', 'configs/a.json'])).code).toBe(0);
+    expect((await runRepro(root, ['run', 'configs/b.json'])).code).toBe(0);
+    const staleness = async () => {
+      const r = await runRepro(root, ['ls', '--json']);
+      expect(r.code).toBe(0);
+      return Object.fromEntries(
+        JSON.parse(r.stdout).map((run: { name: string; stale: string[] }) => [run.name, run.stale]),
+      );
+    };
+    // listed once, so that the verdicts are kept and must be seen to no longer hold
+    expect(await staleness()).toEqual({ a: [], b: [] });
+    const good = readFileSync(join(root, 'configs/a.json'), 'utf8');
+    writeFileSync(join(root, 'configs/a.json'), '{"script": "stage.py", ');
+    const broken = await staleness();
+    expect(broken.a).toEqual([
+      expect.stringMatching(
+        /^configs\/a\.json changed since the run and no longer loads: invalid JSON in configs\/a\.json at line 1, column \d+/,
+      ),
+    ]);
+    expect(broken.b).toEqual([
+      expect.stringMatching(/^upstream a is stale: configs\/a\.json changed since the run/),
+    ]);
+    // the table says so too, and status names the error
+    expect((await runRepro(root, ['ls'])).stdout).toMatch(/^a\s+done, stale/m);
+    expect((await runRepro(root, ['status'])).stdout).toMatch(/^a\s+error\s+configs\/a\.json: invalid JSON/m);
+    writeFileSync(join(root, 'configs/a.json'), good);
+    expect(await staleness()).toEqual({ a: [], b: [] });
+  });
+});

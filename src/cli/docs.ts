@@ -1,4 +1,4 @@
-import { helpText } from './command.ts';
+import { helpText } from './help.ts';
 import type { CommandSpec } from './spec.ts';
 
 const INTRO = `# The \`repro\` command line

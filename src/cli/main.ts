@@ -81,7 +81,7 @@ export async function main(argv: readonly string[], ctx: CommandContext = proces
     }
     if (name === 'help') {
       const topic = rest[0] && COMMANDS[rest[0]];
-      const { helpText } = await import('./command.ts');
+      const { helpText } = await import('./help.ts');
       ctx.stdout.write(topic ? helpText((await topic()).default) : await usage());
       return 0;
     }

@@ -3,8 +3,9 @@ import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { helpText } from '../../src/cli/command.ts';
+import { parseCommandLine } from '../../src/cli/command.ts';
 import { renderCliDocs } from '../../src/cli/docs.ts';
+import { helpText } from '../../src/cli/help.ts';
 import { COMMANDS, loadCommands } from '../../src/cli/main.ts';
 import { type CommandSpec, writeAll } from '../../src/cli/spec.ts';
 import { CLI, makeProject, REPO, runCli, runRepro, waitFor } from '../helpers.ts';
@@ -234,6 +235,94 @@ describe('commands declared once', () => {
     // the options that once drifted from their help
     expect(helpText(specs.find((s) => s.name === 'tree') as CommandSpec)).toContain('--title <TEXT>');
     expect(helpText(specs.find((s) => s.name === 'worker') as CommandSpec)).toContain('--poll <MS>');
+  });
+
+  it('reads a command line as declared, and names every mistake', () => {
+    const spec: CommandSpec = {
+      name: 'demo',
+      summary: 's',
+      description: 'd',
+      args: [
+        { name: 'target', description: 't', required: true },
+        { name: 'more', description: 'm' },
+      ],
+      overrides: true,
+      options: {
+        sort: { type: 'string', description: 's' },
+        jobs: { type: 'integer', short: 'j', description: 'j', default: 1 },
+        rate: { type: 'number', description: 'r' },
+        json: { type: 'boolean', description: 'j' },
+        'no-stale': { type: 'boolean', description: 'n' },
+        tag: { type: 'string', multiple: true, description: 't' },
+        format: { type: 'string', choices: ['text', 'json'], description: 'f' },
+      },
+      run: async () => 0,
+    };
+    const ok = (argv: string[]) => {
+      const line = parseCommandLine(spec, argv);
+      if (line.help) throw new Error('help');
+      return line;
+    };
+    const error = (argv: string[]) => {
+      try {
+        parseCommandLine(spec, argv);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return 'no error';
+    };
+    const line = ok([
+      'x',
+      '--sort',
+      '-acc',
+      '-j4',
+      '--rate=0.5',
+      '--set',
+      'a=1',
+      '--conf={"b":2}',
+      '--set',
+      'c=3',
+      '-c',
+      'configs/x.json',
+      '--tag',
+      'p',
+      '--tag=q',
+      '--no-stale',
+      'y',
+    ]);
+    expect(line.args).toEqual(['x', 'y']);
+    expect(line.values).toEqual({
+      sort: '-acc',
+      jobs: 4,
+      rate: 0.5,
+      json: false,
+      'no-stale': true,
+      tag: ['p', 'q'],
+      format: undefined,
+    });
+    // --conf and --set in the order given
+    expect(line.overrides).toEqual([
+      { kind: 'set', text: 'a=1' },
+      { kind: 'conf', text: '{"b":2}' },
+      { kind: 'set', text: 'c=3' },
+    ]);
+    expect(line.config).toBe('configs/x.json');
+    // defaults, the last of a repeated option, and what follows -- as positional
+    expect(ok(['x', '--sort', 'a', '--sort', 'b']).values).toMatchObject({ sort: 'b', jobs: 1, json: false });
+    expect(ok(['--', '--json']).args).toEqual(['--json']);
+    expect(parseCommandLine(spec, ['x', '--json', '-h'])).toEqual({ help: true });
+    expect(error(['x', '--sorte', 'a'])).toBe("unknown option '--sorte' (did you mean --sort?)");
+    expect(error(['x', '-z'])).toBe("unknown option '-z'");
+    expect(error(['x', '--sort'])).toBe("option '--sort <VALUE>' argument missing");
+    expect(error(['x', '-j', 'two'])).toBe('--jobs takes a whole number, not "two"');
+    expect(error(['x', '-j', '1.5'])).toBe('--jobs takes a whole number, not "1.5"');
+    expect(error(['x', '--rate', ''])).toBe('--rate takes a number, not ""');
+    expect(error(['x', '--format', 'xml'])).toBe('--format takes text, json, not "xml"');
+    expect(error(['x', '--json=yes'])).toBe('option \'--json\' takes no value (given "yes")');
+    expect(error([])).toBe("missing required argument 'target'");
+    expect(error(['x', 'y', 'z'])).toBe(
+      'too many arguments for \'repro demo\': it takes at most 2, and "z" is one too many',
+    );
   });
 
   it('keeps docs/cli.md generated from the declarations (npm run docs rewrites it)', async () => {

@@ -884,23 +884,37 @@ function updateIndex<T extends IndexedResult>(
   const toRead: string[] = [];
   // 1: a result the index has, whose run had not ended: read again, written only once it ends
   const open = new Uint8Array(names.length);
-  for (let k = 0; k < names.length; k++) {
+  // an ended result kept while the root changed: still the folder it read (same inode, same
+  // time)? Stated all at once, on two threads when they are many
+  const oldOf = (name: string) => {
+    const i = previous.get(name);
+    return i !== undefined && old?.rows.final[i] === 1 && oldReadable ? i : undefined;
+  };
+  const checked = trusted ? [] : names.filter((name) => oldOf(name) !== undefined);
+  const stats = statFolders(
+    runsRoot,
+    checked,
+    options.statParallelFrom ?? STAT_PARALLEL_FROM,
+    options.workerFirst,
+  );
+  for (let k = 0, c = 0; k < names.length; k++) {
     const name = names[k] as string;
     const i = previous.get(name);
-    const final = i !== undefined && old?.rows.final[i] === 1 && oldReadable;
+    const final = oldOf(name) !== undefined;
     if (final && trusted) {
-      plan[k] = i;
+      plan[k] = i as number;
       continue;
     }
     if (final) {
-      const st = fs.statSync(join(runsRoot, name), { throwIfNoEntry: false });
-      if (!st?.isDirectory()) {
+      const ino = stats.ino[c];
+      const mtimeMs = stats.mtimeMs[c++];
+      if (Number.isNaN(ino)) {
         plan[k] = -2;
         changed = true;
         continue;
       }
-      if (old?.rows.ino[i] === st.ino && old.rows.mtimeMs[i] === st.mtimeMs) {
-        plan[k] = i;
+      if (old && old.rows.ino[i as number] === ino && old.rows.mtimeMs[i as number] === mtimeMs) {
+        plan[k] = i as number;
         continue;
       }
     }
@@ -987,6 +1001,8 @@ export interface ReadResultsOptions<T> {
   ) => T;
   /** From this many folders to read, a worker thread reads beside this one. @default 2000 */
   parallelFrom?: number;
+  /** From this many folders to stat, a worker thread stats beside this one. @default 10000 */
+  statParallelFrom?: number;
   /**
    * For tests: this thread reads only once the worker has sent its first batch, so that the
    * worker's part is there whatever the timing (its start under a test runner is slow).
@@ -1499,7 +1515,7 @@ function rowOf(r: FolderRead, st: { ino: number; mtimeMs: number }): FolderRow {
  * How the last reading went (tests and benchmarks look): the folders its worker thread read, and
  * whether the index was trusted as it was (no folder looked at).
  */
-export const lastReading = { byWorker: 0, trusted: false };
+export const lastReading = { byWorker: 0, statedByWorker: 0, trusted: false };
 
 /** Below this many folders to read, a worker thread costs more to start than it saves. */
 const PARALLEL_FROM = 2000;
@@ -1536,19 +1552,7 @@ function readRows(
   // [0]: the next batch to take; [1]: batches the worker has sent
   const shared = new Int32Array(new SharedArrayBuffer(8));
   const { port1, port2 } = new threads.MessageChannel();
-  const self = import.meta.url;
-  // the sources under a test runner: TypeScript, loaded through tsx's hooks
-  const entry = self.endsWith('.ts')
-    ? `require(${JSON.stringify(packageRequire().resolve('tsx/cjs/api'))}).register(); require(${JSON.stringify(fileURLToPath(self))});`
-    : new URL(self);
-  const worker = new threads.Worker(entry, {
-    eval: typeof entry === 'string',
-    workerData: { reproReadFolders: { root, names, shared, port: port2 } },
-    transferList: [port2],
-  });
-  // a worker that fails takes no batch, or leaves the one it took to this thread
-  worker.on('error', () => {});
-  worker.unref();
+  const worker = startWorker({ reproReadFolders: { root, names, shared, port: port2 } }, [port2]);
   lastReading.byWorker = 0;
   const take = () => {
     for (let m = threads.receiveMessageOnPort(port1); m; m = threads.receiveMessageOnPort(port1)) {
@@ -1581,6 +1585,115 @@ function readRows(
   return out;
 }
 
+/**
+ * A worker thread running this module with `data` (readRows, statFolders), never keeping the
+ * process alive; one that fails takes no batch, or leaves the one it took to this thread.
+ */
+function startWorker(data: object, transferList: import('node:worker_threads').Transferable[] = []) {
+  const threads = process.getBuiltinModule('node:worker_threads');
+  const self = import.meta.url;
+  // the sources under a test runner: TypeScript, loaded through tsx's hooks
+  const entry = self.endsWith('.ts')
+    ? `require(${JSON.stringify(packageRequire().resolve('tsx/cjs/api'))}).register(); require(${JSON.stringify(fileURLToPath(self))});`
+    : new URL(self);
+  const worker = new threads.Worker(entry, {
+    eval: typeof entry === 'string',
+    workerData: data,
+    transferList,
+  });
+  worker.on('error', () => {});
+  worker.unref();
+  return worker;
+}
+
+/** Below this many folders to stat, a worker thread costs more to start than it saves. */
+const STAT_PARALLEL_FROM = 10_000;
+/** Folders a thread stats at a time. */
+const STAT_BATCH = 1024;
+
+/** Each folder's inode and modification time; NaN for one that is gone or is no folder. */
+interface FolderStats {
+  ino: Float64Array;
+  mtimeMs: Float64Array;
+}
+
+/**
+ * Stats folders (updateIndex: is each ended result it keeps still the folder it read?): in this
+ * thread, and from `parallelFrom` folders on in a worker beside it, both writing into shared
+ * memory by batches claimed from one counter. A stat costs ~5 µs on some hosts, and a new
+ * result under 100,000 stats every one of them. A worker that fails or stalls leaves its
+ * batches to this thread.
+ */
+function statFolders(
+  root: string,
+  names: readonly string[],
+  parallelFrom: number,
+  workerFirst = false,
+): FolderStats {
+  const parallel = names.length >= parallelFrom && os.availableParallelism() >= 2;
+  const memory = (bytes: number) => (parallel ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+  const stats: FolderStats = {
+    ino: new Float64Array(memory(names.length * 8)),
+    mtimeMs: new Float64Array(memory(names.length * 8)),
+  };
+  const batches = Math.ceil(names.length / STAT_BATCH);
+  lastReading.statedByWorker = 0;
+  if (!parallel) {
+    for (let b = 0; b < batches; b++) statBatch(root, names, b, stats);
+    return stats;
+  }
+  // [0]: the next batch to take; [1]: batches the worker has done; then 1 for each batch done
+  const shared = new Int32Array(new SharedArrayBuffer(4 * (2 + batches)));
+  const worker = startWorker({ reproStatFolders: { root, names, shared, ...stats } });
+  try {
+    if (workerFirst) Atomics.wait(shared, 1, 0, STALL_MS);
+    eachClaimed(shared, batches, (b) => {
+      statBatch(root, names, b, stats);
+      Atomics.store(shared, 2 + b, 1);
+    });
+    // the worker's last batches: wait while it goes on, stat here what it left
+    let seen = Atomics.load(shared, 1);
+    let since = Date.now();
+    const left = () => {
+      for (let b = 0; b < batches; b++) if (Atomics.load(shared, 2 + b) === 0) return true;
+      return false;
+    };
+    while (left() && Date.now() - since < STALL_MS) {
+      if (Atomics.wait(shared, 1, seen, 100) !== 'timed-out' || Atomics.load(shared, 1) !== seen) {
+        seen = Atomics.load(shared, 1);
+        since = Date.now();
+      }
+    }
+    for (let b = 0; b < batches; b++) if (Atomics.load(shared, 2 + b) === 0) statBatch(root, names, b, stats);
+    lastReading.statedByWorker = Atomics.load(shared, 1);
+  } finally {
+    void worker.terminate();
+  }
+  return stats;
+}
+
+function statBatch(root: string, names: readonly string[], batch: number, stats: FolderStats): void {
+  const prefix = join(root, '/');
+  const end = Math.min(names.length, (batch + 1) * STAT_BATCH);
+  for (let k = batch * STAT_BATCH; k < end; k++) {
+    const st = fs.statSync(`${prefix}${names[k]}`, { throwIfNoEntry: false });
+    const folder = st?.isDirectory();
+    stats.ino[k] = folder ? (st as import('node:fs').Stats).ino : Number.NaN;
+    stats.mtimeMs[k] = folder ? (st as import('node:fs').Stats).mtimeMs : Number.NaN;
+  }
+}
+
+/** In a worker thread started by statFolders: stats batches until none is left. */
+function statInWorker(work: { root: string; names: string[]; shared: Int32Array } & FolderStats): void {
+  const { root, names, shared } = work;
+  eachClaimed(shared, Math.ceil(names.length / STAT_BATCH), (b) => {
+    statBatch(root, names, b, work);
+    Atomics.store(shared, 2 + b, 1);
+    Atomics.add(shared, 1, 1);
+    Atomics.notify(shared, 1);
+  });
+}
+
 /** Calls `read` with each batch this thread claims from the counter it shares with the other. */
 function eachClaimed(shared: Int32Array, batches: number, read: (batch: number) => void): void {
   for (let b = Atomics.add(shared, 0, 1); b < batches; b = Atomics.add(shared, 0, 1)) read(b);
@@ -1609,8 +1722,9 @@ function readInWorker(work: {
 
 {
   const threads = process.getBuiltinModule('node:worker_threads');
-  const work = threads.isMainThread ? undefined : threads.workerData?.reproReadFolders;
-  if (work) readInWorker(work);
+  const data = threads.isMainThread ? undefined : threads.workerData;
+  if (data?.reproReadFolders) readInWorker(data.reproReadFolders);
+  if (data?.reproStatFolders) statInWorker(data.reproStatFolders);
 }
 
 /** Stats and reads one folder; undefined when it is gone or is no result. */

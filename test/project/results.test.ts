@@ -291,6 +291,37 @@ describe('the results index', () => {
     expect([...byName(root).keys()].sort()).toEqual(['a', 'b']);
   });
 
+  it('stats the folders it keeps on a second thread when they are many, and sees what changed', () => {
+    const files = {};
+    for (let i = 0; i < 30; i++) Object.assign(files, result(`r${String(i).padStart(2, '0')}`, { lr: i }));
+    const root = makeProject(files);
+    const runs = join(root, 'runs');
+    settle(root);
+    expect(readResults(runs)).toHaveLength(30);
+    // made anew under an old name, removed, added, and a record removed inside one kept
+    rmSync(join(runs, 'r05'), { recursive: true });
+    rmSync(join(runs, 'r07'), { recursive: true });
+    writeFiles(root, { ...result('r05', { lr: 500 }), ...result('r99', { lr: 99 }) });
+    rmSync(join(runs, 'r11/end.json'));
+    // the worker takes the one batch of 29 kept folders before this thread looks
+    const rows = readResults(runs, { statParallelFrom: 1, workerFirst: true });
+    expect(lastReading.statedByWorker).toBe(1);
+    const seen = new Map(rows.map((r) => [r.name, r]));
+    expect(seen.size).toBe(30);
+    expect(seen.has('r07')).toBe(false);
+    expect(seen.get('r05')?.flat).toEqual({ lr: 500 });
+    expect(seen.get('r99')?.flat).toEqual({ lr: 99 });
+    expect(seen.get('r11')?.status).toBe('crashed');
+    expect(seen.get('r12')?.status).toBe('done');
+    const plain = (r: IndexedResult) => [r.name, r.status, r.flat, r.started_at];
+    expect(rows.map(plain)).toEqual(readResults(runs, { cache: false }).map(plain));
+    // and on this thread alone, the same
+    rmSync(join(runs, 'r12'), { recursive: true });
+    const alone = readResults(runs, { statParallelFrom: Number.POSITIVE_INFINITY });
+    expect(lastReading.statedByWorker).toBe(0);
+    expect(alone.map(plain)).toEqual(readResults(runs, { cache: false }).map(plain));
+  });
+
   it('is rebuilt from the folders when its file is torn or foreign', () => {
     const root = makeProject({ ...result('a', { lr: 1 }) });
     settle(root);

@@ -884,13 +884,14 @@ function updateIndex<T extends IndexedResult>(
   const toRead: string[] = [];
   // 1: a result the index has, whose run had not ended: read again, written only once it ends
   const open = new Uint8Array(names.length);
-  // an ended result kept while the root changed: still the folder it read (same inode, same
-  // time)? Stated all at once, on two threads when they are many
-  const oldOf = (name: string) => {
+  // an ended result the index has, whose row is kept: its number, else undefined
+  const kept = (name: string) => {
     const i = previous.get(name);
     return i !== undefined && old?.rows.final[i] === 1 && oldReadable ? i : undefined;
   };
-  const checked = trusted ? [] : names.filter((name) => oldOf(name) !== undefined);
+  // each one kept while the root changed: still the folder it read (same inode, same time)?
+  // Stat'ed all at once, on two threads when they are many
+  const checked = trusted ? [] : names.filter((name) => kept(name) !== undefined);
   const stats = statFolders(
     runsRoot,
     checked,
@@ -899,13 +900,12 @@ function updateIndex<T extends IndexedResult>(
   );
   for (let k = 0, c = 0; k < names.length; k++) {
     const name = names[k] as string;
-    const i = previous.get(name);
-    const final = oldOf(name) !== undefined;
-    if (final && trusted) {
-      plan[k] = i as number;
+    const i = kept(name);
+    if (i !== undefined && trusted) {
+      plan[k] = i;
       continue;
     }
-    if (final) {
+    if (i !== undefined) {
       const ino = stats.ino[c];
       const mtimeMs = stats.mtimeMs[c++];
       if (Number.isNaN(ino)) {
@@ -913,14 +913,15 @@ function updateIndex<T extends IndexedResult>(
         changed = true;
         continue;
       }
-      if (old && old.rows.ino[i as number] === ino && old.rows.mtimeMs[i as number] === mtimeMs) {
-        plan[k] = i as number;
+      if (old && old.rows.ino[i] === ino && old.rows.mtimeMs[i] === mtimeMs) {
+        plan[k] = i;
         continue;
       }
     }
     plan[k] = -1;
     toRead.push(name);
-    if (i !== undefined && old?.rows.final[i] !== 1) open[k] = 1;
+    const before = previous.get(name);
+    if (before !== undefined && old?.rows.final[before] !== 1) open[k] = 1;
     else changed = true;
   }
   const read =

@@ -291,6 +291,23 @@ describe('the results index', () => {
     expect([...byName(root).keys()].sort()).toEqual(['a', 'b']);
   });
 
+  it('is not written again for a run still going while the runs root is too new to vouch for', () => {
+    const root = makeProject({ ...result('a', { lr: 1 }), 'runs/b/config.json': { lr: 2 } });
+    // a root time in the future: every listing looks at the folders again (the index cannot
+    // vouch that nothing was added since)
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(join(root, 'runs'), later, later);
+    const stamp = () => {
+      const st = statSync(indexFile(join(root, 'runs')));
+      return `${st.ino}:${st.mtimeMs}`;
+    };
+    expect(byName(root).get('b')?.status).toBe('running');
+    const before = stamp();
+    expect(byName(root).get('b')?.status).toBe('running');
+    expect(lastReading.trusted).toBe(false);
+    expect(stamp()).toBe(before);
+  });
+
   it('stats the folders it keeps on a second thread when they are many, and sees what changed', () => {
     const files = {};
     for (let i = 0; i < 30; i++) Object.assign(files, result(`r${String(i).padStart(2, '0')}`, { lr: i }));

@@ -1566,16 +1566,7 @@ function readRows(
     if (workerFirst) Atomics.wait(shared, 1, 0, STALL_MS);
     eachClaimed(shared, batches, (b) => place(b, readBatch(root, names, b)));
     // the worker's last batches: wait while it sends, read here what it left
-    let sent = Atomics.load(shared, 1);
-    let since = Date.now();
-    for (take(); done.includes(0) && Date.now() - since < STALL_MS; take()) {
-      if (Atomics.wait(shared, 1, sent, 100) !== 'timed-out' || Atomics.load(shared, 1) !== sent) {
-        sent = Atomics.load(shared, 1);
-        since = Date.now();
-      }
-    }
-    // stalled or failed: no batch counts twice (take() after this is never called)
-    Atomics.store(shared, 0, batches);
+    awaitWorker(shared, batches, () => done.includes(0), take);
     done.forEach((d, b) => {
       if (!d) place(b, readBatch(root, names, b));
     });
@@ -1653,19 +1644,9 @@ function statFolders(
       Atomics.store(shared, 2 + b, 1);
     });
     // the worker's last batches: wait while it goes on, stat here what it left
-    let seen = Atomics.load(shared, 1);
-    let since = Date.now();
-    const left = () => {
-      for (let b = 0; b < batches; b++) if (Atomics.load(shared, 2 + b) === 0) return true;
-      return false;
-    };
-    while (left() && Date.now() - since < STALL_MS) {
-      if (Atomics.wait(shared, 1, seen, 100) !== 'timed-out' || Atomics.load(shared, 1) !== seen) {
-        seen = Atomics.load(shared, 1);
-        since = Date.now();
-      }
-    }
-    for (let b = 0; b < batches; b++) if (Atomics.load(shared, 2 + b) === 0) statBatch(root, names, b, stats);
+    const left = (b: number) => Atomics.load(shared, 2 + b) === 0;
+    awaitWorker(shared, batches, () => Array.from({ length: batches }, (_, b) => b).some(left));
+    for (let b = 0; b < batches; b++) if (left(b)) statBatch(root, names, b, stats);
     lastReading.statedByWorker = Atomics.load(shared, 1);
   } finally {
     void worker.terminate();
@@ -1678,9 +1659,9 @@ function statBatch(root: string, names: readonly string[], batch: number, stats:
   const end = Math.min(names.length, (batch + 1) * STAT_BATCH);
   for (let k = batch * STAT_BATCH; k < end; k++) {
     const st = fs.statSync(`${prefix}${names[k]}`, { throwIfNoEntry: false });
-    const folder = st?.isDirectory();
-    stats.ino[k] = folder ? (st as import('node:fs').Stats).ino : Number.NaN;
-    stats.mtimeMs[k] = folder ? (st as import('node:fs').Stats).mtimeMs : Number.NaN;
+    const folder = st?.isDirectory() ? st : undefined;
+    stats.ino[k] = folder?.ino ?? Number.NaN;
+    stats.mtimeMs[k] = folder?.mtimeMs ?? Number.NaN;
   }
 }
 
@@ -1693,6 +1674,23 @@ function statInWorker(work: { root: string; names: string[]; shared: Int32Array 
     Atomics.add(shared, 1, 1);
     Atomics.notify(shared, 1);
   });
+}
+
+/**
+ * Waits while the worker goes on with the batches it claimed (`shared[1]` counts those it has
+ * done, `take` collects what it sent), until none is `left` or it has done nothing for STALL_MS;
+ * then no batch is claimed any more, so that each one left is this thread's alone.
+ */
+function awaitWorker(shared: Int32Array, batches: number, left: () => boolean, take = () => {}): void {
+  let seen = Atomics.load(shared, 1);
+  let since = Date.now();
+  for (take(); left() && Date.now() - since < STALL_MS; take()) {
+    if (Atomics.wait(shared, 1, seen, 100) !== 'timed-out' || Atomics.load(shared, 1) !== seen) {
+      seen = Atomics.load(shared, 1);
+      since = Date.now();
+    }
+  }
+  Atomics.store(shared, 0, batches);
 }
 
 /** Calls `read` with each batch this thread claims from the counter it shares with the other. */

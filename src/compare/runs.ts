@@ -93,16 +93,6 @@ export function summaryOf(run: RunSummary): RunSummary {
  * the listing's names (`config` is the flat config, `dir` the folder).
  */
 class ListedRun extends Row implements RunSummary {
-  // set by the staleness check alone, kept by the rows' view: a field added to 100,000 rows
-  // (each then made anew by V8 with room for it) cost a tenth of a listing's check
-  get stale(): string[] | undefined {
-    return this.view.stale?.[this.i];
-  }
-  set stale(reasons: string[] | undefined) {
-    this.view.stale ??= [];
-    this.view.stale[this.i] = reasons;
-  }
-
   get dir(): string {
     return `${this.view.prefix}${this.name}`;
   }

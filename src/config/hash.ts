@@ -12,6 +12,14 @@ export function sha256Hex(data: string | Uint8Array): string {
 }
 
 /**
+ * Hex SHA-1 of text or bytes by node:crypto, for checksums of cache files (megabytes, where
+ * @noble/hashes is some ten times slower; the index has loaded node:crypto by then).
+ */
+export function sha1Hex(data: string | Uint8Array): string {
+  return process.getBuiltinModule('node:crypto').createHash('sha1').update(data).digest('hex');
+}
+
+/**
  * JSON with object keys sorted at every depth and no white space: two configs that mean the
  * same thing have the same canonical text, whatever their key order or formatting.
  */

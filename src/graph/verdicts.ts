@@ -1,9 +1,9 @@
 import { fs, join } from '../_builtins.ts';
 import type { RunSummary } from '../compare/runs.ts';
-import { sha256Hex } from '../config/hash.ts';
+import { sha1Hex, sha256Hex } from '../config/hash.ts';
 import { cacheDir, ParsedFile, writeCacheFile } from '../project/cache.ts';
 import type { Project } from '../project/project.ts';
-import { Row } from '../project/results.ts';
+import { indexStamp, NOT_STALE, Row } from '../project/results.ts';
 import { hashFile } from '../run/script.ts';
 import { reproVersion } from '../version.ts';
 import { configFiles, loadGraph, type ProjectGraph } from './graph.ts';
@@ -48,32 +48,33 @@ interface VerdictFile {
 /** For tests: whether the last markStale answered from kept verdicts, and whether it kept new ones. */
 export const lastVerdicts = { kept: false, saved: false };
 
-/** The reasons of every result that is not stale: one list, never changed. */
-const NOT_STALE: string[] = Object.freeze([]) as unknown as string[];
-
 /**
  * Adds to each done run of a listing why it is stale (RunSummary.stale; empty when it is not).
  * When the runs are the whole results index (listRunViews), the verdicts are kept in the user's
  * cache folder and read again while nothing they rest on has changed (VerdictFile). `graph`: the
  * project's graph, or how to load it (loaded only when the kept verdicts do not hold); a graph
  * loaded before this call is used, but its verdicts are not kept (a config may have changed
- * between its reading and the stats taken here).
+ * between its reading and the stats taken here). Returns the kept verdicts' digest when the
+ * verdicts given are kept ones (read again or kept now): equal digests, equal verdicts.
  */
 export async function markStale(
   project: Project,
   runs: RunSummary[],
   graph: ProjectGraph | (() => ProjectGraph) = () => loadGraph(project, { links: false }),
-): Promise<void> {
+): Promise<string | undefined> {
   lastVerdicts.kept = false;
   lastVerdicts.saved = false;
-  const stamp = wholeIndex(runs);
+  const stamp = indexStamp(runs);
   const file = verdictFile(project);
   const recalled = stamp ? await recall(file, project, stamp, runs as unknown as Row[]) : {};
   const { kept } = recalled;
   if (kept) {
-    assign(runs, (i) => kept.verdicts[i] as number, kept.lists);
+    // the whole index's rows (indexStamp): each looks its verdict up when asked for
+    const { view } = runs[0] as unknown as Row;
+    view.verdicts = { ids: kept.verdicts, lists: kept.lists };
+    view.stale = undefined;
     lastVerdicts.kept = true;
-    return;
+    return kept.digest;
   }
   for (const r of runs) r.stale = NOT_STALE;
   // the stats before the graph reads the files (recall's are): a config changed in between is
@@ -95,7 +96,7 @@ export async function markStale(
     statuses.forEach((s, k) => {
       if (s.stale.length) (done[k] as RunSummary).stale = s.stale;
     });
-    return;
+    return undefined;
   }
   // every node, so that the data of every result is checked (as recall checks it)
   const statuses = await graphStatus(g, undefined, inputs);
@@ -127,8 +128,10 @@ export async function markStale(
     lists,
     verdicts: packRuns(verdicts),
   };
-  writeCacheFile(file, JSON.stringify(made));
+  const text = JSON.stringify(made);
+  writeCacheFile(file, text);
   lastVerdicts.saved = true;
+  return sha1Hex(text);
 }
 
 /** Each run's verdict (a run of the whole index: a verdict is kept for done results only). */
@@ -140,16 +143,6 @@ function assign(runs: RunSummary[], verdict: (i: number) => number, lists: strin
 }
 
 const byName = (a: [string, unknown], b: [string, unknown]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
-
-/** The index's stamp when the runs are its rows, each once (listRunViews), else undefined. */
-function wholeIndex(runs: readonly RunSummary[]): string | undefined {
-  const first = runs[0];
-  if (!(first instanceof Row)) return undefined;
-  const { view } = first;
-  if (!view.stamp || runs.length !== view.rows.final.length) return undefined;
-  for (const r of runs) if (!(r instanceof Row) || r.view !== view) return undefined;
-  return view.stamp;
-}
 
 /** The stamp of the index the graph's results came from (one reading: one view), if any. */
 function graphStamp(graph: ProjectGraph): string | undefined {
@@ -186,8 +179,8 @@ function statConfigs(project: Project): VerdictFile['configs'] {
   return configs;
 }
 
-/** The kept verdicts as last parsed in this process (the dashboard lists every few seconds). */
-const parsed = new ParsedFile<VerdictFile | undefined>();
+/** The kept verdicts as last parsed in this process (the dashboard lists every few seconds), and their text's digest. */
+const parsed = new ParsedFile<{ file: VerdictFile; digest: string } | undefined>();
 
 /** The kept verdicts when everything they rest on is as it was, else undefined. */
 async function recall(
@@ -196,13 +189,15 @@ async function recall(
   stamp: string,
   rows: readonly Row[],
 ): Promise<Recalled> {
-  const kept = parsed.get(file, () => {
+  const read = parsed.get(file, () => {
     try {
-      return JSON.parse(fs.readFileSync(file, 'utf8')) as VerdictFile;
+      const text = fs.readFileSync(file, 'utf8');
+      return { file: JSON.parse(text) as VerdictFile, digest: sha1Hex(text) };
     } catch {
       return undefined;
     }
   });
+  const kept = read?.file;
   const verdicts = kept?.index === stamp ? wellFormed(kept, rows.length) : undefined;
   if (!kept || !verdicts) return {};
   const key = keyOf(project);
@@ -234,7 +229,7 @@ async function recall(
     withData.map((row) => ({ name: row.name, dir: join(project.runsRoot, row.name), files: row.files })),
   );
   if (JSON.stringify([...data].sort(byName)) !== JSON.stringify(kept.data)) return { configs, data };
-  return { kept: { verdicts, lists: kept.lists } };
+  return { kept: { verdicts, lists: kept.lists, digest: (read as { digest: string }).digest } };
 }
 
 /**
@@ -243,7 +238,7 @@ async function recall(
  * data's reasons of every result).
  */
 interface Recalled {
-  kept?: { verdicts: Int32Array; lists: string[][] };
+  kept?: { verdicts: Int32Array; lists: string[][]; digest: string };
   configs?: VerdictFile['configs'];
   data?: Map<string, string[]>;
 }

@@ -1,6 +1,7 @@
 import { fs, join } from '../_builtins.ts';
 import { sha1Hex } from '../config/hash.ts';
 import { cacheDir } from '../project/cache.ts';
+import { isAlive } from '../run/status.ts';
 import { type CommandContext, drained, type Output } from './spec.ts';
 
 /**
@@ -253,7 +254,8 @@ export function recording(
 /**
  * Removes the project's kept listings (and notes) of another state or of other verdicts; of the
  * rest, all but the most recently asked within KEPT_PER_STATE and KEPT_BYTES (notes:
- * NOTED_PER_STATE); and temporary files an interrupted listing left an hour ago or more.
+ * NOTED_PER_STATE); and temporary files an interrupted listing left (its process gone, or an
+ * hour old: a process number may be taken again).
  */
 function prune(file: string): void {
   const dir = join(file, '..');
@@ -269,7 +271,8 @@ function prune(file: string): void {
     if (!st) continue;
     const theirs = parts[3];
     if (name.endsWith('.tmp')) {
-      if (st.mtimeMs < Date.now() - 3_600_000) fs.rmSync(path, { force: true });
+      if (st.mtimeMs < Date.now() - 3_600_000 || !isAlive(Number(name.split('.').at(-2)), null))
+        fs.rmSync(path, { force: true });
     } else if (parts[2] !== state || (theirs !== verdicts && theirs !== NONE && verdicts !== NONE))
       fs.rmSync(path, { force: true });
     else (name.endsWith('.asked') ? noted : kept).push({ path, at: st.mtimeMs, size: st.size });

@@ -1,4 +1,5 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -138,8 +139,14 @@ describe('a listing kept and written again (cli/replay.ts)', () => {
     const rec = recording(key, { cwd: '/', env: {}, stdout: sink, stderr: sink });
     rec.ctx.stderr.write('a note\n');
     for (let at = 0; at < text.length; at += 777) rec.ctx.stdout.write(text.slice(at, at + 777));
+    // what listings cut short left: removed once their process is gone
+    const dead = spawnSync('true').pid as number;
+    writeFileSync(`${key.file}.${dead}.tmp`, 'cut short');
+    writeFileSync(`${key.file}.${process.ppid}.tmp`, 'still being written');
     rec.keep();
     expect(keptListings.last).toBe('kept');
+    expect(existsSync(`${key.file}.${dead}.tmp`)).toBe(false);
+    expect(existsSync(`${key.file}.${process.ppid}.tmp`)).toBe(true);
     // a reader that takes each piece a while later, with room for less than a piece and for many
     for (const highWaterMark of [16, 1 << 20]) {
       const got: Buffer[] = [];

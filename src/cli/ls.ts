@@ -16,7 +16,7 @@ import {
 import { fittedPieces, formatValue, truncate } from '../compare/table.ts';
 import type { Json } from '../config/json.ts';
 import { UsageError } from '../errors.ts';
-import type { ProjectGraph } from '../graph/graph.ts';
+import type { ProjectGraph, StatedConfigs } from '../graph/graph.ts';
 import { nearestNames } from '../hints.ts';
 import type { Project } from '../project/project.ts';
 import { indexStamp } from '../project/results.ts';
@@ -106,8 +106,8 @@ A listing of 10,000 results or more, asked for a second time, is kept in the sam
     // them, and one whose kept verdicts hold (graph/verdicts.ts) reads no graph for staleness
     const loadGraph = checkStale || args.length ? (await import('../graph/graph.ts')).loadGraph : undefined;
     let loaded: ProjectGraph | undefined;
-    const graph = () => {
-      loaded ??= (loadGraph as NonNullable<typeof loadGraph>)(project, { links: false });
+    const graph = (configs?: StatedConfigs) => {
+      loaded ??= (loadGraph as NonNullable<typeof loadGraph>)(project, { links: false, configs });
       return loaded;
     };
     const verdicts = checkStale

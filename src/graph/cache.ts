@@ -43,9 +43,19 @@ export class GraphCache {
     this.#next = { version: 3, root: project.root, configs: {} };
   }
 
-  /** A config file, loaded or from the cache; throws what loadConfig throws. */
-  config(file: string): { config: JsonObject; warnings: ConfigWarning[]; hash: string } {
-    const st = fs.statSync(file, { throwIfNoEntry: false });
+  /**
+   * A config file, loaded or from the cache; throws what loadConfig throws. `stated`: its stat
+   * as the caller took it (ino -1: none), else it is stat'ed now.
+   */
+  config(
+    file: string,
+    stated?: { size: number; mtimeMs: number; ino: number },
+  ): { config: JsonObject; warnings: ConfigWarning[]; hash: string } {
+    const st = stated
+      ? stated.ino === -1
+        ? undefined
+        : stated
+      : fs.statSync(file, { throwIfNoEntry: false });
     const hit = this.#old?.configs[file];
     if (st && hit && hit.size === st.size && hit.mtimeMs === st.mtimeMs && hit.ino === st.ino) {
       this.#next.configs[file] = hit;

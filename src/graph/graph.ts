@@ -72,6 +72,31 @@ export interface LoadGraphOptions {
    * 100,000 results naming a missing source the search was a third of loadGraph). @default true
    */
   links?: boolean;
+  /**
+   * The config files and their stats as the caller took them just before (markStale, which
+   * rests its verdicts on them): not listed and stat'ed a second time (~0.14 s of 10,000).
+   */
+  configs?: StatedConfigs;
+}
+
+/** Config files in configFiles' order, with each one's stat (-1 throughout: none). */
+export interface StatedConfigs {
+  files: ConfigFile[];
+  size: number[];
+  mtimeMs: number[];
+  ino: number[];
+}
+
+/** The project's config files, each stat'ed now. */
+export function statConfigs(project: Project): StatedConfigs {
+  const stated: StatedConfigs = { files: configFiles(project), size: [], mtimeMs: [], ino: [] };
+  for (const { file } of stated.files) {
+    const st = fs.statSync(file, { throwIfNoEntry: false });
+    stated.size.push(st?.size ?? -1);
+    stated.mtimeMs.push(st?.mtimeMs ?? -1);
+    stated.ino.push(st?.ino ?? -1);
+  }
+  return stated;
 }
 
 /**
@@ -87,11 +112,21 @@ export function loadGraph(project: Project, options: LoadGraphOptions = {}): Pro
   const rel = (file: string) => relative(project.root, file) || file;
   // the configs that do not load, by name: a result of one is stale (graphStatus)
   const unloadable = new Map<string, { file: string; message: string }>();
-  for (const { file, label } of configFiles(project)) {
+  const stated = options.configs;
+  const files = stated?.files ?? configFiles(project);
+  for (let k = 0; k < files.length; k++) {
+    const { file, label } = files[k] as ConfigFile;
     let name: string | undefined;
     try {
       name = configNameOf(file);
-      const loaded = cache.config(file);
+      const loaded = cache.config(
+        file,
+        stated && {
+          size: stated.size[k] as number,
+          mtimeMs: stated.mtimeMs[k] as number,
+          ino: stated.ino[k] as number,
+        },
+      );
       const other = nodes.get(name);
       if (other) {
         problems.push({

@@ -6,7 +6,7 @@ import type { Project } from '../project/project.ts';
 import { indexStamp, NOT_STALE, Row } from '../project/results.ts';
 import { hashFile } from '../run/script.ts';
 import { reproVersion } from '../version.ts';
-import { configFiles, loadGraph, type ProjectGraph } from './graph.ts';
+import { loadGraph, type ProjectGraph, type StatedConfigs, statConfigs } from './graph.ts';
 import { checkData, graphStatus, hasManifests, type StatusInputs } from './status.ts';
 
 /**
@@ -60,7 +60,8 @@ export const lastVerdicts = { kept: false, saved: false };
 export async function markStale(
   project: Project,
   runs: RunSummary[],
-  graph: ProjectGraph | (() => ProjectGraph) = () => loadGraph(project, { links: false }),
+  graph: ProjectGraph | ((configs?: StatedConfigs) => ProjectGraph) = (configs) =>
+    loadGraph(project, { links: false, configs }),
 ): Promise<string | undefined> {
   lastVerdicts.kept = false;
   lastVerdicts.saved = false;
@@ -79,9 +80,12 @@ export async function markStale(
   for (const r of runs) r.stale = NOT_STALE;
   // the stats before the graph reads the files (recall's are): a config changed in between is
   // found next time
-  const configs =
+  const stated =
     stamp && typeof graph === 'function' ? (recalled.configs ?? statConfigs(project)) : undefined;
-  const g = typeof graph === 'function' ? graph() : graph;
+  const configs = stated && labelled(stated);
+  // the graph reads the configs as stat'ed here: a config changed since is read, and kept with the
+  // stat it had here, so it is read again next time
+  const g = typeof graph === 'function' ? graph(stated) : graph;
   // the data as recall found it, when it got that far (the one part that may hash)
   const inputs: StatusInputs = recalled.data
     ? { scripts: new Map(), data: recalled.data, dataChecked: true }
@@ -167,16 +171,10 @@ function keyOf(
   };
 }
 
-function statConfigs(project: Project): VerdictFile['configs'] {
-  const configs: VerdictFile['configs'] = { files: [], size: [], mtimeMs: [], ino: [] };
-  for (const { file, label } of configFiles(project)) {
-    const st = fs.statSync(file, { throwIfNoEntry: false });
-    configs.files.push(label);
-    configs.size.push(st?.size ?? -1);
-    configs.mtimeMs.push(st?.mtimeMs ?? -1);
-    configs.ino.push(st?.ino ?? -1);
-  }
-  return configs;
+/** The stats as the kept verdicts hold them: each config file by its label. */
+function labelled(stated: StatedConfigs): VerdictFile['configs'] {
+  const { size, mtimeMs, ino } = stated;
+  return { files: stated.files.map((f) => f.label), size, mtimeMs, ino };
 }
 
 /** The kept verdicts as last parsed in this process (the dashboard lists every few seconds), and their text's digest. */
@@ -215,7 +213,7 @@ async function recall(
   if (configs.files.length !== was.files.length) return { configs };
   for (let k = 0; k < configs.files.length; k++) {
     if (
-      configs.files[k] !== was.files[k] ||
+      configs.files[k]?.label !== was.files[k] ||
       configs.size[k] !== was.size[k] ||
       configs.mtimeMs[k] !== was.mtimeMs[k] ||
       configs.ino[k] !== was.ino[k]
@@ -239,7 +237,7 @@ async function recall(
  */
 interface Recalled {
   kept?: { verdicts: Int32Array; lists: string[][]; digest: string };
-  configs?: VerdictFile['configs'];
+  configs?: StatedConfigs;
   data?: Map<string, string[]>;
 }
 

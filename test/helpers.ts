@@ -194,3 +194,20 @@ export function isolateCache(): () => string {
   });
   return () => dir;
 }
+
+/**
+ * A Python stage for pipelines in tests: adds its number (`add`, 1) to its source's value,
+ * reading raw/ when its config has inputs, and logs a loss of 1 / (value + 2).
+ */
+export const STAGE = `import json, os, sys
+cfg = json.load(open(sys.argv[sys.argv.index("-c") + 1]))
+out = os.environ["REPRO_RUN_DIR"]
+value = sum(len(open(os.path.join("raw", f)).read()) for f in sorted(os.listdir("raw"))) if "inputs" in cfg else 0
+if "source" in cfg:
+    value += int(open(os.path.join(os.path.dirname(out), cfg["source"], "value")).read())
+open(os.path.join(out, "value"), "x").write(str(value + cfg.get("add", 1)))
+print(json.dumps({"step": 1, "loss": 1 / (value + 2)}), file=open(os.path.join(out, "metrics.jsonl"), "a"))
+`;
+
+/** The runs root's time settles (the index vouches only for a root older than its listing by a tick). */
+export const settle = () => new Promise((r) => setTimeout(r, 150));

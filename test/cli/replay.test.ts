@@ -4,22 +4,9 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { keptListings, listingKey, replay } from '../../src/cli/replay.ts';
-import { fakeRecord, isolateCache, makeProject, runRepro, writeFiles } from '../helpers.ts';
+import { fakeRecord, isolateCache, makeProject, runRepro, STAGE, settle, writeFiles } from '../helpers.ts';
 
 const cacheFolder = isolateCache();
-
-const STAGE = `import json, os, sys
-cfg = json.load(open(sys.argv[sys.argv.index("-c") + 1]))
-out = os.environ["REPRO_RUN_DIR"]
-value = sum(len(open(os.path.join("raw", f)).read()) for f in sorted(os.listdir("raw"))) if "inputs" in cfg else 0
-if "source" in cfg:
-    value += int(open(os.path.join(os.path.dirname(out), cfg["source"], "value")).read())
-open(os.path.join(out, "value"), "x").write(str(value + cfg.get("add", 1)))
-print(json.dumps({"step": 1, "loss": 1 / (value + 2)}), file=open(os.path.join(out, "metrics.jsonl"), "a"))
-`;
-
-/** The runs root's time settles (the index vouches only for a root older than its listing by a tick). */
-const settle = () => new Promise((r) => setTimeout(r, 150));
 
 const kept = () => readdirSync(join(cacheFolder(), 'repro')).filter((f) => f.startsWith('ls-'));
 

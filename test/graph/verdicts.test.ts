@@ -5,22 +5,9 @@ import { listRuns, listRunViews, type RunSummary } from '../../src/compare/runs.
 import { loadGraph } from '../../src/graph/graph.ts';
 import { lastVerdicts, markStale } from '../../src/graph/verdicts.ts';
 import { findProject } from '../../src/project/project.ts';
-import { fakeRecord, isolateCache, makeProject, runRepro } from '../helpers.ts';
+import { fakeRecord, isolateCache, makeProject, runRepro, STAGE, settle } from '../helpers.ts';
 
 const cacheFolder = isolateCache();
-
-// a stage that adds its number to its source's value, reading raw data when it has inputs
-const STAGE = `import json, os, sys
-cfg = json.load(open(sys.argv[sys.argv.index("-c") + 1]))
-out = os.environ["REPRO_RUN_DIR"]
-value = sum(len(open(os.path.join("raw", f)).read()) for f in sorted(os.listdir("raw"))) if "inputs" in cfg else 0
-if "source" in cfg:
-    value += int(open(os.path.join(os.path.dirname(out), cfg["source"], "value")).read())
-open(os.path.join(out, "value"), "x").write(str(value + cfg.get("add", 1)))
-`;
-
-/** The runs root's time settles (the index vouches only for a root older than its listing by a tick). */
-const settle = () => new Promise((r) => setTimeout(r, 150));
 
 /** markStale over the index's rows, as `repro ls` does: which verdicts, and whether they were kept ones. */
 async function listing(root: string) {

@@ -10,7 +10,7 @@ import { type CommandContext, drained, type Output } from './spec.ts';
  * index's stamp (its rows, every run in them ended), the kept staleness verdicts' digest, the
  * options, the terminal's width and repro's own code. At 100,000 results the table is ~27 MB made
  * from 2 million cells, ~0.8 s of every `repro ls` in which nothing changed. A listing is kept
- * the second time it is asked for (the first leaves a note): keeping one costs ~4% of its
+ * the second time it is asked for (the first leaves a note): keeping one costs ~2% of its
  * making, which `repro run; repro ls`, each listing of a new index, would pay for nothing.
  *
  * `from`: the fewest results a listing must have to be kept (a small one is made faster than
@@ -235,7 +235,7 @@ export function recording(
       try {
         const trailer: Trailer = { key: kept.key, length, sha1: hash.digest('hex'), stderr };
         const json = Buffer.from(JSON.stringify(trailer));
-        const tail = Buffer.from(`${json}\n${String(json.byteLength).padStart(10, '0')}\n`);
+        const tail = Buffer.concat([json, Buffer.from(`\n${String(json.byteLength).padStart(10, '0')}\n`)]);
         for (let done = 0; done < tail.byteLength; ) done += fs.writeSync(fd, tail, done);
         fs.closeSync(fd);
         fd = undefined;

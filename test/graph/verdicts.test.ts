@@ -113,6 +113,34 @@ describe('kept staleness verdicts (graph/verdicts.ts)', () => {
     }
   });
 
+  it('rest on the stats taken before the graph read the configs: a config changed in between is read again next time', async () => {
+    const root = pipeline();
+    expect((await runRepro(root, ['make', 'model'])).code).toBe(0);
+    await settle();
+    const project = findProject({ cwd: root });
+    expect((await listing(root)).saved).toBe(true);
+    // edited: the verdicts are worked out again, and the config is edited once more after its
+    // stat was taken but before the graph reads it (the graph takes markStale's stats)
+    writeFiles(root, 'configs/features.json', { script: 'stage.py', source: 'data', add: 11 });
+    const runs = await listRunViews({ project });
+    let stated = 0;
+    await markStale(project, runs, (configs) => {
+      stated = configs?.files.length ?? 0;
+      writeFiles(root, 'configs/features.json', { script: 'stage.py', source: 'data', add: 1100 });
+      return loadGraph(project, { links: false, configs });
+    });
+    expect(stated, 'the graph is given the stats markStale took').toBe(3);
+    expect(lastVerdicts).toEqual({ kept: false, saved: true });
+    // the kept verdicts and the graph's cache hold the stat from before the second edit: the next
+    // listing works the verdicts out again from the file as it is
+    const next = await listing(root);
+    expect(next.kept).toBe(false);
+    expect(next.stale).toEqual(await afresh(root));
+    expect((await listing(root)).kept).toBe(true);
+    const status = await runRepro(root, ['status', 'features']);
+    expect(status.stdout).toMatch(/features +done, stale +configs\/features.json changed since the run/);
+  });
+
   it('are not kept while a run goes on, nor for a subset of the runs, nor from a graph read before', async () => {
     const root = pipeline();
     expect((await runRepro(root, ['make', 'features'])).code).toBe(0);

@@ -138,7 +138,7 @@ export function print(ctx: Pick<CommandContext, 'stdout'>, text: string): void {
  * never all held in memory waiting. A stream that closes or fails (the reader went away) ends the
  * wait; what is written after goes where bin.ts sends it.
  */
-export async function writeAll(out: Output, pieces: Iterable<string | Uint8Array>): Promise<void> {
+export async function writeAll(out: Output, pieces: Iterable<string>): Promise<void> {
   for (const piece of pieces) if (out.write(piece) === false) await drained(out);
 }
 

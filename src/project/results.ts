@@ -1,7 +1,7 @@
 import { fileURLToPath, fs, join, os, packageRequire } from '../_builtins.ts';
 import { flattenConfig } from '../compare/flatten.ts';
 import { type MetricSummary, summarizeMetrics } from '../compare/metrics.ts';
-import { sha256Hex } from '../config/hash.ts';
+import { sha1Hex, sha256Hex } from '../config/hash.ts';
 import { isJsonObject, type JsonObject } from '../config/json.ts';
 import { IndexDamagedError } from '../errors.ts';
 import { RUN_FILES } from '../run/layout.ts';
@@ -468,9 +468,9 @@ function encode(index: IndexData): { bytes: Iterable<Uint8Array>; stamp: string 
 }
 
 function sha1(bytes: Uint8Array | RecordPieces): string {
+  if (!(bytes instanceof RecordPieces)) return sha1Hex(bytes);
   const hash = process.getBuiltinModule('node:crypto').createHash('sha1');
-  if (bytes instanceof RecordPieces) for (const chunk of bytes.chunks()) hash.update(chunk);
-  else hash.update(bytes);
+  for (const chunk of bytes.chunks()) hash.update(chunk);
   return hash.digest('hex');
 }
 

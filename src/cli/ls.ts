@@ -98,20 +98,24 @@ A listing of 10,000 results or more, asked for a second time, is kept in the sam
   async run({ args, options }, ctx) {
     const filters = (options.where ?? []).map(parseWhere);
     const project = inAttic(await resultSource(options, ctx).project(), options.attic);
-    const all = await listRunViews({ cache: !options['no-cache'], project });
     // the attic and the store have no configs to be stale against; the graph is read once, for
     // the staleness and the targets both
     const checkStale = !options.attic && !options.db && !options['no-stale'];
     // the graph's modules load only when asked for: a listing with --no-stale starts without
     // them, and one whose kept verdicts hold (graph/verdicts.ts) reads no graph for staleness
-    const loadGraph = checkStale || args.length ? (await import('../graph/graph.ts')).loadGraph : undefined;
+    const graphModule = checkStale || args.length ? await import('../graph/graph.ts') : undefined;
+    // the staleness check rests on every config file's stat: taken before the results are read
+    // (10,000 of them took ~0.15 s here after the index was read, ~0.1 s before)
+    const configStats = checkStale ? graphModule?.statConfigs(project) : undefined;
+    const all = await listRunViews({ cache: !options['no-cache'], project });
+    const loadGraph = graphModule?.loadGraph;
     let loaded: ProjectGraph | undefined;
     const graph = (configs?: StatedConfigs) => {
       loaded ??= (loadGraph as NonNullable<typeof loadGraph>)(project, { links: false, configs });
       return loaded;
     };
     const verdicts = checkStale
-      ? await (await import('../graph/verdicts.ts')).markStale(project, all, graph)
+      ? await (await import('../graph/verdicts.ts')).markStale(project, all, graph, configStats)
       : undefined;
     // stages submitted to SLURM: a running one says its job; queued ones have no folder yet
     const slurm = options.attic || options.db ? new Map() : await slurmLabelsOf(project, ctx.env);

@@ -56,18 +56,22 @@ export const lastVerdicts = { kept: false, saved: false };
  * loaded before this call is used, but its verdicts are not kept (a config may have changed
  * between its reading and the stats taken here). Returns the kept verdicts' digest when the
  * verdicts given are kept ones (read again or kept now): equal digests, equal verdicts.
+ * `configs`: the config files' stats when the caller took them before (`repro ls`, before it
+ * read the index); else they are taken here.
  */
 export async function markStale(
   project: Project,
   runs: RunSummary[],
   graph: ProjectGraph | ((configs?: StatedConfigs) => ProjectGraph) = (configs) =>
     loadGraph(project, { links: false, configs }),
+  configs?: StatedConfigs,
 ): Promise<string | undefined> {
   lastVerdicts.kept = false;
   lastVerdicts.saved = false;
   const stamp = indexStamp(runs);
   const file = verdictFile(project);
-  const recalled = stamp ? await recall(file, project, stamp, runs as unknown as Row[]) : {};
+  const stats = () => configs ?? statConfigs(project);
+  const recalled = stamp ? await recall(file, project, stamp, runs as unknown as Row[], stats) : {};
   const { kept } = recalled;
   if (kept) {
     // the whole index's rows (indexStamp): each looks its verdict up when asked for
@@ -80,9 +84,8 @@ export async function markStale(
   for (const r of runs) r.stale = NOT_STALE;
   // the stats before the graph reads the files (recall's are): a config changed in between is
   // found next time
-  const stated =
-    stamp && typeof graph === 'function' ? (recalled.configs ?? statConfigs(project)) : undefined;
-  const configs = stated && labelled(stated);
+  const stated = stamp && typeof graph === 'function' ? (recalled.configs ?? stats()) : undefined;
+  const labels = stated && labelled(stated);
   // the graph reads the configs as stat'ed here: a config changed since is read, and kept with the
   // stat it had here, so it is read again next time
   const g = typeof graph === 'function' ? graph(stated) : graph;
@@ -90,7 +93,7 @@ export async function markStale(
   const inputs: StatusInputs = recalled.data
     ? { scripts: new Map(), data: recalled.data, dataChecked: true }
     : { scripts: new Map(), data: new Map() };
-  if (!stamp || !configs || graphStamp(g) !== stamp) {
+  if (!stamp || !labels || graphStamp(g) !== stamp) {
     // as asked: the done runs' statuses alone
     const done = runs.filter((r) => r.status === 'done' && g.nodes.has(r.name));
     const statuses = await graphStatus(
@@ -126,7 +129,7 @@ export async function markStale(
   const made: VerdictFile = {
     ...keyOf(project),
     index: stamp,
-    configs,
+    configs: labels,
     scripts: [...inputs.scripts],
     data: [...inputs.data].sort(byName),
     lists,
@@ -186,6 +189,7 @@ async function recall(
   project: Project,
   stamp: string,
   rows: readonly Row[],
+  stats: () => StatedConfigs,
 ): Promise<Recalled> {
   const read = parsed.get(file, () => {
     try {
@@ -208,7 +212,7 @@ async function recall(
   )
     return {};
   for (const [script, hash] of kept.scripts) if (hashFile(script) !== hash) return {};
-  const configs = statConfigs(project);
+  const configs = stats();
   const was = kept.configs;
   if (configs.files.length !== was.files.length) return { configs };
   for (let k = 0; k < configs.files.length; k++) {

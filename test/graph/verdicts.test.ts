@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listRuns, listRunViews, type RunSummary } from '../../src/compare/runs.ts';
-import { loadGraph } from '../../src/graph/graph.ts';
+import { loadGraph, statConfigs } from '../../src/graph/graph.ts';
 import { lastVerdicts, markStale } from '../../src/graph/verdicts.ts';
 import { findProject } from '../../src/project/project.ts';
 import { fakeRecord, isolateCache, makeProject, runRepro, STAGE, settle } from '../helpers.ts';
@@ -139,6 +139,42 @@ describe('kept staleness verdicts (graph/verdicts.ts)', () => {
     expect((await listing(root)).kept).toBe(true);
     const status = await runRepro(root, ['status', 'features']);
     expect(status.stdout).toMatch(/features +done, stale +configs\/features.json changed since the run/);
+  });
+
+  it('rest on the stats the caller took before it read the index (repro ls): a config changed after them is read again next time', async () => {
+    const root = pipeline();
+    expect((await runRepro(root, ['make', 'model'])).code).toBe(0);
+    await settle();
+    const project = findProject({ cwd: root });
+    expect((await listing(root)).saved).toBe(true);
+    expect((await listing(root)).kept).toBe(true);
+    // stat'ed, then edited, then the index read and the verdicts asked for with those stats
+    const stated = statConfigs(project);
+    writeFiles(root, 'configs/features.json', { script: 'stage.py', source: 'data', add: 11 });
+    const runs = await listRunViews({ project });
+    await markStale(project, runs, undefined, stated);
+    // the stats say nothing changed: the kept verdicts are given, and they are right for the
+    // files as they were stat'ed; the listing after it sees the edit
+    expect(lastVerdicts.kept).toBe(true);
+    expect(byName(runs).features).toEqual([]);
+    const next = await listing(root);
+    expect(next.kept).toBe(false);
+    expect(next.stale.features).toEqual([
+      expect.stringContaining('configs/features.json changed since the run'),
+    ]);
+    expect(next.stale).toEqual(await afresh(root));
+    // edited before the stats and again between them and the graph's reading: worked out from
+    // the file as it is now, kept with the stats from before the second edit, so worked out
+    // again next time
+    writeFiles(root, 'configs/features.json', { script: 'stage.py', source: 'data', add: 10 });
+    const before = statConfigs(project);
+    writeFiles(root, 'configs/features.json', { script: 'stage.py', source: 'data', add: 12 });
+    const again = await listRunViews({ project });
+    await markStale(project, again, undefined, before);
+    expect(lastVerdicts).toEqual({ kept: false, saved: true });
+    expect(byName(again)).toEqual(await afresh(root));
+    expect((await listing(root)).kept).toBe(false);
+    expect((await listing(root)).kept).toBe(true);
   });
 
   it('are not kept while a run goes on, nor for a subset of the runs, nor from a graph read before', async () => {

@@ -54,6 +54,14 @@ await build({
   // commander is CommonJS and requires Node's built-ins: give the ES module chunks a require
   banner: { js: "const require = process.getBuiltinModule('module').createRequire(import.meta.url);" },
 });
+// `repro run` and `repro begin` (one starts every run of a script): one file without shared
+// chunks, which bin.ts loads for them (29 small chunks took ~20-30 ms longer to load); and the
+// results index's worker thread, one file that every build above starts alike
+await build({
+  ...common,
+  entryPoints: { fast: 'src/cli/fast.ts', 'results-worker': 'src/project/results-worker.ts' },
+  banner: { js: "const require = process.getBuiltinModule('module').createRequire(import.meta.url);" },
+});
 // the dashboard's front end: one browser bundle, its page and styles (uPlot's included)
 await build({
   entryPoints: { app: 'src/ui/web/app.ts' },

@@ -6,7 +6,15 @@
 // (@types/node is Node.js 20's, which lacks the function)
 const nodeModule = process.getBuiltinModule('module') as { enableCompileCache?: () => unknown };
 nodeModule.enableCompileCache?.();
-const { main, processContext, reportError } = await import('./main.ts');
+const argv = process.argv.slice(2);
+// `repro run` and `repro begin` load from one file of their own, built beside this one
+// (fast.ts); every other command from the shared chunks
+const command = argv.find((a) => a !== '--debug');
+const { main, processContext, reportError } = (
+  command === 'run' || command === 'begin'
+    ? await import(new URL('./fast.js', import.meta.url).href)
+    : await import('./main.ts')
+) as typeof import('./main.ts');
 
 // a reader that went away (`repro ls | head`, a closed tee): repro stops writing to it and goes
 // on, so that a run still ends with its records (the script's output is in its log files)
@@ -17,7 +25,7 @@ for (const stream of [process.stdout, process.stderr])
     stream.write = (() => true) as typeof stream.write;
   });
 
-main(process.argv.slice(2)).then(
+main(argv).then(
   (code) => {
     process.exitCode = code;
   },

@@ -1,6 +1,9 @@
-import { fileSystemError, IndexDamagedError, ReproError, UsageError } from '../errors.ts';
+import { IndexDamagedError, type ReproError, UsageError } from '../errors.ts';
 import { reproVersion } from '../version.ts';
+import { debugFlag, processContext, reportError } from './report.ts';
 import type { CommandContext, CommandSpec } from './spec.ts';
+
+export { processContext, reportError };
 
 /**
  * Every command, loaded only when asked for (a command's module brings its part of the
@@ -37,11 +40,6 @@ export async function loadCommands(): Promise<CommandSpec[]> {
   return Promise.all(Object.values(COMMANDS).map(async (load) => (await load()).default));
 }
 
-/** The process's own context: its folder, streams and environment. */
-export function processContext(): CommandContext {
-  return { cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr, env: process.env };
-}
-
 /** `repro --help`: the commands with their summaries. */
 export async function usage(): Promise<string> {
   const specs = await loadCommands();
@@ -64,11 +62,7 @@ docs: README.md and docs/cli.md
 
 /** Runs the CLI on `argv` (without node and the script) and returns the exit code. */
 export async function main(argv: readonly string[], ctx: CommandContext = processContext()): Promise<number> {
-  // --debug is global: anywhere before a "--" that ends repro's own arguments
-  const end = argv.indexOf('--');
-  const mine = (i: number) => end < 0 || i < end;
-  const debug = argv.some((a, i) => a === '--debug' && mine(i));
-  const args = argv.filter((a, i) => a !== '--debug' || !mine(i));
+  const { debug, args } = debugFlag(argv);
   const [name, ...rest] = args;
   try {
     if (name === '--version' || name === '-v') {
@@ -141,23 +135,4 @@ async function unknownCommand(name: string): Promise<ReproError> {
     `unknown command "${name}"${near ? ` (did you mean ${near}?)` : ''}`,
     `Commands are ${names.join(', ')}; see repro --help`,
   );
-}
-
-/** Prints `error: ...` and `hint: ...`; the stack only with --debug. */
-export function reportError(thrown: unknown, debug: boolean, ctx: Pick<CommandContext, 'stderr'>): number {
-  const error = fileSystemError(thrown);
-  if (error instanceof ReproError) {
-    ctx.stderr.write(`error: ${error.message}\n`);
-    if (error.hint) ctx.stderr.write(`hint: ${error.hint}\n`);
-    if (debug && error.stack) ctx.stderr.write(`${error.stack}\n`);
-    return error.exitCode;
-  }
-  const err = error as Error;
-  ctx.stderr.write(`error: ${err?.message ?? String(error)}\n`);
-  ctx.stderr.write(
-    debug && err?.stack
-      ? `${err.stack}\n`
-      : 'hint: this looks like a bug in repro; rerun with --debug and report the stack trace\n',
-  );
-  return 1;
 }

@@ -1,4 +1,4 @@
-import { fileURLToPath, fs, join, os, packageRequire } from '../_builtins.ts';
+import { distFile, fileURLToPath, fs, join, os, packageRequire } from '../_builtins.ts';
 import { flattenConfig } from '../compare/flatten.ts';
 import { type MetricSummary, summarizeMetrics } from '../compare/metrics.ts';
 import { sha1Hex, sha256Hex } from '../config/hash.ts';
@@ -1578,18 +1578,20 @@ function readRows(
 }
 
 /**
- * A worker thread running this module with `data` (readRows, statFolders), never keeping the
- * process alive; one that fails takes no batch, or leaves the one it took to this thread.
+ * A worker thread (results-worker.ts) given `data` (readRows, statFolders), never keeping the
+ * process alive; one that fails takes no batch, or leaves the one it took to this thread. Its
+ * entry is a file of its own (dist/results-worker.js), the same whether this code runs from the
+ * CLI's chunks, from `repro run`'s own file (dist/fast.js, where this module is initialised only
+ * when first imported) or from the library.
  */
 function startWorker(data: object, transferList: import('node:worker_threads').Transferable[] = []) {
   const threads = process.getBuiltinModule('node:worker_threads');
-  const self = import.meta.url;
   // the sources under a test runner: TypeScript, loaded through tsx's hooks
-  const entry = self.endsWith('.ts')
-    ? `require(${JSON.stringify(packageRequire().resolve('tsx/cjs/api'))}).register(); require(${JSON.stringify(fileURLToPath(self))});`
-    : new URL(self);
+  const entry = import.meta.url.endsWith('.ts')
+    ? `require(${JSON.stringify(packageRequire().resolve('tsx/cjs/api'))}).register(); require(${JSON.stringify(fileURLToPath(new URL('./results-worker.ts', import.meta.url)))});`
+    : distFile('results-worker.js');
   const worker = new threads.Worker(entry, {
-    eval: typeof entry === 'string',
+    eval: entry.startsWith('require('),
     workerData: data,
     transferList,
   });
@@ -1719,9 +1721,11 @@ function readInWorker(work: {
   port.close();
 }
 
-{
-  const threads = process.getBuiltinModule('node:worker_threads');
-  const data = threads.isMainThread ? undefined : threads.workerData;
+/** What a worker thread started by startWorker does with its `workerData` (results-worker.ts). */
+export function workInThread(data: {
+  reproReadFolders?: Parameters<typeof readInWorker>[0];
+  reproStatFolders?: Parameters<typeof statInWorker>[0];
+}): void {
   if (data?.reproReadFolders) readInWorker(data.reproReadFolders);
   if (data?.reproStatFolders) statInWorker(data.reproStatFolders);
 }

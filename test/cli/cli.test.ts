@@ -120,6 +120,22 @@ describe('the repro binary', () => {
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain("error: unknown option '--postifx' (did you mean --postfix?)");
     expect(existsSync(join(root, 'runs'))).toBe(false);
+    // run and begin come from a file of their own (dist/fast.js), every other command from the
+    // shared chunks: the same reports either way, and the same as in-process
+    for (const args of [
+      ['--debug', 'run', 'configs/bad.json'],
+      ['begin', '-c', 'configs/bad.json', '--debug'],
+      ['diff', 'configs/bad.json', '--debug'],
+    ]) {
+      const [binary, inProcess] = [await runCli(root, args), await runRepro(root, args)];
+      expect(binary.code, args.join(' ')).toBe(inProcess.code);
+      const [firstBinary, firstInProcess] = [binary.stderr, inProcess.stderr].map((e) => e.split('\n')[0]);
+      expect(firstBinary, args.join(' ')).toBe(firstInProcess);
+      expect(binary.stderr, args.join(' ')).toMatch(
+        args.includes('diff') ? /dist\/chunks\/[^/]+\.js/ : /dist\/fast\.js/,
+      );
+      expect(binary.stderr, args.join(' ')).not.toMatch(args.includes('diff') ? /fast\.js/ : /dist\/chunks/);
+    }
   });
 
   it('passes Ctrl-C on to the script, marks the run interrupted and exits 130', async () => {

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import {
   copyFileSync,
   existsSync,
@@ -12,6 +13,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { deserialize } from 'node:v8';
+import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { listRuns, listRunViews, type RunSummary, runValue, summaryOf } from '../../src/compare/runs.ts';
 import { IndexDamagedError } from '../../src/errors.ts';
@@ -337,6 +339,29 @@ describe('the results index', () => {
     const alone = readResults(runs, { statParallelFrom: Number.POSITIVE_INFINITY });
     expect(lastReading.statedByWorker).toBe(0);
     expect(alone.map(plain)).toEqual(readResults(runs, { cache: false }).map(plain));
+  });
+
+  it('starts its worker threads from the built entry (dist/results-worker.js) as from the sources', async () => {
+    const files = {};
+    for (let i = 0; i < 3; i++) Object.assign(files, result(`r${i}`, { lr: i }));
+    const root = makeProject(files);
+    const runs = join(root, 'runs');
+    const names = ['r0', 'r1', 'r2', 'gone'];
+    const shared = new Int32Array(new SharedArrayBuffer(4 * 3));
+    const ino = new Float64Array(new SharedArrayBuffer(8 * names.length));
+    const mtimeMs = new Float64Array(new SharedArrayBuffer(8 * names.length));
+    const entry = new URL('../../dist/results-worker.js', import.meta.url);
+    expect(existsSync(entry), 'dist/ is built (npm ci builds it)').toBe(true);
+    const worker = new Worker(entry, {
+      workerData: { reproStatFolders: { root: runs, names, shared, ino, mtimeMs } },
+    });
+    await once(worker, 'exit');
+    expect(Atomics.load(shared, 1), "the one batch, stat'ed by the worker").toBe(1);
+    for (const [k, name] of names.slice(0, 3).entries()) {
+      const st = statSync(join(runs, name));
+      expect([ino[k], mtimeMs[k]]).toEqual([st.ino, st.mtimeMs]);
+    }
+    expect(ino[3]).toBeNaN();
   });
 
   it('is rebuilt from the folders when its file is torn or foreign', () => {

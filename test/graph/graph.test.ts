@@ -1,4 +1,14 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { globSync } from 'tinyglobby';
@@ -19,7 +29,9 @@ import { graphStatus } from '../../src/graph/status.ts';
 import { verifyResult } from '../../src/graph/verify.ts';
 import { findProject } from '../../src/project/project.ts';
 import { runConfig } from '../../src/run/runner.ts';
-import { fakeRecord, makeProject, runCli, runRepro, waitFor, writeFiles } from '../helpers.ts';
+import { fakeRecord, isolateCache, makeProject, runCli, runRepro, waitFor, writeFiles } from '../helpers.ts';
+
+const cacheFolder = isolateCache();
 
 // a stage that copies its source's "value" file and adds its own number, logging a metric
 const STAGE = `import json, os, sys
@@ -556,5 +568,44 @@ describe('the graph cache', () => {
     // the result moved aside and made again: another folder, read again
     rmSync(join(root, 'runs/a'), { recursive: true });
     expect((await graphStatus(loadGraph(project)))[0]?.state).toBe('missing');
+  });
+
+  it('is written again only when more than a few configs changed; the few are read again each time', () => {
+    const files: Record<string, object> = {};
+    for (let i = 0; i < 40; i++) files[`configs/c${String(i).padStart(2, '0')}.json`] = { lr: i };
+    const root = makeProject(files);
+    const project = findProject({ cwd: root });
+    const lr = (name: string) => loadGraph(project).nodes.get(name)?.config.lr;
+    expect(lr('c01')).toBe(1);
+    const [cache] = readdirSync(cacheFolder(), { recursive: true, encoding: 'utf8' })
+      .filter((f) => /graph-[0-9a-f]+\.json$/.test(f))
+      .map((f) => join(cacheFolder(), f))
+      .filter((f) => readFileSync(f, 'utf8').includes(JSON.stringify(root)));
+    expect(cache, 'the graph cache of this project').toBeDefined();
+    const written = () => {
+      const st = statSync(cache as string);
+      return `${st.ino}:${st.mtimeMs}`;
+    };
+    const before = written();
+    // one config edited (the same size), one added, one removed: read as they are, every time,
+    // and the cache left as it was
+    writeFiles(root, { 'configs/c01.json': { lr: 7 }, 'configs/new.json': { lr: 99 } });
+    rmSync(join(root, 'configs/c02.json'));
+    for (let k = 0; k < 2; k++) {
+      const graph = loadGraph(project);
+      expect(graph.nodes.get('c01')?.config.lr).toBe(7);
+      expect(graph.nodes.get('new')?.config.lr).toBe(99);
+      expect(graph.nodes.has('c02')).toBe(false);
+      expect(written(), 'the cache is not written for three configs').toBe(before);
+    }
+    // more than a few: written again, and what it keeps is the configs as they are now
+    for (let i = 10; i < 30; i++) writeFiles(root, { [`configs/c${i}.json`]: { lr: i + 100 } });
+    expect(lr('c15')).toBe(115);
+    expect(written()).not.toBe(before);
+    const kept = JSON.parse(readFileSync(cache as string, 'utf8')).configs;
+    expect(kept[join(root, 'configs/c15.json')].config).toEqual({ lr: 115 });
+    expect(kept[join(root, 'configs/c01.json')].config).toEqual({ lr: 7 });
+    expect(kept[join(root, 'configs/c02.json')]).toBeUndefined();
+    expect(lr('c01')).toBe(7);
   });
 });

@@ -82,9 +82,11 @@ export async function markStale(
     return kept.digest;
   }
   for (const r of runs) r.stale = NOT_STALE;
-  // the stats before the graph reads the files (recall's are): a config changed in between is
-  // found next time
-  const stated = stamp && typeof graph === 'function' ? (recalled.configs ?? stats()) : undefined;
+  // the stats before the graph reads the files (recall's, or the caller's): a config changed in
+  // between is found next time. Without a stamp nothing is kept, and the graph stats the files
+  // itself unless the caller already did
+  const stated =
+    typeof graph === 'function' && (stamp || configs) ? (recalled.configs ?? stats()) : undefined;
   const labels = stated && labelled(stated);
   // the graph reads the configs as stat'ed here: a config changed since is read, and kept with the
   // stat it had here, so it is read again next time

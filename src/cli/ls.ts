@@ -110,7 +110,8 @@ A listing of 10,000 results or more, asked for a second time, is kept in the sam
     const all = await listRunViews({ cache: !options['no-cache'], project });
     const loadGraph = graphModule?.loadGraph;
     let loaded: ProjectGraph | undefined;
-    const graph = (configs?: StatedConfigs) => {
+    // the configs as stat'ed above, unless markStale gives its own (the targets' graph too)
+    const graph = (configs: StatedConfigs | undefined = configStats) => {
       loaded ??= (loadGraph as NonNullable<typeof loadGraph>)(project, { links: false, configs });
       return loaded;
     };

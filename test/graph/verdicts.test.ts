@@ -36,13 +36,19 @@ const pipeline = () =>
     'configs/model.json': { script: 'stage.py', source: 'features', add: 100 },
   });
 
+/** The pipeline with every stage made, its runs ended. */
+async function built(): Promise<string> {
+  const root = pipeline();
+  expect((await runRepro(root, ['make', 'model'])).code).toBe(0);
+  await settle();
+  return root;
+}
+
 const byName = (runs: RunSummary[]) => Object.fromEntries(runs.map((r) => [r.name, r.stale ?? []]));
 
 describe('kept staleness verdicts (graph/verdicts.ts)', () => {
   it('are read again while nothing they rest on changed, and worked out again after each change', async () => {
-    const root = pipeline();
-    expect((await runRepro(root, ['make', 'model'])).code).toBe(0);
-    await settle();
+    const root = await built();
     /** Lists twice: the first works the verdicts out (and keeps them), the second reads them. */
     const twice = async (why: string) => {
       const first = await listing(root);
@@ -114,9 +120,7 @@ describe('kept staleness verdicts (graph/verdicts.ts)', () => {
   });
 
   it('rest on the stats taken before the graph read the configs: a config changed in between is read again next time', async () => {
-    const root = pipeline();
-    expect((await runRepro(root, ['make', 'model'])).code).toBe(0);
-    await settle();
+    const root = await built();
     const project = findProject({ cwd: root });
     expect((await listing(root)).saved).toBe(true);
     // edited: the verdicts are worked out again, and the config is edited once more after its
@@ -142,9 +146,7 @@ describe('kept staleness verdicts (graph/verdicts.ts)', () => {
   });
 
   it('rest on the stats the caller took before it read the index (repro ls): a config changed after them is read again next time', async () => {
-    const root = pipeline();
-    expect((await runRepro(root, ['make', 'model'])).code).toBe(0);
-    await settle();
+    const root = await built();
     const project = findProject({ cwd: root });
     expect((await listing(root)).saved).toBe(true);
     expect((await listing(root)).kept).toBe(true);

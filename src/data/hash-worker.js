@@ -137,16 +137,33 @@ export function hashPiece(path, block, size) {
   return block < 0 ? hashFile(path, size) : hashBlock(path, block);
 }
 
+/**
+ * One batch of a piece of work (`bounds[b]` to `bounds[b + 1]` of its pieces), taken from a
+ * counter that every thread shares: each batch once, by whichever thread is free, so that no
+ * thread waits for another to hand out work and the threads end together. Returns the batch's
+ * number and its pieces' outcomes, or undefined when none is left.
+ */
+export function claimBatch(work) {
+  const { pieces, bounds, shared } = work;
+  const b = Atomics.add(shared, 0, 1);
+  if (b >= bounds.length - 1) return undefined;
+  const outcomes = [];
+  for (let i = bounds[b]; i < bounds[b + 1]; i++) {
+    const { path, block, size } = pieces[i];
+    try {
+      outcomes.push({ hash: hashPiece(path, block, size) });
+    } catch (error) {
+      outcomes.push({ error: error.code ?? error.message });
+    }
+  }
+  return { batch: b, outcomes };
+}
+
 if (parentPort) {
-  // work: [{ path, block, size }]
+  // work: { pieces: [{ path, block, size }], bounds, shared }; answers { batch, outcomes } per
+  // batch taken, then { end: true }
   parentPort.on('message', (work) => {
-    const out = work.map(({ path, block, size }) => {
-      try {
-        return { hash: hashPiece(path, block, size) };
-      } catch (error) {
-        return { error: error.code ?? error.message };
-      }
-    });
-    parentPort.postMessage(out);
+    for (let done = claimBatch(work); done; done = claimBatch(work)) parentPort.postMessage(done);
+    parentPort.postMessage({ end: true });
   });
 }

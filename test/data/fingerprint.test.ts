@@ -1,9 +1,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { blake3 } from '@napi-rs/blake-hash';
 import { globSync } from 'tinyglobby';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { diffManifests, fingerprint, type Manifest } from '../../src/data/fingerprint.ts';
 import { loadGraph } from '../../src/graph/graph.ts';
 import { graphStatus } from '../../src/graph/status.ts';
@@ -76,6 +77,46 @@ describe('fingerprint', () => {
     }
     expect(one.count).toBe(604);
     expect(new Set(one.files?.map((f) => f.hash)).size).toBe(604);
+  });
+
+  it('hands each batch to one thread: this one and a worker take them from one shared counter', async () => {
+    const root = data();
+    mkdirSync(join(root, 'data/many'));
+    const pieces = Array.from({ length: 300 }, (_, i) => {
+      const path = join(root, `data/many/${i}.bin`);
+      writeFileSync(path, Buffer.alloc(500 + i, i % 251));
+      return { path, block: -1, size: 500 + i };
+    });
+    // batches of 1 to 4 pieces
+    const bounds = [0];
+    while ((bounds.at(-1) as number) < pieces.length)
+      bounds.push(Math.min(pieces.length, (bounds.at(-1) as number) + 1 + (bounds.length % 4)));
+    const work = { pieces, bounds, shared: new Int32Array(new SharedArrayBuffer(4)) };
+    const module = '../../src/data/hash-worker.js';
+    const { claimBatch, hashFile } = await import(module);
+    type Done = { batch: number; outcomes: { hash?: string; error?: string }[] };
+    const worker = new Worker(new URL(module, import.meta.url));
+    const byWorker: Done[] = [];
+    const ended = new Promise<void>((resolve, reject) => {
+      worker.on('message', (m: Done | { end: true }) => ('end' in m ? resolve() : byWorker.push(m)));
+      worker.once('error', reject);
+    });
+    worker.postMessage(work);
+    // once the worker has begun, this thread takes batches beside it
+    await vi.waitFor(() => expect(byWorker.length).toBeGreaterThan(0), { interval: 1 });
+    const here: Done[] = [];
+    for (let done = claimBatch(work); done; done = claimBatch(work)) here.push(done);
+    await ended;
+    await worker.terminate();
+    const all = [...byWorker, ...here].sort((a, b) => a.batch - b.batch);
+    // every batch once, whichever thread took it, each piece with its own file's digest
+    expect(all.map((d) => d.batch)).toEqual(Array.from({ length: bounds.length - 1 }, (_, b) => b));
+    for (const { batch, outcomes } of all)
+      expect(outcomes).toEqual(
+        pieces.slice(bounds[batch], bounds[batch + 1]).map((p) => ({ hash: hashFile(p.path, p.size) })),
+      );
+    // a counter past the last batch: nothing more to take
+    expect(claimBatch(work)).toBeUndefined();
   });
 
   it('hashes a file over 64 MiB by blocks on every thread, and whole when asked', async () => {

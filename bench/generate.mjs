@@ -94,7 +94,12 @@ export function generate() {
         repro_version: '0.1.0',
         id,
         name,
-        config: { name: c.name, file: `configs/${c.name}.json`, hash: hashConfig(base), base_hash: hashConfig(base) },
+        config: {
+          name: c.name,
+          file: `configs/${c.name}.json`,
+          hash: hashConfig(base),
+          base_hash: hashConfig(base),
+        },
         argv: ['node', 'repro', 'run', `configs/${c.name}.json`],
         command: ['python3', script.path],
         cwd: DATA,
@@ -125,7 +130,10 @@ export function generate() {
     const id = runId(900_000 + k);
     upstream.set(name, { id, started, ended, hash: hashConfig(c) });
     writeFileSync(join(dir, 'config.json'), `${JSON.stringify(c, null, 2)}\n`);
-    writeFileSync(join(dir, 'run.json'), record(name, id, { name }, c, { path: 'prep.py', text: PREP }, [], started));
+    writeFileSync(
+      join(dir, 'run.json'),
+      record(name, id, { name }, c, { path: 'prep.py', text: PREP }, [], started),
+    );
     writeFileSync(
       join(dir, 'end.json'),
       `${JSON.stringify({ status: 'done', exit_code: 0, signal: null, ended_at: ended, duration_s: 3600 })}\n`,

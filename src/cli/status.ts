@@ -7,7 +7,7 @@ export default defineCommand({
   api: ['graphStatus'],
   description: `One line per config (or the ones named), in dependency order, with its state (missing, done, failed, interrupted, crashed, running) and why. A result is stale, with every reason that applies:
 
-- the config file changed since its result was made (its hash differs from the base_hash in run.json): configs are immutable, so this is a breach; repro clone makes a new config;
+- the config file changed since its result was made (its hash differs from the base_hash in run.json; for a result under another name, such as model~lr=0.1, the file it was made from): configs are immutable, so this is a breach; repro clone makes a new config;
 - an upstream result was replaced since (its start time differs from the one recorded in run.json's sources), or ended after this result started;
 - the script changed since the run (its SHA-256 differs from run.json's), or is gone;
 - the input data changed: the fingerprints in inputs.json and inputs-read.json, taken again at their level, show files added, removed or changed.

@@ -200,7 +200,14 @@ export function loadGraph(project: Project, options: LoadGraphOptions = {}): Pro
       });
     }
     const made: GraphNode = { name, file: null, config, sources, result: dir, warnings: NO_WARNINGS, read };
-    const broken = unloadable.get(name);
+    // a config that no longer loads: this result's, or the one a result under another name was
+    // made from (the same file)
+    let broken = unloadable.get(name);
+    if (!broken && unloadable.size) {
+      const facts = result.facts;
+      const from = facts?.config_name ? unloadable.get(facts.config_name) : undefined;
+      if (from && from.file === facts?.config_file) broken = from;
+    }
     if (broken) made.unloadable = broken;
     nodes.set(name, made);
   }

@@ -97,6 +97,19 @@ export async function graphStatus(
       dataReasons,
     );
   }
+  // the config node a result under another name was made from, by the file it recorded: results
+  // of one config share that text, so it is looked up once, not once for each of 100,000 results
+  const madeFromFile = new Map<string, GraphNode | undefined>();
+  const madeFrom = (facts: RunFacts): GraphNode | undefined => {
+    const file = facts.config_file as string;
+    let found = madeFromFile.get(file);
+    if (found === undefined && !madeFromFile.has(file)) {
+      const named = facts.config_name ? graph.nodes.get(facts.config_name) : undefined;
+      found = named?.file === file ? named : undefined;
+      madeFromFile.set(file, found);
+    }
+    return found;
+  };
   // each node's status once worked out; null while it is being (on the current path through the sources)
   const done = new Map<GraphNode, NodeStatus | null>();
   const statusOf = (node: GraphNode): NodeStatus => {
@@ -122,10 +135,14 @@ export async function graphStatus(
     }
     const stale: string[] = [];
     const facts = state.facts;
-    if (facts && node.file) {
-      if ((node.hash ?? hashConfig(node.config)) !== facts.base_hash) {
+    // the config file the run was made from: the node's own, or for a result under another name
+    // (`model~lr=0.1`, made with overrides or a postfix) the config it recorded, when that is
+    // still the same file
+    const own = node.file || !facts?.config_file ? node : madeFrom(facts);
+    if (facts && own?.file) {
+      if ((own.hash ?? hashConfig(own.config)) !== facts.base_hash) {
         stale.push(
-          `${node.file} changed since the run (configs are immutable: repro clone ${node.file} makes a new one)`,
+          `${own.file} changed since the run (configs are immutable: repro clone ${own.file} makes a new one)`,
         );
       }
     }

@@ -13,7 +13,7 @@ import { checkData, graphStatus, hasManifests, type StatusInputs } from './statu
  * The kept verdicts' format; bumped with any change to the staleness rules (graphStatus), so
  * that verdicts worked out by other rules are never read as this version's.
  */
-const VERSION = 3;
+const VERSION = 4;
 
 /**
  * The staleness of every result of a project as last worked out, with everything it rested on:

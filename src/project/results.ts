@@ -88,8 +88,9 @@ export interface Columns {
   runId: Texts<string | null>;
   ended: Texts<string | null>;
   /**
-   * the config's base hash and the script as indexes into tables.baseHashes and tables.scripts
-   * (-1 for none: results of one config share one), the sources as JSON (null for none).
+   * the config the run was made from (base hash, name and file as JSON) and the script as indexes into
+   * tables.baseHashes and tables.scripts (-1 for none: results of one config share one), the
+   * sources as JSON (null for none).
    */
   baseHash: number[];
   script: number[];
@@ -305,7 +306,7 @@ interface Part {
 }
 
 const MAGIC = Buffer.from('repro-results-index\n');
-const VERSION = 14;
+const VERSION = 15;
 
 const FLOAT_COLUMNS = new Set<keyof Columns>([
   'ino',
@@ -1470,6 +1471,7 @@ interface FolderRow {
   /** RunFacts, each null when there is none: */
   runId: string | null;
   ended: string | null;
+  /** the config the run was made from: its base hash, name and file as JSON */
   baseHash: string | null;
   /** the script's path and hash joined by NUL */
   script: string | null;
@@ -1506,7 +1508,11 @@ function rowOf(r: FolderRead, st: { ino: number; mtimeMs: number }): FolderRow {
     skipped: r.metrics_skipped,
     runId: facts?.id ?? null,
     ended: facts?.ended_at ?? null,
-    baseHash: facts?.base_hash ?? null,
+    // the config the run was made from: results of one config share the entry
+    baseHash:
+      facts && (facts.base_hash !== null || facts.config_name !== null || facts.config_file !== null)
+        ? JSON.stringify([facts.base_hash, facts.config_name, facts.config_file])
+        : null,
     script: facts?.script ? `${facts.script.path}\0${facts.script.sha256}` : null,
     sources: facts?.sources.length ? JSON.stringify(facts.sources) : null,
   };
@@ -1775,6 +1781,8 @@ export interface IndexView {
   verdicts?: { ids: Int32Array; lists: readonly string[][] };
   /** RunFacts.script of each entry of tables.scripts, made when first asked for. */
   scripts?: NonNullable<RunFacts['script']>[];
+  /** The base hash, config name and file of each entry of tables.baseHashes, parsed when first asked for. */
+  bases?: [string | null, string | null, string | null][];
 }
 
 type ParsedRecords = { record: Checked<RunRecord>; end: Checked<EndRecord> };
@@ -1940,11 +1948,18 @@ export class Row implements IndexedResult {
     }
     const sources = textAt(rows.sources, i);
     const baseHash = rows.baseHash[i] as number;
+    let base: [string | null, string | null, string | null] = [null, null, null];
+    if (baseHash >= 0) {
+      this.view.bases ??= [];
+      base = this.view.bases[baseHash] ??= JSON.parse(tables.baseHashes[baseHash] as string);
+    }
     return {
       id: textAt(rows.runId, i),
       started_at,
       ended_at: textAt(rows.ended, i),
-      base_hash: baseHash < 0 ? null : (tables.baseHashes[baseHash] ?? null),
+      base_hash: base[0],
+      config_name: base[1],
+      config_file: base[2],
       script,
       sources: sources === null ? NO_SOURCES : (JSON.parse(sources) as RunFacts['sources']),
     };

@@ -115,8 +115,14 @@ export interface RunFacts {
   started_at: string;
   /** end.json's; null while the run has not ended. */
   ended_at: string | null;
-  /** run.json's config.base_hash: the config file the run was made from. */
+  /** run.json's config.base_hash: the config file the run was made from, before overrides. */
   base_hash: string | null;
+  /**
+   * run.json's config.name and config.file (relative to the project root, or absolute outside
+   * it): a result under another name (`model~lr=0.1`) is stale when that file changed.
+   */
+  config_name: string | null;
+  config_file: string | null;
   /** The script as it was hashed when the run started; null when none was recorded. */
   script: { path: string; sha256: string } | null;
   /** The upstream runs it read. */
@@ -135,6 +141,8 @@ export function runFacts(record: RunRecord | undefined, end: EndRecord | undefin
     started_at: record.started_at,
     ended_at: end?.ended_at ?? null,
     base_hash: record.config?.base_hash ?? null,
+    config_name: record.config?.name ?? null,
+    config_file: record.config?.file ?? null,
     script: script?.path && script.sha256 ? { path: script.path, sha256: script.sha256 } : null,
     sources: record.sources?.length
       ? record.sources.map(({ name, id, started_at }) => ({ name, id: id ?? null, started_at }))

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findProject } from '../../src/project/project.ts';
@@ -383,5 +383,61 @@ describe('a result whose config file no longer loads', () => {
     expect((await runRepro(root, ['status'])).stdout).toMatch(/^a\s+error\s+configs\/a\.json: invalid JSON/m);
     writeFileSync(join(root, 'configs/a.json'), good);
     expect(await staleness()).toEqual({ a: [], b: [] });
+  });
+});
+
+describe('a result under another name than its config (overrides, a postfix)', () => {
+  it('is stale when the config file it was made from changed or no longer loads, as the config-named one is', async () => {
+    const root = makeProject({
+      'stage.py': 'import repro\nrun = repro.start_run()\nrun.params.get("lr", 0.1)\n',
+      'configs/a.json': { script: 'stage.py', lr: 0.5 },
+      'configs/b.json': { script: 'stage.py', source: 'a~lr=0.2' },
+    });
+    for (const args of [
+      ['configs/a.json'],
+      ['configs/a.json', '--set', 'lr=0.2'],
+      ['configs/a.json', '--postfix', 'again'],
+      ['configs/b.json'],
+    ])
+      expect((await runRepro(root, ['run', ...args])).code).toBe(0);
+    const staleness = async () => {
+      const r = await runRepro(root, ['ls', '--json']);
+      expect(r.code).toBe(0);
+      return Object.fromEntries(
+        JSON.parse(r.stdout).map((run: { name: string; stale: string[] }) => [run.name, run.stale]),
+      );
+    };
+    const fresh = { a: [], 'a~lr=0.2': [], 'a~again': [], b: [] };
+    // listed once, so that the verdicts are kept and must be seen to no longer hold
+    expect(await staleness()).toEqual(fresh);
+    const good = readFileSync(join(root, 'configs/a.json'), 'utf8');
+    writeFileSync(join(root, 'configs/a.json'), JSON.stringify({ script: 'stage.py', lr: 0.7 }));
+    const changed =
+      'configs/a.json changed since the run (configs are immutable: repro clone configs/a.json makes a new one)';
+    expect(await staleness()).toEqual({
+      a: [changed],
+      'a~lr=0.2': [changed],
+      'a~again': [changed],
+      // downstream of the result it read
+      b: [`upstream a~lr=0.2 is stale: ${changed}`],
+    });
+    // status says so, and fails as a gate
+    const status = await runRepro(root, ['status']);
+    expect(status.code).toBe(1);
+    expect(status.stdout).toMatch(/^a~lr=0\.2\s+done, stale\s+configs\/a\.json changed since the run/m);
+    writeFileSync(join(root, 'configs/a.json'), '{"script": "stage.py", ');
+    const broken = await staleness();
+    for (const name of ['a', 'a~lr=0.2', 'a~again'])
+      expect(broken[name]).toEqual([
+        expect.stringMatching(/^configs\/a\.json changed since the run and no longer loads: invalid JSON/),
+      ]);
+    writeFileSync(join(root, 'configs/a.json'), good);
+    expect(await staleness()).toEqual(fresh);
+    // a result made from a config file elsewhere under the same name is not held to this one
+    const other = join(root, '..', `${root.split('/').pop()}-a`);
+    mkdirSync(other);
+    writeFileSync(join(other, 'a.json'), JSON.stringify({ script: 'stage.py', lr: 0.9 }));
+    expect((await runRepro(root, ['run', join(other, 'a.json'), '--postfix', 'other'])).code).toBe(0);
+    expect((await staleness())['a~other']).toEqual([]);
   });
 });

@@ -549,6 +549,8 @@ describe('the results index', () => {
       started_at: started,
       ended_at: end.ended_at,
       base_hash: 'sha256:b',
+      config_name: 'a',
+      config_file: 'configs/a.json',
       script: { path: 'train.py', sha256: 'sha256:1' },
       sources: [
         { name: 'up', id: 'id-up', started_at: started },

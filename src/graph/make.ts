@@ -207,7 +207,30 @@ export async function make(options: MakeOptions): Promise<MakeSummary> {
   } finally {
     process.off('SIGINT', onSignal);
   }
+  await restale(project, order, outcome);
   return summarize(order, outcome, stale, moved);
+}
+
+/**
+ * The kept stale stages' reasons as they are once the make has run: worked out before it, they
+ * could name an upstream as missing that it has just made (the kept result was not built on that
+ * new upstream either, and says so now). Only when a stage ran and a stale one was kept.
+ */
+async function restale(project: Project, order: GraphNode[], outcome: StageOutcomes): Promise<void> {
+  const kept = order.filter((n) => {
+    const o = outcome.get(n.name);
+    return o?.outcome === 'exists' && o.detail.startsWith('stale: ');
+  });
+  if (!kept.length || ![...outcome.values()].some((o) => o.outcome === 'ran')) return;
+  const now = await graphStatus(
+    loadGraph(project, { links: false }),
+    kept.map((n) => n.name),
+  );
+  for (const s of now)
+    outcome.set(s.name, {
+      outcome: 'exists',
+      detail: s.state !== 'done' ? s.state : s.stale.length ? `stale: ${s.stale.join('; ')}` : 'done',
+    });
 }
 
 /**

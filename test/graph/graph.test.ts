@@ -3,6 +3,7 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
   symlinkSync,
@@ -204,6 +205,25 @@ describe('make, status and verify', () => {
     expect(again.stages.map((s) => s.outcome)).toEqual(['exists', 'exists', 'exists', 'ran']);
     const status = await graphStatus(loadGraph(findProject({ cwd: root })));
     expect(status.every((s) => s.state === 'done' && s.stale.length === 0)).toBe(true);
+  });
+
+  it('reports a kept stale stage by its reasons after the make, not before it', async () => {
+    const root = pipeline();
+    expect((await make({ targets: ['model'], cwd: root, ...quiet })).ok).toBe(true);
+    // features goes aside: model is stale (upstream missing) and is kept; make makes features again
+    renameSync(join(root, 'runs/features'), join(root, 'features-aside'));
+    const before = await graphStatus(loadGraph(findProject({ cwd: root })), ['model']);
+    expect(before[0]?.stale).toEqual(['upstream features is missing']);
+    const summary = await make({ targets: ['model'], cwd: root, ...quiet });
+    expect(summary.stages.map((s) => [s.name, s.outcome])).toEqual([
+      ['data', 'exists'],
+      ['features', 'ran'],
+      ['model', 'exists'],
+    ]);
+    // not "missing", which it no longer is: model was built on another run of it
+    expect(summary.stages[2]?.detail).toBe('stale: upstream features was rebuilt since this run');
+    const after = await graphStatus(loadGraph(findProject({ cwd: root })), ['model']);
+    expect(summary.stages[2]?.detail).toBe(`stale: ${after[0]?.stale.join('; ')}`);
   });
 
   it('runs independent stages in parallel and stops what depends on a failure', async () => {

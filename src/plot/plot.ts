@@ -154,8 +154,8 @@ export function renderSvg(series: PlotSeries[], options: ChartOptions): string {
   const path = line<{ x: number; y: number }>()
     .x((p) => x(p.x))
     .y((p) => y(p.y));
-  const fmtX = x.tickFormat(8, '~g');
-  const fmtY = y.tickFormat(options.logY ? 6 : 8, '~g');
+  const fmtX = x.tickFormat(8, plainOrExponent(x.ticks(8)));
+  const fmtY = y.tickFormat(options.logY ? 6 : 8, options.logY ? '~g' : plainOrExponent(y.ticks(8)));
   const parts = svgOpen(width, height, options.title);
   parts.push(`<g transform="translate(${m.left},${m.top})">`);
   // grid and axes
@@ -290,6 +290,17 @@ export async function renderTerminal(
     color ? `${palette[i % palette.length]}${text}${plot.reset}` : text;
   const legend = series.map((s, i) => `${paint('──', i)} ${s.name}`).join('   ');
   return `${options.metric}${options.logY ? ' (log10)' : ''}\n${chart}\n${' '.repeat(11)}${options.x}: ${formatTick(xMin)} … ${formatTick(xMax)}\n${legend}`;
+}
+
+/**
+ * How a linear axis writes its ticks: as plain numbers (100 … 1000 steps, 0.1 … 0.7 losses) while
+ * they stay short, else with an exponent (2e+8, 3e-7). d3's `g` alone wrote steps 100 … 900 as
+ * 1e+2 … 9e+2.
+ */
+function plainOrExponent(ticks: number[]): string {
+  const step = ticks.length > 1 ? Math.abs((ticks[1] as number) - (ticks[0] as number)) : 1;
+  const most = Math.max(...ticks.map(Math.abs));
+  return step >= 1e-4 && most < 1e6 ? '~r' : '~g';
 }
 
 function formatTick(v: number): string {

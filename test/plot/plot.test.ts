@@ -33,6 +33,23 @@ describe('plot', () => {
     expect(loadSeries(['model'], { cwd: root }).series[0]?.points[0]).toEqual({ x: 0, y: 1 });
   });
 
+  it('writes the ticks as plain numbers while they are short, else with an exponent', () => {
+    const labels = (points: { x: number; y: number }[]) => {
+      const svg = renderSvg([{ name: 'r', points }], { metric: 'loss', x: 'step' });
+      return [...svg.matchAll(/fill="#333">([^<]*)<\/text>/g)].map((m) => m[1]);
+    };
+    // 909 steps and losses under 1: d3's "g" wrote the steps as 1e+2 … 9e+2
+    const steps = labels(Array.from({ length: 910 }, (_, i) => ({ x: i, y: 0.7 - i / 1400 })));
+    expect(steps).toEqual(expect.arrayContaining(['0', '100', '500', '900', '1000', '0.1', '0.7']));
+    expect(steps.filter((l) => /e/.test(l as string))).toEqual([]);
+    // tokens by the billion, and a loss by the ten-millionth: exponents
+    const big = labels([
+      { x: 0, y: 1e-7 },
+      { x: 1e9, y: 9e-7 },
+    ]);
+    expect(big).toEqual(expect.arrayContaining(['5e+8', '1e+9', '5e-7']));
+  });
+
   it('refuses a metric that no run has', () => {
     expect(() => loadSeries(['runs/*'], { cwd: project(), metric: 'bleu' })).toThrow(
       expect.objectContaining({ code: 'REPRO_METRIC_MISSING' }),

@@ -154,6 +154,13 @@ export function parseWhere(text: string): RunFilter {
       'For example --where lr=0.001 --where loss<0.5',
     );
   }
+  // an order compares numbers: any other value (a doubled `>>`, a word) would match nothing
+  if (filter.op !== '=' && filter.op !== '!=' && typeof filter.value !== 'number') {
+    throw new UsageError(
+      `--where "${text}": ${filter.op} compares numbers, and ${JSON.stringify(filter.value)} is not one`,
+      `For example --where ${filter.key}${filter.op}0.5; = and != compare anything: --where ${filter.key}=value`,
+    );
+  }
   return filter;
 }
 

@@ -164,6 +164,12 @@ describe('listRuns', () => {
     expect(sortRuns(runs, '-lr').map((r) => r.name)).toEqual(['a', 'b', 'c']);
     expect(sortRuns(runs, 'acc').map((r) => r.name)).toEqual(['a', 'b', 'c']);
     expect(() => parseWhere('lr')).toThrow(/is not key=value/);
+    // an order of something that is no number matched nothing, silently: a doubled operator, a word
+    expect(() => parseWhere('acc>>0.9')).toThrow(
+      '--where "acc>>0.9": > compares numbers, and ">0.9" is not one',
+    );
+    expect(() => parseWhere('lr<=high')).toThrow(/<= compares numbers/);
+    expect(where('opt=>adam')).toEqual([]);
   });
 
   it('knows which way is better', () => {

@@ -1570,7 +1570,12 @@ function readRows(
   };
   try {
     if (workerFirst) Atomics.wait(shared, 1, 0, STALL_MS);
-    eachClaimed(shared, batches, (b) => place(b, readBatch(root, names, b)));
+    // the worker's rows are taken between this thread's batches, while it reads on: not all at
+    // the end, when it has nothing left to do
+    eachClaimed(shared, batches, (b) => {
+      place(b, readBatch(root, names, b));
+      take();
+    });
     // the worker's last batches: wait while it sends, read here what it left
     awaitWorker(shared, batches, () => done.includes(0), take);
     done.forEach((d, b) => {

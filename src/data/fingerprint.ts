@@ -438,6 +438,8 @@ async function hashAll(
           worker.postMessage(work);
         }),
     );
+    // a worker that fails while this thread still hashes is reported once this one is done
+    for (const w of working) w.catch(() => {});
     // between its batches this thread yields, so that the workers' answers (and the progress
     // line) come in
     for (let done = claimBatch(work); done; done = claimBatch(work)) {

@@ -88,9 +88,9 @@ export interface Columns {
   runId: Texts<string | null>;
   ended: Texts<string | null>;
   /**
-   * the config the run was made from (base hash, name and file as JSON) and the script as indexes into
-   * tables.baseHashes and tables.scripts (-1 for none: results of one config share one), the
-   * sources as JSON (null for none).
+   * the config the run was made from (base hash, name and file as JSON) and the script as
+   * indexes into tables.baseHashes and tables.scripts (-1 for none: results of one config share
+   * one), the sources as JSON (null for none).
    */
   baseHash: number[];
   script: number[];

@@ -925,32 +925,43 @@ function updateIndex<T extends IndexedResult>(
     if (before !== undefined && old?.rows.final[before] !== 1) open[k] = 1;
     else changed = true;
   }
-  const read =
-    opened && opened.names.length === toRead.length && opened.names.every((n, k) => n === toRead[k])
-      ? opened.rows
-      : readRows(runsRoot, toRead, options.parallelFrom ?? PARALLEL_FROM, options.workerFirst);
   // each old row's number in the new index (-1: gone), and the new rows' numbers: the listing's
   // order is the old one with the new rows put in their places (sorting 100,000 again took ~0.05 s)
   const renumbered = old ? new Int32Array(old.count).fill(-1) : undefined;
   const added: number[] = [];
   let count = 0;
-  for (let k = 0, next = 0; k < names.length; k++) {
-    const p = plan[k] as number;
-    if (p >= 0) {
-      keep(olds as RowSource, p);
-      (renumbered as Int32Array)[p] = count++;
-    } else if (p === -1) {
-      const row = read[next++];
-      if (row) {
-        builder.add(fresh, row, freshRecords);
-        keep(news, fresh.name.length - 1);
-        added.push(count++);
+  // the rows in the names' order, made as far as the folders read so far reach: while the
+  // folders are read (between this thread's batches, the worker reading on), not after them
+  let k = 0;
+  let next = 0;
+  const make = (read: (FolderRow | undefined)[], ready: number) => {
+    for (; k < names.length; k++) {
+      const p = plan[k] as number;
+      if (p >= 0) {
+        keep(olds as RowSource, p);
+        (renumbered as Int32Array)[p] = count++;
+      } else if (p === -1) {
+        if (next >= ready) return;
+        const row = read[next];
+        // made: this thread no longer holds it
+        read[next++] = undefined;
+        if (row) {
+          builder.add(fresh, row, freshRecords);
+          keep(news, fresh.name.length - 1);
+          added.push(count++);
+        }
+        // a run still going is read again next time whatever the file says: written only when a
+        // row is new, gone or has ended (100,000 results and one running would write the whole
+        // index at every listing, and the dashboard lists every few seconds)
+        if (!open[k] || !row || row.final) changed = true;
       }
-      // a run still going is read again next time whatever the file says: written only when a
-      // row is new, gone or has ended (100,000 results and one running would write the whole
-      // index at every listing, and the dashboard lists every few seconds)
-      if (!open[k] || !row || row.final) changed = true;
     }
+  };
+  if (opened && opened.names.length === toRead.length && opened.names.every((n, k) => n === toRead[k]))
+    make(opened.rows, opened.rows.length);
+  else {
+    const read = readRows(runsRoot, toRead, options.parallelFrom ?? PARALLEL_FROM, options.workerFirst, make);
+    make(read, read.length);
   }
   const freshPieces = freshRecords.pieces();
   freshBytes = freshPieces.whole();
@@ -1537,12 +1548,15 @@ const STALL_MS = 60_000;
  * shared counter; the worker sends its rows through a message port, and this thread waits for
  * them without an event loop (Atomics.wait, receiveMessageOnPort), so readResults stays
  * synchronous. A worker that fails or stalls costs nothing but time: its batches are read here.
+ * `ready(rows, count)` is told, between this thread's batches, each time the rows read without a
+ * gap from the first grow to `count`, so that the caller makes them while the worker reads on.
  */
 function readRows(
   root: string,
   names: readonly string[],
   parallelFrom: number,
   workerFirst = false,
+  ready: (rows: (FolderRow | undefined)[], count: number) => void = () => {},
 ): (FolderRow | undefined)[] {
   if (names.length < parallelFrom || os.availableParallelism() < 2)
     return names.map((name) => readRow(root, name));
@@ -1554,6 +1568,13 @@ function readRows(
       out[batch * BATCH + k] = row;
     });
     done[batch] = 1;
+  };
+  // the batches read so far without a gap, from the first: the caller may take those rows
+  let through = 0;
+  const more = () => {
+    const was = through;
+    while (through < batches && done[through]) through++;
+    if (through > was) ready(out, Math.min(through * BATCH, names.length));
   };
   const threads = process.getBuiltinModule('node:worker_threads');
   // [0]: the next batch to take; [1]: batches the worker has sent
@@ -1575,6 +1596,7 @@ function readRows(
     eachClaimed(shared, batches, (b) => {
       place(b, readBatch(root, names, b));
       take();
+      more();
     });
     // the worker's last batches: wait while it sends, read here what it left
     awaitWorker(shared, batches, () => done.includes(0), take);

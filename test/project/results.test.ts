@@ -275,6 +275,34 @@ describe('the results index', () => {
     expect(readResults(runs)).toHaveLength(26);
   });
 
+  it('makes the rows of folders read on two threads in order, between kept ones, as the folders come in', () => {
+    const files: Record<string, object> = {};
+    for (let i = 0; i < 800; i += 2)
+      Object.assign(files, result(`r${String(i).padStart(4, '0')}`, { lr: i }));
+    const root = makeProject(files);
+    const runs = join(root, 'runs');
+    const fields = (r: IndexedResult) => [r.name, r.status, r.flat, r.files.size, r.facts?.started_at];
+    readResults(runs);
+    // 1,200 new folders, the first 400 between the kept ones, some removed, some made anew: five
+    // batches to read, the worker taking the first, so that this thread's come in before it
+    const more: Record<string, object> = {};
+    for (let i = 1; i < 2400; i += 2)
+      Object.assign(more, result(`r${String(i).padStart(4, '0')}`, { lr: -i }));
+    for (const gone of ['r0010', 'r0300', 'r0798']) rmSync(join(runs, gone), { recursive: true });
+    for (const anew of ['r0020', 'r0400']) {
+      rmSync(join(runs, anew), { recursive: true });
+      Object.assign(more, result(anew, { lr: 'anew' }));
+    }
+    writeFiles(root, more);
+    const read = readResults(runs, { parallelFrom: 1, workerFirst: true });
+    expect(lastReading.byWorker).toBeGreaterThan(0);
+    expect(read.map(fields)).toEqual(readResults(runs, { cache: false }).map(fields));
+    expect(read).toHaveLength(1597);
+    expect(read.find((r) => r.name === 'r0400')?.flat).toEqual({ lr: 'anew' });
+    // and as written to the index
+    expect(readResults(runs).map(fields)).toEqual(read.map(fields));
+  });
+
   it('sees new, removed and replaced folders, and a record removed by hand once the root changes', () => {
     const root = makeProject({ ...result('a', { lr: 1 }), ...result('b', { lr: 2 }) });
     settle(root);

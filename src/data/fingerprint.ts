@@ -101,8 +101,6 @@ type HashModule = {
   hashFile: (path: string, size?: number) => string;
   hashText: (text: string) => string;
   fileDigest: (path: string, size: number, algorithm: HashAlgorithm) => string;
-  /** A whole file's digest (block -1), or one 64 MiB block's: a worker's piece of work. */
-  hashPiece: (path: string, block: number, size: number) => string;
   blockCount: (size: number) => number;
   joinBlocks: (hexDigests: string[]) => string;
   /** One batch of the work, taken from the threads' shared counter; undefined when none is left. */

@@ -154,12 +154,15 @@ export function renderSvg(series: PlotSeries[], options: ChartOptions): string {
   const path = line<{ x: number; y: number }>()
     .x((p) => x(p.x))
     .y((p) => y(p.y));
-  const fmtX = x.tickFormat(8, plainOrExponent(x.ticks(8)));
-  const fmtY = y.tickFormat(options.logY ? 6 : 8, options.logY ? '~g' : plainOrExponent(y.ticks(8)));
+  const yCount = options.logY ? 6 : 8;
+  const xTicks = x.ticks(8);
+  const yTicks = y.ticks(yCount);
+  const fmtX = x.tickFormat(8, plainOrExponent(xTicks));
+  const fmtY = y.tickFormat(yCount, options.logY ? '~g' : plainOrExponent(yTicks));
   const parts = svgOpen(width, height, options.title);
   parts.push(`<g transform="translate(${m.left},${m.top})">`);
   // grid and axes
-  for (const t of y.ticks(options.logY ? 6 : 8)) {
+  for (const t of yTicks) {
     const label = fmtY(t);
     if (!label) continue;
     parts.push(
@@ -167,7 +170,7 @@ export function renderSvg(series: PlotSeries[], options: ChartOptions): string {
       `<text x="-8" y="${(y(t) + 4).toFixed(1)}" text-anchor="end" fill="#333">${escapeXml(label)}</text>`,
     );
   }
-  for (const t of x.ticks(8)) {
+  for (const t of xTicks) {
     parts.push(
       `<line x1="${x(t).toFixed(1)}" x2="${x(t).toFixed(1)}" y1="0" y2="${plotH}" stroke="#f0f0f0"/>`,
       `<text x="${x(t).toFixed(1)}" y="${plotH + 18}" text-anchor="middle" fill="#333">${escapeXml(fmtX(t))}</text>`,

@@ -48,7 +48,8 @@ await build({
 // the CLI and the tools: shared chunks, so a command loads only what it needs
 await build({
   ...common,
-  entryPoints: { tools: 'src/tools.ts', cli: 'src/cli/bin.ts' },
+  // help.js: commander's help pages, an entry of its own so that fast.js can load it by name
+  entryPoints: { tools: 'src/tools.ts', cli: 'src/cli/bin.ts', help: 'src/cli/help.ts' },
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
   // commander is CommonJS and requires Node's built-ins: give the ES module chunks a require
@@ -56,10 +57,22 @@ await build({
 });
 // `repro run` and `repro begin` (one starts every run of a script): one file without shared
 // chunks, which bin.ts loads for them (29 small chunks took ~20-30 ms longer to load); and the
-// results index's worker thread, one file that every build above starts alike
+// results index's worker thread, one file that every build above starts alike. What a run
+// needs only now and then stays out of fast.js, whose every byte is parsed at each start: the
+// help pages (commander, 40 KB) load from dist/help.js, the glob library (inputs given as globs,
+// 38 KB) from node_modules, as for dist/index.js
 await build({
   ...common,
   entryPoints: { fast: 'src/cli/fast.ts', 'results-worker': 'src/project/results-worker.ts' },
+  external: [...common.external, 'tinyglobby'],
+  plugins: [
+    {
+      name: 'help-from-the-chunks',
+      setup(b) {
+        b.onResolve({ filter: /^\.\/help\.ts$/ }, () => ({ path: './help.js', external: true }));
+      },
+    },
+  ],
   banner: { js: "const require = process.getBuiltinModule('module').createRequire(import.meta.url);" },
 });
 // the dashboard's front end: one browser bundle, its page and styles (uPlot's included)

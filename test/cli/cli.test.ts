@@ -8,7 +8,7 @@ import { renderCliDocs } from '../../src/cli/docs.ts';
 import { helpText } from '../../src/cli/help.ts';
 import { COMMANDS, loadCommands } from '../../src/cli/main.ts';
 import { type CommandSpec, writeAll } from '../../src/cli/spec.ts';
-import { CLI, makeProject, REPO, runCli, runRepro, waitFor } from '../helpers.ts';
+import { CLI, makeProject, REPO, runCli, runRepro, waitFor, writeFiles } from '../helpers.ts';
 
 const SLEEPER = `import time, sys
 print("started", flush=True)
@@ -233,7 +233,14 @@ describe('the repro binary', () => {
   it('answers --help, --version and unknown commands', async () => {
     const root = makeProject();
     expect((await runCli(root, ['--help'])).stdout).toContain('usage: repro <command>');
+    // run and begin load from dist/fast.js, which takes the help pages and the glob library
+    // (the hint for a script under another folder) from outside itself
     expect((await runCli(root, ['run', '--help'])).stdout).toContain('Usage: repro run [options] [config]');
+    expect((await runCli(root, ['begin', '--help'])).stdout).toContain('Usage: repro begin [options]');
+    writeFiles(root, { 'x/sub.py': '', 'configs/h.json': { script: 'sub.py' } });
+    const elsewhere = await runCli(root, ['run', 'configs/h.json']);
+    expect(elsewhere.code).toBe(1);
+    expect(elsewhere.stderr).toContain('hint: Did you mean "script": "x/sub.py"?');
     expect((await runCli(root, ['--version'])).stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
     const unknown = await runCli(root, ['fly']);
     expect(unknown.code).toBe(2);

@@ -1,4 +1,4 @@
-import { distFile, fileURLToPath, fs, join, os, packageRequire } from '../_builtins.ts';
+import { distFile, fileURLToPath, fs, join, os, packageRequire, parseJsonFile } from '../_builtins.ts';
 import { flattenConfig } from '../compare/flatten.ts';
 import { type MetricSummary, summarizeMetrics } from '../compare/metrics.ts';
 import { sha1Hex, sha256Hex } from '../config/hash.ts';
@@ -2056,8 +2056,9 @@ function readFolder(dir: string, name: string): FolderRead | undefined {
     }
   };
   const json = (f: string): unknown => {
+    if (!has.has(f)) return undefined;
     try {
-      return JSON.parse(text(f) ?? '');
+      return parseJsonFile(join(dir, f));
     } catch {
       return undefined;
     }

@@ -1,4 +1,4 @@
-import { basename, dirname, fs, join, os, readBytes, relative } from '../_builtins.ts';
+import { basename, dirname, fs, join, os, parseJsonFile, readBytes, relative } from '../_builtins.ts';
 import { hashConfig } from '../config/hash.ts';
 import { describeJsonType, isJsonObject, type JsonObject } from '../config/json.ts';
 import { fileSystemError } from '../errors.ts';
@@ -170,20 +170,16 @@ export interface Checked<T> {
 
 /** Reads a JSON file and checks it; `{}` when the file is missing. */
 export function readChecked<T>(file: string, check: (value: unknown) => string | null): Checked<T> {
-  let text: string;
+  let value: unknown;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    value = parseJsonFile(file);
   } catch (error) {
+    if (error instanceof SyntaxError)
+      return { damage: `${basename(file)} is not JSON (${(error as Error).message})` };
     const code = (error as NodeJS.ErrnoException).code;
     return code === 'ENOENT' || code === 'ENOTDIR'
       ? {}
       : { damage: `cannot read ${basename(file)} (${code})` };
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    return { damage: `${basename(file)} is not JSON (${(error as Error).message})` };
   }
   const problem = check(value);
   return problem ? { damage: `${basename(file)}: ${problem}` } : { value: value as T };
@@ -250,9 +246,10 @@ export function checkEndRecord(value: unknown): string | null {
   return null;
 }
 
+/** A JSON file parsed; undefined when it is missing or is not JSON. */
 export function readJsonFile<T>(file: string): T | undefined {
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+    return parseJsonFile(file) as T;
   } catch {
     return undefined;
   }

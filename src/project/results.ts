@@ -867,8 +867,15 @@ function updateIndex<T extends IndexedResult>(
       ? (first, next) => ({ source: oldInFile.source, at: oldInFile.at + first, byteLength: next - first })
       : (first, next) => (oldRecords ?? NO_RECORDS).subarray(first, next),
   };
-  let freshBytes: Buffer = NO_RECORDS;
-  const news: RowSource = { rows: fresh, records: (first, next) => freshBytes.subarray(first, next) };
+  // the new rows' records as one buffer, made only when kept rows come between them (joinRuns)
+  let freshBytes: Buffer | undefined;
+  const news: RowSource = {
+    rows: fresh,
+    records: (first, next) => {
+      freshBytes ??= freshPieces.whole();
+      return freshBytes.subarray(first, next);
+    },
+  };
   const runs: RowRun[] = [];
   const keep = (from: RowSource, i: number) => {
     const last = runs[runs.length - 1];
@@ -964,7 +971,6 @@ function updateIndex<T extends IndexedResult>(
     make(read, read.length);
   }
   const freshPieces = freshRecords.pieces();
-  freshBytes = freshPieces.whole();
   // an index of folders read now alone is their columns as they are (a cold listing of 100,000
   // results copied them all once more, 70 MB at its peak)
   const only = runs.length === 1 ? runs[0] : undefined;
@@ -1237,12 +1243,14 @@ class RecordPieces {
 
 /**
  * The records being made, in UTF-8: kept rows copy their stretch of the old records (bytes, or
- * where they lie in the old file), rows read now add their texts, encoded once at the end.
+ * where they lie in the old file); rows read now add their texts, encoded a few MiB at a time as
+ * they come (while the folders are read, the worker reading on), not all at the end.
  */
 class Records {
-  readonly #parts: (string | Uint8Array | FilePiece)[] = [];
-  /** Each part's length in bytes. */
-  readonly #lengths: number[] = [];
+  readonly #parts: (Uint8Array | FilePiece)[] = [];
+  /** Texts added since the last bytes were made, and their length in bytes. */
+  #texts: string[] = [];
+  #textBytes = 0;
   #length = 0;
 
   /** Where the next bytes go. */
@@ -1253,43 +1261,42 @@ class Records {
   /** Adds a text; returns its length in bytes. */
   addText(text: string): number {
     const n = Buffer.byteLength(text, 'utf8');
-    this.#parts.push(text);
-    this.#lengths.push(n);
+    this.#texts.push(text);
+    this.#textBytes += n;
     this.#length += n;
+    if (this.#textBytes >= TEXTS_ENCODED_FROM) this.#encode();
     return n;
   }
 
   /** Adds bytes as they are; returns where they start. */
   addBytes(bytes: Uint8Array | FilePiece): number {
+    this.#encode();
     const at = this.#length;
     this.#parts.push(bytes);
-    this.#lengths.push(bytes.byteLength);
     this.#length += bytes.byteLength;
     return at;
   }
 
-  /** The records as pieces, each stretch of texts encoded into one buffer. */
+  /** The texts added so far as one piece of bytes. */
+  #encode(): void {
+    if (this.#texts.length === 0) return;
+    const bytes = Buffer.allocUnsafe(this.#textBytes);
+    let at = 0;
+    for (const text of this.#texts) at += bytes.write(text, at, 'utf8');
+    this.#parts.push(bytes);
+    this.#texts = [];
+    this.#textBytes = 0;
+  }
+
+  /** The records as pieces. */
   pieces(): RecordPieces {
-    const out: (Uint8Array | FilePiece)[] = [];
-    for (let k = 0; k < this.#parts.length; ) {
-      const part = this.#parts[k] as string | Uint8Array | FilePiece;
-      if (typeof part !== 'string') {
-        out.push(part);
-        k++;
-        continue;
-      }
-      let end = k;
-      let length = 0;
-      for (; end < this.#parts.length && typeof this.#parts[end] === 'string'; end++)
-        length += this.#lengths[end] as number;
-      const bytes = Buffer.allocUnsafe(length);
-      let at = 0;
-      for (; k < end; k++) at += bytes.write(this.#parts[k] as string, at, 'utf8');
-      out.push(bytes);
-    }
-    return new RecordPieces(out);
+    this.#encode();
+    return new RecordPieces(this.#parts.slice());
   }
 }
+
+/** Texts of records kept as texts until they are this many bytes, then encoded as one piece. */
+const TEXTS_ENCODED_FROM = 4 << 20;
 
 /** The rows of an index, old or just read, and their records' stretch first..next (in bytes). */
 interface RowSource {

@@ -275,6 +275,45 @@ describe('the results index', () => {
     expect(readResults(runs)).toHaveLength(26);
   });
 
+  it('keeps records of many MiB, encoded a few at a time, each row at its place, and new rows between them', () => {
+    // records of ~22 KB (a result of many sources): 250 of them are more than one piece of bytes
+    const sources = (i: number) =>
+      Array.from({ length: 150 }, (_, k) => ({
+        name: `up${k}`,
+        id: `${'u'.repeat(60)}-${i}-${k}`,
+        started_at: '2026-01-01T00:00:00Z',
+        config_hash: `sha256:${String(k).padStart(64, '0')}`,
+      }));
+    const made = (name: string, i: number) => ({
+      ...result(name, { lr: i }),
+      [`runs/${name}/run.json`]: fakeRecord({
+        name,
+        started_at: '2026-01-01T00:00:01Z',
+        pid: 2 ** 22 + 5,
+        sources: sources(i),
+      }),
+    });
+    const files = {};
+    for (let i = 0; i < 500; i += 2) Object.assign(files, made(`r${String(i).padStart(3, '0')}`, i));
+    const root = makeProject(files);
+    const runs = join(root, 'runs');
+    const fields = (r: IndexedResult) => [r.name, r.record, r.end, r.facts?.sources.at(-1)?.id];
+    const read = readResults(runs);
+    expect(read.reduce((n, r) => n + JSON.stringify(r.record).length, 0)).toBeGreaterThan(5 << 20);
+    expect(read.map(fields)).toEqual(readResults(runs, { cache: false }).map(fields));
+    expect(read[123]?.facts?.sources.at(-1)?.id).toBe(`${'u'.repeat(60)}-246-149`);
+    // new rows between the kept ones: the new records are cut out of their pieces by place
+    const more = {};
+    for (let i = 1; i < 500; i += 50) Object.assign(more, made(`r${String(i).padStart(3, '0')}`, i));
+    writeFiles(root, more);
+    expect(readResults(runs).map(fields)).toEqual(readResults(runs, { cache: false }).map(fields));
+    // and as written to the index file
+    const file = indexFile(runs);
+    copyFileSync(file, `${file}.copy`);
+    renameSync(`${file}.copy`, file);
+    expect(readResults(runs).map(fields)).toEqual(readResults(runs, { cache: false }).map(fields));
+  });
+
   it('makes the rows of folders read on two threads in order, between kept ones, as the folders come in', () => {
     const files: Record<string, object> = {};
     for (let i = 0; i < 800; i += 2)

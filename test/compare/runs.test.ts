@@ -12,6 +12,7 @@ import {
   stringifyNumbers,
   stringifyNumbersPieces,
 } from '../../src/compare/runs.ts';
+import { parseMetricsCounted } from '../../src/run/metrics.ts';
 import { fakeRecord, isolateCache, makeProject, runCli, runRepro, writeFiles } from '../helpers.ts';
 
 const cacheDir = isolateCache();
@@ -187,6 +188,22 @@ describe('listRuns', () => {
     ).toEqual({
       acc: { last: 0.7, best: 0.9, count: 3 },
     });
+    // each metric's direction is its own, asked once; a metric named __proto__ is one like any other
+    const mixed = summarizeMetrics([
+      { step: 0, acc: 0.5, loss: 2, ['__proto__']: 3, note: 'x' },
+      { step: 1, acc: 0.4, loss: 1, ['__proto__']: 1 },
+      { step: 2, acc: 'NaN', loss: 1.5 },
+    ] as never);
+    expect(Object.entries(mixed)).toEqual([
+      ['acc', { last: Number.NaN, best: 0.5, count: 3 }],
+      ['loss', { last: 1.5, best: 1, count: 3 }],
+      ['__proto__', { last: 1, best: 1, count: 2 }],
+    ]);
+    expect(({} as Record<string, unknown>).last).toBeUndefined();
+    // lines of blanks are no lines; a line that is not a JSON object is skipped and counted
+    expect(
+      parseMetricsCounted('{"a": 1}\n   \n\nnot json\n[1]\n{"a": NaN, "b": "NaN x"}\r\n{"a": -Infinity}'),
+    ).toEqual({ rows: [{ a: 1 }, { a: 'NaN', b: 'NaN x' }, { a: '-Infinity' }], skipped: 2 });
   });
 });
 

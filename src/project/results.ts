@@ -1948,7 +1948,7 @@ export class Row implements IndexedResult {
       const at = rows.metricsAt[i] as number;
       if (at < 0) return NO_METRICS;
       const v = rows.metricValues;
-      out = {};
+      out = Object.create(null) as Record<string, MetricSummary>;
       for (let k = 0; k < (rows.metricsCount[i] as number); k++) {
         const j = at + 4 * k;
         out[tables.metricNames[v[j] as number] as string] = {

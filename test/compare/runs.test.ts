@@ -173,7 +173,7 @@ describe('listRuns', () => {
     expect(where('opt=>adam')).toEqual([]);
   });
 
-  it('knows which way is better', () => {
+  it('knows which way is better', async () => {
     expect(['acc', 'val_acc', 'f1', 'test/accuracy', 'top5', 'reward'].every(higherIsBetter)).toBe(true);
     expect(['loss', 'val_loss', 'error', 'perplexity', 'accuracy_loss_weight'].some(higherIsBetter)).toBe(
       true,
@@ -200,6 +200,20 @@ describe('listRuns', () => {
       ['__proto__', { last: 1, best: 1, count: 2 }],
     ]);
     expect(({} as Record<string, unknown>).last).toBeUndefined();
+    // and so from the results index, as written and as read again
+    const root = makeProject({
+      'runs/p/config.json': { lr: 1 },
+      'runs/p/run.json': fakeRecord({ name: 'p', started_at: '2026-01-01T00:00:01Z', pid: 2 ** 22 + 5 }),
+      'runs/p/end.json': end('done'),
+      'runs/p/metrics.jsonl': '{"step": 0, "__proto__": 2, "loss": 1}\n',
+    });
+    for (let again = 0; again < 2; again++) {
+      const [p] = await listRuns({ cwd: root });
+      expect(Object.entries(p?.metrics ?? {})).toEqual([
+        ['__proto__', { last: 2, best: 2, count: 1 }],
+        ['loss', { last: 1, best: 1, count: 1 }],
+      ]);
+    }
     // lines of blanks are no lines; a line that is not a JSON object is skipped and counted
     expect(
       parseMetricsCounted('{"a": 1}\n   \n\nnot json\n[1]\n{"a": NaN, "b": "NaN x"}\r\n{"a": -Infinity}'),

@@ -406,6 +406,23 @@ function textAt<T extends string | null>(column: Texts<T>, i: number): T {
   return (Array.isArray(column) ? column[i] : column.at(i)) as T;
 }
 
+/**
+ * A column being made as numbers, NaN for null. A loop: `Float64Array.from(column, mapping)`
+ * took ~16 ms for 100,000 rows, each of six columns, while nothing else goes on.
+ */
+function floats(column: ArrayLike<number | null>): Float64Array {
+  const out = new Float64Array(column.length);
+  for (let i = 0; i < column.length; i++) out[i] = column[i] ?? Number.NaN;
+  return out;
+}
+
+/** A column being made as texts, joined by NUL (NULL for null), as TextColumn keeps them. */
+function joinTexts(texts: readonly (string | null)[]): string {
+  let out = '';
+  for (let i = 0; i < texts.length; i++) out += i === 0 ? (texts[i] ?? NULL) : `\0${texts[i] ?? NULL}`;
+  return out;
+}
+
 /** The index as the parts of its file, header first. */
 function encode(index: IndexData): { bytes: Iterable<Uint8Array>; stamp: string } {
   const { serialize } = process.getBuiltinModule('node:v8');
@@ -414,18 +431,14 @@ function encode(index: IndexData): { bytes: Iterable<Uint8Array>; stamp: string 
   for (const key of COLUMNS) {
     if (TEXT_COLUMNS.has(key)) {
       const texts = index.rows[key as TextKey];
-      const joined = texts instanceof TextColumn ? texts.text : texts.map((v) => v ?? NULL).join('\0');
+      const joined = texts instanceof TextColumn ? texts.text : joinTexts(texts);
       bodies.push([key, 'v8', serialize(joined)]);
       continue;
     }
     const column = index.rows[key] as ArrayLike<number | null>;
     // a column joined or loaded is its bytes already; one being made holds null for no number
     if (FLOAT_COLUMNS.has(key))
-      bodies.push([
-        key,
-        'f64',
-        bytes(column instanceof Float64Array ? column : Float64Array.from(column, (v) => v ?? Number.NaN)),
-      ]);
+      bodies.push([key, 'f64', bytes(column instanceof Float64Array ? column : floats(column))]);
     else
       bodies.push([
         key,

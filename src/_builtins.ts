@@ -27,7 +27,7 @@ export function readBytes(path: string, length: number, position: number | null 
   }
 }
 
-/** readJsonFile's buffer, reused: reading is synchronous, and each thread has its own. */
+/** parseJsonFile's buffer, reused: reading is synchronous, and each thread has its own. */
 let jsonBuffer: Buffer | undefined;
 
 /**

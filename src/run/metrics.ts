@@ -66,8 +66,8 @@ export function parseMetricsCounted(text: string): { rows: Record<string, Json>[
     if (line.length === 0) continue;
     let row: unknown;
     try {
-      // bare NaN, Infinity and -Infinity (Python's json writes them) become strings; the rewrite runs only
-      // on the lines that may hold them (it costs more than the parse itself)
+      // bare NaN, Infinity and -Infinity (Python's json writes them) become strings; the
+      // rewrite runs only on the lines that may hold them (it costs more than the parse itself)
       row = JSON.parse(
         special && (line.includes('NaN') || line.includes('Infinity'))
           ? line.replace(/(-?)\b(Infinity|NaN)\b(?=(?:[^"]*"[^"]*")*[^"]*$)/g, '"$1$2"')

@@ -23,6 +23,7 @@ docs/python.md has the whole API.
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
@@ -236,17 +237,57 @@ def _dumps(value) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
+_writes = 0
+
+# what os.link raises on a file system without hard links
+_NO_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS, errno.EXDEV, errno.EMLINK}
+
+
 def _write_new(path: str, text: str) -> None:
-    """Creates a file exclusively: never over one that exists."""
+    """Creates a file exclusively: never over one that exists. The file appears whole: written
+    under a temporary name beside it, then linked to its own name (which fails if that exists),
+    so that no reader sees an empty or half-written end.json. The same as the TypeScript side's
+    writeExclusive; where the file system has no hard links, the file is written in place."""
+    global _writes
+    _writes += 1
+    folder, name = os.path.split(path)
+    temp = os.path.join(folder, f".{name}.{os.getpid()}-{_writes}.writing")
+    try:
+        try:
+            with open(temp, "w", encoding="utf-8") as f:
+                f.write(text)
+        except OSError:
+            _write_in_place(path, text)
+            return
+        try:
+            os.link(temp, path)
+        except FileExistsError:
+            _exists(path)
+        except OSError as error:
+            if error.errno not in _NO_LINKS:
+                raise
+            _write_in_place(path, text)
+    finally:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+
+
+def _write_in_place(path: str, text: str) -> None:
     try:
         with open(path, "x", encoding="utf-8") as f:
             f.write(text)
     except FileExistsError:
-        raise ReproError(
-            "REPRO_FILE_EXISTS",
-            f"{path} already exists; files in a result folder are never overwritten",
-            "Write under another name.",
-        ) from None
+        _exists(path)
+
+
+def _exists(path: str) -> None:
+    raise ReproError(
+        "REPRO_FILE_EXISTS",
+        f"{path} already exists; files in a result folder are never overwritten",
+        "Write under another name.",
+    ) from None
 
 
 class _Tee:

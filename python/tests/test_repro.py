@@ -110,6 +110,25 @@ class LogTest(unittest.TestCase):
         self.assertEqual(caught.exception.code, "REPRO_FILE_EXISTS")
 
 
+class WriteNewTest(unittest.TestCase):
+    def test_a_record_appears_whole_is_never_written_over_and_leaves_no_temporary_file(self):
+        folder = tempfile.mkdtemp(prefix="repro-py-")
+        path = os.path.join(folder, "end.json")
+        # a temporary file of the name this process uses next, left by a crash: taken over
+        stale = os.path.join(folder, f".end.json.{os.getpid()}-{repro._writes + 1}.writing")
+        with open(stale, "w") as f:
+            f.write("stale")
+        repro._write_new(path, '{"status": "done"}\n')
+        with open(path) as f:
+            self.assertEqual(json.load(f), {"status": "done"})
+        with self.assertRaises(ReproError) as caught:
+            repro._write_new(path, "{}")
+        self.assertEqual(caught.exception.code, "REPRO_FILE_EXISTS")
+        with open(path) as f:
+            self.assertEqual(json.load(f), {"status": "done"})
+        self.assertEqual(os.listdir(folder), ["end.json"])
+
+
 class FilesTest(unittest.TestCase):
     def test_open_creates_exclusively_and_makes_sub_folders(self):
         run = make_run({})

@@ -4,7 +4,7 @@ import { type MetricSummary, summarizeMetrics } from '../compare/metrics.ts';
 import { sha1Hex, sha256Hex } from '../config/hash.ts';
 import { isJsonObject, type JsonObject } from '../config/json.ts';
 import { IndexDamagedError } from '../errors.ts';
-import { RUN_FILES } from '../run/layout.ts';
+import { isWriting, RUN_FILES } from '../run/layout.ts';
 import { parseMetricsCounted } from '../run/metrics.ts';
 import {
   type Checked,
@@ -2060,7 +2060,8 @@ interface FolderRead {
 function readFolder(dir: string, name: string): FolderRead | undefined {
   let files: string[];
   try {
-    files = fs.readdirSync(dir);
+    // a file still being written under its temporary name is not one of the folder's files
+    files = fs.readdirSync(dir).filter((f) => !isWriting(f));
   } catch {
     return undefined;
   }

@@ -1,4 +1,4 @@
-import { fs, join, relative } from '../_builtins.ts';
+import { basename, dirname, fs, join, relative } from '../_builtins.ts';
 import type { JsonObject } from '../config/json.ts';
 import { type LoadedConfig, loadConfig } from '../config/load.ts';
 import { applyOverrides, type Override, type ParsedOverride } from '../config/overrides.ts';
@@ -11,7 +11,7 @@ import {
   ResultFileExistsError,
 } from '../errors.ts';
 import { findProject, type Project } from '../project/project.ts';
-import { RUN_FILES } from './layout.ts';
+import { RUN_FILES, writingName } from './layout.ts';
 
 export interface PrepareRunOptions {
   /** Path of the config file. */
@@ -153,8 +153,44 @@ export function createRunFolder(
   return { folder, startedAt: new Date() };
 }
 
-/** Writes a new file; an existing file is an error and is left as it was. */
+/** Files written by this process so far: each one's temporary name is its own. */
+let writes = 0;
+
+/** What link() answers on a file system without hard links. */
+const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV', 'EMLINK']);
+
+/**
+ * Writes a new file; an existing file is an error and is left as it was. The file appears whole:
+ * written under a temporary name beside it (writingName), then linked to its own name, which
+ * fails if that exists. Written in place, a reader between the create and the write saw an
+ * empty run.json or end.json and called a running result damaged. Where the file system has
+ * no hard links, the file is written in place as before.
+ */
 export function writeExclusive(file: string, data: string | Uint8Array): void {
+  const temp = join(dirname(file), writingName(basename(file), `${process.pid}-${++writes}`));
+  try {
+    try {
+      // a stale one (a crash, and this process id again) is in the way: replaced
+      fs.writeFileSync(temp, data);
+    } catch {
+      // a full disk, a folder gone: the file itself says so, as it did
+      writeInPlace(file, data);
+      return;
+    }
+    try {
+      fs.linkSync(temp, file);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') throw new ResultFileExistsError(file);
+      if (!(code && NO_LINKS.has(code))) throw error;
+      writeInPlace(file, data);
+    }
+  } finally {
+    fs.rmSync(temp, { force: true });
+  }
+}
+
+function writeInPlace(file: string, data: string | Uint8Array): void {
   try {
     fs.writeFileSync(file, data, { flag: 'wx' });
   } catch (error) {

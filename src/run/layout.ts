@@ -35,6 +35,20 @@ export const RUN_FILES = {
   reserve: '.reserve',
 } as const;
 
+/**
+ * A file of a result folder while it is written (writeExclusive, and the Python module's
+ * `_write_new`): whole under this name, then linked to its own, so that no reader ever sees it
+ * empty or cut short. `tag` tells writers apart (process id and a count).
+ */
+export function writingName(name: string, tag: string): string {
+  return `.${name}.${tag}.writing`;
+}
+
+/** Whether a file name in a result folder is a file still being written (writingName). */
+export function isWriting(file: string): boolean {
+  return file.startsWith('.') && file.endsWith('.writing');
+}
+
 /** The size of RUN_FILES.reserve. */
 export const RESERVE_BYTES = 64 * 1024;
 

@@ -1,5 +1,13 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -54,6 +62,7 @@ describe('writeExclusive', () => {
     expect(seen).toBe(100);
     // the temporary names are gone
     expect(readdirSync(dir).filter((f) => !f.startsWith('f'))).toEqual([]);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('refuses a file that exists, and leaves it as it was', () => {

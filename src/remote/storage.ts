@@ -1,4 +1,4 @@
-import { dirname, fs, join, relative } from '../_builtins.ts';
+import { basename, dirname, fs, join, relative } from '../_builtins.ts';
 import { importOptional } from '../_optional.ts';
 import { hasher } from '../data/fingerprint.ts';
 import { ReproError } from '../errors.ts';
@@ -251,7 +251,8 @@ export async function uploadFolder(storage: Storage, dir: string, prefix: string
 /**
  * Downloads a result into `dir` (created exclusively): every file goes to a temporary folder
  * first and is checked against its digest, and only a complete, verified result is moved into
- * place. A damaged download leaves nothing behind.
+ * place. A damaged download leaves nothing behind, and while it goes on no listing can take the
+ * half-downloaded folder for a result.
  */
 export async function downloadFolder(
   storage: Storage,
@@ -267,7 +268,8 @@ export async function downloadFolder(
       'REPRO_STORE_BAD_ROW',
       `refused to write ${JSON.stringify(outside?.path ?? prefix)}: not a relative path inside the result`,
     );
-  const tmp = `${dir}.partial-${process.pid}-${Date.now()}`;
+  // beside the result, under a dot name: listings skip it, as they skip every dot entry of runs/
+  const tmp = join(dirname(dir), `.${basename(dir)}.partial-${process.pid}-${Date.now()}`);
   fs.mkdirSync(tmp, { recursive: true });
   try {
     for (const f of files) {

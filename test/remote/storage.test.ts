@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,6 +80,34 @@ describe.each(backends)('storage %s', (_name, make) => {
       code: 'REPRO_STORAGE_CORRUPT',
     });
     expect(() => readFileSync(join(damaged, 'config.json'))).toThrow();
+  });
+
+  it('downloads under a dot name beside the result, which listings skip, until it is whole', async () => {
+    const storage = make();
+    const dir = fresh();
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'config.json'), '{"lr":0.1}\n');
+    writeFileSync(join(dir, 'end.json'), '{"status":"done"}\n');
+    const files = await uploadFolder(storage, dir, 'seen/tok');
+    const runs = fresh();
+    mkdirSync(runs);
+    const seen: string[][] = [];
+    const watched: Storage = {
+      uri: storage.uri,
+      put: (key, file) => storage.put(key, file),
+      list: (prefix) => storage.list(prefix),
+      get: async (key, local) => {
+        seen.push(readdirSync(runs));
+        return storage.get(key, local);
+      },
+    };
+    await downloadFolder(watched, 'seen/tok', files, join(runs, 'model'));
+    expect(seen).toHaveLength(2);
+    for (const names of seen) {
+      expect(names).toHaveLength(1);
+      expect(names[0]).toMatch(/^\.model\.partial-/);
+    }
+    expect(readdirSync(runs)).toEqual(['model']);
   });
 
   it('uploads a large file in parts', async () => {

@@ -6,6 +6,10 @@ import { startRun } from 'repro';
 import { features, random, readJsonl, sigmoid } from './lib/text.ts';
 
 const run = await startRun();
+// Node.js runs a Ctrl-C handler only when the event loop turns: a turn between the long steps
+// and every 20 batches (~0.1 s) lets Ctrl-C end the run at once, with its effective config
+// written (docs/results.md, "Signals"); a turn costs microseconds
+const turn = () => new Promise((next) => setImmediate(next));
 const augmentation = run.source();
 const vocabSize = run.params.get('vocab', 5000);
 const epochs = run.params.get('epochs', 3);
@@ -18,21 +22,32 @@ const bigrams = run.params.get('bigrams', false);
 
 type Sample = { id: string; y: number; tokens: string[] };
 const train = readJsonl<Sample>(readFileSync(join(augmentation.dir, 'train.jsonl'), 'utf8'));
+await turn();
 
 // vocabulary: the most frequent features by document frequency (ties by name, for determinism)
 const df = new Map<string, number>();
-for (const s of train) for (const f of features(s.tokens, bigrams)) df.set(f, (df.get(f) ?? 0) + 1);
+for (const [i, s] of train.entries()) {
+  for (const f of features(s.tokens, bigrams)) df.set(f, (df.get(f) ?? 0) + 1);
+  if (i % 500 === 499) await turn();
+}
+// only features at least as frequent as the vocabSize-th are sorted by name (bigrams make ~500k)
+const counts = [...df.values()].sort((a, b) => b - a);
+const least = counts[Math.min(vocabSize, counts.length) - 1] ?? 0;
 const vocab = [...df]
+  .filter(([, n]) => n >= least)
   .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
   .slice(0, vocabSize)
   .map(([f]) => f);
+await turn();
 const index = new Map(vocab.map((f, i) => [f, i]));
-const rows = train.map((s) => ({
-  y: s.y,
-  x: features(s.tokens, bigrams)
+const rows: { y: number; x: number[] }[] = [];
+for (const s of train) {
+  const x = features(s.tokens, bigrams)
     .map((f) => index.get(f))
-    .filter((i): i is number => i !== undefined),
-}));
+    .filter((i): i is number => i !== undefined);
+  rows.push({ y: s.y, x });
+  if (rows.length % 500 === 0) await turn();
+}
 
 const w = new Float64Array(vocab.length);
 let b = 0;
@@ -62,10 +77,8 @@ for (let epoch = 0; epoch < epochs; epoch++) {
     b -= (lr * gradB) / ids.length;
     run.log({ step, epoch, loss: loss / ids.length });
     step++;
+    if (step % 20 === 0) await turn();
   }
-  // Node.js runs a Ctrl-C handler only when the event loop turns: a turn per epoch lets Ctrl-C
-  // end the run here, with its effective config written (docs/results.md, "Signals")
-  await new Promise((next) => setImmediate(next));
 }
 
 await run.writeFile('model.json', JSON.stringify({ bigrams, bias: b, vocab, weights: [...w] }));

@@ -48,8 +48,14 @@ await build({
 // the CLI and the tools: shared chunks, so a command loads only what it needs
 await build({
   ...common,
-  // help.js: commander's help pages, an entry of its own so that fast.js can load it by name
-  entryPoints: { tools: 'src/tools.ts', cli: 'src/cli/bin.ts', help: 'src/cli/help.ts' },
+  // help.js: commander's help pages, an entry of its own so that fast.js can load it by name;
+  // upstream.js: the graph and its statuses, which a run of a config with sources loads
+  entryPoints: {
+    tools: 'src/tools.ts',
+    cli: 'src/cli/bin.ts',
+    help: 'src/cli/help.ts',
+    upstream: 'src/upstream.ts',
+  },
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
   // commander is CommonJS and requires Node's built-ins: give the ES module chunks a require

@@ -134,6 +134,14 @@ export const ERROR_CODES = {
     means: 'a result to move aside is no longer there',
     hint: 'Another command moved it first; see repro ls --attic.',
   },
+  REPRO_NOT_IN_ATTIC: {
+    means: 'repro restore was given a name, glob or folder that no result in the attic has',
+    hint: 'repro ls --attic lists what the attic holds.',
+  },
+  REPRO_RESTORE_TWICE: {
+    means: 'repro restore was asked to bring back two copies of the same result name',
+    hint: 'Name one of them by its folder in the attic (repro ls --attic lists them).',
+  },
   REPRO_RESULT_RUNNING: {
     means: 'a running result cannot be moved aside',
     hint: 'Wait for it to end, or stop it (Ctrl-C in its terminal), then try again.',

@@ -31,12 +31,41 @@ export {
   upstreamOf,
 } from './graph/graph.ts';
 export { type MakeOptions, type MakeSummary, make, type StageOutcome } from './graph/make.ts';
+export {
+  type RemoveResultsOptions,
+  type RestoreResultsOptions,
+  removeResults,
+  restoreResults,
+} from './graph/rm.ts';
 export { graphStatus, type NodeStatus } from './graph/status.ts';
 export { VERIFY_IGNORED, type VerifyOptions, type VerifyReport, verifyResult } from './graph/verify.ts';
+export {
+  type ChartOptions,
+  type LoadSeriesOptions,
+  loadSeries,
+  type PlotSeries,
+  renderHtml,
+  renderSvg,
+} from './plot/plot.ts';
+export {
+  averageLinkage,
+  type DistanceOptions,
+  distanceMatrix,
+  renderTreeSvg,
+  renderTreeText,
+  type TreeNode,
+} from './plot/tree.ts';
 export { orphanedUploads, type PushOptions, pullResult, pushConfigs } from './remote/queue.ts';
 export { FileStorage, openStorage, S3Storage, type Storage, type StoredFile } from './remote/storage.ts';
 export { type Job, type JobState, type Lease, PgStore, type Store } from './remote/store.ts';
 export { runWorker, type WorkerOptions, type WorkerSummary } from './remote/worker.ts';
+export {
+  type AtticEntry,
+  type AtticMove,
+  atticEntries,
+  moveToAttic,
+  restoreFromAttic,
+} from './run/attic.ts';
 export {
   type CancelResult,
   cancelStages,
@@ -44,3 +73,14 @@ export {
   type Submission,
   submittedStages,
 } from './slurm/slurm.ts';
+export type { ServeUiOptions, UiAppOptions } from './ui/server.ts';
+
+/**
+ * `repro ui`: serves the dashboard until `close()`. Its server and web framework load when it is
+ * called, not with this module.
+ */
+export async function serveUi(
+  options: import('./ui/server.ts').ServeUiOptions,
+): Promise<{ url: string; close: () => Promise<void> }> {
+  return (await import('./ui/server.ts')).serveUi(options);
+}

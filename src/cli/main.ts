@@ -24,6 +24,7 @@ export const COMMANDS: Record<string, () => Promise<{ default: CommandSpec }>> =
   cancel: () => import('./cancel.ts') as never,
   verify: () => import('./verify.ts') as never,
   rm: () => import('./rm.ts') as never,
+  restore: () => import('./restore.ts') as never,
   check: () => import('./check.ts') as never,
   fingerprint: () => import('./fingerprint.ts') as never,
   queue: () => import('./queue.ts') as never,

@@ -9,7 +9,7 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1)$/;
 export default defineCommand({
   name: 'ui',
   summary: 'serve a local dashboard over the runs',
-  api: ['createUiApp', 'serveUi'],
+  api: ['serveUi'],
   description: `A local dashboard over the runs root, without a server to install: a single-page app built with the package (esbuild; nothing is fetched from a CDN) and a read-only JSON API (Hono), over the same files the CLI reads. New and finished runs arrive without a reload (server-sent events, checked every 2 s).
 
 - Runs (#/runs): every result: name, status, start, duration, the keys that differ (add any key as a column), last and best of each metric. Sort by any column (click the header), filter by words in the name, key=value, and status. Virtualised: only the rows in view are in the page, so 10,000 rows stay smooth.

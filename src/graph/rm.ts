@@ -1,9 +1,22 @@
+import { basename, dirname, fs, join, relative, resolve } from '../_builtins.ts';
+import type { JsonObject } from '../config/json.ts';
 import { ReproError } from '../errors.ts';
+import { nearestNames } from '../hints.ts';
 import { findProject, type Project } from '../project/project.ts';
-import { type AtticMove, moveToAttic } from '../run/attic.ts';
+import {
+  type AtticEntry,
+  type AtticMove,
+  atticDir,
+  atticEntries,
+  moveToAttic,
+  restoreFromAttic,
+} from '../run/attic.ts';
+import { RUN_FILES } from '../run/layout.ts';
+import { readJsonFile } from '../run/record.ts';
+import { sourceNames } from '../run/sources.ts';
 import { readRunState } from '../run/status.ts';
 import { assertValid, downstreamOf, loadGraph, topologicalOrder } from './graph.ts';
-import { resolveTargets } from './targets.ts';
+import { isGlob, matchNames, resolveTargets } from './targets.ts';
 
 export interface RemoveResultsOptions {
   /** Config or result names (or result folders) whose results move to the attic. */
@@ -60,4 +73,115 @@ export function removeResults(options: RemoveResultsOptions): { moved: AtticMove
   if (options.dryRun) return { moved: [], planned: order.map((n) => n.name) };
   const moved = order.map((n) => moveToAttic(project, n.result as string, 'repro rm'));
   return { moved, planned: order.map((n) => n.name) };
+}
+
+export interface RestoreResultsOptions {
+  /**
+   * What to bring back: result names or globs over them (each name's copy moved there last), or
+   * attic folders by name (`model@2026-11-28T10-31-02Z`) or path (`runs/.attic/model@…`).
+   */
+  targets: readonly string[];
+  /** Say what would move; move nothing. @default false */
+  dryRun?: boolean;
+  /** @default process.cwd() */
+  cwd?: string;
+  project?: Project;
+  /** Where warnings go (a result restored without its upstream). @default process.stderr */
+  warn?: (line: string) => void;
+}
+
+/**
+ * `repro restore`: moves results back from the attic to their names, whole and untouched, the
+ * upstream ones first. Every check happens before anything moves: a target that matches nothing
+ * in the attic, two copies of one name, a name taken in the runs root.
+ */
+export function restoreResults(options: RestoreResultsOptions): {
+  restored: AtticMove[];
+  planned: AtticEntry[];
+} {
+  const project = options.project ?? findProject({ cwd: options.cwd });
+  const cwd = options.cwd ?? process.cwd();
+  const entries = atticEntries(project);
+  const byEntry = new Map(entries.map((e) => [e.entry, e]));
+  // each name's copy moved there last
+  const latest = new Map(entries.map((e) => [e.name, e]));
+  const picked: AtticEntry[] = [];
+  for (const target of options.targets) {
+    const abs = resolve(cwd, target);
+    const inAttic = dirname(abs) === atticDir(project) ? byEntry.get(basename(abs)) : undefined;
+    const one = inAttic ?? byEntry.get(target) ?? latest.get(target);
+    if (one) {
+      picked.push(one);
+      continue;
+    }
+    const hits = isGlob(target) ? matchNames(target, latest.keys()) : [];
+    if (hits.length === 0) {
+      const near = nearestNames(target, [...latest.keys()]);
+      throw new ReproError(
+        'REPRO_NOT_IN_ATTIC',
+        `${isGlob(target) ? `the glob "${target}" matches` : `"${target}" is`} no result in the attic (${relative(cwd, atticDir(project)) || '.'})`,
+        near.length
+          ? `Closest: ${near.map((n) => `"${n}"`).join(', ')}. repro ls --attic lists the attic.`
+          : 'The attic is empty: nothing was moved aside yet.',
+      );
+    }
+    for (const name of hits) picked.push(latest.get(name) as AtticEntry);
+  }
+  const chosen = new Map<string, AtticEntry>();
+  for (const e of picked) {
+    const other = chosen.get(e.name);
+    if (other && other.entry !== e.entry)
+      throw new ReproError(
+        'REPRO_RESTORE_TWICE',
+        `${other.entry} and ${e.entry} are both ${e.name}; only one can take its name`,
+      );
+    chosen.set(e.name, e);
+  }
+  for (const e of chosen.values())
+    if (fs.existsSync(join(project.runsRoot, e.name)))
+      throw new ReproError(
+        'REPRO_RESULT_EXISTS',
+        `a result named ${e.name} is in ${relative(cwd, project.runsRoot) || '.'}; results are never overwritten, so nothing was restored`,
+        `Move it aside first (repro rm ${e.name}; it goes to the attic too), then restore ${e.entry}.`,
+      );
+  // upstream first: a result never sits in the runs root before the upstream it was built on
+  const sources = new Map([...chosen.values()].map((e) => [e.name, sourcesOf(e.dir)]));
+  const order: AtticEntry[] = [];
+  const placed = new Set<string>();
+  const place = (e: AtticEntry, path: Set<string>) => {
+    if (placed.has(e.name) || path.has(e.name)) return;
+    path.add(e.name);
+    for (const s of sources.get(e.name) ?? []) {
+      const up = chosen.get(s);
+      if (up) place(up, path);
+    }
+    placed.add(e.name);
+    order.push(e);
+  };
+  for (const e of [...chosen.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) place(e, new Set());
+  // a result brought back without its upstream reads as stale (upstream missing) until it is there
+  const warn = options.warn ?? ((line: string) => process.stderr.write(`${line}\n`));
+  for (const e of order) {
+    const missing = (sources.get(e.name) ?? []).filter(
+      (s) => !chosen.has(s) && !fs.existsSync(join(project.runsRoot, s)),
+    );
+    if (missing.length)
+      warn(
+        `repro: warning: ${e.name} was built on ${missing.join(', ')}, which ${missing.length === 1 ? 'is' : 'are'} not in the runs root: it ${options.dryRun ? 'would be' : 'is'} stale (upstream missing) until ${missing.length === 1 ? 'it is' : 'they are'} restored or built again`,
+      );
+  }
+  if (options.dryRun) return { restored: [], planned: order };
+  return { restored: order.map((e) => restoreFromAttic(project, e)), planned: order };
+}
+
+/** The result names a result in the attic was built on (its config.json's `source`). */
+function sourcesOf(dir: string): string[] {
+  try {
+    const config = readJsonFile(join(dir, RUN_FILES.config));
+    return config && typeof config === 'object' && !Array.isArray(config)
+      ? sourceNames(config as JsonObject, dir).filter((s) => typeof s === 'string')
+      : [];
+  } catch {
+    return [];
+  }
 }

@@ -76,3 +76,103 @@ export function moveToAttic(project: Pick<Project, 'runsRoot'>, dir: string, why
     return move;
   }
 }
+
+/** A result in the attic: its folder there, the name it had, and when it moved there. */
+export interface AtticEntry {
+  /** The folder's name in the attic: `model@2026-11-28T10-31-02Z` (`-2`, `-3` ... when taken). */
+  entry: string;
+  /** The result's name in the runs root before it moved: `model`. */
+  name: string;
+  dir: string;
+}
+
+const ENTRY = /^(.+)@(\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ)(?:-(\d+))?$/;
+
+/**
+ * The results in the attic, each name's copies oldest first (by the time in the folder's name,
+ * then its `-2`, `-3`): the last copy of a name is the one moved there last.
+ */
+export function atticEntries(project: Pick<Project, 'runsRoot'>): AtticEntry[] {
+  const attic = atticDir(project);
+  let names: string[];
+  try {
+    names = fs.readdirSync(attic);
+  } catch {
+    return [];
+  }
+  const out: (AtticEntry & { stamp: string; n: number })[] = [];
+  for (const entry of names) {
+    const m = ENTRY.exec(entry);
+    if (!m) continue;
+    out.push({
+      entry,
+      name: m[1] as string,
+      dir: join(attic, entry),
+      stamp: m[2] as string,
+      n: Number(m[3] ?? 1),
+    });
+  }
+  out.sort((a, b) =>
+    a.name !== b.name
+      ? a.name < b.name
+        ? -1
+        : 1
+      : a.stamp !== b.stamp
+        ? a.stamp < b.stamp
+          ? -1
+          : 1
+        : a.n - b.n,
+  );
+  return out.map(({ entry, name, dir }) => ({ entry, name, dir }));
+}
+
+/**
+ * Moves a result back from the attic to its name in the runs root, whole and untouched, by one
+ * atomic rename, and logs the move in `.attic/moves.jsonl`. A result of that name in the runs
+ * root is never replaced: the name is first taken by an empty folder made exclusively (which a
+ * `repro run` of the same name would find there), then the rename puts the result in its place.
+ */
+export function restoreFromAttic(project: Pick<Project, 'runsRoot'>, entry: AtticEntry): AtticMove {
+  const to = join(project.runsRoot, entry.name);
+  const exists = () =>
+    new ReproError(
+      'REPRO_RESULT_EXISTS',
+      `a result named ${entry.name} is in the runs root; results are never overwritten, so ${entry.entry} stays in the attic`,
+      `Move the result there aside first (repro rm ${entry.name}), then restore again.`,
+    );
+  if (!fs.existsSync(join(entry.dir, RUN_FILES.config)))
+    throw new ReproError(
+      'REPRO_RESULT_GONE',
+      `${entry.entry} is not a result in ${atticDir(project)} (restored or removed already?)`,
+    );
+  try {
+    fs.mkdirSync(to);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw exists();
+    throw error;
+  }
+  try {
+    // rename replaces the empty folder made above, and nothing else
+    fs.renameSync(entry.dir, to);
+  } catch (error) {
+    try {
+      fs.rmdirSync(to);
+    } catch {
+      // something was written into it meanwhile: it is someone else's now
+    }
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT')
+      throw new ReproError('REPRO_RESULT_GONE', `${entry.entry} was moved or removed while this command ran`);
+    if (code === 'ENOTEMPTY' || code === 'EEXIST') throw exists();
+    throw error;
+  }
+  const move: AtticMove = {
+    name: entry.name,
+    from: entry.dir,
+    to,
+    at: new Date().toISOString(),
+    why: 'repro restore',
+  };
+  fs.appendFileSync(join(atticDir(project), 'moves.jsonl'), `${JSON.stringify(move)}\n`);
+  return move;
+}

@@ -143,17 +143,17 @@ function codeFiles(project: Project, script: ResolvedScript | null, config: Json
 }
 
 /**
- * The tools (`repro/tools`), loaded from beside this module at run time: the graph and its
- * status stay out of the one-file bundle a script imports (`dist/index.js`), so a script without
- * sources never parses them. From dist/index.js it is ./tools.js, from a CLI chunk ../tools.js,
- * from the sources ../tools.ts.
+ * The graph and its statuses (`src/upstream.ts`), loaded from beside this module at run time: they
+ * stay out of the one-file bundle a script imports (`dist/index.js`), so a script without sources
+ * never parses them. From dist/index.js it is ./upstream.js, from a CLI chunk ../upstream.js,
+ * from the sources ../upstream.ts.
  */
-async function toolsModule(): Promise<typeof import('../tools.ts')> {
-  for (const candidate of ['./tools.js', '../tools.js', '../tools.ts']) {
+async function upstreamModule(): Promise<typeof import('../upstream.ts')> {
+  for (const candidate of ['./upstream.js', '../upstream.js', '../upstream.ts']) {
     const url = new URL(candidate, import.meta.url);
     if (fs.existsSync(url)) return import(url.href);
   }
-  throw new Error('repro/tools is missing beside this module');
+  throw new Error('dist/upstream.js is missing beside this module');
 }
 
 /**
@@ -168,7 +168,7 @@ async function upstreamStaleness(
   const stale = new Map<string, string[]>();
   if (sources.length === 0) return stale;
   try {
-    const { loadGraph, graphStatus } = await toolsModule();
+    const { loadGraph, graphStatus } = await upstreamModule();
     const graph = loadGraph(project);
     const names = sources.map((s) => s.name).filter((n) => graph.nodes.has(n));
     for (const s of await graphStatus(graph, names)) if (s.stale.length) stale.set(s.name, s.stale);

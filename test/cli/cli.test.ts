@@ -358,6 +358,23 @@ describe('commands declared once', () => {
     expect(docs === renderCliDocs(await loadCommands()), 'docs/cli.md is stale: run npm run docs').toBe(true);
   });
 
+  it('names beside each command only functions a user can import from repro or repro/tools', async () => {
+    // the built package, as `import ... from 'repro'` and 'repro/tools' load it
+    const lib = await import(join(REPO, 'dist', 'index.js'));
+    const tools = await import(join(REPO, 'dist', 'tools.js'));
+    const missing: string[] = [];
+    for (const spec of await loadCommands())
+      for (const name of spec.api ?? []) {
+        const [fn, method] = name.split('.') as [string, string | undefined];
+        const found = lib[fn] ?? tools[fn];
+        const ok = method
+          ? typeof found?.prototype?.[method] === 'function' || typeof found?.[method] === 'function'
+          : typeof found === 'function';
+        if (!ok) missing.push(`repro ${spec.name}: ${name}`);
+      }
+    expect(missing).toEqual([]);
+  });
+
   it('runs in-process in a context: its folder, its output, its environment', async () => {
     const root = makeProject({ 'configs/x.json': { a: 1 }, 'hi.sh': 'echo "hi $GREETING"\n' });
     const r = await runRepro(root, ['run', 'configs/x.json', '--', 'bash', 'hi.sh'], {

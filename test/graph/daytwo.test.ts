@@ -244,6 +244,88 @@ describe('day two: change without loss', () => {
     await slow;
   }, 60_000);
 
+  it('restore brings results back from the attic, upstream first, and never overwrites one', async () => {
+    const root = pipeline();
+    expect((await runRepro(root, ['make', 'model'])).code).toBe(0);
+    const value = (name: string) => readFileSync(join(root, 'runs', name, 'value'), 'utf8');
+    const before = { data: value('data'), features: value('features'), model: value('model') };
+    const ids = (name: string) => JSON.parse(readFileSync(join(root, 'runs', name, 'run.json'), 'utf8')).id;
+    const modelId = ids('model');
+    expect((await runRepro(root, ['rm', 'data', '--downstream'])).code).toBe(0);
+    expect(readdirSync(join(root, 'runs'))).toEqual(['.attic']);
+
+    // nothing in the attic by that name: the closest names, nothing moved
+    const typo = await runRepro(root, ['restore', 'modle']);
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toContain('error: "modle" is no result in the attic (runs/.attic)');
+    expect(typo.stderr).toContain('hint: Closest: "model"');
+    // one result without its upstream: said, and restored only after a dry run says the same
+    const dry = await runRepro(root, ['restore', 'model', '--dry-run']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(/^would restore model <- runs\/\.attic\/model@\S+\n$/);
+    expect(dry.stderr).toContain(
+      'repro: warning: model was built on features, which is not in the runs root: it would be stale (upstream missing)',
+    );
+    expect(readdirSync(join(root, 'runs'))).toEqual(['.attic']);
+
+    // a glob: every name it matches, upstream first whatever the order asked
+    const back = await runRepro(root, ['restore', 'model', 'features', 'dat*']);
+    expect(back.code, back.stderr).toBe(0);
+    expect(back.stderr).toBe('');
+    expect(
+      back.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split(' ')[1]),
+    ).toEqual(['data', 'features', 'model']);
+    expect({ data: value('data'), features: value('features'), model: value('model') }).toEqual(before);
+    expect(ids('model')).toBe(modelId);
+    expect(attic(root)).toEqual(['moves.jsonl']);
+    const moves = readFileSync(join(root, 'runs', '.attic', 'moves.jsonl'), 'utf8')
+      .trim()
+      .split('\n');
+    expect(moves.map((l) => JSON.parse(l).why)).toEqual([
+      'repro rm',
+      'repro rm',
+      'repro rm',
+      'repro restore',
+      'repro restore',
+      'repro restore',
+    ]);
+    // the pipeline is whole again: nothing missing, nothing stale
+    const status = await runRepro(root, ['status']);
+    expect(status.code, status.stdout).toBe(0);
+
+    // a result rebuilt since holds the name: refused, nothing moves; by its folder, one copy
+    expect((await runRepro(root, ['rm', 'model'])).code).toBe(0);
+    const [first] = attic(root).filter((n) => n.startsWith('model@'));
+    writeFileSync(
+      join(root, 'configs', 'model.json'),
+      JSON.stringify({ script: 'stage.py', source: 'features', add: 100 }),
+    );
+    expect((await runRepro(root, ['run', 'configs/model.json'])).code).toBe(0);
+    const taken = await runRepro(root, ['restore', 'model']);
+    expect(taken.code).toBe(1);
+    expect(taken.stderr).toContain('error: a result named model is in runs; results are never overwritten');
+    expect(taken.stderr).toContain('hint: Move it aside first (repro rm model');
+    expect(attic(root).filter((n) => n.startsWith('model@'))).toEqual([first]);
+    expect((await runRepro(root, ['rm', 'model'])).code).toBe(0);
+    const copies = attic(root).filter((n) => n.startsWith('model@'));
+    expect(copies).toHaveLength(2);
+    const twice = await runRepro(root, ['restore', `runs/.attic/${copies[0]}`, `${copies[1]}`]);
+    expect(twice.code).toBe(1);
+    expect(twice.stderr).toContain(`error: ${copies[0]} and ${copies[1]} are both model`);
+    // the first copy by its path: the original model comes back, not the one moved last
+    const older = await runRepro(root, ['restore', `runs/.attic/${first}`]);
+    expect(older.code, older.stderr).toBe(0);
+    expect(ids('model')).toBe(modelId);
+
+    // through the binary, in its own folder
+    const cli = await runCli(join(root, 'runs'), ['restore', 'model', '--dry-run']);
+    expect(cli.code).toBe(1);
+    expect(cli.stderr).toContain('error: a result named model is in .; results are never overwritten');
+  });
+
   it('two make --rebuild at once lose nothing: every old result lands in the attic once', async () => {
     const root = pipeline();
     expect((await runRepro(root, ['make', 'model'])).code).toBe(0);

@@ -157,8 +157,9 @@ async function upstreamModule(): Promise<typeof import('../upstream.ts')> {
 }
 
 /**
- * Why each source is stale, by name (only the stale ones). The graph is loaded only for a config
- * with sources, and lazily (it sits above run/); a graph that cannot be read never stops a run.
+ * Why each source is stale, by name (only the stale ones). The graph of the sources and their
+ * upstream is loaded only for a config with sources, and lazily (it sits above run/); a graph
+ * that cannot be read never stops a run.
  */
 async function upstreamStaleness(
   project: Project,
@@ -168,8 +169,12 @@ async function upstreamStaleness(
   const stale = new Map<string, string[]>();
   if (sources.length === 0) return stale;
   try {
-    const { loadGraph, graphStatus } = await upstreamModule();
-    const graph = loadGraph(project);
+    const { loadUpstream, graphStatus } = await upstreamModule();
+    // the sources and what is upstream of them, not the whole project
+    const graph = loadUpstream(
+      project,
+      sources.map((s) => s.name),
+    );
     const names = sources.map((s) => s.name).filter((n) => graph.nodes.has(n));
     for (const s of await graphStatus(graph, names)) if (s.stale.length) stale.set(s.name, s.stale);
   } catch (error) {

@@ -4,9 +4,14 @@ import { isJsonObject } from '../config/json.ts';
 import { cacheDir, writeCacheFile } from '../project/cache.ts';
 import { RUN_FILES } from './layout.ts';
 
-/** One ended result, as the typo guard needs it: the script that made it and the keys it read. */
-type Entry = { ino: number; mtimeMs: number; script: string | null; read: string[] | null };
-type KeysCache = { version: 1; root: string; results: Record<string, Entry> };
+/** What ended runs read: a script (null: none recorded) and the keys (null: none recorded). */
+type KeySet = [script: string | null, keys: string[] | null];
+/**
+ * The cache: the ended results' names (one text, a line each) and, for each, the index of its set
+ * in `sets` (results of one script reading the same keys share one). 100,000 results as one object
+ * of entries took ~0.2 s to parse and walk at every run's start.
+ */
+type KeysCache = { version: 2; root: string; sets: KeySet[]; names: string; of: number[] };
 
 /**
  * The config keys that ended runs of `script` (a path relative to the project root) read, from
@@ -29,37 +34,71 @@ export function keysByScript(runsRoot: string): Map<string, Set<string>> {
   }
   const file = join(cacheDir(), `keys-${sha256Hex(runsRoot).slice(0, 16)}.json`);
   const old = readCache(file, runsRoot);
-  const results: Record<string, Entry> = {};
+  const known = new Map<string, number>();
+  if (old) for (let i = 0; i < old.names.length; i++) known.set(old.names[i] as string, old.of[i] as number);
+  const sets: KeySet[] = old?.sets.slice() ?? [];
+  // a set by its script and keys, to share it (made only when a result is read anew)
+  let setIndex: Map<string, number> | undefined;
+  const indexOf = ([script, keys]: KeySet): number => {
+    setIndex ??= new Map(sets.map((s, i) => [JSON.stringify(s), i]));
+    const key = JSON.stringify([script, keys]);
+    let i = setIndex.get(key);
+    if (i === undefined) {
+      i = sets.push([script, keys]) - 1;
+      setIndex.set(key, i);
+    }
+    return i;
+  };
+  const kept: string[] = [];
+  const of: number[] = [];
   let changed = !old;
   for (const name of names) {
     if (name.startsWith('.')) continue;
     // an ended result never changes: a name seen ended before is taken as it was, unstatted (a
     // result replaced under the same name, by rm and a new run, is read again once the old
     // name has been seen missing)
-    let entry = old?.results[name];
-    if (!entry) {
+    let i = known.get(name);
+    if (i === undefined) {
       const dir = join(runsRoot, name);
-      const st = fs.statSync(dir, { throwIfNoEntry: false });
-      if (!st?.isDirectory()) continue;
-      const fresh = readEntry(dir, st);
+      if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) continue;
+      const fresh = readEntry(dir);
       changed = true;
       if (!fresh) continue;
-      entry = fresh;
+      i = indexOf(fresh);
     }
-    results[name] = entry;
-    if (entry.script && entry.read) {
-      const set = byScript.get(entry.script) ?? new Set<string>();
-      for (const key of entry.read) set.add(key);
-      byScript.set(entry.script, set);
-    }
+    kept.push(name);
+    of.push(i);
   }
-  if (changed || Object.keys(old?.results ?? {}).length !== Object.keys(results).length)
-    writeCacheFile(file, JSON.stringify({ version: 1, root: runsRoot, results } satisfies KeysCache));
+  const used = new Uint8Array(sets.length);
+  for (const i of of) used[i] = 1;
+  for (let i = 0; i < sets.length; i++) {
+    const [script, keys] = sets[i] as KeySet;
+    if (!used[i] || !script || !keys) continue;
+    const set = byScript.get(script) ?? new Set<string>();
+    for (const key of keys) set.add(key);
+    byScript.set(script, set);
+  }
+  if (changed || kept.length !== known.size) {
+    // the sets no result uses any more are dropped, the rest renumbered
+    const renumbered = new Int32Array(sets.length).fill(-1);
+    const live: KeySet[] = [];
+    for (let i = 0; i < sets.length; i++) if (used[i]) renumbered[i] = live.push(sets[i] as KeySet) - 1;
+    writeCacheFile(
+      file,
+      JSON.stringify({
+        version: 2,
+        root: runsRoot,
+        sets: live,
+        names: kept.join('\n'),
+        of: of.map((i) => renumbered[i] as number),
+      } satisfies KeysCache),
+    );
+  }
   return byScript;
 }
 
-/** An ended result's entry; undefined while it runs (it is read again next time). */
-function readEntry(dir: string, st: { ino: number; mtimeMs: number }): Entry | undefined {
+/** An ended result's script and keys; undefined while it runs (it is read again next time). */
+function readEntry(dir: string): KeySet | undefined {
   if (!fs.existsSync(join(dir, RUN_FILES.end))) return undefined;
   const json = (f: string): unknown => {
     try {
@@ -71,18 +110,33 @@ function readEntry(dir: string, st: { ino: number; mtimeMs: number }): Entry | u
   const record = json(RUN_FILES.record);
   const effective = json(RUN_FILES.effective);
   const script = isJsonObject(record) && isJsonObject(record.script) ? record.script.path : null;
-  return {
-    ino: st.ino,
-    mtimeMs: st.mtimeMs,
-    script: typeof script === 'string' && script ? script : null,
-    read: isJsonObject(effective) && isJsonObject(effective.values) ? Object.keys(effective.values) : null,
-  };
+  return [
+    typeof script === 'string' && script ? script : null,
+    isJsonObject(effective) && isJsonObject(effective.values) ? Object.keys(effective.values) : null,
+  ];
 }
 
-function readCache(file: string, root: string): KeysCache | undefined {
+/** The cache as it was written, with its names apart; undefined when it is not (another version). */
+function readCache(
+  file: string,
+  root: string,
+): { sets: KeySet[]; names: string[]; of: number[] } | undefined {
   try {
     const value = JSON.parse(fs.readFileSync(file, 'utf8')) as KeysCache;
-    return value.version === 1 && value.root === root && isJsonObject(value.results) ? value : undefined;
+    if (value.version !== 2 || value.root !== root || typeof value.names !== 'string') return undefined;
+    const names = value.names === '' ? [] : value.names.split('\n');
+    const wellFormed =
+      Array.isArray(value.sets) &&
+      value.sets.every(
+        (s) =>
+          Array.isArray(s) &&
+          (s[0] === null || typeof s[0] === 'string') &&
+          (s[1] === null || (Array.isArray(s[1]) && s[1].every((k) => typeof k === 'string'))),
+      ) &&
+      Array.isArray(value.of) &&
+      value.of.length === names.length &&
+      value.of.every((i) => Number.isInteger(i) && i >= 0 && i < value.sets.length);
+    return wellFormed ? { sets: value.sets, names, of: value.of } : undefined;
   } catch {
     return undefined;
   }

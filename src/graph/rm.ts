@@ -13,7 +13,7 @@ import {
 } from '../run/attic.ts';
 import { RUN_FILES } from '../run/layout.ts';
 import { readJsonFile } from '../run/record.ts';
-import { sourceNames } from '../run/sources.ts';
+import { isResultName, sourceNames } from '../run/sources.ts';
 import { readRunState } from '../run/status.ts';
 import { assertValid, downstreamOf, loadGraph, topologicalOrder } from './graph.ts';
 import { isGlob, matchNames, resolveTargets } from './targets.ts';
@@ -117,12 +117,16 @@ export function restoreResults(options: RestoreResultsOptions): {
     const hits = isGlob(target) ? matchNames(target, latest.keys()) : [];
     if (hits.length === 0) {
       const near = nearestNames(target, [...latest.keys()]);
+      const here =
+        !isGlob(target) &&
+        isResultName(target) &&
+        fs.existsSync(join(project.runsRoot, target, RUN_FILES.config));
       throw new ReproError(
         'REPRO_NOT_IN_ATTIC',
-        `${isGlob(target) ? `the glob "${target}" matches` : `"${target}" is`} no result in the attic (${relative(cwd, atticDir(project)) || '.'})`,
+        `${isGlob(target) ? `the glob "${target}" matches` : `"${target}" is`} no result in the attic (${relative(cwd, atticDir(project)) || '.'})${here ? `; ${target} is in the runs root (restored already?)` : ''}`,
         near.length
           ? `Closest: ${near.map((n) => `"${n}"`).join(', ')}. repro ls --attic lists the attic.`
-          : 'The attic is empty: nothing was moved aside yet.',
+          : 'The attic holds no result: repro rm, run --retry and make --rebuild put them there.',
       );
     }
     for (const name of hits) picked.push(latest.get(name) as AtticEntry);

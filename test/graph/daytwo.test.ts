@@ -320,6 +320,13 @@ describe('day two: change without loss', () => {
     expect(older.code, older.stderr).toBe(0);
     expect(ids('model')).toBe(modelId);
 
+    // what is back is no longer in the attic, and the error says where it is
+    const again = await runRepro(root, ['restore', 'data']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(
+      'error: "data" is no result in the attic (runs/.attic); data is in the runs root (restored already?)',
+    );
+
     // through the binary, in its own folder
     const cli = await runCli(join(root, 'runs'), ['restore', 'model', '--dry-run']);
     expect(cli.code).toBe(1);

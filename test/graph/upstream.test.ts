@@ -4,19 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { loadGraph, loadUpstream } from '../../src/graph/graph.ts';
 import { graphStatus } from '../../src/graph/status.ts';
 import { findProject } from '../../src/project/project.ts';
-import { isolateCache, makeProject, runRepro } from '../helpers.ts';
+import { isolateCache, makeProject, runRepro, STAGE } from '../helpers.ts';
 
 isolateCache();
-
-// a stage that adds its number to its source's value, reading raw data when it has inputs
-const STAGE = `import json, os, sys
-cfg = json.load(open(sys.argv[sys.argv.index("-c") + 1]))
-out = os.environ["REPRO_RUN_DIR"]
-value = sum(len(open(os.path.join("raw", f)).read()) for f in sorted(os.listdir("raw"))) if "inputs" in cfg else 0
-if "source" in cfg:
-    value += int(open(os.path.join(os.path.dirname(out), cfg["source"], "value")).read())
-open(os.path.join(out, "value"), "x").write(str(value + cfg.get("add", 1)))
-`;
 
 describe('loadUpstream: the graph a run judges its sources by', () => {
   it('judges every node as the whole graph does, reading only what is upstream of it', async () => {

@@ -44,7 +44,7 @@ function measure(rounds, pairs) {
   return samples.map((s) => ({ ms: median(s.ms), mib: s.mib.length ? Math.max(...s.mib) : null }));
 }
 
-export function benchCompare({ rounds = 5 } = {}) {
+export async function benchCompare({ rounds = 5 } = {}) {
   const data = generate();
   const cache = mkdtempSync(join(tmpdir(), 'repro-bench-cache-'));
   const env = { XDG_CACHE_HOME: cache };
@@ -168,6 +168,40 @@ export function benchCompare({ rounds = 5 } = {}) {
     stageRun,
     bareScript,
   );
+
+  // the dashboard's page of one result (in this process, its server warm): the result's status
+  // with why it is stale, and the results built on its source; beside the runs list of the same
+  // server. Every result of the data set is built on `data`
+  const saved = process.env.XDG_CACHE_HOME;
+  process.env.XDG_CACHE_HOME = cache;
+  try {
+    const { createUiApp } = await import('../src/ui/server.ts');
+    const { findProject } = await import('../src/project/project.ts');
+    const app = createUiApp({ project: findProject({ cwd: data }) });
+    const ask = async (path) => {
+      const t0 = performance.now();
+      const r = await app.request(path);
+      if (r.status !== 200) throw new Error(`${path}: ${r.status}`);
+      await r.arrayBuffer();
+      return performance.now() - t0;
+    };
+    await ask('/api/runs');
+    const page = [];
+    const list = [];
+    for (let i = 0; i < rounds; i++) {
+      page.push(await ask('/api/runs/r000001'));
+      list.push(await ask('/api/runs'));
+    }
+    add(
+      "the dashboard: a result's page (`GET /api/runs/r000001`, one of 100,000 built on `data`; baseline: `GET /api/runs`, the list), in process",
+      '',
+      { ms: median(page), mib: null },
+      { ms: median(list), mib: null },
+    );
+  } finally {
+    if (saved === undefined) delete process.env.XDG_CACHE_HOME;
+    else process.env.XDG_CACHE_HOME = saved;
+  }
 
   const [tree, catTree] = measure(rounds, [
     { run: () => repro(['tree', 'tree/*.json'], { cwd: data, env }) },

@@ -447,12 +447,28 @@ export function upstreamOf(graph: ProjectGraph, names: readonly string[]): Set<s
   return out;
 }
 
-/** Everything downstream of the nodes (not the nodes themselves). */
-export function downstreamOf(graph: ProjectGraph, names: readonly string[]): Set<string> {
+/**
+ * Each node's children: the nodes whose `source` names it, in the graph's order; with `among`,
+ * only nodes in it and their sources in it.
+ */
+export function childrenOf(graph: ProjectGraph, among?: ReadonlySet<string>): Map<string, string[]> {
+  // each list grown in place: copied at every child, 100,000 results of one source took ~17 s
   const children = new Map<string, string[]>();
   for (const node of graph.nodes.values()) {
-    for (const s of node.sources) children.set(s, [...(children.get(s) ?? []), node.name]);
+    if (among && !among.has(node.name)) continue;
+    for (const s of node.sources) {
+      if (among && !among.has(s)) continue;
+      const list = children.get(s);
+      if (list) list.push(node.name);
+      else children.set(s, [node.name]);
+    }
   }
+  return children;
+}
+
+/** Everything downstream of the nodes (not the nodes themselves). */
+export function downstreamOf(graph: ProjectGraph, names: readonly string[]): Set<string> {
+  const children = childrenOf(graph);
   const out = new Set<string>();
   const visit = (name: string) => {
     for (const c of children.get(name) ?? []) {

@@ -1,4 +1,4 @@
-import type { GraphNode, ProjectGraph } from './graph.ts';
+import { childrenOf, type GraphNode, type ProjectGraph } from './graph.ts';
 import type { NodeStatus } from './status.ts';
 
 const label = (s: NodeStatus | undefined) => (s ? (s.stale.length ? `${s.state}, stale` : s.state) : '?');
@@ -13,11 +13,7 @@ export function renderGraphText(
   names: Set<string>,
   status: Map<string, NodeStatus>,
 ): string {
-  const children = new Map<string, string[]>();
-  for (const node of graph.nodes.values()) {
-    if (!names.has(node.name)) continue;
-    for (const s of node.sources) if (names.has(s)) children.set(s, [...(children.get(s) ?? []), node.name]);
-  }
+  const children = childrenOf(graph, names);
   const roots = [...names]
     .filter((n) => !(graph.nodes.get(n)?.sources ?? []).some((s) => names.has(s)))
     .sort();

@@ -13,7 +13,7 @@ import {
 import { selectConfigs } from '../compare/select.ts';
 import { diffToJson } from '../compare/table.ts';
 import type { Json } from '../config/json.ts';
-import { downstreamOf, loadGraph } from '../graph/graph.ts';
+import { childrenOf, loadGraph } from '../graph/graph.ts';
 import { renderGraphJson } from '../graph/render.ts';
 import { graphStatus, staleResults } from '../graph/status.ts';
 import { markStale } from '../graph/verdicts.ts';
@@ -286,7 +286,7 @@ export function createUiApp(options: UiAppOptions): Hono {
       metrics_skipped: metricRows.read(dir).skipped,
       files: listFiles(dir),
       sources: node?.sources ?? [],
-      dependents: [...downstreamOf(graph, [name])].filter((d) => graph.nodes.get(d)?.sources.includes(name)),
+      dependents: childrenOf(graph).get(name) ?? [],
     });
   });
 

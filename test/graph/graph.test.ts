@@ -18,6 +18,7 @@ import { hashConfig } from '../../src/config/hash.ts';
 import { checkProject } from '../../src/graph/check.ts';
 import {
   assertValid,
+  childrenOf,
   configFiles,
   downstreamOf,
   loadGraph,
@@ -71,6 +72,26 @@ describe('the config graph', () => {
     expect(topologicalOrder(graph).map((n) => n.name)).toEqual(['data', 'features', 'model', 'report']);
     expect([...upstreamOf(graph, ['model'])].sort()).toEqual(['data', 'features', 'model']);
     expect([...downstreamOf(graph, ['features'])].sort()).toEqual(['model', 'report']);
+  });
+
+  it('finds the children of a source with thousands of them, a diamond included', () => {
+    const files: Record<string, object> = { 'configs/data.json': { script: 'stage.py' } };
+    for (let i = 0; i < 3000; i++) files[`configs/m${i}.json`] = { script: 'stage.py', source: 'data' };
+    files['configs/join.json'] = { script: 'stage.py', source: ['m1', 'data'] };
+    const graph = loadGraph(findProject({ cwd: makeProject(files) }));
+    const children = childrenOf(graph);
+    expect(children.get('data')).toHaveLength(3001);
+    expect(children.get('data')).toContain('join');
+    expect(children.get('m1')).toEqual(['join']);
+    expect(downstreamOf(graph, ['data']).size).toBe(3001);
+    expect([...downstreamOf(graph, ['m1'])]).toEqual(['join']);
+    // among some nodes only
+    expect(childrenOf(graph, new Set(['data', 'm1', 'join']))).toEqual(
+      new Map([
+        ['data', ['join', 'm1']],
+        ['m1', ['join']],
+      ]),
+    );
   });
 
   it.each([

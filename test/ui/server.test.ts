@@ -250,6 +250,52 @@ describe('the dashboard against a hostile page or a large file', () => {
   });
 });
 
+describe('live updates', () => {
+  it('say new metric rows of a running result, and its end; a heartbeat alone says nothing', async () => {
+    const { root, app } = project();
+    writeFiles(root, {
+      'runs/live/config.json': { lr: 0.3 },
+      'runs/live/run.json': fakeRecord({ name: 'live', started_at: new Date().toISOString() }),
+      'runs/live/metrics.jsonl': metrics(3),
+      'runs/live/.heartbeat': '',
+    });
+    const res = await app.request('/api/events');
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    const events: string[] = [];
+    void (async () => {
+      for (let r = await reader.read(); !r.done; r = await reader.read())
+        events.push(decoder.decode(r.value));
+    })().catch(() => {});
+    const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+    // the next event within `ms`, or null
+    const next = async (ms: number): Promise<string | null> => {
+      for (const end = Date.now() + ms; Date.now() < end; await sleep(50))
+        if (events.length) return events.shift() ?? null;
+      return null;
+    };
+    try {
+      expect(await next(5000)).toBe('event: runs\ndata: 3\n\n');
+      // a beat: times of a file in the folder, nothing a page shows
+      const beat = new Date(Date.now() + 1000);
+      const { utimesSync } = await import('node:fs');
+      utimesSync(join(root, 'runs', 'live', '.heartbeat'), beat, beat);
+      expect(await next(4500)).toBeNull();
+      // a new metric row
+      appendFileSync(
+        join(root, 'runs', 'live', 'metrics.jsonl'),
+        `${JSON.stringify({ step: 3, loss: 0.1 })}\n`,
+      );
+      expect(await next(5000)).toBe('event: runs\ndata: 3\n\n');
+      // the end of the run
+      writeFiles(root, { 'runs/live/end.json': end });
+      expect(await next(5000)).toBe('event: runs\ndata: 3\n\n');
+    } finally {
+      await reader.cancel();
+    }
+  }, 30_000);
+});
+
 describe('the dashboard API at scale', () => {
   it('thins a 300,000-row metric for the chart, keeping spikes, and sends new rows only', async () => {
     const { root, app } = project();

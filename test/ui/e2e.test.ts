@@ -689,3 +689,38 @@ describe('a run stopped by a signal, on its page', () => {
     }
   });
 });
+
+describe('a source of many results, on its page', () => {
+  it('links the first 50 results built on it, and the runs list filtered to all of them', async () => {
+    const files: Record<string, object> = {
+      'runs/data/config.json': { rows: 10 },
+      'runs/data/run.json': fakeRecord({ name: 'data', started_at: '2026-01-01T00:00:00Z' }),
+      'runs/data/end.json': end(5),
+    };
+    for (let i = 0; i < 70; i++) {
+      const name = `m${String(i).padStart(2, '0')}`;
+      files[`runs/${name}/config.json`] = { source: 'data', lr: i };
+      files[`runs/${name}/run.json`] = fakeRecord({ name, started_at: '2026-01-01T00:01:00Z' });
+      files[`runs/${name}/end.json`] = end(5);
+    }
+    files['runs/other/config.json'] = { lr: 99 };
+    files['runs/other/run.json'] = fakeRecord({ name: 'other', started_at: '2026-01-01T00:02:00Z' });
+    files['runs/other/end.json'] = end(5);
+    const served = await serveUi({ project: findProject({ cwd: makeProject(files) }), port: 0 });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    try {
+      await page.goto(`${served.url}#/run/data`);
+      await page.waitForSelector('a:text-is("and 20 more")');
+      expect(await page.locator('main a[href^="#/run/m"]').count()).toBe(50);
+      await page.click('a:text-is("and 20 more")');
+      // the rows are drawn as they scroll into view: the count says what the filter kept
+      await page.waitForSelector('span.muted:text-is("70 of 72 results")');
+      expect(await page.inputValue('#filter')).toBe('source=data');
+      expect(await page.locator('.row[data-name="m00"]').count()).toBe(1);
+      expect(await page.locator('.row[data-name="other"]').count()).toBe(0);
+    } finally {
+      await page.close();
+      await served.close();
+    }
+  });
+});

@@ -9,6 +9,7 @@ import {
   apiWithHeaders,
   el,
   fmt,
+  href,
   type Json,
   live,
   localTime,
@@ -127,12 +128,19 @@ export async function runPage(name: string): Promise<void> {
   };
   paintFacts();
 
-  const linkList = (names: string[]) =>
-    names.length
-      ? names.map((n) =>
-          el('a', { href: `#/run/${encodeURIComponent(n)}`, textContent: n, style: 'margin-right:10px' }),
-        )
-      : ['none'];
+  // a source of thousands of results links the first ones, and the runs list filtered to all
+  const LINKS_SHOWN = 50;
+  const linkList = (names: string[], all?: string) => [
+    ...(names.length ? [] : ['none']),
+    ...names
+      .slice(0, LINKS_SHOWN)
+      .map((n) =>
+        el('a', { href: `#/run/${encodeURIComponent(n)}`, textContent: n, style: 'margin-right:10px' }),
+      ),
+    ...(all && names.length > LINKS_SHOWN
+      ? [el('a', { href: all, textContent: `and ${names.length - LINKS_SHOWN} more` })]
+      : []),
+  ];
 
   // metrics: a panel for each quantity logged more than once (train and validation of it on one
   // chart, as on the compare page), a table of the single values (an evaluation's accuracy)
@@ -208,7 +216,14 @@ export async function runPage(name: string): Promise<void> {
   if (!failedFirst) logBlocks.reverse();
   main().replaceChildren(
     el('h2', { className: 'title', textContent: run.name }),
-    el('div', {}, 'sources: ', ...linkList(run.sources), ' · used by: ', ...linkList(run.dependents)),
+    el(
+      'div',
+      {},
+      'sources: ',
+      ...linkList(run.sources),
+      ' · used by: ',
+      ...linkList(run.dependents, href('runs', { q: `source=${run.name}` })),
+    ),
     el(
       'div',
       { className: 'grid' },

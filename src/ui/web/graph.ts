@@ -128,6 +128,10 @@ export async function graphPage(params: URLSearchParams): Promise<void> {
         );
         at += w;
       }
+      const summary = Object.entries(box.states)
+        .map(([s, c]) => `${c} ${s}`)
+        .join(', ');
+      const fitted = { textLength: W - 20, lengthAdjust: 'spacingAndGlyphs' };
       group.append(
         svgEl('rect', {
           width: W,
@@ -140,13 +144,17 @@ export async function graphPage(params: URLSearchParams): Promise<void> {
         svgEl('text', { x: 10, y: 19, 'font-weight': 600 }, `${box.family}… (${total})`),
         svgEl(
           'text',
-          { x: 10, y: 34, fill: '#555', 'font-size': 11 },
-          Object.entries(box.states)
-            .map(([s, c]) => `${c} ${s}`)
-            .join(', '),
+          // a long count (100,000 results: "90267 done, 4764 stale, 4969 failed") is fitted
+          // into the box, not cut at its edge
+          { x: 10, y: 34, fill: '#555', 'font-size': 11, ...(summary.length > 28 ? fitted : {}) },
+          summary,
         ),
         ...bar,
-        svgEl('title', {}, `${total} configs of the family ${box.family}: click to show each one`),
+        svgEl(
+          'title',
+          {},
+          `${total} configs of the family ${box.family} (${summary}): click to show each one`,
+        ),
       );
       group.style.cursor = 'pointer';
       group.addEventListener('click', () => go('graph', { open: [...open, box.family] }));

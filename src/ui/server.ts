@@ -13,7 +13,7 @@ import {
 import { selectConfigs } from '../compare/select.ts';
 import { diffToJson } from '../compare/table.ts';
 import type { Json } from '../config/json.ts';
-import { childrenOf, loadGraph } from '../graph/graph.ts';
+import { childrenOf, loadGraph, type ProjectGraph } from '../graph/graph.ts';
 import { renderGraphJson } from '../graph/render.ts';
 import { graphStatus, staleResults } from '../graph/status.ts';
 import { markStale } from '../graph/verdicts.ts';
@@ -286,7 +286,8 @@ export function createUiApp(options: UiAppOptions): Hono {
       metrics_skipped: metricRows.read(dir).skipped,
       files: listFiles(dir),
       sources: node?.sources ?? [],
-      dependents: childrenOf(graph).get(name) ?? [],
+      // the results built on it (linked), and the configs that name it and have none yet
+      ...dependentsOf(graph, name),
     });
   });
 
@@ -542,6 +543,15 @@ function thinRows(
       byStep.set(p.x, row);
     }
   return [...byStep.values()].sort((a, b) => (a.step as number) - (b.step as number));
+}
+
+/** The nodes whose `source` names a result: those with a result, and configs not run yet. */
+function dependentsOf(graph: ProjectGraph, name: string): { dependents: string[]; unbuilt: string[] } {
+  const children = childrenOf(graph).get(name) ?? [];
+  return {
+    dependents: children.filter((c) => graph.nodes.get(c)?.result),
+    unbuilt: children.filter((c) => !graph.nodes.get(c)?.result),
+  };
 }
 
 /**

@@ -64,9 +64,17 @@ describe('the dashboard API', () => {
   });
 
   it('shows one run: config, record, files, sources and dependents, log tail', async () => {
-    const { app } = project();
+    const { root, app } = project();
+    // a config built on it that has not run: named apart, not linked as a result
+    writeFiles(root, { 'configs/later.json': { source: 'model' } });
     const run = await json(app.request('/api/runs/model'));
-    expect(run).toMatchObject({ name: 'model', status: 'done', dependents: ['modela'], sources: [] });
+    expect(run).toMatchObject({
+      name: 'model',
+      status: 'done',
+      dependents: ['modela'],
+      unbuilt: ['later'],
+      sources: [],
+    });
     expect(run.files.map((f: { path: string }) => f.path)).toEqual([
       'config.json',
       'end.json',

@@ -46,6 +46,8 @@ interface RunInfo {
   files: { path: string; size: number }[];
   sources: string[];
   dependents: string[];
+  /** Configs that name it as a source and have no result yet. */
+  unbuilt: string[];
   metrics_skipped: number;
   stale: string[];
 }
@@ -223,6 +225,15 @@ export async function runPage(name: string): Promise<void> {
       ...linkList(run.sources),
       ' · used by: ',
       ...linkList(run.dependents, href('runs', { q: `source=${run.name}` })),
+      ...(run.unbuilt.length
+        ? [
+            el('span', {
+              className: 'muted',
+              textContent: ` · not run yet: ${run.unbuilt.slice(0, 20).join(', ')}${run.unbuilt.length > 20 ? ` and ${run.unbuilt.length - 20} more` : ''}`,
+              title: 'configs that name it as a source and have no result yet (repro make builds them)',
+            }),
+          ]
+        : []),
     ),
     el(
       'div',

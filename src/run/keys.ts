@@ -51,7 +51,8 @@ export function keysByScript(runsRoot: string): Map<string, Set<string>> {
   };
   const kept: string[] = [];
   const of: number[] = [];
-  let changed = !old;
+  // a cache of the version before is written again in this one
+  let changed = !old || old.converted === true;
   for (const name of names) {
     if (name.startsWith('.')) continue;
     // an ended result never changes: a name seen ended before is taken as it was, unstatted (a
@@ -120,10 +121,12 @@ function readEntry(dir: string): KeySet | undefined {
 function readCache(
   file: string,
   root: string,
-): { sets: KeySet[]; names: string[]; of: number[] } | undefined {
+): { sets: KeySet[]; names: string[]; of: number[]; converted?: true } | undefined {
   try {
     const value = JSON.parse(fs.readFileSync(file, 'utf8')) as KeysCache;
-    if (value.version !== 2 || value.root !== root || typeof value.names !== 'string') return undefined;
+    if (value.root !== root) return undefined;
+    if ((value as unknown as { version: number }).version === 1) return fromVersion1(value);
+    if (value.version !== 2 || typeof value.names !== 'string') return undefined;
     const names = value.names === '' ? [] : value.names.split('\n');
     const wellFormed =
       Array.isArray(value.sets) &&
@@ -140,4 +143,36 @@ function readCache(
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The cache as repro wrote it before (one entry per result: `{script, read}`), taken over: a
+ * project of 100,000 results would otherwise read every result again at its first run (~9 s).
+ */
+function fromVersion1(
+  value: unknown,
+): { sets: KeySet[]; names: string[]; of: number[]; converted: true } | undefined {
+  const results = isJsonObject(value) && isJsonObject(value.results) ? value.results : undefined;
+  if (!results) return undefined;
+  const sets: KeySet[] = [];
+  const index = new Map<string, number>();
+  const names: string[] = [];
+  const of: number[] = [];
+  for (const [name, entry] of Object.entries(results)) {
+    if (!isJsonObject(entry)) return undefined;
+    const { script, read } = entry;
+    if (!(script === null || typeof script === 'string')) return undefined;
+    if (!(read === null || (Array.isArray(read) && read.every((k) => typeof k === 'string'))))
+      return undefined;
+    const set: KeySet = [script, read as string[] | null];
+    const key = JSON.stringify(set);
+    let i = index.get(key);
+    if (i === undefined) {
+      i = sets.push(set) - 1;
+      index.set(key, i);
+    }
+    names.push(name);
+    of.push(i);
+  }
+  return { sets, names, of, converted: true };
 }

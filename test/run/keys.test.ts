@@ -1,6 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { sha256Hex } from '../../src/config/hash.ts';
 import { keysByScript, keysReadBy } from '../../src/run/keys.ts';
 import { isolateCache, makeProject } from '../helpers.ts';
 
@@ -29,6 +30,9 @@ describe('the keys earlier runs read (the typo guard)', () => {
     result(runs, 'b', 'b.ts', ['gamma']);
     result(runs, 'b-running', 'b.ts', ['gama'], false);
     expect(sorted(keysReadBy(runs, 'a.py'))).toEqual(['batch', 'lr', 'momentum']);
+    expect(readdirSync(join(cache(), 'repro')).filter((f) => f.startsWith('keys-'))).toEqual([
+      `keys-${sha256Hex(runs).slice(0, 16)}.json`,
+    ]);
     // a running result is not kept: its keys count once it has ended
     expect(sorted(keysReadBy(runs, 'b.ts'))).toEqual(['gamma']);
     const file = readdirSync(join(cache(), 'repro')).find((f) => f.startsWith('keys-')) as string;
@@ -56,5 +60,25 @@ describe('the keys earlier runs read (the typo guard)', () => {
     writeFileSync(join(cache(), 'repro', file), JSON.stringify({ ...after, of: [99] }));
     expect(sorted(keysReadBy(runs, 'a.py'))).toEqual(['batch', 'lr']);
     expect(sorted(keysReadBy(runs, 'b.ts'))).toEqual(['C', 'gama']);
+  });
+
+  it('takes over the cache of the version before, without reading the results again', () => {
+    const runs = join(makeProject(), 'runs');
+    result(runs, 'a', 'a.py', ['lr']);
+    result(runs, 'b', 'a.py', ['lr']);
+    keysReadBy(runs, 'a.py');
+    const file = `keys-${sha256Hex(runs).slice(0, 16)}.json`;
+    // as repro wrote it before: one entry per result; what it says wins over the folders
+    const entry = (read: string[]) => ({ ino: 1, mtimeMs: 1, script: 'a.py', read });
+    writeFileSync(
+      join(cache(), 'repro', file),
+      JSON.stringify({ version: 1, root: runs, results: { a: entry(['lr', 'epochs']), b: entry(['lr']) } }),
+    );
+    expect(sorted(keysReadBy(runs, 'a.py'))).toEqual(['epochs', 'lr']);
+    const now = JSON.parse(readFileSync(join(cache(), 'repro', file), 'utf8'));
+    expect(now.version).toBe(2);
+    expect(now.names.split('\n').sort()).toEqual(['a', 'b']);
+    expect(now.sets).toHaveLength(2);
+    expect(sorted(keysReadBy(runs, 'a.py'))).toEqual(['epochs', 'lr']);
   });
 });

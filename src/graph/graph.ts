@@ -277,6 +277,10 @@ export function loadUpstream(project: Project, names: readonly string[]): Projec
   }
   const nodes = new Map<string, GraphNode>();
   const runsLabel = relative(project.root, project.runsRoot) || project.runsRoot;
+  // the config files that do not load, by name; the results under another name whose config
+  // must load, lest they are stale (graphStatus), as loadGraph has it
+  const unloadable = new Map<string, { file: string; message: string }>();
+  const madeFrom: { node: GraphNode; from: string; file: string }[] = [];
   const queue = [...names];
   const seen = new Set<string>();
   for (let name = queue.pop(); name !== undefined; name = queue.pop()) {
@@ -286,7 +290,6 @@ export function loadUpstream(project: Project, names: readonly string[]): Projec
     // a folder is a result when it has config.json, as the results index has it
     const result = !name.startsWith('.') && fs.existsSync(join(dir, RUN_FILES.config)) ? dir : null;
     const f = files.get(name);
-    let unloadable: { file: string; message: string } | undefined;
     if (f) {
       try {
         const loaded = loadConfig(f.label, { cwd: project.root });
@@ -303,7 +306,7 @@ export function loadUpstream(project: Project, names: readonly string[]): Projec
         queue.push(...node.sources);
         continue;
       } catch (error) {
-        unloadable = { file: f.label, message: (error as Error).message.split('\n')[0] ?? '' };
+        unloadable.set(name, { file: f.label, message: (error as Error).message.split('\n')[0] ?? '' });
       }
     }
     if (!result) continue;
@@ -316,25 +319,22 @@ export function loadUpstream(project: Project, names: readonly string[]): Projec
       // the graph's error to report (loadGraph): no sources to follow here
     }
     const node: GraphNode = { name, file: null, config: usable, sources, result, warnings: NO_WARNINGS };
-    // a result under another name: the config it was made from judges it (graphStatus), and
-    // that config no longer loading makes it stale, as loadGraph has it
-    const { record } = readRecordFiles(dir);
-    const made = record.value?.config;
-    const from = typeof made?.name === 'string' ? made.name : undefined;
-    if (!unloadable && from && from !== name) {
-      const file = files.get(from);
-      if (file && file.label === made?.file) {
-        try {
-          loadConfig(file.label, { cwd: project.root });
-          queue.push(from);
-        } catch (error) {
-          unloadable = { file: file.label, message: (error as Error).message.split('\n')[0] ?? '' };
-        }
+    const own = unloadable.get(name);
+    if (own) node.unloadable = own;
+    else {
+      // a result under another name: the config it was made from judges it (graphStatus)
+      const made = readRecordFiles(dir).record.value?.config;
+      if (typeof made?.name === 'string' && made.name !== name && files.get(made.name)?.label === made.file) {
+        madeFrom.push({ node, from: made.name, file: made.file });
+        queue.push(made.name);
       }
     }
-    if (unloadable) node.unloadable = unloadable;
     nodes.set(name, node);
     queue.push(...sources);
+  }
+  for (const { node, from, file } of madeFrom) {
+    const broken = unloadable.get(from);
+    if (broken?.file === file) node.unloadable = broken;
   }
   return { project, nodes, problems: [] };
 }

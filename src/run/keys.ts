@@ -36,19 +36,7 @@ export function keysByScript(runsRoot: string): Map<string, Set<string>> {
   const old = readCache(file, runsRoot);
   const known = new Map<string, number>();
   if (old) for (let i = 0; i < old.names.length; i++) known.set(old.names[i] as string, old.of[i] as number);
-  const sets: KeySet[] = old?.sets.slice() ?? [];
-  // a set by its script and keys, to share it (made only when a result is read anew)
-  let setIndex: Map<string, number> | undefined;
-  const indexOf = ([script, keys]: KeySet): number => {
-    setIndex ??= new Map(sets.map((s, i) => [JSON.stringify(s), i]));
-    const key = JSON.stringify([script, keys]);
-    let i = setIndex.get(key);
-    if (i === undefined) {
-      i = sets.push([script, keys]) - 1;
-      setIndex.set(key, i);
-    }
-    return i;
-  };
+  const { sets, indexOf } = sharedSets(old?.sets ?? []);
   const kept: string[] = [];
   const of: number[] = [];
   // a cache of the version before is written again in this one
@@ -96,6 +84,28 @@ export function keysByScript(runsRoot: string): Map<string, Set<string>> {
     );
   }
   return byScript;
+}
+
+/**
+ * Key sets numbered once each: `indexOf` gives a set's number, adding it when new (the index
+ * of the sets there already is made at the first question).
+ */
+function sharedSets(initial: readonly KeySet[]): { sets: KeySet[]; indexOf(set: KeySet): number } {
+  const sets = initial.slice();
+  let byText: Map<string, number> | undefined;
+  return {
+    sets,
+    indexOf(set) {
+      byText ??= new Map(sets.map((s, i) => [JSON.stringify(s), i]));
+      const text = JSON.stringify(set);
+      let i = byText.get(text);
+      if (i === undefined) {
+        i = sets.push(set) - 1;
+        byText.set(text, i);
+      }
+      return i;
+    },
+  };
 }
 
 /** An ended result's script and keys; undefined while it runs (it is read again next time). */
@@ -154,8 +164,7 @@ function fromVersion1(
 ): { sets: KeySet[]; names: string[]; of: number[]; converted: true } | undefined {
   const results = isJsonObject(value) && isJsonObject(value.results) ? value.results : undefined;
   if (!results) return undefined;
-  const sets: KeySet[] = [];
-  const index = new Map<string, number>();
+  const { sets, indexOf } = sharedSets([]);
   const names: string[] = [];
   const of: number[] = [];
   for (const [name, entry] of Object.entries(results)) {
@@ -164,15 +173,8 @@ function fromVersion1(
     if (!(script === null || typeof script === 'string')) return undefined;
     if (!(read === null || (Array.isArray(read) && read.every((k) => typeof k === 'string'))))
       return undefined;
-    const set: KeySet = [script, read as string[] | null];
-    const key = JSON.stringify(set);
-    let i = index.get(key);
-    if (i === undefined) {
-      i = sets.push(set) - 1;
-      index.set(key, i);
-    }
     names.push(name);
-    of.push(i);
+    of.push(indexOf([script, read as string[] | null]));
   }
   return { sets, names, of, converted: true };
 }

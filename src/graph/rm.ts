@@ -15,7 +15,7 @@ import { RUN_FILES } from '../run/layout.ts';
 import { readJsonFile } from '../run/record.ts';
 import { isResultName, sourceNames } from '../run/sources.ts';
 import { readRunState } from '../run/status.ts';
-import { assertValid, downstreamOf, loadGraph, topologicalOrder } from './graph.ts';
+import { assertValid, downstreamOf, loadGraph, type ProjectGraph, topologicalOrder } from './graph.ts';
 import { isGlob, matchNames, resolveTargets } from './targets.ts';
 
 export interface RemoveResultsOptions {
@@ -148,21 +148,20 @@ export function restoreResults(options: RestoreResultsOptions): {
         `a result named ${e.name} is in ${relative(cwd, project.runsRoot) || '.'}; results are never overwritten, so nothing was restored`,
         `Move it aside first (repro rm ${e.name}; it goes to the attic too), then restore ${e.entry}.`,
       );
-  // upstream first: a result never sits in the runs root before the upstream it was built on
+  // upstream first: a result never sits in the runs root before the upstream it was built on (the
+  // order of a graph of the results to restore, linked by their configs' sources)
   const sources = new Map([...chosen.values()].map((e) => [e.name, sourcesOf(e.dir)]));
-  const order: AtticEntry[] = [];
-  const placed = new Set<string>();
-  const place = (e: AtticEntry, path: Set<string>) => {
-    if (placed.has(e.name) || path.has(e.name)) return;
-    path.add(e.name);
-    for (const s of sources.get(e.name) ?? []) {
-      const up = chosen.get(s);
-      if (up) place(up, path);
-    }
-    placed.add(e.name);
-    order.push(e);
-  };
-  for (const e of [...chosen.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) place(e, new Set());
+  const restoring: ProjectGraph = { project, nodes: new Map(), problems: [] };
+  for (const e of chosen.values())
+    restoring.nodes.set(e.name, {
+      name: e.name,
+      file: null,
+      config: {},
+      sources: sources.get(e.name) ?? [],
+      result: e.dir,
+      warnings: [],
+    });
+  const order = topologicalOrder(restoring).map((n) => chosen.get(n.name) as AtticEntry);
   // a result brought back without its upstream reads as stale (upstream missing) until it is there
   const warn = options.warn ?? ((line: string) => process.stderr.write(`${line}\n`));
   for (const e of order) {

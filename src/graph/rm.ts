@@ -9,6 +9,7 @@ import {
   atticDir,
   atticEntries,
   moveToAttic,
+  nameTaken,
   restoreFromAttic,
 } from '../run/attic.ts';
 import { RUN_FILES } from '../run/layout.ts';
@@ -143,11 +144,7 @@ export function restoreResults(options: RestoreResultsOptions): {
   }
   for (const e of chosen.values())
     if (fs.existsSync(join(project.runsRoot, e.name)))
-      throw new ReproError(
-        'REPRO_RESULT_EXISTS',
-        `a result named ${e.name} is in ${relative(cwd, project.runsRoot) || '.'}; results are never overwritten, so nothing was restored`,
-        `Move it aside first (repro rm ${e.name}; it goes to the attic too), then restore ${e.entry}.`,
-      );
+      throw nameTaken(e, relative(cwd, project.runsRoot) || '.');
   // upstream first: a result never sits in the runs root before the upstream it was built on (the
   // order of a graph of the results to restore, linked by their configs' sources)
   const sources = new Map([...chosen.values()].map((e) => [e.name, sourcesOf(e.dir)]));

@@ -112,18 +112,18 @@ export function atticEntries(project: Pick<Project, 'runsRoot'>): AtticEntry[] {
       n: Number(m[3] ?? 1),
     });
   }
-  out.sort((a, b) =>
-    a.name !== b.name
-      ? a.name < b.name
-        ? -1
-        : 1
-      : a.stamp !== b.stamp
-        ? a.stamp < b.stamp
-          ? -1
-          : 1
-        : a.n - b.n,
-  );
+  const order = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  out.sort((a, b) => order(a.name, b.name) || order(a.stamp, b.stamp) || a.n - b.n);
   return out.map(({ entry, name, dir }) => ({ entry, name, dir }));
+}
+
+/** The error of a result that cannot come back: a result of its name is in `where` (the runs root). */
+export function nameTaken(entry: AtticEntry, where: string): ReproError {
+  return new ReproError(
+    'REPRO_RESULT_EXISTS',
+    `a result named ${entry.name} is in ${where}; results are never overwritten, so ${entry.entry} stays in the attic`,
+    `Move it aside first (repro rm ${entry.name}; it goes to the attic too), then restore ${entry.entry}.`,
+  );
 }
 
 /**
@@ -134,12 +134,7 @@ export function atticEntries(project: Pick<Project, 'runsRoot'>): AtticEntry[] {
  */
 export function restoreFromAttic(project: Pick<Project, 'runsRoot'>, entry: AtticEntry): AtticMove {
   const to = join(project.runsRoot, entry.name);
-  const exists = () =>
-    new ReproError(
-      'REPRO_RESULT_EXISTS',
-      `a result named ${entry.name} is in the runs root; results are never overwritten, so ${entry.entry} stays in the attic`,
-      `Move the result there aside first (repro rm ${entry.name}), then restore again.`,
-    );
+  const exists = () => nameTaken(entry, 'the runs root');
   if (!fs.existsSync(join(entry.dir, RUN_FILES.config)))
     throw new ReproError(
       'REPRO_RESULT_GONE',

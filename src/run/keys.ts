@@ -3,6 +3,7 @@ import { sha256Hex } from '../config/hash.ts';
 import { isJsonObject } from '../config/json.ts';
 import { cacheDir, writeCacheFile } from '../project/cache.ts';
 import { RUN_FILES } from './layout.ts';
+import { readJsonFile } from './record.ts';
 
 /** What ended runs read: a script (null: none recorded) and the keys (null: none recorded). */
 type KeySet = [script: string | null, keys: string[] | null];
@@ -111,15 +112,8 @@ function sharedSets(initial: readonly KeySet[]): { sets: KeySet[]; indexOf(set: 
 /** An ended result's script and keys; undefined while it runs (it is read again next time). */
 function readEntry(dir: string): KeySet | undefined {
   if (!fs.existsSync(join(dir, RUN_FILES.end))) return undefined;
-  const json = (f: string): unknown => {
-    try {
-      return JSON.parse(fs.readFileSync(join(dir, f), 'utf8'));
-    } catch {
-      return undefined;
-    }
-  };
-  const record = json(RUN_FILES.record);
-  const effective = json(RUN_FILES.effective);
+  const record = readJsonFile<unknown>(join(dir, RUN_FILES.record));
+  const effective = readJsonFile<unknown>(join(dir, RUN_FILES.effective));
   const script = isJsonObject(record) && isJsonObject(record.script) ? record.script.path : null;
   return [
     typeof script === 'string' && script ? script : null,

@@ -1,7 +1,7 @@
 import { closest } from 'fastest-levenshtein';
 import { fs, join, packageRequire, relative } from '../_builtins.ts';
 import { hashConfig } from '../config/hash.ts';
-import type { JsonObject } from '../config/json.ts';
+import { isJsonObject, type JsonObject } from '../config/json.ts';
 import { type ConfigWarning, configNameOf, loadConfig } from '../config/load.ts';
 import { ReproError } from '../errors.ts';
 import { filesBelow } from '../project/files.ts';
@@ -310,8 +310,8 @@ export function loadUpstream(project: Project, names: readonly string[]): Projec
       }
     }
     if (!result) continue;
-    const config = readJsonFile<JsonObject>(join(dir, RUN_FILES.config));
-    const usable = config && typeof config === 'object' && !Array.isArray(config) ? config : {};
+    const config = readJsonFile<unknown>(join(dir, RUN_FILES.config));
+    const usable = isJsonObject(config) ? config : {};
     let sources: string[] = [];
     try {
       sources = sourceNames(usable, `${runsLabel}/${name}`);

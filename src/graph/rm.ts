@@ -1,5 +1,5 @@
 import { basename, dirname, fs, join, relative, resolve } from '../_builtins.ts';
-import type { JsonObject } from '../config/json.ts';
+import { isJsonObject } from '../config/json.ts';
 import { ReproError } from '../errors.ts';
 import { nearestNames } from '../hints.ts';
 import { findProject, type Project } from '../project/project.ts';
@@ -177,10 +177,8 @@ export function restoreResults(options: RestoreResultsOptions): {
 /** The result names a result in the attic was built on (its config.json's `source`). */
 function sourcesOf(dir: string): string[] {
   try {
-    const config = readJsonFile(join(dir, RUN_FILES.config));
-    return config && typeof config === 'object' && !Array.isArray(config)
-      ? sourceNames(config as JsonObject, dir).filter((s) => typeof s === 'string')
-      : [];
+    const config = readJsonFile<unknown>(join(dir, RUN_FILES.config));
+    return isJsonObject(config) ? sourceNames(config, dir) : [];
   } catch {
     return [];
   }

@@ -171,11 +171,9 @@ async function upstreamStaleness(
   try {
     const { loadUpstream, graphStatus } = await upstreamModule();
     // the sources and what is upstream of them, not the whole project
-    const graph = loadUpstream(
-      project,
-      sources.map((s) => s.name),
-    );
-    const names = sources.map((s) => s.name).filter((n) => graph.nodes.has(n));
+    const named = sources.map((s) => s.name);
+    const graph = loadUpstream(project, named);
+    const names = named.filter((n) => graph.nodes.has(n));
     for (const s of await graphStatus(graph, names)) if (s.stale.length) stale.set(s.name, s.stale);
   } catch (error) {
     warn(

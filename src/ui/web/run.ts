@@ -136,9 +136,7 @@ export async function runPage(name: string): Promise<void> {
     ...(names.length ? [] : ['none']),
     ...names
       .slice(0, LINKS_SHOWN)
-      .map((n) =>
-        el('a', { href: `#/run/${encodeURIComponent(n)}`, textContent: n, style: 'margin-right:10px' }),
-      ),
+      .map((n) => el('a', { href: href('run', {}, n), textContent: n, style: 'margin-right:10px' })),
     ...(all && names.length > LINKS_SHOWN
       ? [el('a', { href: all, textContent: `and ${names.length - LINKS_SHOWN} more` })]
       : []),

@@ -49,7 +49,12 @@ export function removeResults(options: RemoveResultsOptions): { moved: AtticMove
     .filter((n) => n.result)
     .reverse();
   for (const t of named) {
-    if (!graph.nodes.get(t)?.result) throw new ReproError('REPRO_RESULT_GONE', `${t} has no result to move`);
+    if (!graph.nodes.get(t)?.result)
+      throw new ReproError(
+        'REPRO_RESULT_GONE',
+        `${t} has no result to move`,
+        'repro ls lists the results there are; repro ls --attic the ones moved aside already.',
+      );
   }
   for (const node of order) {
     const state = readRunState(node.result as string);

@@ -230,6 +230,7 @@ describe('day two: change without loss', () => {
     const missing = await runRepro(root, ['rm', 'model']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('model has no result to move');
+    expect(missing.stderr).toContain('hint: repro ls lists the results there are');
 
     // a running result: refused, nothing moves
     writeFileSync(join(root, 'configs', 'slow.json'), JSON.stringify({ script: 'stage.py', sleep: 30 }));

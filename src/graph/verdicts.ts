@@ -1,12 +1,13 @@
 import { fs, join } from '../_builtins.ts';
 import type { RunSummary } from '../compare/runs.ts';
 import { sha1Hex, sha256Hex } from '../config/hash.ts';
+import { configNameOf } from '../config/load.ts';
 import { cacheDir, ParsedFile, writeCacheFile } from '../project/cache.ts';
 import type { Project } from '../project/project.ts';
 import { indexStamp, NOT_STALE, Row } from '../project/results.ts';
 import { hashFile } from '../run/script.ts';
 import { reproVersion } from '../version.ts';
-import { loadGraph, type ProjectGraph, type StatedConfigs, statConfigs } from './graph.ts';
+import { downstreamOf, loadGraph, type ProjectGraph, type StatedConfigs, statConfigs } from './graph.ts';
 import { checkData, graphStatus, hasManifests, type StatusInputs } from './status.ts';
 
 /**
@@ -45,8 +46,14 @@ interface VerdictFile {
   verdicts: number[];
 }
 
-/** For tests: whether the last markStale answered from kept verdicts, and whether it kept new ones. */
-export const lastVerdicts = { kept: false, saved: false };
+/**
+ * For tests: whether the last markStale answered from kept verdicts, whether it kept new ones,
+ * and when it worked out only some again (the scripts as they were), which results.
+ */
+export const lastVerdicts: { kept: boolean; saved: boolean; redone?: string[] } = {
+  kept: false,
+  saved: false,
+};
 
 /**
  * Adds to each done run of a listing why it is stale (RunSummary.stale; empty when it is not).
@@ -68,6 +75,7 @@ export async function markStale(
 ): Promise<string | undefined> {
   lastVerdicts.kept = false;
   lastVerdicts.saved = false;
+  lastVerdicts.redone = undefined;
   const stamp = indexStamp(runs);
   const file = verdictFile(project);
   const stats = () => configs ?? statConfigs(project);
@@ -107,16 +115,35 @@ export async function markStale(
     });
     return undefined;
   }
-  // every node, so that the data of every result is checked (as recall checks it)
-  const statuses = await graphStatus(g, undefined, inputs);
+  const rows = runs as unknown as Row[];
   const stale = new Map<string, string[]>();
-  for (const s of statuses) if (s.state === 'done' && s.stale.length) stale.set(s.name, s.stale);
+  const { base } = recalled;
+  let reasonsOf: (row: Row) => string[] | undefined = (row) => stale.get(row.name);
+  if (base) {
+    // the scripts as they were: the results that changed, those the changed configs judge, and
+    // what is downstream of them are worked out again; every other verdict is the kept one (it
+    // rests on nothing that changed)
+    const redone = judgedBy(g, base.changed);
+    const statuses = await graphStatus(g, [...redone], inputs);
+    for (const s of statuses) if (s.state === 'done' && s.stale.length) stale.set(s.name, s.stale);
+    for (const [script, hash] of base.scripts)
+      if (!inputs.scripts.has(script)) inputs.scripts.set(script, hash);
+    reasonsOf = (row) => {
+      if (redone.has(row.name)) return stale.get(row.name);
+      const id = base.verdicts[row.i] as number;
+      return id >= 0 ? base.lists[id] : undefined;
+    };
+    lastVerdicts.redone = [...redone].sort();
+  } else {
+    // every node, so that the data of every result is checked (as recall checks it)
+    const statuses = await graphStatus(g, undefined, inputs);
+    for (const s of statuses) if (s.state === 'done' && s.stale.length) stale.set(s.name, s.stale);
+  }
   const lists: string[][] = [];
   const listIds = new Map<string, number>();
-  const rows = runs as unknown as Row[];
   const verdicts = new Array<number>(rows.length).fill(-1);
   for (const row of rows) {
-    const reasons = stale.get(row.name);
+    const reasons = reasonsOf(row);
     if (!reasons) continue;
     const key = reasons.join('\n');
     let id = listIds.get(key);
@@ -138,9 +165,30 @@ export async function markStale(
     verdicts: packRuns(verdicts),
   };
   const text = JSON.stringify(made);
+  // the rows first: the verdicts name the index they are of, and are used for another only with its rows
+  writeCacheFile(rowsFile(file), JSON.stringify(keptRows(stamp, rows)));
   writeCacheFile(file, text);
   lastVerdicts.saved = true;
   return sha1Hex(text);
+}
+
+/**
+ * The nodes whose status a change to the named configs or results can change: each of them (a
+ * config's file, sources, whether it loads; a result's records and data), every result under
+ * another name made from a config of them (judged by that file: graphStatus's madeFrom), and
+ * everything downstream of those.
+ */
+function judgedBy(graph: ProjectGraph, names: ReadonlySet<string>): Set<string> {
+  const touched = new Set<string>();
+  for (const node of graph.nodes.values()) {
+    const from = node.read?.facts?.config_name;
+    // a node not read from the index is worked out again: nothing tells what it was made from
+    if (names.has(node.name) || (!node.file && (!node.read || (from && names.has(from)))))
+      touched.add(node.name);
+  }
+  // and below a result that is gone (no node now): what names it as a source
+  for (const name of downstreamOf(graph, [...touched, ...names])) touched.add(name);
+  return touched;
 }
 
 /** Each run's verdict (a run of the whole index: a verdict is kept for done results only). */
@@ -202,8 +250,7 @@ async function recall(
     }
   });
   const kept = read?.file;
-  const verdicts = kept?.index === stamp ? wellFormed(kept, rows.length) : undefined;
-  if (!kept || !verdicts) return {};
+  if (!kept || typeof kept !== 'object') return {};
   const key = keyOf(project);
   if (
     kept.version !== key.version ||
@@ -213,27 +260,149 @@ async function recall(
     JSON.stringify(kept.configDirs) !== JSON.stringify(key.configDirs)
   )
     return {};
+  // the kept verdicts by this index's rows: of the same index, or of the rows that stayed as they were
+  const carried =
+    kept.index === stamp ? sameIndex(kept, rows.length) : stayedRows(rowsFile(file), kept, rows);
+  if (!carried) return {};
   for (const [script, hash] of kept.scripts) if (hashFile(script) !== hash) return {};
   const configs = stats();
-  const was = kept.configs;
-  if (configs.files.length !== was.files.length) return { configs };
-  for (let k = 0; k < configs.files.length; k++) {
-    if (
-      configs.files[k]?.label !== was.files[k] ||
-      configs.size[k] !== was.size[k] ||
-      configs.mtimeMs[k] !== was.mtimeMs[k] ||
-      configs.ino[k] !== was.ino[k]
-    )
-      return { configs };
-  }
+  const { verdicts } = carried;
+  const changed = changedConfigs(kept.configs, configs);
+  for (const name of carried.changed) changed.add(name);
   // the data last, the one part that may hash: every result that kept a manifest, as graphStatus checks it
   const withData = rows.filter((row) => hasManifests(row.files));
   const data = await checkData(
     project,
     withData.map((row) => ({ name: row.name, dir: join(project.runsRoot, row.name), files: row.files })),
   );
-  if (JSON.stringify([...data].sort(byName)) !== JSON.stringify(kept.data)) return { configs, data };
+  for (const name of changedData(kept.data, data)) changed.add(name);
+  if (changed.size || kept.index !== stamp)
+    return { configs, data, base: { verdicts, lists: kept.lists, scripts: kept.scripts, changed } };
   return { kept: { verdicts, lists: kept.lists, digest: (read as { digest: string }).digest } };
+}
+
+/** The kept verdicts of the index they were worked out from, when well formed. */
+function sameIndex(
+  kept: VerdictFile,
+  count: number,
+): { verdicts: Int32Array; changed: string[] } | undefined {
+  const verdicts = wellFormed(kept, count);
+  return verdicts && { verdicts, changed: [] };
+}
+
+/**
+ * The rows of the index the verdicts were kept for, each as its folder was then (name, inode,
+ * time): a folder of an ended run never changes while those stay (the index rests on the same).
+ */
+interface KeptRows {
+  index: string;
+  names: string[];
+  ino: number[];
+  mtimeMs: number[];
+}
+
+function rowsFile(verdicts: string): string {
+  return verdicts.replace(/\.json$/, '.rows.json');
+}
+
+/** The rows of an index as KeptRows. */
+function keptRows(stamp: string, rows: readonly Row[]): KeptRows {
+  const out: KeptRows = { index: stamp, names: [], ino: [], mtimeMs: [] };
+  for (const row of rows) {
+    out.names.push(row.name);
+    out.ino.push(row.view.rows.ino[row.i] as number);
+    out.mtimeMs.push(row.view.rows.mtimeMs[row.i] as number);
+  }
+  return out;
+}
+
+/**
+ * After the index changed: the kept verdict of each row whose folder is as it was (by this
+ * index's rows), and the names of the results that are new, gone, or another folder now.
+ * Undefined when the rows of the kept verdicts' index are not at hand.
+ */
+function stayedRows(
+  file: string,
+  kept: VerdictFile,
+  rows: readonly Row[],
+): { verdicts: Int32Array; changed: Set<string> } | undefined {
+  let before: KeptRows | undefined;
+  try {
+    before = JSON.parse(fs.readFileSync(file, 'utf8')) as KeptRows;
+  } catch {
+    return undefined;
+  }
+  const { names, ino, mtimeMs } = before ?? ({} as Partial<KeptRows>);
+  if (
+    before?.index !== kept.index ||
+    !Array.isArray(names) ||
+    !Array.isArray(ino) ||
+    !Array.isArray(mtimeMs) ||
+    ino.length !== names.length ||
+    mtimeMs.length !== names.length
+  )
+    return undefined;
+  const old = wellFormed(kept, names.length);
+  if (!old) return undefined;
+  const at = new Map<string, number>();
+  names.forEach((name, n) => {
+    at.set(name, n);
+  });
+  const verdicts = new Int32Array(rows.length).fill(-1);
+  const changed = new Set<string>();
+  for (const row of rows) {
+    const { name, i } = row;
+    const n = at.get(name);
+    at.delete(name);
+    if (n !== undefined && ino[n] === row.view.rows.ino[i] && mtimeMs[n] === row.view.rows.mtimeMs[i])
+      verdicts[i] = old[n] as number;
+    else changed.add(name);
+  }
+  // the results gone since
+  for (const name of at.keys()) changed.add(name);
+  return { verdicts, changed };
+}
+
+/** The results whose data's reasons differ from the kept ones. */
+function changedData(kept: [string, string[]][], now: Map<string, string[]>): string[] {
+  const was = new Map(kept);
+  const changed: string[] = [];
+  for (const [name, reasons] of now) {
+    if (JSON.stringify(reasons) !== JSON.stringify(was.get(name))) changed.push(name);
+    was.delete(name);
+  }
+  changed.push(...was.keys());
+  return changed;
+}
+
+/**
+ * The names of the config files that are new, gone, or stat differently since the verdicts were
+ * kept (a file whose name is no config name makes no node: it changes no verdict).
+ */
+function changedConfigs(was: VerdictFile['configs'], now: StatedConfigs): Set<string> {
+  const labels = new Set<string>();
+  const before = new Map(was.files.map((label, k) => [label, k]));
+  now.files.forEach(({ label }, k) => {
+    const w = before.get(label);
+    before.delete(label);
+    if (
+      w === undefined ||
+      now.size[k] !== was.size[w] ||
+      now.mtimeMs[k] !== was.mtimeMs[w] ||
+      now.ino[k] !== was.ino[w]
+    )
+      labels.add(label);
+  });
+  for (const label of before.keys()) labels.add(label);
+  const names = new Set<string>();
+  for (const label of labels) {
+    try {
+      names.add(configNameOf(label));
+    } catch {
+      // no config name: no node
+    }
+  }
+  return names;
 }
 
 /**
@@ -245,6 +414,17 @@ interface Recalled {
   kept?: { verdicts: Int32Array; lists: string[][]; digest: string };
   configs?: StatedConfigs;
   data?: Map<string, string[]>;
+  /**
+   * The kept verdicts by this index's rows when the scripts they rest on are as they were: with
+   * the names of what changed since (config files, results new, gone or replaced, results whose
+   * data's reasons differ), and those scripts (each hash checked now).
+   */
+  base?: {
+    verdicts: Int32Array;
+    lists: string[][];
+    scripts: [string, string | null][];
+    changed: Set<string>;
+  };
 }
 
 /** The kept verdicts, unpacked, when a parsed file has their shape for `count` rows (a cache file may be anything). */

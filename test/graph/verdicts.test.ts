@@ -119,6 +119,123 @@ describe('kept staleness verdicts (graph/verdicts.ts)', () => {
     }
   });
 
+  it('after configs, data or results changed, work out again only the results those judge and what is downstream of them', async () => {
+    const root = await built();
+    writeFiles(root, 'configs/other.json', { script: 'stage.py', add: 3 });
+    expect((await runRepro(root, ['run', 'configs/other.json'])).code).toBe(0);
+    // a result under another name, made from features.json, and one built on it
+    expect((await runRepro(root, ['run', 'configs/features.json', '--postfix', 'x'])).code).toBe(0);
+    expect((await runRepro(root, ['run', 'configs/model.json', '--set', 'source=features~x'])).code).toBe(0);
+    await settle();
+    const [onX] = readdirSync(join(root, 'runs')).filter((n) => n.startsWith('model~'));
+    expect(onX).toBeDefined();
+    expect((await listing(root)).saved).toBe(true);
+    expect((await listing(root)).kept).toBe(true);
+    /** After a change to config files: the first listing redoes `redone` alone, both agree with a fresh one. */
+    const partly = async (why: string, redone: string[] | undefined) => {
+      const first = await listing(root);
+      expect(first.saved, why).toBe(true);
+      expect(lastVerdicts.redone, `${why}: the results worked out again`).toEqual(redone);
+      const second = await listing(root);
+      expect(second.kept, `${why}: the verdicts just kept must hold`).toBe(true);
+      const fresh = await afresh(root);
+      expect(first.stale, why).toEqual(fresh);
+      expect(second.stale, why).toEqual(fresh);
+      return fresh;
+    };
+    const featuresDown = ['features', 'features~x', 'model', onX as string].sort();
+    const none = { data: [], features: [], 'features~x': [], model: [], [onX as string]: [], other: [] };
+
+    writeFiles(root, 'configs/features.json', { script: 'stage.py', source: 'data', add: 11 });
+    let stale = await partly('a config edited', featuresDown);
+    expect(stale.features).toEqual([expect.stringContaining('configs/features.json changed since the run')]);
+    expect(stale['features~x']).toEqual([
+      expect.stringContaining('configs/features.json changed since the run'),
+    ]);
+    expect(stale[onX as string]).toEqual([expect.stringMatching(/^upstream features~x is stale/)]);
+    expect(stale.data).toEqual([]);
+    writeFiles(root, 'configs/features.json', { script: 'stage.py', source: 'data', add: 10 });
+    expect(await partly('the config put back', featuresDown)).toEqual(none);
+
+    // its sources changed: what it rests on is another result
+    writeFiles(root, 'configs/other.json', { script: 'stage.py', add: 3, source: 'data' });
+    stale = await partly("another config's source changed", ['other']);
+    expect(stale.other).toEqual([expect.stringContaining('configs/other.json changed since the run')]);
+    writeFiles(root, 'configs/other.json', { script: 'stage.py', add: 3 });
+    expect(await partly('put back', ['other'])).toEqual(none);
+
+    writeFileSync(join(root, 'configs', 'model.json'), '{"script": "stage.py",,}');
+    // model~… was made from model.json too (with an override): it is judged by that file
+    const modelBoth = ['model', onX as string].sort();
+    stale = await partly('a config that no longer loads', modelBoth);
+    const broken = [expect.stringContaining('configs/model.json changed since the run and no longer loads')];
+    expect(stale.model).toEqual(broken);
+    expect(stale[onX as string]).toEqual(broken);
+    writeFiles(root, 'configs/model.json', { script: 'stage.py', source: 'features', add: 100 });
+    expect(await partly('mended', modelBoth)).toEqual(none);
+
+    rmSync(join(root, 'configs', 'features.json'));
+    await partly('a config removed (its results stay)', featuresDown);
+    writeFiles(root, 'configs/features.json', { script: 'stage.py', source: 'data', add: 10 });
+    expect(await partly('the config written again', featuresDown)).toEqual(none);
+
+    // a new config (repro clone makes one): no result judges it yet
+    writeFiles(root, 'configs/extra/fresh.json', { script: 'stage.py', source: 'features', add: 7 });
+    expect(await partly('a config added', ['fresh'])).toEqual(none);
+
+    // the data changed too: the result that reads it, and what is downstream of it
+    writeFiles(root, 'configs/features.json', { script: 'stage.py', source: 'data', add: 11 });
+    writeFileSync(join(root, 'raw', 'a.txt'), 'one, changed\n');
+    // fresh.json is downstream of features too (no result to judge)
+    const all = ['data', 'fresh', ...featuresDown].sort();
+    stale = await partly('a config and the data changed', all);
+    expect(stale.data).toEqual(['data changed in raw/*.txt: 1 changed (raw/a.txt)']);
+    writeFileSync(join(root, 'raw', 'a.txt'), 'one\n');
+    writeFiles(root, 'configs/features.json', { script: 'stage.py', source: 'data', add: 10 });
+    expect(await partly('both put back', all)).toEqual(none);
+
+    // the results index changed: a result made, removed, made again (another folder, the same name)
+    expect((await runRepro(root, ['run', 'configs/other.json', '--postfix', 'y'])).code).toBe(0);
+    await settle();
+    expect(await partly('a result made', ['other~y'])).toEqual({ ...none, 'other~y': [] });
+    rmSync(join(root, 'runs', 'features~x'), { recursive: true });
+    await settle();
+    // features~x is no node now: what was built on it is worked out again
+    stale = await partly('an upstream result removed', [onX as string]);
+    // a source that is no node is the graph's error (repro check says so), not a verdict
+    expect(stale[onX as string]).toEqual([]);
+    expect((await runRepro(root, ['run', 'configs/features.json', '--postfix', 'x'])).code).toBe(0);
+    await settle();
+    stale = await partly('made again', ['features~x', onX as string]);
+    expect(stale[onX as string]).toEqual(['upstream features~x was rebuilt since this run']);
+    rmSync(join(root, 'runs', 'data'), { recursive: true });
+    expect((await runRepro(root, ['run', 'configs/data.json'])).code).toBe(0);
+    await settle();
+    stale = await partly('the first stage made again', all);
+    expect(stale.features).toEqual(['upstream data was rebuilt since this run']);
+    expect(stale.other).toEqual([]);
+
+    // the rows the verdicts were kept for, damaged or gone: every verdict is worked out again
+    const [rowsName] = readdirSync(join(cacheFolder(), 'repro')).filter((f) => f.endsWith('.rows.json'));
+    const rowsFile = join(cacheFolder(), 'repro', rowsName as string);
+    const good = JSON.parse(readFileSync(rowsFile, 'utf8'));
+    for (const text of [
+      '{"ind',
+      JSON.stringify({ ...good, ino: [] }),
+      JSON.stringify({ ...good, index: 'x' }),
+    ]) {
+      writeFileSync(rowsFile, text);
+      rmSync(join(root, 'runs', 'other~y'), { recursive: true });
+      expect((await runRepro(root, ['run', 'configs/other.json', '--postfix', 'y'])).code).toBe(0);
+      await settle();
+      expect(await partly(`kept rows of ${text.slice(0, 30)}`, undefined)).toEqual(stale);
+    }
+
+    // the script changed: every verdict is worked out again
+    writeFileSync(join(root, 'stage.py'), `${STAGE}# edited\n`);
+    await partly('the script changed', undefined);
+  });
+
   it('rest on the stats taken before the graph read the configs: a config changed in between is read again next time', async () => {
     const root = await built();
     const project = findProject({ cwd: root });
@@ -134,7 +251,7 @@ describe('kept staleness verdicts (graph/verdicts.ts)', () => {
       return loadGraph(project, { links: false, configs });
     });
     expect(stated, 'the graph is given the stats markStale took').toBe(3);
-    expect(lastVerdicts).toEqual({ kept: false, saved: true });
+    expect(lastVerdicts).toMatchObject({ kept: false, saved: true });
     // the kept verdicts and the graph's cache hold the stat from before the second edit: the next
     // listing works the verdicts out again from the file as it is
     const next = await listing(root);
@@ -173,7 +290,7 @@ describe('kept staleness verdicts (graph/verdicts.ts)', () => {
     writeFiles(root, 'configs/features.json', { script: 'stage.py', source: 'data', add: 12 });
     const again = await listRunViews({ project });
     await markStale(project, again, undefined, before);
-    expect(lastVerdicts).toEqual({ kept: false, saved: true });
+    expect(lastVerdicts).toMatchObject({ kept: false, saved: true });
     expect(byName(again)).toEqual(await afresh(root));
     expect((await listing(root)).kept).toBe(false);
     expect((await listing(root)).kept).toBe(true);

@@ -28,7 +28,7 @@ export interface GraphNode {
   /** hashConfig(config), when loadGraph knows it already (its cache). */
   hash?: string;
   /** The result as the results index has it, when loadGraph read it there (graphStatus uses it). */
-  read?: Pick<IndexedResult, 'files' | 'status' | 'reason' | 'facts'>;
+  read?: Pick<IndexedResult, 'files' | 'status' | 'reason' | 'facts' | 'config_name'>;
   /**
    * A result's config file that no longer loads (its label and the first line of why): the
    * result was made from a config that is not what the file holds now.

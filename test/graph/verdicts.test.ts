@@ -1,5 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { deserialize, serialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { listRuns, listRunViews, type RunSummary } from '../../src/compare/runs.ts';
 import { loadGraph, statConfigs } from '../../src/graph/graph.ts';
@@ -216,19 +217,21 @@ describe('kept staleness verdicts (graph/verdicts.ts)', () => {
     expect(stale.other).toEqual([]);
 
     // the rows the verdicts were kept for, damaged or gone: every verdict is worked out again
-    const [rowsName] = readdirSync(join(cacheFolder(), 'repro')).filter((f) => f.endsWith('.rows.json'));
+    const [rowsName] = readdirSync(join(cacheFolder(), 'repro')).filter((f) => f.endsWith('.rows.v8'));
     const rowsFile = join(cacheFolder(), 'repro', rowsName as string);
-    const good = JSON.parse(readFileSync(rowsFile, 'utf8'));
-    for (const text of [
-      '{"ind',
-      JSON.stringify({ ...good, ino: [] }),
-      JSON.stringify({ ...good, index: 'x' }),
-    ]) {
-      writeFileSync(rowsFile, text);
+    const good = deserialize(readFileSync(rowsFile));
+    const damaged: [string, Uint8Array][] = [
+      ['cut short', readFileSync(rowsFile).subarray(0, 40)],
+      ['numbers of another length', serialize({ ...good, ino: new Float64Array(1) })],
+      ['a name missing', serialize({ ...good, names: good.names.slice(0, good.names.lastIndexOf('\0')) })],
+      ['of another index', serialize({ ...good, index: 'x' })],
+    ];
+    for (const [why, bytes] of damaged) {
+      writeFileSync(rowsFile, bytes);
       rmSync(join(root, 'runs', 'other~y'), { recursive: true });
       expect((await runRepro(root, ['run', 'configs/other.json', '--postfix', 'y'])).code).toBe(0);
       await settle();
-      expect(await partly(`kept rows of ${text.slice(0, 30)}`, undefined)).toEqual(stale);
+      expect(await partly(`kept rows ${why}`, undefined)).toEqual(stale);
     }
 
     // the script changed: every verdict is worked out again

@@ -1,8 +1,9 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { listRuns, listRunViews, type RunSummary } from '../../src/compare/runs.ts';
+import { sha256Hex } from '../../src/config/hash.ts';
 import { loadGraph, statConfigs } from '../../src/graph/graph.ts';
 import { lastVerdicts, markStale } from '../../src/graph/verdicts.ts';
 import { findProject } from '../../src/project/project.ts';
@@ -43,6 +44,14 @@ async function built(): Promise<string> {
   expect((await runRepro(root, ['make', 'model'])).code).toBe(0);
   await settle();
   return root;
+}
+
+/** A file the kept verdicts of the project at `root` are in (the cache folder holds the other tests' too). */
+function keptFile(root: string, ending: string): string {
+  const { root: resolved } = findProject({ cwd: root });
+  const file = join(cacheFolder(), 'repro', `stale-${sha256Hex(resolved).slice(0, 16)}${ending}`);
+  expect(existsSync(file), file).toBe(true);
+  return file;
 }
 
 const byName = (runs: RunSummary[]) => Object.fromEntries(runs.map((r) => [r.name, r.stale ?? []]));
@@ -103,8 +112,7 @@ describe('kept staleness verdicts (graph/verdicts.ts)', () => {
     expect(stale.model).toEqual(['upstream features was rebuilt since this run']);
 
     // a kept file that is no JSON, or JSON of another shape, is worked out again, never trusted
-    const [name] = readdirSync(join(cacheFolder(), 'repro')).filter((f) => f.startsWith('stale-'));
-    const file = join(cacheFolder(), 'repro', name as string);
+    const file = keptFile(root, '.json');
     const good = JSON.parse(readFileSync(file, 'utf8'));
     const garbage = [
       '{"version": 1, "verd',
@@ -217,8 +225,7 @@ describe('kept staleness verdicts (graph/verdicts.ts)', () => {
     expect(stale.other).toEqual([]);
 
     // the rows the verdicts were kept for, damaged or gone: every verdict is worked out again
-    const [rowsName] = readdirSync(join(cacheFolder(), 'repro')).filter((f) => f.endsWith('.rows.v8'));
-    const rowsFile = join(cacheFolder(), 'repro', rowsName as string);
+    const rowsFile = keptFile(root, '.rows.v8');
     const good = deserialize(readFileSync(rowsFile));
     const damaged: [string, Uint8Array][] = [
       ['cut short', readFileSync(rowsFile).subarray(0, 40)],

@@ -113,7 +113,27 @@ class ListedRun extends Row implements RunSummary {
 
 /** JSON that keeps NaN and ±Infinity (a diverged loss is worth seeing): they travel as strings. */
 export function stringifyNumbers(value: unknown, space?: number): string {
-  return JSON.stringify(value, keepNonFinite, space);
+  // V8 writes JSON several times faster without a replacer (the dashboard's list of 100,000
+  // results: ~0.45 s of each update with it): the replacer is only for a value that needs it
+  return JSON.stringify(value, plainFinite(value) ? undefined : keepNonFinite, space);
+}
+
+/**
+ * True when JSON.stringify gives `value` as the replacer would: no non-finite number in what it
+ * writes, and no toJSON (whose result this walk does not see) or other object but arrays and
+ * plain objects, whose own enumerable values it reads as JSON.stringify does.
+ */
+function plainFinite(value: unknown): boolean {
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (value === null || typeof value !== 'object') return true;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!plainFinite(value[i])) return false;
+    return true;
+  }
+  const proto = Object.getPrototypeOf(value);
+  if ((proto !== Object.prototype && proto !== null) || 'toJSON' in value) return false;
+  for (const key in value) if (!plainFinite((value as Record<string, unknown>)[key])) return false;
+  return true;
 }
 
 function keepNonFinite(_key: string, v: unknown): unknown {
@@ -133,7 +153,7 @@ export function* stringifyNumbersPieces(values: readonly unknown[]): Generator<s
     const items: string[] = [];
     for (let i = start; i < Math.min(values.length, start + 1000); i++) {
       // what JSON.stringify gives an element: its toJSON, the replacer, `null` for what it leaves out
-      const text = JSON.stringify(values[i], keepNonFinite, 2) as string | undefined;
+      const text = stringifyNumbers(values[i], 2) as string | undefined;
       // a JSON text has no line break but its own (a string's is escaped): each line one level in
       items.push(text === undefined ? 'null' : text.replaceAll('\n', '\n  '));
     }

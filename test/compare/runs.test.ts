@@ -251,6 +251,37 @@ describe('repro ls --csv of many results', () => {
     expect(r.stdout.endsWith('\r\n')).toBe(true);
   });
 
+  it('writes NaN and the infinities as strings wherever they are, and everything else as JSON.stringify does', () => {
+    // the replacer everywhere, as it was: the text to match, whatever path stringifyNumbers takes
+    const reference = (v: unknown, space?: number) =>
+      JSON.stringify(v, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? String(x) : x), space);
+    class Point {
+      x = Number.NaN;
+      y = 2;
+    }
+    const cases: unknown[] = [
+      { runs: [{ name: 'a', metrics: { loss: { last: 0.5, best: 0.25 } } }], keys: ['lr'] },
+      { runs: [{ name: 'a' }, { name: 'b', metrics: { loss: { last: Number.NaN } } }] },
+      [1, [2, [3, [Number.NEGATIVE_INFINITY]]]],
+      { deep: { deeper: { deepest: Number.POSITIVE_INFINITY } } },
+      { toJSON: () => ({ made: Number.NaN }) },
+      { when: new Date(0), n: 1 },
+      new Point(),
+      { point: new Point() },
+      Object.assign(Object.create(null), { a: Number.NaN, b: 1 }),
+      { map: new Map([['a', 1]]), set: new Set([1]), f: () => 1, u: undefined, s: Symbol('s') },
+      Number.NaN,
+      -0,
+      'text',
+      null,
+    ];
+    for (const v of cases) {
+      expect(stringifyNumbers(v)).toBe(reference(v));
+      expect(stringifyNumbers(v, 2)).toBe(reference(v, 2));
+    }
+    expect(stringifyNumbers(cases[1])).toContain('"last":"NaN"');
+  });
+
   it('is the same JSON text in pieces as in one string, the runs listed included', async () => {
     const odd = [
       { loss: Number.NaN, best: Number.POSITIVE_INFINITY, note: 'two\nlines', nested: { a: [1, {}, []] } },

@@ -307,16 +307,19 @@ function rowsFile(verdicts: string): string {
   return verdicts.replace(/\.json$/, '.rows.v8');
 }
 
-/** The rows of an index as KeptRows, serialized. */
+/**
+ * The rows of an index as KeptRows, serialized, each at its place in the index (the verdicts'
+ * order; a listing's is another: the start order).
+ */
 function keptRows(stamp: string, rows: readonly Row[]): Uint8Array {
-  const names: string[] = [];
+  const names = new Array<string>(rows.length);
   const ino = new Float64Array(rows.length);
   const mtimeMs = new Float64Array(rows.length);
-  rows.forEach((row, k) => {
-    names.push(row.name);
-    ino[k] = row.view.rows.ino[row.i] as number;
-    mtimeMs[k] = row.view.rows.mtimeMs[row.i] as number;
-  });
+  for (const row of inIndexOrder(rows)) {
+    names[row.i] = row.name;
+    ino[row.i] = row.view.rows.ino[row.i] as number;
+    mtimeMs[row.i] = row.view.rows.mtimeMs[row.i] as number;
+  }
   const kept: KeptRows = { index: stamp, names: names.join('\0'), ino, mtimeMs };
   return process.getBuiltinModule('node:v8').serialize(kept);
 }
@@ -356,7 +359,7 @@ function stayedRows(
   const verdicts = new Int32Array(rows.length).fill(-1);
   const changed = new Set<string>();
   let next = 0;
-  for (const row of rows) {
+  for (const row of inIndexOrder(rows)) {
     const { name, i } = row;
     let n: number | undefined = next;
     if (names[next] !== name) {
@@ -378,6 +381,13 @@ function stayedRows(
     if (!m) changed.add(names[n] as string);
   });
   return { verdicts, changed };
+}
+
+/** The whole index's rows (each once: indexStamp), in the index's order. */
+function inIndexOrder(rows: readonly Row[]): Row[] {
+  const out = new Array<Row>(rows.length);
+  for (const row of rows) out[row.i] = row;
+  return out;
 }
 
 /** The results whose data's reasons differ from the kept ones. */

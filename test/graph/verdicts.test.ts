@@ -223,6 +223,13 @@ describe('kept staleness verdicts (graph/verdicts.ts)', () => {
     stale = await partly('the first stage made again', all);
     expect(stale.features).toEqual(['upstream data was rebuilt since this run']);
     expect(stale.other).toEqual([]);
+    // an unrelated result made: every stale verdict above is carried over, each to its own row
+    // (the listing is in start order, the index in name order)
+    expect((await runRepro(root, ['run', 'configs/other.json', '--postfix', 'z'])).code).toBe(0);
+    await settle();
+    const carried = await partly('an unrelated result made', ['other~z']);
+    expect(carried).toEqual({ ...stale, 'other~z': [] });
+    expect(carried.features).toEqual(['upstream data was rebuilt since this run']);
 
     // the rows the verdicts were kept for, damaged or gone: every verdict is worked out again
     const rowsFile = keptFile(root, '.rows.v8');
@@ -238,7 +245,7 @@ describe('kept staleness verdicts (graph/verdicts.ts)', () => {
       rmSync(join(root, 'runs', 'other~y'), { recursive: true });
       expect((await runRepro(root, ['run', 'configs/other.json', '--postfix', 'y'])).code).toBe(0);
       await settle();
-      expect(await partly(`kept rows ${why}`, undefined)).toEqual(stale);
+      expect(await partly(`kept rows ${why}`, undefined)).toEqual(carried);
     }
 
     // the script changed: every verdict is worked out again

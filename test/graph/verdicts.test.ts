@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
@@ -251,6 +251,89 @@ describe('kept staleness verdicts (graph/verdicts.ts)', () => {
     // the script changed: every verdict is worked out again
     writeFileSync(join(root, 'stage.py'), `${STAGE}# edited\n`);
     await partly('the script changed', undefined);
+  });
+
+  it('agree with verdicts worked out afresh after every step of a long day of changes (a fixed random walk)', async () => {
+    const root = await built();
+    writeFiles(root, 'configs/other.json', { script: 'stage.py', source: 'features', add: 3 });
+    let seed = 20261130;
+    const pick = <T>(list: readonly T[]): T => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return list[seed % list.length] as T;
+    };
+    const results = () => readdirSync(join(root, 'runs')).filter((n) => !n.startsWith('.'));
+    const configs = ['data', 'features', 'model', 'other'];
+    let made = 0;
+    let carried = 0;
+    const newName = () => runRepro(root, ['run', `configs/${pick(configs)}.json`, '--postfix', `p${++made}`]);
+    const steps: [string, () => Promise<unknown> | unknown][] = [
+      ['a run under a new name', newName],
+      ['another run under a new name', newName],
+      ['a run of a config with no result yet', () => runRepro(root, ['make', pick(configs)])],
+      [
+        'a result removed by hand',
+        () => results().length && rmSync(join(root, 'runs', pick(results())), { recursive: true }),
+      ],
+      [
+        'a result removed and made again under its name',
+        async () => {
+          const name = pick(configs.filter((c) => results().includes(c)));
+          if (!name) return;
+          rmSync(join(root, 'runs', name), { recursive: true });
+          await runRepro(root, ['run', `configs/${name}.json`]);
+        },
+      ],
+      [
+        'a result put aside and back (the same folder)',
+        () => {
+          const name = pick(results());
+          if (!name) return;
+          renameSync(join(root, 'runs', name), join(root, 'aside'));
+          renameSync(join(root, 'aside'), join(root, 'runs', name));
+        },
+      ],
+      [
+        // back at the index's end, where the listing has it by its start: the two orders differ
+        'a result put aside for a listing, then back',
+        async () => {
+          const name = pick(results());
+          if (!name) return;
+          renameSync(join(root, 'runs', name), join(root, 'aside'));
+          await settle();
+          await listing(root);
+          renameSync(join(root, 'aside'), join(root, 'runs', name));
+        },
+      ],
+      [
+        'a config edited',
+        () => {
+          const name = pick(configs);
+          const file = join(root, 'configs', `${name}.json`);
+          const config = JSON.parse(readFileSync(file, 'utf8'));
+          writeFiles(root, `configs/${name}.json`, { ...config, add: (config.add ?? 0) + 1 });
+        },
+      ],
+      [
+        'the data changed',
+        () => writeFileSync(join(root, 'raw', 'a.txt'), pick(['one\n', 'two\n', 'three\n'])),
+      ],
+    ];
+    for (let step = 0; step < 24; step++) {
+      const [what, act] = pick(steps);
+      await act();
+      await settle();
+      const why = `step ${step}: ${what}`;
+      const first = await listing(root);
+      if (lastVerdicts.redone) carried++;
+      const second = await listing(root);
+      // no result left: nothing to keep
+      expect(second.kept, why).toBe(results().length > 0);
+      const fresh = await afresh(root);
+      expect(first.stale, why).toEqual(fresh);
+      expect(second.stale, why).toEqual(fresh);
+    }
+    // most steps carried verdicts over rather than working every one out again
+    expect(carried).toBeGreaterThan(12);
   });
 
   it('rest on the stats taken before the graph read the configs: a config changed in between is read again next time', async () => {

@@ -50,7 +50,7 @@ interface VerdictFile {
  * For tests: whether the last markStale answered from kept verdicts, whether it kept new ones,
  * and when it worked out only some again (the scripts as they were), which results.
  */
-export const lastVerdicts: { kept: boolean; saved: boolean; redone?: string[] } = {
+export const lastVerdicts: { kept: boolean; saved: boolean; redone?: ReadonlySet<string> } = {
   kept: false,
   saved: false,
 };
@@ -133,7 +133,7 @@ export async function markStale(
       const id = base.verdicts[row.i] as number;
       return id >= 0 ? base.lists[id] : undefined;
     };
-    lastVerdicts.redone = [...redone].sort();
+    lastVerdicts.redone = redone;
   } else {
     // every node, so that the data of every result is checked (as recall checks it)
     const statuses = await graphStatus(g, undefined, inputs);

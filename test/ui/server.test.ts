@@ -2,8 +2,8 @@ import { appendFileSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findProject } from '../../src/project/project.ts';
-import { createUiApp } from '../../src/ui/server.ts';
-import { fakeRecord, makeProject, writeFiles } from '../helpers.ts';
+import { createUiApp, lastRunsList } from '../../src/ui/server.ts';
+import { fakeRecord, makeProject, settle, writeFiles } from '../helpers.ts';
 
 // the API's JSON, read loosely: the assertions say what it must hold
 // biome-ignore lint/suspicious/noExplicitAny: test reads of JSON bodies
@@ -322,6 +322,53 @@ describe('the dashboard API at scale', () => {
     expect(more.map((x: J) => x.step)).toEqual([299_998, 299_999]);
     expect((await app.request('/api/runs/model/metrics?from=-1')).status).toBe(400);
   }, 60_000);
+
+  it('sends the runs list made before while nothing it rests on changed, and makes it again after any change', async () => {
+    const { root, app } = project();
+    await settle();
+    const list = async (q = '') => {
+      const text = await (await app.request(`/api/runs${q}`)).text();
+      return { text, reused: lastRunsList.reused, body: JSON.parse(text) as J };
+    };
+    const first = await list();
+    expect(first.reused).toBe(false);
+    const again = await list();
+    expect(again.reused, 'nothing changed').toBe(true);
+    expect(again.text).toBe(first.text);
+    // with upstream configs: a list of its own
+    expect((await list('?upstream=1')).reused).toBe(false);
+    expect((await list('?upstream=1')).reused).toBe(true);
+    expect((await list()).reused).toBe(true);
+
+    // a config edited: the index is as it was, the verdicts are not
+    writeFiles(root, { 'configs/model.json': { lr: 0.5 } });
+    const edited = await list();
+    expect(edited.reused).toBe(false);
+    expect(edited.body.runs[0].stale).toEqual([
+      expect.stringContaining('configs/model.json changed since the run'),
+    ]);
+    expect((await list()).reused).toBe(true);
+
+    // a result added: the index changed
+    writeFiles(root, {
+      'runs/modelb/config.json': { lr: 0.3 },
+      'runs/modelb/run.json': fakeRecord({ name: 'modelb', started_at: '2026-01-01T00:04:00Z' }),
+      'runs/modelb/end.json': end,
+    });
+    await settle();
+    const added = await list();
+    expect(added.reused).toBe(false);
+    expect(added.body.runs.map((r: { name: string }) => r.name)).toEqual(['model', 'modela', 'modelb']);
+
+    // a run going on: made every time (its duration grows)
+    writeFiles(root, {
+      'runs/going/config.json': { lr: 0.4 },
+      'runs/going/run.json': fakeRecord({ name: 'going', started_at: new Date().toISOString() }),
+    });
+    await settle();
+    expect((await list()).reused).toBe(false);
+    expect((await list()).reused).toBe(false);
+  });
 
   it('lists with upstream configs on request', async () => {
     const { app } = project();

@@ -28,6 +28,27 @@ async function afresh(root: string) {
   return byName(runs);
 }
 
+/**
+ * Lists twice after a change: the first works the verdicts out and keeps them (`redone.only`:
+ * the results it must have worked out again, undefined for every one), the second reads them;
+ * both must agree with the verdicts worked out afresh, which it returns.
+ */
+async function listedTwice(root: string, why: string, redone?: { only: string[] | undefined }) {
+  const first = await listing(root);
+  expect(first.kept, `${why}: the kept verdicts must not hold`).toBe(false);
+  expect(first.saved, why).toBe(true);
+  if (redone) {
+    const worked = lastVerdicts.redone && [...lastVerdicts.redone].sort();
+    expect(worked, `${why}: the results worked out again`).toEqual(redone.only);
+  }
+  const second = await listing(root);
+  expect(second.kept, `${why}: the verdicts just kept must hold`).toBe(true);
+  const fresh = await afresh(root);
+  expect(first.stale, why).toEqual(fresh);
+  expect(second.stale, why).toEqual(fresh);
+  return fresh;
+}
+
 /** data (checksums of raw/*.txt) -> features -> model. */
 const pipeline = () =>
   makeProject({
@@ -59,18 +80,7 @@ const byName = (runs: RunSummary[]) => Object.fromEntries(runs.map((r) => [r.nam
 describe('kept staleness verdicts (graph/verdicts.ts)', () => {
   it('are read again while nothing they rest on changed, and worked out again after each change', async () => {
     const root = await built();
-    /** Lists twice: the first works the verdicts out (and keeps them), the second reads them. */
-    const twice = async (why: string) => {
-      const first = await listing(root);
-      expect(first.kept, `${why}: the kept verdicts must not hold`).toBe(false);
-      expect(first.saved, why).toBe(true);
-      const second = await listing(root);
-      expect(second.kept, `${why}: the verdicts just kept must hold`).toBe(true);
-      const fresh = await afresh(root);
-      expect(first.stale, why).toEqual(fresh);
-      expect(second.stale, why).toEqual(fresh);
-      return fresh;
-    };
+    const twice = (why: string) => listedTwice(root, why);
     expect(await twice('the first listing')).toEqual({ data: [], features: [], model: [] });
 
     writeFileSync(join(root, 'raw', 'a.txt'), 'one, changed\n');
@@ -140,19 +150,7 @@ describe('kept staleness verdicts (graph/verdicts.ts)', () => {
     expect(onX).toBeDefined();
     expect((await listing(root)).saved).toBe(true);
     expect((await listing(root)).kept).toBe(true);
-    /** After a change to config files: the first listing redoes `redone` alone, both agree with a fresh one. */
-    const partly = async (why: string, redone: string[] | undefined) => {
-      const first = await listing(root);
-      expect(first.saved, why).toBe(true);
-      const worked = lastVerdicts.redone && [...lastVerdicts.redone].sort();
-      expect(worked, `${why}: the results worked out again`).toEqual(redone);
-      const second = await listing(root);
-      expect(second.kept, `${why}: the verdicts just kept must hold`).toBe(true);
-      const fresh = await afresh(root);
-      expect(first.stale, why).toEqual(fresh);
-      expect(second.stale, why).toEqual(fresh);
-      return fresh;
-    };
+    const partly = (why: string, redone: string[] | undefined) => listedTwice(root, why, { only: redone });
     const featuresDown = ['features', 'features~x', 'model', onX as string].sort();
     const none = { data: [], features: [], 'features~x': [], model: [], [onX as string]: [], other: [] };
 

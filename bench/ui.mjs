@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findProject } from '../src/project/project.ts';
-import { serveUi } from '../src/ui/server.ts';
+import { createUiApp, serveUi } from '../src/ui/server.ts';
 import { launchChromium } from '../test/browser.ts';
 import { benchEnv, CLI, fmt, median, runRecord } from './lib.mjs';
 
@@ -136,6 +136,7 @@ export async function benchUi({ rounds = 5 } = {}) {
     // warm: the ls cache and the page cache
     await (await fetch(`${base}/api/runs`)).arrayBuffer();
     const api = [];
+    const apiMade = [];
     const blank = [];
     const runsPage = [];
     const chart = [];
@@ -151,6 +152,12 @@ export async function benchUi({ rounds = 5 } = {}) {
       let t = performance.now();
       await (await fetch(`${base}/api/runs`)).arrayBuffer();
       api.push(performance.now() - t);
+      // a server of its own that has made no list yet: the list made, as the first after a
+      // change (the index and the kept verdicts read), in process
+      const another = createUiApp({ project: findProject({ cwd: DATA }) });
+      t = performance.now();
+      await (await another.request('/api/runs')).arrayBuffer();
+      apiMade.push(performance.now() - t);
       const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
       t = performance.now();
       await page.goto(`${base}/app.css`);
@@ -227,7 +234,12 @@ export async function benchUi({ rounds = 5 } = {}) {
       title: 'the dashboard over 10,000 results (headless Chromium)',
       head: ['what', 'median', 'target'],
       rows: [
-        ['`GET /api/runs` (10,000 results), warm', fmt(median(api)), '< 300 ms'],
+        ['`GET /api/runs` (10,000 results), warm, asked again (the list kept)', fmt(median(api)), '< 300 ms'],
+        [
+          '`GET /api/runs`, the list made (a server that made none yet, in process)',
+          fmt(median(apiMade)),
+          '< 300 ms',
+        ],
         ['a static file (app.css), navigation (baseline)', fmt(median(blank)), ''],
         ['runs page, navigation to rows on screen', fmt(median(runsPage)), '< 1.5 s'],
         [

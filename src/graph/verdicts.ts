@@ -1,13 +1,21 @@
 import { fs, join } from '../_builtins.ts';
 import type { RunSummary } from '../compare/runs.ts';
 import { sha1Hex, sha256Hex } from '../config/hash.ts';
-import { configNameOf } from '../config/load.ts';
 import { cacheDir, ParsedFile, writeCacheFile } from '../project/cache.ts';
 import type { Project } from '../project/project.ts';
 import { indexStamp, NOT_STALE, Row } from '../project/results.ts';
 import { hashFile } from '../run/script.ts';
 import { reproVersion } from '../version.ts';
-import { downstreamOf, loadGraph, type ProjectGraph, type StatedConfigs, statConfigs } from './graph.ts';
+import {
+  changedConfigs,
+  changedData,
+  judgedBy,
+  type KeptConfigs,
+  keptRows,
+  rowsFile,
+  stayedRows,
+} from './changes.ts';
+import { loadGraph, type ProjectGraph, type StatedConfigs, statConfigs } from './graph.ts';
 import { checkData, graphStatus, hasManifests, type StatusInputs } from './status.ts';
 
 /**
@@ -32,7 +40,7 @@ interface VerdictFile {
   /** The results index's stamp (IndexView.stamp): its rows, every run in them ended. */
   index: string;
   /** Every config file (its label), in configFiles' order, with its stat taken before the graph read it. */
-  configs: { files: string[]; size: number[]; mtimeMs: number[]; ino: number[] };
+  configs: KeptConfigs;
   /** Each script a result recorded (its path), and its hash then (null: gone). */
   scripts: [string, string | null][];
   /** The data's reasons, by result name (only those with reasons), in name order. */
@@ -172,25 +180,6 @@ export async function markStale(
   return sha1Hex(text);
 }
 
-/**
- * The nodes whose status a change to the named configs or results can change: each of them (a
- * config's file, sources, whether it loads; a result's records and data), every result under
- * another name made from a config of them (judged by that file: graphStatus's madeFrom), and
- * everything downstream of those.
- */
-function judgedBy(graph: ProjectGraph, names: ReadonlySet<string>): Set<string> {
-  const touched = new Set<string>();
-  for (const node of graph.nodes.values()) {
-    const from = node.read?.config_name;
-    // a node not read from the index is worked out again: nothing tells what it was made from
-    if (names.has(node.name) || (!node.file && (!node.read || (from && names.has(from)))))
-      touched.add(node.name);
-  }
-  // and below a result that is gone (no node now): what names it as a source
-  for (const name of downstreamOf(graph, [...touched, ...names])) touched.add(name);
-  return touched;
-}
-
 /** Each run's verdict (a run of the whole index: a verdict is kept for done results only). */
 function assign(runs: RunSummary[], verdict: (i: number) => number, lists: string[][]): void {
   for (const r of runs) {
@@ -261,8 +250,7 @@ async function recall(
   )
     return {};
   // the kept verdicts by this index's rows: of the same index, or of the rows that stayed as they were
-  const carried =
-    kept.index === stamp ? sameIndex(kept, rows.length) : stayedRows(rowsFile(file), kept, rows);
+  const carried = kept.index === stamp ? sameIndex(kept, rows.length) : stayedOf(file, kept, rows);
   if (!carried) return {};
   for (const [script, hash] of kept.scripts) if (hashFile(script) !== hash) return {};
   const configs = stats();
@@ -281,6 +269,18 @@ async function recall(
   return { kept: { verdicts, lists: kept.lists, digest: (read as { digest: string }).digest } };
 }
 
+/** The kept verdicts of the rows of this index that stayed as they were in the kept one. */
+function stayedOf(
+  file: string,
+  kept: VerdictFile,
+  rows: readonly Row[],
+): { verdicts: Int32Array; changed: Set<string> } | undefined {
+  const stayed = stayedRows(rowsFile(file), kept.index, rows);
+  const old = stayed && wellFormed(kept, stayed.count);
+  if (!stayed || !old) return undefined;
+  return { verdicts: stayed.from.map((n) => (n >= 0 ? (old[n] as number) : -1)), changed: stayed.changed };
+}
+
 /** The kept verdicts of the index they were worked out from, when well formed. */
 function sameIndex(
   kept: VerdictFile,
@@ -288,148 +288,6 @@ function sameIndex(
 ): { verdicts: Int32Array; changed: string[] } | undefined {
   const verdicts = wellFormed(kept, count);
   return verdicts && { verdicts, changed: [] };
-}
-
-/**
- * The rows of the index the verdicts were kept for, each as its folder was then (name, inode,
- * time): a folder of an ended run never changes while those stay (the index rests on the same).
- * Kept by V8's serializer: the names as one text joined by NUL (no file name holds one), the
- * numbers as their bytes (100,000 rows load in a few ms).
- */
-interface KeptRows {
-  index: string;
-  names: string;
-  ino: Float64Array;
-  mtimeMs: Float64Array;
-}
-
-function rowsFile(verdicts: string): string {
-  return verdicts.replace(/\.json$/, '.rows.v8');
-}
-
-/**
- * The rows of an index as KeptRows, serialized, each at its place in the index (the verdicts'
- * order; a listing's is another: the start order).
- */
-function keptRows(stamp: string, rows: readonly Row[]): Uint8Array {
-  const names = new Array<string>(rows.length);
-  const ino = new Float64Array(rows.length);
-  const mtimeMs = new Float64Array(rows.length);
-  for (const row of inIndexOrder(rows)) {
-    names[row.i] = row.name;
-    ino[row.i] = row.view.rows.ino[row.i] as number;
-    mtimeMs[row.i] = row.view.rows.mtimeMs[row.i] as number;
-  }
-  const kept: KeptRows = { index: stamp, names: names.join('\0'), ino, mtimeMs };
-  return process.getBuiltinModule('node:v8').serialize(kept);
-}
-
-/**
- * After the index changed: the kept verdict of each row whose folder is as it was (by this
- * index's rows), and the names of the results that are new, gone, or another folder now.
- * Undefined when the rows of the kept verdicts' index are not at hand.
- */
-function stayedRows(
-  file: string,
-  kept: VerdictFile,
-  rows: readonly Row[],
-): { verdicts: Int32Array; changed: Set<string> } | undefined {
-  let before: Partial<KeptRows> | undefined;
-  try {
-    before = process.getBuiltinModule('node:v8').deserialize(fs.readFileSync(file)) as Partial<KeptRows>;
-  } catch {
-    return undefined;
-  }
-  const { ino, mtimeMs } = before ?? {};
-  if (
-    before?.index !== kept.index ||
-    typeof before.names !== 'string' ||
-    !(ino instanceof Float64Array) ||
-    !(mtimeMs instanceof Float64Array) ||
-    ino.length !== mtimeMs.length
-  )
-    return undefined;
-  const names = ino.length ? before.names.split('\0') : [];
-  const old = names.length === ino.length ? wellFormed(kept, names.length) : undefined;
-  if (!old) return undefined;
-  // both in the index's order, mostly the same rows: walked side by side, a name out of step
-  // looked up
-  let at: Map<string, number> | undefined;
-  const matched = new Uint8Array(names.length);
-  const verdicts = new Int32Array(rows.length).fill(-1);
-  const changed = new Set<string>();
-  let next = 0;
-  for (const row of inIndexOrder(rows)) {
-    const { name, i } = row;
-    let n: number | undefined = next;
-    if (names[next] !== name) {
-      at ??= new Map(names.map((m, k) => [m, k]));
-      n = at.get(name);
-    }
-    if (n === undefined) {
-      changed.add(name);
-      continue;
-    }
-    next = n + 1;
-    matched[n] = 1;
-    if (ino[n] === row.view.rows.ino[i] && mtimeMs[n] === row.view.rows.mtimeMs[i])
-      verdicts[i] = old[n] as number;
-    else changed.add(name);
-  }
-  // the results gone since
-  matched.forEach((m, n) => {
-    if (!m) changed.add(names[n] as string);
-  });
-  return { verdicts, changed };
-}
-
-/** The whole index's rows (each once: indexStamp), in the index's order. */
-function inIndexOrder(rows: readonly Row[]): Row[] {
-  const out = new Array<Row>(rows.length);
-  for (const row of rows) out[row.i] = row;
-  return out;
-}
-
-/** The results whose data's reasons differ from the kept ones. */
-function changedData(kept: [string, string[]][], now: Map<string, string[]>): string[] {
-  const was = new Map(kept);
-  const changed: string[] = [];
-  for (const [name, reasons] of now) {
-    if (JSON.stringify(reasons) !== JSON.stringify(was.get(name))) changed.push(name);
-    was.delete(name);
-  }
-  changed.push(...was.keys());
-  return changed;
-}
-
-/**
- * The names of the config files that are new, gone, or stat differently since the verdicts were
- * kept (a file whose name is no config name makes no node: it changes no verdict).
- */
-function changedConfigs(was: VerdictFile['configs'], now: StatedConfigs): Set<string> {
-  const labels = new Set<string>();
-  const before = new Map(was.files.map((label, k) => [label, k]));
-  now.files.forEach(({ label }, k) => {
-    const w = before.get(label);
-    before.delete(label);
-    if (
-      w === undefined ||
-      now.size[k] !== was.size[w] ||
-      now.mtimeMs[k] !== was.mtimeMs[w] ||
-      now.ino[k] !== was.ino[w]
-    )
-      labels.add(label);
-  });
-  for (const label of before.keys()) labels.add(label);
-  const names = new Set<string>();
-  for (const label of labels) {
-    try {
-      names.add(configNameOf(label));
-    } catch {
-      // no config name: no node
-    }
-  }
-  return names;
 }
 
 /**

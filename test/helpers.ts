@@ -209,5 +209,17 @@ open(os.path.join(out, "value"), "x").write(str(value + cfg.get("add", 1)))
 print(json.dumps({"step": 1, "loss": 1 / (value + 2)}), file=open(os.path.join(out, "metrics.jsonl"), "a"))
 `;
 
+/**
+ * A pipeline's files for tests: STAGE, one raw file, and `data` checksumming raw/*.txt, then
+ * `features` on data and `model` on features (each adds its number to its source's value).
+ */
+export const PIPELINE = {
+  'stage.py': STAGE,
+  'raw/a.txt': 'one\n',
+  'configs/data.json': { script: 'stage.py', inputs: 'raw/*.txt', paranoia: 'checksum' },
+  'configs/features.json': { script: 'stage.py', source: 'data', add: 10 },
+  'configs/model.json': { script: 'stage.py', source: 'features', add: 100 },
+} as const;
+
 /** The runs root's time settles (the index vouches only for a root older than its listing by a tick). */
 export const settle = () => new Promise((r) => setTimeout(r, 150));

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { findProject } from '../../src/project/project.ts';
 import { startRun } from '../../src/run/start.ts';
 import { createUiApp } from '../../src/ui/server.ts';
-import { makeProject, runCli, runRepro, waitFor } from '../helpers.ts';
+import { makeProject, PIPELINE, runCli, runRepro, waitFor } from '../helpers.ts';
 
 // a stage that adds its number to its source's value, reading raw data when it has inputs
 const STAGE = `import json, os, sys, time
@@ -20,14 +20,8 @@ open(os.path.join(out, "value"), "x").write(str(value + cfg.get("add", 1)))
 `;
 
 function pipeline() {
-  return makeProject({
-    'stage.py': STAGE,
-    'raw/a.txt': 'one\n',
-    'raw/b.txt': 'two\n',
-    'configs/data.json': { script: 'stage.py', inputs: 'raw/*.txt', paranoia: 'checksum' },
-    'configs/features.json': { script: 'stage.py', source: 'data', add: 10 },
-    'configs/model.json': { script: 'stage.py', source: 'features', add: 100 },
-  });
+  // this file's stage (it can sleep), in the shared pipeline
+  return makeProject({ ...PIPELINE, 'stage.py': STAGE, 'raw/b.txt': 'two\n' });
 }
 
 // the API's JSON, read loosely: the assertions say what it must hold

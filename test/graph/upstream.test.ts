@@ -4,18 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { loadGraph, loadUpstream } from '../../src/graph/graph.ts';
 import { graphStatus } from '../../src/graph/status.ts';
 import { findProject } from '../../src/project/project.ts';
-import { isolateCache, makeProject, runRepro, STAGE } from '../helpers.ts';
+import { isolateCache, makeProject, PIPELINE, runRepro, STAGE } from '../helpers.ts';
 
 isolateCache();
 
 describe('loadUpstream: the graph a run judges its sources by', () => {
   it('judges every node as the whole graph does, reading only what is upstream of it', async () => {
     const root = makeProject({
-      'stage.py': STAGE,
-      'raw/a.txt': 'one\n',
-      'configs/data.json': { script: 'stage.py', inputs: 'raw/*.txt', paranoia: 'checksum' },
-      'configs/features.json': { script: 'stage.py', source: 'data', add: 10 },
-      'configs/model.json': { script: 'stage.py', source: 'features', add: 100 },
+      ...PIPELINE,
       'configs/other.json': { script: 'stage.py', add: 5 },
       'configs/gone.json': { script: 'stage.py', add: 7 },
       'configs/nested/deep.json': { script: 'stage.py', source: 'model~lr=2', add: 3 },

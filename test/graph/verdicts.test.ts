@@ -7,7 +7,7 @@ import { sha256Hex } from '../../src/config/hash.ts';
 import { loadGraph, statConfigs } from '../../src/graph/graph.ts';
 import { lastVerdicts, markStale } from '../../src/graph/verdicts.ts';
 import { findProject } from '../../src/project/project.ts';
-import { fakeRecord, isolateCache, makeProject, runRepro, STAGE, settle } from '../helpers.ts';
+import { fakeRecord, isolateCache, makeProject, PIPELINE, runRepro, STAGE, settle } from '../helpers.ts';
 
 const cacheFolder = isolateCache();
 
@@ -50,14 +50,7 @@ async function listedTwice(root: string, why: string, redone?: { only: string[] 
 }
 
 /** data (checksums of raw/*.txt) -> features -> model. */
-const pipeline = () =>
-  makeProject({
-    'stage.py': STAGE,
-    'raw/a.txt': 'one\n',
-    'configs/data.json': { script: 'stage.py', inputs: 'raw/*.txt', paranoia: 'checksum' },
-    'configs/features.json': { script: 'stage.py', source: 'data', add: 10 },
-    'configs/model.json': { script: 'stage.py', source: 'features', add: 100 },
-  });
+const pipeline = () => makeProject(PIPELINE);
 
 /** The pipeline with every stage made, its runs ended. */
 async function built(): Promise<string> {
